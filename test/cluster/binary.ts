@@ -1,0 +1,48 @@
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
+const BUILD_SCRIPT = path.join(__dirname, "build.sh");
+
+/** Where the cached test-cluster binary lives for the current inputs (it may not exist yet). */
+export function clusterBinaryPath(): string {
+  return execFileSync("bash", [BUILD_SCRIPT, "--print-path"], { encoding: "utf8" }).trim();
+}
+
+export interface EnsureBinaryOptions {
+  /** Build the binary when it is missing (minutes, cold). Default false: fail with the command to run. */
+  readonly build?: boolean;
+  /** Where build progress goes. Default: this process's stderr. */
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * Returns the path of the test-cluster binary. Tests call this without `build`:
+ * a missing binary then fails the test with the command that builds it, never a skip.
+ */
+export async function ensureClusterBinary(options: EnsureBinaryOptions = {}): Promise<string> {
+  const binary = clusterBinaryPath();
+  if (existsSync(binary)) return binary;
+  if (!options.build) {
+    throw new Error(
+      `test cluster binary not built: ${binary} is missing. Build it with \`npm run cluster:build\` ` +
+        `(bash test/cluster/build.sh; needs Go and the Go module proxy, several minutes cold).`,
+    );
+  }
+  const progress = options.onProgress ?? ((line: string) => process.stderr.write(line + "\n"));
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("bash", [BUILD_SCRIPT], { stdio: ["ignore", "ignore", "pipe"] });
+    let tail = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      tail = (tail + chunk).slice(-4000);
+      for (const line of chunk.split("\n")) if (line.trim()) progress(line);
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`test cluster build failed (exit ${code}):\n${tail}`)),
+    );
+  });
+  if (!existsSync(binary)) throw new Error(`test cluster build finished but ${binary} is missing`);
+  return binary;
+}

@@ -1,0 +1,4 @@
+export { startTestCluster, type TestCluster, type TestClusterOptions } from "./start";
+export { ensureClusterBinary, clusterBinaryPath, type EnsureBinaryOptions } from "./binary";
+export { apiRequest, apiJson, type ApiCredentials, type ApiResponse } from "./api";
+export type { ServiceAccountKubeconfigOptions } from "./service-account";
