@@ -8,7 +8,8 @@ const noImportOf = (folder, why) => ({
     "error",
     {
       patterns: [
-        { group: [`**/runtime/${folder}`, `**/runtime/${folder}/**`, `../${folder}`, `../${folder}/**`], message: why },
+        // "../agentk", "../../agentk/x", "<anything>/runtime/agentk/...": any way of reaching the other runtime.
+        { regex: `(^|/)runtime/${folder}(/|$)|^(\\.\\./)+${folder}(/|$)`, message: why },
       ],
     },
   ],
@@ -39,7 +40,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/runtime/kas/**", "**/runtime/agentk/**"], message: "infra imports no runtime code (DESIGN.md)." }] },
+        { patterns: [{ regex: "(^|/)runtime/(kas|agentk)(/|$)", message: "infra imports no runtime code (DESIGN.md)." }] },
       ],
     },
   },

@@ -1,0 +1,4 @@
+export * from "./agent-config";
+export * from "./messages";
+export * from "./protocol";
+export * from "./object-stream";
