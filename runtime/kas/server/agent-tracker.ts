@@ -1,0 +1,79 @@
+import type { SyncStatusReport } from "../../rpc";
+import type { AgentIdentity } from "./access";
+
+export interface ProjectState {
+  /** Last commit kas sent on the objects stream. */
+  sentCommit?: string;
+  /** Last status the agent reported for this project. */
+  lastReport?: SyncStatusReport & { readonly received_at: string };
+}
+
+export interface AgentState {
+  readonly id: string;
+  readonly name: string;
+  readonly config_project: string;
+  /** Open streams (configuration + objects) right now. */
+  open_streams: number;
+  connected: boolean;
+  first_seen: string;
+  last_seen: string;
+  config_commit?: string;
+  config_error?: string;
+  projects: Record<string, ProjectState>;
+}
+
+/** In-memory view of every agent that has talked to this kas, for /api/v1/agents. */
+export class AgentTracker {
+  private readonly agents = new Map<string, AgentState>();
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  private touch(agent: AgentIdentity): AgentState {
+    const t = this.now().toISOString();
+    let s = this.agents.get(agent.id);
+    if (!s) {
+      s = { id: agent.id, name: agent.name, config_project: agent.configProjectId, open_streams: 0, connected: false, first_seen: t, last_seen: t, projects: {} };
+      this.agents.set(agent.id, s);
+    }
+    s.last_seen = t;
+    return s;
+  }
+
+  /** Marks a stream open; call the returned function when it ends. */
+  streamOpened(agent: AgentIdentity): () => void {
+    const s = this.touch(agent);
+    s.open_streams++;
+    s.connected = true;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      s.open_streams--;
+      s.connected = s.open_streams > 0;
+      s.last_seen = this.now().toISOString();
+    };
+  }
+
+  configSent(agent: AgentIdentity, commit: string, error?: string): void {
+    const s = this.touch(agent);
+    s.config_commit = commit;
+    s.config_error = error;
+  }
+
+  objectsSent(agent: AgentIdentity, projectId: string, commit: string): void {
+    const s = this.touch(agent);
+    (s.projects[projectId] ??= {}).sentCommit = commit;
+  }
+
+  statusReported(agent: AgentIdentity, report: SyncStatusReport): void {
+    const s = this.touch(agent);
+    (s.projects[report.project_id] ??= {}).lastReport = { ...report, received_at: this.now().toISOString() };
+  }
+
+  list(): AgentState[] {
+    return [...this.agents.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  connectedCount(): number {
+    return this.list().filter((a) => a.connected).length;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Logger } from "../../common";
+import type { AgentConfiguration } from "../../rpc";
+import type { ProjectConfig } from "../config";
+import type { AgentTracker } from "./agent-tracker";
+import type { Metrics } from "./metrics";
+import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
+
+export type AgentConfigParseResult =
+  | { readonly ok: true; readonly config: AgentConfiguration; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly error: string };
+
+export type AgentConfigParser = (input: Buffer, ctx: { file: string; configProjectId: string }) => AgentConfigParseResult;
+
+/** Everything the RPC services share. */
+export interface ServerContext {
+  readonly registry: TokenAuthenticator;
+  readonly git: GitReader;
+  readonly commits: CommitSubscriptions;
+  readonly projects: () => readonly ProjectConfig[];
+  readonly parseAgentConfig: AgentConfigParser;
+  readonly validateGlob: GlobValidator;
+  readonly tracker: AgentTracker;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}

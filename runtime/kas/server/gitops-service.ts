@@ -1,0 +1,99 @@
+import * as grpc from "@grpc/grpc-js";
+import { F, type Logger } from "../../common";
+import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeRequest, type ObjectsToSynchronizeResponse } from "../../rpc";
+import { canRead, denyMessage, type AgentIdentity } from "./access";
+import { authenticateCall } from "./auth";
+import type { ServerContext } from "./context";
+import { invalidArgument, permissionDenied, toStatus, toServiceError } from "./errors";
+import { latestOnly } from "./serial";
+
+type Call = grpc.ServerWritableStream<ObjectsToSynchronizeRequest, ObjectsToSynchronizeResponse>;
+
+/**
+ * GetObjectsToSynchronize: a long-lived stream that sends one
+ * Header -> Object* -> Trailer batch per new commit of the project, and
+ * nothing while the commit equals the one the agent already has.
+ */
+export function gitopsHandlers(ctx: ServerContext): GitopsHandlers {
+  return { GetObjectsToSynchronize: (call: Call) => void serve(ctx, call) };
+}
+
+/** Checks the request before anything is read: globs, count, access. Throws RpcError. */
+export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: ObjectsToSynchronizeRequest): string[] {
+  if (!req.project_id) throw invalidArgument("project_id is required");
+  if (req.paths.length > LIMITS.paths) {
+    throw invalidArgument(`project ${req.project_id}: ${req.paths.length} paths; at most ${LIMITS.paths} are allowed`);
+  }
+  const globs = req.paths.map((p, i) => {
+    const why = ctx.validateGlob(p.glob);
+    if (why) throw invalidArgument(`project ${req.project_id}: paths[${i}].glob ${JSON.stringify(p.glob)}: ${why}`);
+    return p.glob;
+  });
+  const projects = ctx.projects();
+  if (!canRead(agent, req.project_id, projects)) throw permissionDenied(denyMessage(agent, req.project_id, projects));
+  return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
+}
+
+async function serve(ctx: ServerContext, call: Call): Promise<void> {
+  const req = call.request;
+  let agent: AgentIdentity;
+  let globs: string[];
+  try {
+    agent = await authenticateCall(ctx.registry, call.metadata);
+    globs = checkRequest(ctx, agent, req);
+  } catch (err) {
+    return void call.destroy(toServiceError(err) as grpc.ServiceError);
+  }
+  try {
+    // A ref that does not exist is the agent's mistake: say so now instead of waiting.
+    await ctx.git.resolveRef(req.project_id, req.ref ?? {});
+  } catch (err) {
+    // Unreachable source: keep the stream open; the watcher retries with backoff.
+    if (toStatus(err).code !== grpc.status.UNAVAILABLE) return void call.destroy(toServiceError(err) as grpc.ServiceError);
+  }
+  const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.projectId]: req.project_id });
+  const closed = ctx.tracker.streamOpened(agent);
+  let lastCommit = req.commit_id || undefined;
+  const sentBatches = ctx.metrics.counter("kas_object_batches_sent_total", "Object batches (commits) sent to agents");
+
+  const send = latestOnly<string>(
+    async (commit) => {
+      if (commit === lastCommit || call.cancelled) return;
+      const files = await ctx.git.collectFiles(req.project_id, commit, globs);
+      for (const msg of frameBatch({ commitId: commit, projectId: req.project_id, files })) {
+        if (call.cancelled) return;
+        await write(call, msg);
+      }
+      lastCommit = commit;
+      ctx.tracker.objectsSent(agent, req.project_id, commit);
+      sentBatches({ project: req.project_id });
+      log.info("Sent objects", { [F.commitId]: commit, [F.count]: files.length });
+    },
+    (err) => fail(log, call, err),
+  );
+  const unsubscribe = ctx.commits.subscribe(req.project_id, req.ref ?? {}, send, (err) =>
+    log.warn("Manifest project unavailable; retrying", { [F.error]: err.message }),
+  );
+  const end = (): void => {
+    unsubscribe();
+    closed();
+  };
+  call.on("cancelled", end);
+  call.on("close", end);
+  call.on("error", end);
+}
+
+/** A commit whose files break a limit (or escape the repo) ends the stream with the reason; the agent keeps its last state. */
+function fail(log: Logger, call: Call, err: unknown): void {
+  const status = toServiceError(err);
+  log.warn("Cannot serve commit", { [F.error]: status.details, [F.grpcCode]: status.code });
+  if (!call.cancelled) call.destroy(status as grpc.ServiceError);
+}
+
+/** Writes with backpressure so a large batch does not pile up in memory. */
+function write(call: Call, msg: ObjectsToSynchronizeResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (call.write(msg)) resolve();
+    else call.once("drain", () => resolve());
+  });
+}

@@ -1,0 +1,93 @@
+import * as grpc from "@grpc/grpc-js";
+import { F, type Logger } from "../../common";
+import { serviceDefinitions } from "../../rpc";
+import type { KasConfig, ProjectConfig } from "../config";
+import { AgentTracker } from "./agent-tracker";
+import { configurationHandlers } from "./configuration-service";
+import type { AgentConfigParser, ServerContext } from "./context";
+import { gitopsHandlers } from "./gitops-service";
+import { listenHttpApi } from "./http-api";
+import { Metrics, registerProcessMetrics } from "./metrics";
+import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
+import { statusHandlers } from "./status-service";
+import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
+
+export interface KasServerDeps {
+  readonly listen: KasConfig["listen"];
+  readonly registry: TokenAuthenticator;
+  readonly git: GitReader;
+  readonly commits: CommitSubscriptions;
+  readonly projects: () => readonly ProjectConfig[];
+  readonly parseAgentConfig: AgentConfigParser;
+  readonly validateGlob: GlobValidator;
+  readonly webhookSecret: () => string | undefined;
+  readonly logger: Logger;
+}
+
+export interface RunningKas {
+  /** Bound ports (useful when the config asked for port 0). */
+  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number };
+  readonly tracker: AgentTracker;
+  readonly metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Starts every configured listener; on any failure, closes what was opened and throws. */
+export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
+  const tracker = new AgentTracker();
+  const metrics = new Metrics();
+  registerProcessMetrics(metrics);
+  metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
+  const ctx: ServerContext = { ...deps, tracker, metrics };
+  const defs = serviceDefinitions();
+  const closers: (() => Promise<void>)[] = [];
+  const ports: RunningKas["ports"] = {};
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    // One gRPC server per TCP listener: grpc-js binds credentials per port, and
+    // the WebSocket tunnel injects connections into the plain one.
+    const newServer = (): grpc.Server => {
+      const s = new grpc.Server(GRPC_SERVER_OPTIONS);
+      s.addService(defs.configuration, configurationHandlers(ctx));
+      s.addService(defs.gitops, gitopsHandlers(ctx));
+      s.addService(defs.status, statusHandlers(ctx));
+      closers.push(() => shutdown(s));
+      return s;
+    };
+    const { listen } = deps;
+    if (listen.grpc) ports.grpc = await listenGrpc(newServer(), listen.grpc);
+    if (listen.grpcs) ports.grpcs = await listenGrpc(newServer(), listen.grpcs.address, listen.grpcs);
+    if (listen.websocket) {
+      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger });
+      closers.push(() => ws.close());
+      ports.websocket = ws.port;
+    }
+    if (listen.observability) {
+      const api = await listenHttpApi({
+        address: listen.observability,
+        metrics,
+        tracker,
+        commits: deps.commits,
+        projects: deps.projects,
+        webhookSecret: deps.webhookSecret,
+        ready: () => true,
+        logger: deps.logger,
+      });
+      closers.push(() => api.close());
+      ports.observability = api.port;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  deps.logger.info("kas listening", { [F.address]: ports });
+  return { ports, tracker, metrics, close };
+}
+
+/** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */
+function shutdown(server: grpc.Server): Promise<void> {
+  server.forceShutdown();
+  return Promise.resolve();
+}

@@ -1,0 +1,26 @@
+/**
+ * What the services need from the layers below, as interfaces: the services
+ * are wired to runtime/kas/git and runtime/kas/registry in kas.ts, and
+ * nothing here knows how Git or GitLab are reached.
+ */
+import type { GitRef, SourceFile } from "../../rpc";
+import type { AgentIdentity } from "./access";
+
+export interface GitReader {
+  resolveRef(projectId: string, ref: GitRef): Promise<string>;
+  readFile(projectId: string, commit: string, path: string, maxBytes: number): Promise<Buffer | undefined>;
+  collectFiles(projectId: string, commit: string, globs: readonly string[]): Promise<readonly SourceFile[]>;
+}
+
+export interface CommitSubscriptions {
+  /** Calls onCommit with the current commit, then with each new one; returns an unsubscribe function. */
+  subscribe(projectId: string, ref: GitRef, onCommit: (commit: string) => void, onError: (err: Error) => void): () => void;
+  /** Check now (push webhook). */
+  refresh(projectId: string): void;
+}
+
+export interface TokenAuthenticator {
+  authenticate(token: string): Promise<AgentIdentity | undefined>;
+}
+
+export type GlobValidator = (glob: string) => string | undefined;
