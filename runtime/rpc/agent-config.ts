@@ -10,6 +10,8 @@ export interface GitRef {
   readonly branch?: string;
   readonly tag?: string;
   readonly commit?: string;
+  /** Which one is set: added by the protobuf decoder (the proto's `oneof kind`); ignored on encode. */
+  readonly kind?: "branch" | "tag" | "commit";
 }
 
 export interface PathGlob {

@@ -1,0 +1,100 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeApiError } from "./errors";
+
+export interface RequestOptions {
+  readonly query?: Record<string, string | undefined>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Counts of requests by HTTP method, so tests and benchmarks can see writes. */
+export type RequestCounts = Record<string, number>;
+
+/**
+ * A thin JSON client over the KubeConfig's own authentication (client-node
+ * applies certs/tokens/exec plugins). We do not use client-node's typed
+ * models for writes: they silently drop fields they do not know (NOTES.md),
+ * and server-side apply must send the manifest exactly as written.
+ */
+export class KubeClient {
+  readonly counts: RequestCounts = {};
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    readonly server: URL,
+    private readonly agent: https.Agent | http.Agent,
+  ) {}
+
+  /**
+   * client-node builds a new TLS agent on every call; we build one keep-alive
+   * agent from the same TLS material, and take only the (possibly rotating)
+   * auth headers per request.
+   */
+  static async fromKubeConfig(kc: KubeConfig): Promise<KubeClient> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    const server = new URL(cluster.server);
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const common = { keepAlive: true, maxSockets: 16 };
+    const agent =
+      server.protocol === "https:"
+        ? new https.Agent({
+            ...common,
+            ca: tls.ca,
+            cert: tls.cert,
+            key: tls.key,
+            rejectUnauthorized: cluster.skipTLSVerify ? false : undefined,
+            servername: cluster.tlsServerName,
+          })
+        : new http.Agent(common);
+    return new KubeClient(kc, server, agent);
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, options);
+    if (res.status < 200 || res.status >= 300) throw KubeApiError.from(res.status, res.body, method, path);
+    return (res.body ? JSON.parse(res.body) : undefined) as T;
+  }
+
+  /** The response as-is (no status check); used by watch and tests. */
+  async raw(method: string, path: string, options: RequestOptions = {}): Promise<{ status: number; body: string }> {
+    const res = await this.open(method, path, options);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  /** Opens a request and returns the response stream (watch). */
+  async open(method: string, path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const auth: https.RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(auth);
+    const reqOpts: https.RequestOptions = {
+      method,
+      agent: this.agent,
+      auth: auth.auth,
+      headers: { ...auth.headers, accept: "application/json" },
+    };
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (payload !== undefined) {
+      reqOpts.headers = { ...reqOpts.headers, "content-type": options.contentType ?? "application/json" };
+    }
+    this.counts[method] = (this.counts[method] ?? 0) + 1;
+    const mod = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { ...reqOpts, signal: options.signal }, resolve);
+      req.on("error", reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,28 @@
+/** A non-2xx answer from the apiserver, with its Status reason ("Forbidden", "Invalid", "NotFound", ...). */
+export class KubeApiError extends Error {
+  override readonly name = "KubeApiError";
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+
+  static from(status: number, body: string, method: string, path: string): KubeApiError {
+    try {
+      const s = JSON.parse(body) as { reason?: unknown; message?: unknown };
+      if (typeof s.message === "string") {
+        return new KubeApiError(status, typeof s.reason === "string" ? s.reason : String(status), s.message, method, path);
+      }
+    } catch {
+      // not a Status object
+    }
+    return new KubeApiError(status, String(status), `${method} ${path}: HTTP ${status}: ${body.slice(0, 300)}`, method, path);
+  }
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
+export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.status === 409;

@@ -1,0 +1,80 @@
+import { parseKasConfig, KasConfigError } from "./kas-config";
+import { parseDurationMs } from "./reader";
+
+const FILE = "/etc/kas/kas.yaml";
+const minimal = `
+listen: { grpc: "127.0.0.1:8150", observability: "127.0.0.1:8151" }
+agents: { registry: file, file: agents.yaml }
+projects:
+  - { id: group/agent-config, url: repos/agent-config.git }
+`;
+
+describe("kas config", () => {
+  test("a minimal config gets defaults and paths resolved next to the file", () => {
+    const c = parseKasConfig(minimal, FILE);
+    expect(c.listen).toEqual({ grpc: "127.0.0.1:8150", observability: "127.0.0.1:8151", grpcs: undefined, websocket: undefined });
+    expect(c.agents).toEqual({ registry: "file", file: "/etc/kas/agents.yaml" });
+    expect(c.git).toEqual({ cacheDir: "/etc/kas/.kas-cache", pollPeriodMs: 20_000 });
+    expect(c.projects).toEqual([{ id: "group/agent-config", url: "/etc/kas/repos/agent-config.git", public: false, agents: [], credentials: undefined }]);
+    expect(c.logLevel).toBe("info");
+  });
+
+  test("websocket gets GitLab's default path; remote projects keep their URL", () => {
+    const c = parseKasConfig(
+      `${minimal}
+  - { id: team/manifests, url: "https://git.example/team/manifests.git", public: true, credentials: { username: bot, password_file: pw } }
+git: { poll_period: 1m30s }
+`.replace('listen: { grpc: "127.0.0.1:8150", observability: "127.0.0.1:8151" }', 'listen: { websocket: { address: "127.0.0.1:0" } }'),
+      FILE,
+    );
+    expect(c.listen.websocket).toEqual({ address: "127.0.0.1:0", path: "/-/kubernetes-agent/", tls: undefined });
+    expect(c.projects[1]).toEqual({
+      id: "team/manifests",
+      url: "https://git.example/team/manifests.git",
+      public: true,
+      agents: [],
+      credentials: { username: "bot", passwordFile: "/etc/kas/pw" },
+    });
+    expect(c.git.pollPeriodMs).toBe(90_000);
+  });
+
+  test.each([
+    ["not YAML", "listen: [", "not valid YAML"],
+    ["unknown top-level key", `${minimal}\nlisen: {}`, "lisen: unknown key"],
+    ["no listener", "agents: { file: a.yaml }", "listen: at least one of grpc, grpcs, websocket is required"],
+    ["bad address", minimal.replace('"127.0.0.1:8150"', '"localhost"'), 'listen.grpc: expected an address "host:port", found string "localhost"'],
+    ["bad registry", minimal.replace("registry: file", "registry: ldap"), "agents.registry: expected one of file, gitlab"],
+    ["file registry without file", minimal.replace(", file: agents.yaml", ""), "agents.file: required with registry file"],
+    ["gitlab without url", minimal.replace("registry: file, file: agents.yaml", "registry: gitlab"), "agents.gitlab: url and secret_file are required"],
+    ["grpcs without cert", `${minimal}\n`.replace('grpc: "127.0.0.1:8150"', 'grpcs: { address: "127.0.0.1:1" }'), "listen.grpcs: cert_file and key_file are required"],
+    ["project without url", minimal.replace(", url: repos/agent-config.git", ""), "projects[0]: id and url are required"],
+    ["duplicate project", `${minimal}  - { id: group/agent-config, url: x }\n`, 'projects[1].id: project "group/agent-config" is listed twice'],
+    ["public not a bool", minimal.replace("url: repos/agent-config.git", 'url: r, public: "yes"'), 'projects[0].public: expected true or false, found string "yes"'],
+    ["bad duration", `${minimal}git: { poll_period: soon }`, 'git.poll_period: expected a duration such as "20s" or "1m30s", found string "soon"'],
+  ])("%s is an error naming the key", (_name, text, message) => {
+    expect(() => parseKasConfig(text, FILE)).toThrow(KasConfigError);
+    expect(() => parseKasConfig(text, FILE)).toThrow(message);
+  });
+
+  test("every error is reported at once, each with the file", () => {
+    let msg = "";
+    try {
+      parseKasConfig("listen: { grpc: x }\nagents: { registry: ldap }\nlog_level: loud\n", FILE);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    const lines = msg.split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const l of lines) expect(l.startsWith(`${FILE}: `)).toBe(true);
+  });
+
+  test.each([
+    ["20s", 20_000],
+    ["1m30s", 90_000],
+    ["250ms", 250],
+    ["1h", 3_600_000],
+    ["1.5s", 1500],
+    ["20", undefined],
+    ["-1s", undefined],
+  ])("duration %s", (s, ms) => expect(parseDurationMs(s)).toBe(ms));
+});
