@@ -1,10 +1,10 @@
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
 import { LIMITS, type ConfigurationRequest, type ConfigurationResponse } from "../../rpc";
 import type { ConfigurationHandlers } from "../../rpc";
 import { authenticateCall } from "./auth";
-import type { ServerContext } from "./context";
-import { toServiceError } from "./errors";
+import type { AgentConfigParseResult, ServerContext } from "./context";
+import { failStream, toStatus } from "./errors";
 import { latestOnly } from "./serial";
 
 export const agentConfigPath = (agentName: string): string => `.gitlab/agents/${agentName}/config.yaml`;
@@ -27,8 +27,7 @@ async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<Configu
   try {
     agent = await authenticateCall(ctx.registry, call.metadata);
   } catch (err) {
-    call.destroy(toServiceError(err) as grpc.ServiceError);
-    return;
+    return failStream(call, err);
   }
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
   const closed = ctx.tracker.streamOpened(agent);
@@ -38,14 +37,23 @@ async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<Configu
   const send = latestOnly<string>(
     async (commit) => {
       if (commit === lastCommit || call.cancelled) return;
-      const data = await ctx.git.readFile(agent.configProjectId, commit, file, LIMITS.configFileBytes);
-      const parsed = ctx.parseAgentConfig(data ?? Buffer.alloc(0), { file: `${agent.configProjectId}:${file}`, configProjectId: agent.configProjectId });
       const base = { commit_id: commit, agent_id: agent.id, agent_name: agent.name };
+      let parsed: AgentConfigParseResult;
+      let found = false;
+      try {
+        const data = await ctx.git.readFile(agent.configProjectId, commit, file, LIMITS.configFileBytes);
+        found = data !== undefined;
+        parsed = ctx.parseAgentConfig(data ?? Buffer.alloc(0), { file: `${agent.configProjectId}:${file}`, configProjectId: agent.configProjectId });
+      } catch (err) {
+        // Unreadable at this commit (over 128 KiB, for one): an error event for this commit, like a parse error.
+        if (toStatus(err).code === grpc.status.UNAVAILABLE) throw err;
+        parsed = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
       if (parsed.ok) {
         if (parsed.warnings.length > 0) log.warn("Agent configuration has warnings", { [F.commitId]: commit, [F.warnings]: parsed.warnings });
         call.write({ ...base, configuration: parsed.config, warnings: [...parsed.warnings] });
         ctx.tracker.configSent(agent, commit);
-        log.info("Sent agent configuration", { [F.commitId]: commit, [F.file]: data ? file : "(none: defaults)" });
+        log.info("Sent agent configuration", { [F.commitId]: commit, [F.file]: found ? file : "(none: defaults)" });
       } else {
         call.write({ ...base, error: { message: parsed.error }, warnings: [] });
         ctx.tracker.configSent(agent, commit, parsed.error);
@@ -54,12 +62,8 @@ async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<Configu
       ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents")({ valid: String(parsed.ok) });
       lastCommit = commit;
     },
-    (err) => {
-      // Reading a commit we were just told about failed (a too-large file, for one): say it, keep the stream.
-      const message = err instanceof Error ? err.message : String(err);
-      log.warn("Cannot read agent configuration", { [F.error]: message });
-      call.write({ commit_id: lastCommit ?? "", agent_id: agent.id, agent_name: agent.name, error: { message }, warnings: [] });
-    },
+    // The source went away between the notification and the read: the watcher will tell us again.
+    (err) => log.warn("Cannot read agent configuration; will retry on the next change", { [F.error]: err }),
   );
   const unsubscribe = ctx.commits.subscribe(agent.configProjectId, {}, send, (err) =>
     log.warn("Configuration project unavailable; retrying", { [F.projectId]: agent.configProjectId, [F.error]: err.message }),

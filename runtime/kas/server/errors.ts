@@ -29,9 +29,8 @@ const BY_NAME: Record<string, grpc.status> = {
   GlobError: grpc.status.INVALID_ARGUMENT,
   InvalidGlobError: grpc.status.INVALID_ARGUMENT,
   LimitExceededError: grpc.status.FAILED_PRECONDITION,
-  LimitError: grpc.status.FAILED_PRECONDITION,
-  SymlinkEscapeError: grpc.status.FAILED_PRECONDITION,
-  FileTooLargeError: grpc.status.FAILED_PRECONDITION,
+  SymlinkError: grpc.status.FAILED_PRECONDITION,
+  InvalidRefError: grpc.status.INVALID_ARGUMENT,
 };
 
 export function toStatus(err: unknown): { code: grpc.status; details: string } {
@@ -46,4 +45,9 @@ export function toStatus(err: unknown): { code: grpc.status; details: string } {
 export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   const { code, details } = toStatus(err);
   return { code, details, metadata: new grpc.Metadata() };
+}
+
+/** Ends a server stream with the status `err` maps to (grpc-js sends the status on the stream's 'error' event). */
+export function failStream(call: { emit(event: "error", err: unknown): boolean; cancelled: boolean }, err: unknown): void {
+  if (!call.cancelled) call.emit("error", toServiceError(err));
 }

@@ -4,7 +4,7 @@ import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeReque
 import { canRead, denyMessage, type AgentIdentity } from "./access";
 import { authenticateCall } from "./auth";
 import type { ServerContext } from "./context";
-import { invalidArgument, permissionDenied, toStatus, toServiceError } from "./errors";
+import { failStream, invalidArgument, permissionDenied, toStatus } from "./errors";
 import { latestOnly } from "./serial";
 
 type Call = grpc.ServerWritableStream<ObjectsToSynchronizeRequest, ObjectsToSynchronizeResponse>;
@@ -42,14 +42,14 @@ async function serve(ctx: ServerContext, call: Call): Promise<void> {
     agent = await authenticateCall(ctx.registry, call.metadata);
     globs = checkRequest(ctx, agent, req);
   } catch (err) {
-    return void call.destroy(toServiceError(err) as grpc.ServiceError);
+    return failStream(call, err);
   }
   try {
     // A ref that does not exist is the agent's mistake: say so now instead of waiting.
     await ctx.git.resolveRef(req.project_id, req.ref ?? {});
   } catch (err) {
     // Unreachable source: keep the stream open; the watcher retries with backoff.
-    if (toStatus(err).code !== grpc.status.UNAVAILABLE) return void call.destroy(toServiceError(err) as grpc.ServiceError);
+    if (toStatus(err).code !== grpc.status.UNAVAILABLE) return failStream(call, err);
   }
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.projectId]: req.project_id });
   const closed = ctx.tracker.streamOpened(agent);
@@ -85,9 +85,9 @@ async function serve(ctx: ServerContext, call: Call): Promise<void> {
 
 /** A commit whose files break a limit (or escape the repo) ends the stream with the reason; the agent keeps its last state. */
 function fail(log: Logger, call: Call, err: unknown): void {
-  const status = toServiceError(err);
+  const status = toStatus(err);
   log.warn("Cannot serve commit", { [F.error]: status.details, [F.grpcCode]: status.code });
-  if (!call.cancelled) call.destroy(status as grpc.ServiceError);
+  failStream(call, err);
 }
 
 /** Writes with backpressure so a large batch does not pile up in memory. */

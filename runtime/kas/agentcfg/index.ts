@@ -1,0 +1,20 @@
+/**
+ * Agent configuration (`.gitlab/agents/<name>/config.yaml`): parse, validate,
+ * apply GitLab's defaults. Also exports the small checking kit the kas agent
+ * registry reuses for its own YAML file.
+ */
+export { parseAgentConfig, type ParseContext, type ParseResult } from "./parse";
+export { parseDuration } from "./duration";
+export { loadYaml, type LoadResult } from "./load";
+export { closest, editDistance } from "./suggest";
+export {
+  Checker,
+  describe,
+  formatPath,
+  isPlainObject,
+  yamlLocator,
+  type KeyPath,
+  type Locate,
+  type PathSegment,
+  type StringRule,
+} from "./check";

@@ -1,0 +1,46 @@
+/**
+ * The keys of `.gitlab/agents/<name>/config.yaml`, from GitLab's
+ * `pkg/agentcfg/agentcfg.proto` (ConfigurationFile and the messages below it),
+ * plus this agent's extensions (`gitops.scope`, `gitops.reapply_interval`).
+ * Sections GitLab defines that this agent does not implement are listed apart:
+ * they are accepted with a warning so a GitLab config works unchanged.
+ */
+import type { DryRunStrategy, InventoryPolicy, LogLevel, PrunePropagationPolicy } from "../../rpc/agent-config";
+
+export const TOP_LEVEL_KEYS = ["gitops", "observability"] as const;
+/** ConfigurationFile fields of GitLab (13.x to 17.x) this agent ignores. `cilium` existed until 15.0. */
+export const TOP_LEVEL_UNIMPLEMENTED = [
+  "ci_access", "user_access", "container_scanning", "starboard", "remote_development", "flux", "cilium",
+] as const;
+
+export const GITOPS_KEYS = ["manifest_projects", "scope", "reapply_interval"] as const;
+export const GITOPS_UNIMPLEMENTED = ["charts"] as const;
+
+export const MANIFEST_PROJECT_KEYS = [
+  "id", "ref", "default_namespace", "paths",
+  "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy", "inventory_policy",
+  // GitLab 13.x; removed from GitLab in 14.0, kept here as the agent's kind filter.
+  "resource_inclusions", "resource_exclusions",
+] as const;
+
+export const REF_KEYS = ["branch", "tag", "commit"] as const;
+export const PATH_KEYS = ["glob"] as const;
+export const RESOURCE_SELECTOR_KEYS = ["api_groups", "kinds"] as const;
+export const SCOPE_KEYS = ["mode", "namespaces"] as const;
+
+export const OBSERVABILITY_KEYS = ["logging"] as const;
+export const OBSERVABILITY_UNIMPLEMENTED = ["google_profiler"] as const;
+export const LOGGING_KEYS = ["level", "grpc_level"] as const;
+
+export const DRY_RUN_STRATEGIES: readonly DryRunStrategy[] = ["none", "client", "server"];
+export const PRUNE_PROPAGATION_POLICIES: readonly PrunePropagationPolicy[] = ["orphan", "background", "foreground"];
+export const INVENTORY_POLICIES: readonly InventoryPolicy[] = ["must_match", "adopt_if_no_inventory", "adopt_all"];
+/** GitLab's log_level_enum. */
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+export const SCOPE_MODES = ["namespaced", "cluster"] as const;
+
+/** A Kubernetes namespace name (RFC 1123 label). */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const NAMESPACE_EXPECTED = "a namespace name (lowercase letters, digits and '-', at most 63)";
+/** A commit SHA, full or abbreviated (SHA-1 or SHA-256). */
+export const COMMIT_SHA = /^[0-9a-fA-F]{7,64}$/;

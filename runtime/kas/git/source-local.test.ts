@@ -1,0 +1,135 @@
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { commitFiles, createTag, git, makeRepo, removeDir, setBranch, tempDir } from "../../../test/git";
+import { GitSource, InvalidRefError, LimitExceededError, ProjectNotFoundError, RefNotFoundError, SourceUnavailableError, SymlinkError } from ".";
+
+let root: string;
+beforeAll(async () => {
+  root = await tempDir();
+});
+afterAll(() => removeDir(root));
+
+const text = async (source: GitSource, id: string, commit: string, file: string): Promise<string | undefined> =>
+  (await source.readFile(id, commit, file, 1024 * 1024))?.toString();
+
+describe.each([
+  ["bare", true],
+  ["non-bare", false],
+])("a local %s repository", (kind, bare) => {
+  let dir: string;
+  let first: string;
+  let second: string;
+  let source: GitSource;
+  beforeAll(async () => {
+    dir = path.join(root, `${kind}.git`);
+    first = await makeRepo(dir, { "app.yaml": "v: 1\n", "dir/x.yaml": "x" }, { bare });
+    second = await commitFiles(dir, { "app.yaml": "v: 2\n" });
+    await commitFiles(dir, { "app.yaml": "v: dev\n" }, { branch: "feature/dev" });
+    await createTag(dir, "v1", first);
+    await createTag(dir, "v1-annotated", first, { annotated: true });
+    source = new GitSource({ projects: [{ id: "group/app", url: bare ? pathToFileURL(dir).href : dir }] });
+  });
+
+  test("the empty ref is the default branch", async () => {
+    expect(await source.resolveRef("group/app", {})).toBe(second);
+    expect(await source.resolveRef("group/app")).toBe(second);
+  });
+
+  test("branch, tag (light and annotated) and commit (full and short) refs", async () => {
+    expect(await source.resolveRef("group/app", { branch: "main" })).toBe(second);
+    const dev = await source.resolveRef("group/app", { branch: "feature/dev" });
+    expect(await text(source, "group/app", dev, "app.yaml")).toBe("v: dev\n");
+    expect(await source.resolveRef("group/app", { tag: "v1" })).toBe(first);
+    expect(await source.resolveRef("group/app", { tag: "v1-annotated" })).toBe(first);
+    expect(await source.resolveRef("group/app", { commit: first })).toBe(first);
+    expect(await source.resolveRef("group/app", { commit: first.slice(0, 10) })).toBe(first);
+  });
+
+  test("files are read at the commit asked for", async () => {
+    expect(await text(source, "group/app", first, "app.yaml")).toBe("v: 1\n");
+    expect(await text(source, "group/app", second, "/app.yaml")).toBe("v: 2\n");
+    expect(await text(source, "group/app", second, "missing.yaml")).toBeUndefined();
+    expect(await text(source, "group/app", second, "dir")).toBeUndefined();
+  });
+
+  test("a missing ref names the project and the ref and lists branches", async () => {
+    await expect(source.resolveRef("group/app", { branch: "nope" })).rejects.toThrow(
+      new RefNotFoundError("group/app", 'branch "nope"', ["feature/dev", "main"]),
+    );
+    const err = await source.resolveRef("group/app", { tag: "v9" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(RefNotFoundError);
+    expect((err as Error).message).toBe('project "group/app": tag "v9" not found; existing branches: feature/dev, main');
+    await expect(source.resolveRef("group/app", { commit: "0".repeat(40) })).rejects.toThrow(/commit 0{40} not found/);
+  });
+});
+
+describe("local repositories", () => {
+  test("the working tree is never read, only the commit", async () => {
+    const dir = path.join(root, "worktree");
+    const commit = await makeRepo(dir, { "app.yaml": "committed" });
+    await fsp.writeFile(path.join(dir, "app.yaml"), "edited, not committed");
+    await fsp.writeFile(path.join(dir, "new.yaml"), "untracked");
+    const source = new GitSource({ projects: [{ id: "p", url: dir }] });
+    expect(await source.resolveRef("p")).toBe(commit);
+    expect(await text(source, "p", commit, "app.yaml")).toBe("committed");
+    expect(await text(source, "p", commit, "new.yaml")).toBeUndefined();
+  });
+
+  test("relative paths resolve against baseDir; a force-push backwards resolves to the new commit", async () => {
+    const dir = path.join(root, "force.git");
+    const old = await makeRepo(dir, { "a.yaml": "old" }, { bare: true });
+    const newer = await commitFiles(dir, { "a.yaml": "new" });
+    const source = new GitSource({ projects: [{ id: "p", url: "force.git" }], baseDir: root });
+    expect(await source.resolveRef("p", { branch: "main" })).toBe(newer);
+    await setBranch(dir, "main", old);
+    expect(await source.resolveRef("p", { branch: "main" })).toBe(old);
+    await git(dir, ["pack-refs", "--all"]); // refs in packed-refs only
+    expect(await source.resolveRef("p", { branch: "main" })).toBe(old);
+  });
+
+  test("readFile follows symlinks inside the repository and refuses escaping ones", async () => {
+    const dir = path.join(root, "links.git");
+    const commit = await makeRepo(
+      dir,
+      { "real/config.yaml": "real", "config.yaml": { symlink: "real/config.yaml" }, "evil.yaml": { symlink: "../../etc/passwd" } },
+      { bare: true },
+    );
+    const source = new GitSource({ projects: [{ id: "p", url: dir }] });
+    expect(await text(source, "p", commit, "config.yaml")).toBe("real");
+    await expect(source.readFile("p", commit, "evil.yaml", 100)).rejects.toThrow(
+      new SymlinkError('project "p": symlink "evil.yaml" points outside the repository ("../../etc/passwd")'),
+    );
+  });
+
+  test("readFile over maxBytes names the path", async () => {
+    const dir = path.join(root, "big.git");
+    const commit = await makeRepo(dir, { "a/config.yaml": "x".repeat(101) }, { bare: true });
+    const source = new GitSource({ projects: [{ id: "p", url: dir }] });
+    expect((await source.readFile("p", commit, "a/config.yaml", 101))?.length).toBe(101);
+    const err = await source.readFile("p", commit, "a/config.yaml", 100).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect((err as Error).message).toBe('project "p": file "a/config.yaml" is 101 bytes, over the limit of 100 bytes');
+    await expect(source.readFile("p", commit, "../x", 100)).rejects.toThrow(/not a plain repository path/);
+  });
+
+  test("unknown projects, folders that are not repositories, bad refs", async () => {
+    const notRepo = path.join(root, "not-a-repo");
+    await fsp.mkdir(notRepo);
+    const source = new GitSource({ projects: [{ id: "p", url: notRepo }] });
+    await expect(source.resolveRef("nope")).rejects.toThrow(new ProjectNotFoundError("nope", ["p"]));
+    await expect(source.resolveRef("nope")).rejects.toThrow('project "nope" is not configured (configured: p)');
+    const err = await source.resolveRef("p").catch((e: Error) => e);
+    expect(err).toBeInstanceOf(SourceUnavailableError);
+    expect((err as Error).message).toBe(`project "p": repository ${notRepo} is unavailable: not a git repository`);
+    await expect(source.resolveRef("p", { branch: "../../config" })).rejects.toThrow(InvalidRefError);
+    await expect(source.resolveRef("p", { branch: "a", tag: "b" })).rejects.toThrow("set only one");
+    await expect(source.resolveRef("p", { commit: "xyz" })).rejects.toThrow("is not a hexadecimal commit SHA");
+  });
+
+  test("configuration errors are thrown at construction", () => {
+    expect(() => new GitSource({ projects: [{ id: "p", url: "ssh://git@host/x.git" }] })).toThrow(/unsupported repository URL/);
+    expect(() => new GitSource({ projects: [{ id: "p", url: "https://host/x.git" }] })).toThrow(/cacheDir is required/);
+    expect(() => new GitSource({ projects: [{ id: "p", url: "/a" }, { id: "p", url: "/b" }] })).toThrow(/configured twice/);
+  });
+});

@@ -1,0 +1,3 @@
+export { startKas, type Kas, type StartKasOptions } from "./kas";
+export { loadKasConfig, parseKasConfig, KasConfigError, type KasConfig } from "./config";
+export { main } from "./main";

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { createLogger, type Logger } from "../common";
+import { parseAgentConfig } from "./agentcfg";
+import type { KasConfig } from "./config";
+import { GitSource, ProjectWatcher, validateGlob } from "./git";
+import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
+import { startKasServer, type RunningKas } from "./server";
+
+export interface Kas extends RunningKas {
+  readonly git: GitSource;
+  readonly watcher: ProjectWatcher;
+}
+
+export interface StartKasOptions {
+  readonly logger?: Logger;
+  /** Test hook: poll period and retry schedule for Git. */
+  readonly watcher?: { readonly backoff?: { initialMs?: number; maxMs?: number } };
+}
+
+/** Wires kas from its config: registry, Git sources, watcher, listeners. */
+export async function startKas(config: KasConfig, options: StartKasOptions = {}): Promise<Kas> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel }, { component: "kas" });
+  const registry = createRegistry(config, logger);
+  const git = new GitSource({
+    projects: config.projects.map((p) => ({
+      id: p.id,
+      url: p.url,
+      credentials: p.credentials && { username: p.credentials.username, password: readFileSync(p.credentials.passwordFile, "utf8").trim() },
+    })),
+    cacheDir: config.git.cacheDir,
+  });
+  const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff });
+  const secret = config.webhook && readFileSync(config.webhook.secretFile, "utf8").trim();
+  let running: RunningKas;
+  try {
+    running = await startKasServer({
+      listen: config.listen,
+      registry,
+      git,
+      commits: watcher,
+      projects: () => config.projects,
+      parseAgentConfig: (input, ctx) => parseAgentConfig(input, ctx),
+      validateGlob,
+      webhookSecret: () => secret,
+      logger,
+    });
+  } catch (err) {
+    registry.close();
+    await watcher.close();
+    throw err;
+  }
+  return {
+    ...running,
+    git,
+    watcher,
+    close: async () => {
+      await running.close();
+      await watcher.close();
+      registry.close();
+    },
+  };
+}
+
+function createRegistry(config: KasConfig, logger: Logger): AgentRegistry {
+  if (config.agents.registry === "gitlab") {
+    return new GitLabRegistry({ url: config.agents.url, secretFile: config.agents.secretFile, cacheTtlMs: config.agents.cacheTtlMs, logger });
+  }
+  return new FileRegistry({ file: config.agents.file, logger });
+}

@@ -1,0 +1,40 @@
+/** Who is this token? The kas side of agent authentication. */
+
+export interface AgentInfo {
+  /** GitLab's agent id (a number written as a string) or the file registry's id. */
+  readonly id: string;
+  readonly name: string;
+  /** Full path of the project holding `.gitlab/agents/<name>/config.yaml`, e.g. `group/agent-config`. */
+  readonly configProjectId: string;
+}
+
+export interface AgentRegistry {
+  /**
+   * The agent the token belongs to, or `undefined` for an unknown or revoked token.
+   * Throws RegistryUnavailableError when the answer cannot be known (GitLab down, ...).
+   */
+  authenticate(token: string): Promise<AgentInfo | undefined>;
+  /** Stops watchers and timers. */
+  close(): void;
+}
+
+/** The registry cannot answer now (an infrastructure failure); the server maps it to gRPC UNAVAILABLE. */
+export class RegistryUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RegistryUnavailableError";
+  }
+}
+
+/** The registry file is not valid; the message lists every problem (file, line, key, found, expected). */
+export class InvalidRegistryFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly errors: readonly string[],
+    /** Key paths of the problems, for a log field. */
+    readonly keys: readonly string[],
+  ) {
+    super(errors.join("\n"));
+    this.name = "InvalidRegistryFileError";
+  }
+}

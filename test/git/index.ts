@@ -1,0 +1,17 @@
+/** Test helpers: real git repositories (git CLI) and a smart-HTTP server over `git http-backend`. */
+export {
+  git,
+  makeRepo,
+  commitFiles,
+  setBranch,
+  createTag,
+  setDefaultBranch,
+  revParse,
+  tempDir,
+  removeDir,
+  type RepoFile,
+  type RepoFiles,
+  type MakeRepoOptions,
+  type CommitOptions,
+} from "./repo";
+export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./http-server";

@@ -1,0 +1,134 @@
+/**
+ * A real kas for tests: config and agent registry files in a temp dir, every
+ * listener on a free loopback port, logs captured, real gRPC clients (plain
+ * or through the WebSocket tunnel) for any token.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { stringify } from "yaml";
+import { createLogger } from "../../runtime/common";
+import { createClients, type Clients } from "../../runtime/rpc";
+import { loadKasConfig, startKas, type Kas } from "../../runtime/kas";
+import { hashToken } from "../../runtime/kas/registry";
+import { connectTarget } from "../../runtime/agentk/connection";
+
+export interface TestAgent {
+  readonly name: string;
+  readonly id: string;
+  readonly configProject: string;
+  /** Tokens; default one random token. */
+  readonly tokens?: readonly string[];
+  readonly revoked?: readonly string[];
+}
+
+export interface TestProject {
+  readonly id: string;
+  readonly url: string;
+  readonly public?: boolean;
+  readonly agents?: readonly string[];
+}
+
+export interface TestKasOptions {
+  readonly agents: readonly TestAgent[];
+  readonly projects: readonly TestProject[];
+  readonly pollPeriod?: string;
+  readonly webhookSecret?: string;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+}
+
+export interface TestKas {
+  readonly kas: Kas;
+  readonly dir: string;
+  readonly grpcAddress: string;
+  readonly wsUrl: string;
+  readonly httpUrl: string;
+  readonly grpcsAddress?: string;
+  /** First token of each agent, by name. */
+  readonly tokens: Readonly<Record<string, string>>;
+  /** Every log line kas wrote. */
+  readonly logs: string[];
+  /** Clients for `token` over plain gRPC or the WebSocket tunnel. */
+  clients(token: string, transport?: "grpc" | "ws"): Promise<Clients>;
+  /** Rewrites the registry file (rotation, revocation). */
+  writeAgents(agents: readonly TestAgent[]): void;
+  stop(): Promise<void>;
+}
+
+export function newToken(): string {
+  return `glagent-${randomBytes(24).toString("base64url")}`;
+}
+
+export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "test-kas-"));
+  const agents = options.agents.map((a) => ({ ...a, tokens: a.tokens ?? [newToken()] }));
+  const agentsFile = path.join(dir, "agents.yaml");
+  const writeAgents = (list: readonly TestAgent[]): void => {
+    const doc = {
+      agents: list.map((a) => ({
+        id: a.id,
+        name: a.name,
+        config_project: a.configProject,
+        tokens: [
+          ...(a.tokens ?? []).map((t) => ({ sha256: hashToken(t) })),
+          ...(a.revoked ?? []).map((t) => ({ sha256: hashToken(t), revoked: true })),
+        ],
+      })),
+    };
+    writeFileSync(agentsFile, stringify(doc));
+  };
+  writeAgents(agents);
+  if (options.webhookSecret) writeFileSync(path.join(dir, "webhook-secret"), options.webhookSecret);
+  const kasYaml = {
+    listen: {
+      grpc: "127.0.0.1:0",
+      websocket: { address: "127.0.0.1:0" },
+      observability: "127.0.0.1:0",
+      ...(options.tls ? { grpcs: { address: "127.0.0.1:0", cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
+    },
+    agents: { registry: "file", file: "agents.yaml" },
+    git: { cache_dir: "cache", poll_period: options.pollPeriod ?? "20s" },
+    projects: options.projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: p.agents ?? [] })),
+    ...(options.webhookSecret ? { webhook: { secret_file: "webhook-secret" } } : {}),
+    log_level: "debug",
+  };
+  writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));
+  const logs: string[] = [];
+  const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" });
+  const kas = await startKas(loadKasConfig(path.join(dir, "kas.yaml")), { logger, watcher: { backoff: { initialMs: 100, maxMs: 500 } } });
+  const opened: (() => Promise<void>)[] = [];
+  const grpcAddress = `127.0.0.1:${kas.ports.grpc}`;
+  const wsUrl = `ws://127.0.0.1:${kas.ports.websocket}/-/kubernetes-agent/`;
+  return {
+    kas,
+    dir,
+    grpcAddress,
+    wsUrl,
+    httpUrl: `http://127.0.0.1:${kas.ports.observability}`,
+    grpcsAddress: kas.ports.grpcs ? `127.0.0.1:${kas.ports.grpcs}` : undefined,
+    tokens: Object.fromEntries(agents.map((a) => [a.name, a.tokens[0] as string])),
+    logs,
+    clients: async (token, transport = "grpc") => {
+      if (transport === "grpc") {
+        const c = createClients(grpcAddress, grpc.credentials.createInsecure());
+        opened.push(async () => c.close());
+        return c;
+      }
+      const target = await connectTarget(wsUrl, { token });
+      const c = createClients(target.target, target.credentials);
+      opened.push(async () => {
+        c.close();
+        await target.close();
+      });
+      return c;
+    },
+    writeAgents,
+    stop: async () => {
+      for (const close of opened) await close();
+      await kas.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { startTestKas, newToken, type TestKas, type TestKasOptions, type TestAgent, type TestProject } from "./harness";
+export { record, delay, type Recorded } from "./streams";

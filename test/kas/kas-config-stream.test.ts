@@ -1,0 +1,118 @@
+/** kas GetConfiguration against real git repositories, over real gRPC and the WebSocket tunnel. */
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { bearerMetadata, type ConfigurationResponse } from "../../runtime/rpc";
+import { commitFiles, makeRepo, removeDir, tempDir } from "../git";
+import { newToken, record, startTestKas, type TestKas } from "./index";
+
+const CONFIG = ".gitlab/agents/dude-agent/config.yaml";
+const meta = { version: "test", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" };
+let dir: string;
+let repo: string;
+let kas: TestKas;
+let revokedToken: string;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  repo = path.join(dir, "agent-config");
+  await makeRepo(repo, {
+    [CONFIG]: "gitops:\n  manifest_projects:\n  - id: group/agent-config\n    default_namespace: dude\n    paths:\n    - glob: '/manifests/**/*.yaml'\nci_access:\n  projects: []\n",
+  });
+  revokedToken = newToken();
+  kas = await startTestKas({
+    agents: [{ name: "dude-agent", id: "7", configProject: "group/agent-config", revoked: [revokedToken] }],
+    projects: [{ id: "group/agent-config", url: repo }],
+  });
+});
+afterAll(async () => {
+  await kas?.stop();
+  await removeDir(dir);
+});
+
+const open = async (transport: "grpc" | "ws", token = kas.tokens["dude-agent"]!, commit = "") =>
+  record<ConfigurationResponse>((await kas.clients(token, transport)).configuration.GetConfiguration({ commit_id: commit, agent_meta: meta }, bearerMetadata(token)));
+
+describe.each(["grpc", "ws"] as const)("configuration stream over %s", (transport) => {
+  test("sends the parsed config with defaults, warnings for unimplemented sections, and the agent's id", async () => {
+    const s = await open(transport);
+    const [first] = await s.atLeast(1);
+    s.cancel();
+    expect(first!.event).toBe("configuration");
+    expect(first!.agent_id).toBe("7");
+    expect(first!.agent_name).toBe("dude-agent");
+    expect(first!.commit_id).toMatch(/^[0-9a-f]{40}$/);
+    const project = first!.configuration!.gitops.manifest_projects[0]!;
+    expect(project).toMatchObject({ id: "group/agent-config", default_namespace: "dude", prune: true, inventory_policy: "must_match", reconcile_timeout_seconds: 3600 });
+    expect(project.paths).toEqual([{ glob: "/manifests/**/*.yaml" }]);
+    expect(first!.warnings.join("\n")).toContain("ci_access");
+  });
+});
+
+test("nothing is sent while the agent already has the commit; a new commit is sent at once (local repo watch)", async () => {
+  const first = await open("grpc");
+  const [initial] = await first.atLeast(1);
+  first.cancel();
+  const s = await open("grpc", undefined, initial!.commit_id);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(s.items).toHaveLength(0);
+  const next = await commitFiles(repo, { [CONFIG]: "gitops:\n  manifest_projects:\n  - id: group/agent-config\n    default_namespace: other\n" });
+  const [msg] = await s.atLeast(1, 5000); // poll period is 20 s: only the file watch can be this fast
+  expect(msg!.commit_id).toBe(next);
+  expect(msg!.configuration!.gitops.manifest_projects[0]!.default_namespace).toBe("other");
+  s.cancel();
+});
+
+test.each([
+  ["not YAML", "gitops: [\n", "invalid YAML"],
+  ["an unknown field (typo)", "gitops:\n  manifest_projets: []\n", "manifest_projets"],
+  ["a wrong type", "gitops:\n  manifest_projects:\n  - id: group/agent-config\n    prune: maybe\n", "gitops.manifest_projects[0].prune"],
+  ["over 128 KiB", `# ${"x".repeat(130 * 1024)}\n`, "131072"],
+])("config.yaml with %s: the agent gets an error event naming it, then the next good config", async (_name, bad, expected) => {
+  const s = await open("grpc");
+  await s.atLeast(1);
+  const badCommit = await commitFiles(repo, { [CONFIG]: bad });
+  const [, err] = await s.atLeast(2);
+  expect(err!.event).toBe("error");
+  expect(err!.commit_id).toBe(badCommit);
+  expect(err!.error!.message).toContain(expected);
+  await commitFiles(repo, { [CONFIG]: "gitops: {}\n" });
+  const [, , good] = await s.atLeast(3);
+  expect(good!.event).toBe("configuration");
+  s.cancel();
+});
+
+test.each([
+  ["missing", undefined, "missing agent token"],
+  ["malformed", "Token abc", "malformed authorization"],
+  ["unknown", `Bearer ${newToken()}`, "unknown or revoked agent token"],
+])("a %s token is UNAUTHENTICATED with a message a person can act on", async (_name, header, message) => {
+  const clients = await kas.clients("x");
+  const md = new grpc.Metadata();
+  if (header) md.set("authorization", header);
+  const err = await record(clients.configuration.GetConfiguration({ commit_id: "", agent_meta: meta }, md)).failed();
+  expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+  expect(err.details).toContain(message);
+});
+
+test("a revoked token is refused, and revoking a live token takes effect at the next RPC", async () => {
+  const err = await (await open("grpc", revokedToken)).failed();
+  expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+  const rotated = newToken();
+  kas.writeAgents([{ name: "dude-agent", id: "7", configProject: "group/agent-config", tokens: [kas.tokens["dude-agent"]!, rotated] }]);
+  await (await open("grpc", rotated)).atLeast(1);
+  kas.writeAgents([{ name: "dude-agent", id: "7", configProject: "group/agent-config", tokens: [rotated], revoked: [kas.tokens["dude-agent"]!] }]);
+  const refused = await (await open("grpc")).failed();
+  expect(refused.code).toBe(grpc.status.UNAUTHENTICATED);
+  // and over the WebSocket tunnel the upgrade itself is refused: the call fails UNAVAILABLE
+  const ws = await (await open("ws")).failed();
+  expect([grpc.status.UNAVAILABLE, grpc.status.UNAUTHENTICATED]).toContain(ws.code);
+  kas.writeAgents([{ name: "dude-agent", id: "7", configProject: "group/agent-config", tokens: [kas.tokens["dude-agent"]!] }]);
+});
+
+test("no token ever appears in kas's logs", () => {
+  const all = kas.logs.join("");
+  expect(all.length).toBeGreaterThan(0);
+  expect(all).not.toContain(kas.tokens["dude-agent"]!);
+  expect(all).not.toContain(revokedToken);
+  expect(all).not.toContain("glagent-");
+});
