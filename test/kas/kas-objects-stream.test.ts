@@ -1,0 +1,196 @@
+/** kas GetObjectsToSynchronize, webhook, authorization and HTTP API against real repos and a real git http-backend. */
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { BatchAssembler, bearerMetadata, type ObjectsBatch, type ObjectsToSynchronizeResponse, type PathGlob } from "../../runtime/rpc";
+import { commitFiles, makeRepo, removeDir, setBranch, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
+import { delay, record, startTestKas, type TestKas } from "./index";
+
+let dir: string;
+let configRepo: string;
+let manifests: string;
+let secretRepo: string;
+let remoteRoot: string;
+let http: GitHttpServer;
+let kas: TestKas;
+let firstCommit: string;
+const SECRET = "s3cret-webhook-token";
+
+beforeAll(async () => {
+  dir = await tempDir();
+  configRepo = path.join(dir, "agent-config");
+  manifests = path.join(dir, "manifests");
+  secretRepo = path.join(dir, "secret");
+  remoteRoot = path.join(dir, "remote");
+  await makeRepo(configRepo, { ".gitlab/agents/dude-agent/config.yaml": "gitops: {}\n" });
+  firstCommit = await makeRepo(manifests, {
+    "manifests/dude.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    "manifests/sub/x.yml": "kind: X\n",
+    "README.md": "not a manifest",
+    ".hidden/skip.yaml": "kind: Hidden\n",
+  });
+  await makeRepo(secretRepo, { "a.yaml": "kind: Secret\n" });
+  await makeRepo(path.join(remoteRoot, "team", "remote.git"), { "deploy.yaml": "kind: Remote\n" }, { bare: true });
+  http = await startGitHttpServer({ root: remoteRoot });
+  kas = await startTestKas({
+    agents: [{ name: "dude-agent", id: "7", configProject: "group/agent-config" }],
+    projects: [
+      { id: "group/agent-config", url: configRepo },
+      { id: "group/manifests", url: manifests, agents: ["dude-agent"] },
+      { id: "group/secret", url: secretRepo },
+      { id: "team/remote", url: `${http.url}/team/remote.git`, public: true },
+    ],
+    pollPeriod: "1h", // only the file watch, the webhook, or a reconnect may notice commits
+    webhookSecret: SECRET,
+  });
+});
+afterAll(async () => {
+  await kas?.stop();
+  await http?.stop();
+  await removeDir(dir);
+});
+
+const token = (): string => kas.tokens["dude-agent"]!;
+async function objects(projectId: string, opts: { commit?: string; paths?: PathGlob[]; branch?: string } = {}) {
+  const clients = await kas.clients(token());
+  return record<ObjectsToSynchronizeResponse>(
+    clients.gitops.GetObjectsToSynchronize(
+      { project_id: projectId, commit_id: opts.commit ?? "", paths: opts.paths ?? [], ref: opts.branch ? { branch: opts.branch } : {} },
+      bearerMetadata(token()),
+    ),
+  );
+}
+function batches(msgs: readonly ObjectsToSynchronizeResponse[]): ObjectsBatch[] {
+  const a = new BatchAssembler();
+  return msgs.flatMap((m) => a.push(m) ?? []);
+}
+
+test("a granted project streams Header, Objects, Trailer for the files its globs match (dot-dirs skipped)", async () => {
+  const s = await objects("group/manifests");
+  const msgs = await s.atLeast(4);
+  s.cancel();
+  expect(msgs.map((m) => m.message)).toEqual(["header", "object", "object", "trailer"]);
+  const [b] = batches(msgs);
+  expect(b!.commitId).toBe(firstCommit);
+  expect(b!.projectId).toBe("group/manifests");
+  expect(b!.files.map((f) => f.path)).toEqual(["manifests/dude.yaml", "manifests/sub/x.yml"]);
+  expect(b!.files[0]!.data.toString()).toContain("kind: ConfigMap");
+});
+
+test("nothing is sent while the commit equals the agent's; a commit is noticed at once; a force-push backwards is served", async () => {
+  const s = await objects("group/manifests", { commit: firstCommit, paths: [{ glob: "/manifests/*.yaml" }] });
+  await delay(400);
+  expect(s.items).toHaveLength(0);
+  const second = await commitFiles(manifests, { "manifests/dude.yaml": "kind: Changed\n" });
+  let got = batches(await s.atLeast(3, 5000));
+  expect(got.map((b) => b.commitId)).toEqual([second]);
+  expect(got[0]!.files.map((f) => f.data.toString())).toEqual(["kind: Changed\n"]);
+  await setBranch(manifests, "main", firstCommit); // force-push back
+  got = batches(await s.atLeast(6, 5000));
+  expect(got.map((b) => b.commitId)).toEqual([second, firstCommit]);
+  s.cancel();
+});
+
+test("a file over 5 MiB ends the stream with FAILED_PRECONDITION naming it", async () => {
+  await commitFiles(manifests, { "big/huge.yaml": Buffer.alloc(5 * 1024 * 1024 + 1, 0x61) }, { branch: "big" });
+  const err = await (await objects("group/manifests", { branch: "big" })).failed();
+  expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+  expect(err.details).toContain("big/huge.yaml");
+});
+
+test.each([
+  ["a glob with ..", [{ glob: "../other/*.yaml" }], grpc.status.INVALID_ARGUMENT, ".."],
+  ["an absolute escape", [{ glob: "/../../etc/passwd" }], grpc.status.INVALID_ARGUMENT, ".."],
+  ["more than 100 paths", Array.from({ length: 101 }, (_, i) => ({ glob: `d${i}/*.yaml` })), grpc.status.INVALID_ARGUMENT, "at most 100"],
+])("%s is INVALID_ARGUMENT", async (_name, paths, code, message) => {
+  const err = await (await objects("group/manifests", { paths })).failed();
+  expect(err.code).toBe(code);
+  expect(err.details).toContain(message);
+});
+
+test("a ref that does not exist is NOT_FOUND naming it", async () => {
+  const err = await (await objects("group/manifests", { branch: "nope" })).failed();
+  expect(err.code).toBe(grpc.status.NOT_FOUND);
+  expect(err.details).toContain("nope");
+});
+
+test.each([
+  ["a project not granted", "group/secret", "may not read project"],
+  ["a project kas does not know", "group/unknown", "not configured in kas"],
+])("%s is PERMISSION_DENIED", async (_name, project, message) => {
+  const err = await (await objects(project)).failed();
+  expect(err.code).toBe(grpc.status.PERMISSION_DENIED);
+  expect(err.details).toContain(message);
+});
+
+test("a public remote project over git http-backend; unreachable -> the stream stays open, kas logs, and recovers", async () => {
+  const s = await objects("team/remote");
+  const [b] = batches(await s.atLeast(3));
+  expect(b!.files.map((f) => f.path)).toEqual(["deploy.yaml"]);
+  await http.stop();
+  const webhook = (project: string) =>
+    fetch(`${kas.httpUrl}/api/v1/webhooks/push`, {
+      method: "POST",
+      headers: { "x-gitlab-token": SECRET, "content-type": "application/json" },
+      body: JSON.stringify({ object_kind: "push", ref: "refs/heads/main", project: { path_with_namespace: project } }),
+    });
+  expect((await webhook("team/remote")).status).toBe(202);
+  const bare = path.join(remoteRoot, "team", "remote.git");
+  const next = await commitFiles(bare, { "deploy.yaml": "kind: Remote2\n" });
+  await delay(800);
+  expect(kas.logs.join("")).toMatch(/unavailable|retry/i);
+  expect(s.items).toHaveLength(3); // still open, nothing new
+  await http.start();
+  const got = batches(await s.atLeast(6, 10_000));
+  expect(got[1]!.commitId).toBe(next);
+  s.cancel();
+});
+
+test("the push webhook: a wrong secret is 401 and triggers nothing; the right one makes kas look now", async () => {
+  const bare = path.join(remoteRoot, "team", "remote.git");
+  const s = await objects("team/remote");
+  await s.atLeast(3);
+  const before = http.requests;
+  const next = await commitFiles(bare, { "deploy.yaml": "kind: Remote3\n" });
+  const post = (secret: string) =>
+    fetch(`${kas.httpUrl}/api/v1/webhooks/push`, {
+      method: "POST",
+      headers: { "x-gitlab-token": secret, "content-type": "application/json" },
+      body: JSON.stringify({ object_kind: "push", project: { path_with_namespace: "team/remote" } }),
+    });
+  expect((await post("wrong")).status).toBe(401);
+  await delay(500);
+  expect(http.requests).toBe(before);
+  expect(s.items).toHaveLength(3);
+  expect((await post(SECRET)).status).toBe(202);
+  const got = batches(await s.atLeast(6, 5000));
+  expect(got[1]!.commitId).toBe(next);
+  s.cancel();
+});
+
+test("status reports show up in /api/v1/agents; /metrics, /liveness and /readiness answer", async () => {
+  const clients = await kas.clients(token());
+  await new Promise<void>((resolve, reject) =>
+    clients.status.ReportSyncStatus(
+      { project_id: "group/manifests", commit_id: firstCommit, success: false, error: "1 resources failed", objects: [{ group: "apps", version: "v1", kind: "Deployment", namespace: "naww", name: "nginx", status: "Failed", message: "forbidden" }], started_at_unix_ms: 1, finished_at_unix_ms: 2 },
+      bearerMetadata(token()),
+      {},
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+  const s = await objects("group/manifests");
+  await s.atLeast(3);
+  const api = (await (await fetch(`${kas.httpUrl}/api/v1/agents`)).json()) as { agents: { name: string; connected: boolean; projects: Record<string, { lastReport?: { error: string; commit_id: string } }> }[] };
+  const agent = api.agents.find((a) => a.name === "dude-agent")!;
+  expect(agent.connected).toBe(true);
+  expect(agent.projects["group/manifests"]!.lastReport).toMatchObject({ error: "1 resources failed", commit_id: firstCommit });
+  s.cancel();
+  const metrics = await (await fetch(`${kas.httpUrl}/metrics`)).text();
+  expect(metrics).toMatch(/^kas_agents_connected \d+$/m);
+  expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+  expect(metrics).toContain('kas_sync_reports_total{success="false"} 1');
+  expect((await fetch(`${kas.httpUrl}/liveness`)).status).toBe(200);
+  expect((await fetch(`${kas.httpUrl}/readiness`)).status).toBe(200);
+  const page = await (await fetch(`${kas.httpUrl}/`)).text();
+  expect(page).toContain("dude-agent");
+  expect(page).toContain("1 resources failed");
+});
