@@ -17,7 +17,7 @@ const config: AgentConfiguration = {
 describe("protocol over real gRPC", () => {
   let server: grpc.Server;
   let port: number;
-  let seenAuth: string[] = [];
+  const seenAuth: string[] = [];
   let report: SyncStatusReport | undefined;
 
   beforeAll(async () => {
