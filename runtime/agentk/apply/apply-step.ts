@@ -1,0 +1,83 @@
+import type { GitopsScope, ManifestProject } from "../../rpc";
+import { sleep, type Logger } from "../../common";
+import { checkScope, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
+import { KubeApiError } from "../kube";
+import { result } from "./events";
+import type { Live, ObjectStore } from "./objects";
+import { isUnchanged } from "./unchanged";
+
+export interface ApplyContext {
+  readonly store: ObjectStore;
+  readonly scope: GitopsScope;
+  readonly project: ManifestProject;
+  readonly inventoryId: string;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** How long to wait for a CRD of the same commit to be Established. */
+  readonly crdWaitMs?: number;
+}
+
+export interface ApplyOutcome {
+  readonly result: ObjectResult;
+  /** Refused by the inventory policy: someone else's object, never to enter our inventory. */
+  readonly notOwned: boolean;
+  /** True when a write request was sent. */
+  readonly wrote: boolean;
+}
+
+/** Applies one object: scope check (no API call when refused), ownership, skip-if-unchanged, server-side apply. */
+export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>): Promise<ApplyOutcome> {
+  const ref = refOf(obj);
+  const out = (status: ObjectResult["status"], message: string, extra: Partial<ApplyOutcome> = {}): ApplyOutcome => ({
+    result: result(ref, status, message, ctx.logger),
+    notOwned: false,
+    wrote: false,
+    ...extra,
+  });
+  const refused = checkScope(obj, ctx.scope, ctx.project, obj.scope === "Namespaced");
+  if (refused) return out("ApplyFailed", `${describe(ref)}: refused by the agent's scope: ${refused}`);
+  if (obj.waitForCrd) {
+    const ready = await waitForCrd(ctx, obj.waitForCrd);
+    if (!ready) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established`);
+  }
+  const info = ctx.store.info(obj.apiVersion, obj.kind);
+  if (!info) return out("ApplyFailed", `${describe(ref)}: no API resource for ${obj.apiVersion} ${obj.kind} in the cluster`);
+  const body = withOwner(obj.body as Record<string, unknown>, ctx.inventoryId);
+  try {
+    const live = await ctx.store.get(info, obj.namespace, obj.name);
+    const decision = ownershipDecision(ctx.project.inventory_policy, ctx.inventoryId, live);
+    if (decision.action === "skip") return out("ApplyFailed", `${describe(ref)}: ${decision.reason}`, { notOwned: true });
+    if (live && isUnchanged(body, live)) return out("Skipped", `${describe(ref)}: unchanged`);
+    if (ctx.project.dry_run_strategy === "client") return out("Skipped", `${describe(ref)}: dry run (client): not sent`);
+    await ctx.store.apply(info, obj.namespace, obj.name, body, ctx.project.dry_run_strategy === "server");
+    const dry = ctx.project.dry_run_strategy === "server" ? " (server dry run)" : "";
+    return out("Applied", `${describe(ref)}: applied${dry}`, { wrote: true });
+  } catch (err) {
+    return out("ApplyFailed", `${describe(ref)}: ${errorMessage(err)}`);
+  }
+}
+
+export function describe(ref: ObjRef): string {
+  const g = ref.group ? `.${ref.group}` : "";
+  return `${ref.kind}${g} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof KubeApiError) return `${err.reason}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function waitForCrd(ctx: ApplyContext, name: string): Promise<boolean> {
+  const info = ctx.store.info("apiextensions.k8s.io/v1", "CustomResourceDefinition");
+  if (!info) return false;
+  const deadline = Date.now() + (ctx.crdWaitMs ?? 60_000);
+  while (Date.now() < deadline && !ctx.signal.aborted) {
+    const live: Live | undefined = await ctx.store.get(info, undefined, name).catch(() => undefined);
+    if (live && computeStatus(live).status === "Current") {
+      await ctx.store.discovery.refresh(); // the new kind must be mappable now
+      return true;
+    }
+    await sleep(200, ctx.signal);
+  }
+  return false;
+}

@@ -1,0 +1,4 @@
+export { syncCommit, type SyncRequest, type SyncOutcome } from "./sync";
+export { ObjectStore, FIELD_MANAGER } from "./objects";
+export { InventoryStore } from "./inventory-store";
+export { isUnchanged } from "./unchanged";

@@ -1,0 +1,48 @@
+import { Discovery, isNotFound, resourcePath, type KubeClient, type ResourceInfo } from "../kube";
+import type { PrunePropagationPolicy } from "../../rpc";
+
+export const FIELD_MANAGER = "agentk";
+
+export type Live = Record<string, unknown>;
+
+/** The API calls the applier makes, by group/version/kind. */
+export class ObjectStore {
+  constructor(
+    readonly client: KubeClient,
+    readonly discovery: Discovery,
+  ) {}
+
+  info(apiVersion: string, kind: string): ResourceInfo | undefined {
+    return this.discovery.lookup(apiVersion, kind);
+  }
+
+  async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<Live | undefined> {
+    try {
+      return await this.client.request<Live>("GET", resourcePath(info, namespace, name));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Server-side apply of the body exactly as given; `dryRun` asks the server to validate without persisting. */
+  apply(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, dryRun = false): Promise<Live> {
+    return this.client.request<Live>("PATCH", resourcePath(info, namespace, name), {
+      body,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: FIELD_MANAGER, force: "true", dryRun: dryRun ? "All" : undefined },
+    });
+  }
+
+  /** Deletes; a missing object is fine (already pruned). */
+  async delete(info: ResourceInfo, namespace: string | undefined, name: string, policy: PrunePropagationPolicy): Promise<void> {
+    const propagationPolicy = policy === "foreground" ? "Foreground" : policy === "background" ? "Background" : "Orphan";
+    try {
+      await this.client.request("DELETE", resourcePath(info, namespace, name), {
+        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/** The apply pipeline on the real test cluster, as the agent's ServiceAccount with exactly its Roles. */
+import { KubeConfig } from "@kubernetes/client-node";
+import { silentLogger, createLogger } from "../../common";
+import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
+import { startTestCluster, type TestCluster } from "../../../test/cluster";
+import { grantAgent } from "../../../test/agentk/rbac";
+import { Discovery, KubeClient } from "../kube";
+import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
+
+const AGENT_NS = "gitlab-k8s-agent";
+let cluster: TestCluster;
+let store: ObjectStore;
+let admin: ObjectStore;
+const logs: string[] = [];
+const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) });
+
+async function storeFor(kubeconfig: string): Promise<ObjectStore> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const client = await KubeClient.fromKubeConfig(kc);
+  const d = new Discovery(client);
+  await d.refresh();
+  return new ObjectStore(client, d);
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  store = await storeFor(await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]));
+  admin = await storeFor(cluster.kubeconfigPath);
+  await cluster.kubectl(["create", "namespace", "naww"]);
+}, 240_000);
+afterAll(async () => {
+  store?.client.close();
+  admin?.client.close();
+  await cluster?.stop();
+});
+
+const project = (over: Partial<ManifestProject> = {}): ManifestProject => ({ id: "group/manifests", ref: {}, ...MANIFEST_PROJECT_DEFAULTS, ...over });
+const cluster_scope: GitopsScope = { mode: "cluster", namespaces: [] };
+const nginx = (ns: string, replicas = 1) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment-${ns}
+  namespace: ${ns}
+  labels: {app: nginx}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.14.2
+        ports: [{containerPort: 80}]
+`;
+const batch = (commitId: string, files: Record<string, string>, projectId = "group/manifests"): ObjectsBatch => ({
+  commitId,
+  projectId,
+  files: Object.entries(files).map(([path, data]) => ({ path, data: Buffer.from(data) })),
+});
+const writesOf = (s: ObjectStore): number => ["POST", "PUT", "PATCH", "DELETE"].reduce((n, m) => n + (s.client.counts[m] ?? 0), 0);
+const run = (s: ObjectStore, b: ObjectsBatch, over: Partial<ManifestProject> = {}, agentId = "1", scope = cluster_scope): Promise<SyncOutcome> =>
+  syncCommit(s, { batch: b, project: project(over), scope, agentId, agentNamespace: AGENT_NS, signal: new AbortController().signal, waitTimeoutMs: 60_000 }, logger);
+
+describe("sync on the real cluster", () => {
+  test("dude/naww: dude is applied and Current, naww fails Forbidden, the sync reports 1 resources failed", async () => {
+    const out = await run(store, batch("c1", { "manifests/dude.yaml": nginx("dude"), "manifests/naww.yaml": nginx("naww") }));
+    expect(out.error).toBe("1 resources failed");
+    const byNs = (ns: string) => out.results.filter((r) => r.ref.namespace === ns).map((r) => r.status);
+    expect(byNs("dude")).toEqual(["Applied", "Current"]);
+    expect(byNs("naww")).toEqual(["ApplyFailed"]);
+    const forbidden = out.results.find((r) => r.ref.namespace === "naww")!;
+    expect(forbidden.message).toContain("Forbidden");
+    expect(forbidden.message).toContain('cannot get resource "deployments"');
+    const dep = JSON.parse(await cluster.kubectl(["get", "deployment", "-n", "dude", "nginx-deployment-dude", "-o", "json"])) as { status: { availableReplicas: number } };
+    expect(dep.status.availableReplicas).toBe(1);
+    expect(await cluster.kubectl(["get", "deployments", "-n", "naww", "-o", "name"])).toBe("");
+    const text = logs.join("");
+    expect(text).toContain('"msg":"Synchronizing objects"');
+    expect(text).toMatch(/"msg":"Synchronization failed".*"error":"1 resources failed"/);
+    expect(text).toMatch(/"eventType":"resourceStatus".*"namespace":"naww".*"status":"ApplyFailed"/);
+  });
+
+  test("a re-sync where nothing changed sends no write request", async () => {
+    const b = batch("c2", { "manifests/dude.yaml": nginx("dude") });
+    await run(store, b, { prune: false });
+    const before = writesOf(store);
+    const out = await run(store, b, { prune: false });
+    expect(writesOf(store) - before).toBe(0);
+    expect(out.results.find((r) => r.ref.kind === "Deployment")!.status).toBe("Skipped");
+  });
+
+  test("an update is applied; an object removed from Git is pruned; the inventory follows", async () => {
+    await run(store, batch("c3", { "manifests/dude.yaml": nginx("dude", 2), "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dude}\ndata: {a: b}\n" }));
+    expect(await cluster.kubectl(["get", "deploy", "-n", "dude", "nginx-deployment-dude", "-o", "jsonpath={.spec.replicas}"])).toBe("2");
+    expect(await cluster.kubectl(["get", "configmap", "-n", "dude", "extra", "-o", "name"])).toBe("configmap/extra");
+    const out = await run(store, batch("c4", { "manifests/dude.yaml": nginx("dude", 2) }));
+    expect(out.results.filter((r) => r.status === "Pruned").map((r) => r.ref.name)).toEqual(["extra"]);
+    await expect(cluster.kubectl(["get", "configmap", "-n", "dude", "extra"])).rejects.toThrow(/NotFound/);
+    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
+    const keys = Object.keys((JSON.parse(inv) as { items: { data: Record<string, string> }[] }).items[0]!.data);
+    expect(keys).toEqual(["dude_nginx-deployment-dude_apps_Deployment"]);
+  });
+
+  test.each([
+    ["bad YAML", { "a.yaml": "kind: [" }, "a.yaml"],
+    ["a missing name", { "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n" }, "metadata.name"],
+    ["a namespace on a cluster-scoped kind", { "a.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x, namespace: dude}\n" }, "cluster-scoped"],
+    ["the same object twice", { "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: dude}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: dude}\n" }, "document 1"],
+  ])("a commit with %s is rejected before any write, naming the file and document", async (_name, files, expected) => {
+    const before = writesOf(store);
+    const out = await run(store, batch("bad", { "manifests/dude.yaml": nginx("dude", 3), ...files }));
+    expect(out.rejected!.join("\n")).toContain(expected);
+    expect(writesOf(store) - before).toBe(0);
+    expect(await cluster.kubectl(["get", "deploy", "-n", "dude", "nginx-deployment-dude", "-o", "jsonpath={.spec.replicas}"])).toBe("2");
+  });
+
+  test("namespaced scope and kind rules refuse objects before any API call", async () => {
+    const before = store.client.counts.PATCH ?? 0;
+    const out = await run(
+      store,
+      batch("c5", {
+        "manifests/dude.yaml": nginx("dude", 2),
+        "cr.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: nope}\nrules: []\n",
+        "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: dude}\n",
+      }),
+      { prune: false, resource_exclusions: [{ api_groups: [""], kinds: ["Secret"] }] },
+      "1",
+      { mode: "namespaced", namespaces: ["dude"] },
+    );
+    const failed = out.results.filter((r) => r.status === "ApplyFailed");
+    expect(failed.map((r) => r.ref.kind).sort()).toEqual(["ClusterRole", "Secret"]);
+    expect(failed.map((r) => r.message).join("\n")).toMatch(/namespaced mode/);
+    expect((store.client.counts.PATCH ?? 0) - before).toBe(0);
+  });
+
+  test("a CRD and a custom resource of it in one commit (cluster mode, admin rights)", async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`;
+    const out = await run(admin, batch("c6", { "1-widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: dude}\nspec: {size: 3}\n", "0-crd.yaml": crd }, "group/crds"), {}, "9");
+    expect(out.error).toBeUndefined();
+    expect(out.results.filter((r) => r.status === "Applied").map((r) => r.ref.kind)).toEqual(["CustomResourceDefinition", "Widget"]);
+    expect(await cluster.kubectl(["get", "widgets.example.com", "-n", "dude", "w", "-o", "jsonpath={.spec.size}"])).toBe("3");
+  });
+
+  test("inventory policy between two agents: must_match refuses another's object, adopt_all takes it over", async () => {
+    const cm = { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: dude}\ndata: {owner: a}\n" };
+    expect((await run(store, batch("a1", cm, "group/a"), {}, "1")).error).toBeUndefined();
+    const other = { "cm.yaml": cm["cm.yaml"].replace("owner: a", "owner: b") };
+    const refused = await run(store, batch("b1", other, "group/b"), { inventory_policy: "must_match" }, "2");
+    expect(refused.error).toBe("1 resources failed");
+    expect(refused.results[0]!.message).toMatch(/inventory/);
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "shared", "-o", "jsonpath={.data.owner}"])).toBe("a");
+    const adopted = await run(store, batch("b2", other, "group/b"), { inventory_policy: "adopt_all" }, "2");
+    expect(adopted.error).toBeUndefined();
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "shared", "-o", "jsonpath={.data.owner}"])).toBe("b");
+    // agent 1 removes it from Git: it is no longer agent 1's to prune
+    const pruned = await run(store, batch("a2", {}, "group/a"), {}, "1");
+    expect(pruned.results.find((r) => r.ref.name === "shared")!.status).toBe("PruneSkipped");
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "shared", "-o", "name"])).toBe("configmap/shared");
+  });
+});
+
+test("silentLogger is usable as a logger", () => expect(() => silentLogger.info("x")).not.toThrow());

@@ -1,0 +1,128 @@
+import { F, type Logger } from "../../common";
+import type { GitopsScope, ManifestProject, ObjectsBatch } from "../../rpc";
+import {
+  applyDefaultNamespace,
+  applyOrder,
+  nextInventory,
+  parseManifests,
+  planPrune,
+  refOf,
+  summarize,
+  type ObjectResult,
+  type ObjRef,
+} from "../plan";
+import { applyObject } from "./apply-step";
+import { InventoryStore } from "./inventory-store";
+import { result } from "./events";
+import type { ObjectStore } from "./objects";
+import { pruneObjects } from "./prune-step";
+import { waitForStatus, type WaitTarget } from "./wait-step";
+
+export interface SyncRequest {
+  readonly batch: ObjectsBatch;
+  readonly project: ManifestProject;
+  readonly scope: GitopsScope;
+  readonly agentId: string;
+  /** The agent's own namespace: where inventories live. */
+  readonly agentNamespace: string;
+  readonly signal: AbortSignal;
+  /** Override reconcile_timeout (tests, drift re-applies that need not wait). */
+  readonly waitTimeoutMs?: number;
+}
+
+export interface SyncOutcome {
+  readonly commitId: string;
+  /** The commit was rejected before any write (parse/validation errors). */
+  readonly rejected?: readonly string[];
+  readonly results: readonly ObjectResult[];
+  readonly error?: string;
+  readonly writes: number;
+  readonly cancelled: boolean;
+}
+
+/**
+ * One sync of one commit, as numbered steps (Flux's habit):
+ * 1 parse, 2 default namespace, 3 inventory (before any write, so a crash leaves
+ * nothing orphaned), 4 apply in order, 5 prune, 6 final inventory, 7 wait for status.
+ */
+export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: Logger): Promise<SyncOutcome> {
+  const log = logger.with({ [F.projectId]: req.batch.projectId, [F.commitId]: req.batch.commitId });
+  const base = { commitId: req.batch.commitId, writes: 0, cancelled: false };
+  log.info("Synchronizing objects", { [F.agentId]: req.agentId });
+
+  // 1-2: anything wrong in the commit rejects it whole, before a single write.
+  const parsed = parseManifests(req.batch.files);
+  if ("errors" in parsed) return reject(log, base, parsed.errors.map((e) => e.message));
+  if (parsed.objects.some((o) => !store.discovery.scopeOf(o.group, o.kind))) await store.discovery.refresh();
+  const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
+  if ("errors" in defaulted) return reject(log, base, defaulted.errors.map((e) => e.message));
+
+  // 3: record every object we are about to touch before touching it.
+  const inventory = new InventoryStore(store.client, req.agentNamespace, req.agentId, req.batch.projectId);
+  const previous = await inventory.read();
+  const desired: ObjRef[] = [...defaulted.objects, ...defaulted.unknown].map(refOf);
+  let stored: readonly ObjRef[] = previous;
+  let writes = 0;
+  if (!sameRefs([...previous, ...desired], previous)) {
+    stored = [...previous, ...desired];
+    await inventory.write(stored);
+    writes++;
+  }
+
+  // 4: apply; one failure does not stop the others.
+  const results: ObjectResult[] = defaulted.unknown.map((o) =>
+    result(refOf(o), "ApplyFailed", `${o.kind} ${o.name}: no API resource for ${o.apiVersion} ${o.kind} in the cluster`, log),
+  );
+  const notOwned: ObjRef[] = [];
+  const waitFor: WaitTarget[] = [];
+  for (const obj of applyOrder(defaulted.objects)) {
+    if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
+    const out = await applyObject({ store, scope: req.scope, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal }, obj);
+    results.push(out.result);
+    if (out.wrote) writes++;
+    if (out.notOwned) notOwned.push(out.result.ref);
+    if (out.result.status !== "ApplyFailed" && req.project.dry_run_strategy === "none") waitFor.push({ ref: out.result.ref, apiVersion: obj.apiVersion });
+  }
+
+  // 5: prune what left Git (never what failed to apply: it is still wanted).
+  const failedToApply = results.filter((r) => r.status === "ApplyFailed").map((r) => r.ref);
+  let pruneFailed: ObjRef[] = [];
+  if (req.project.prune) {
+    const toPrune = planPrune(previous, desired, failedToApply);
+    const pruned = await pruneObjects(store, toPrune, req.project, inventory.id, log, req.signal);
+    results.push(...pruned.results);
+    writes += pruned.results.filter((r) => r.status === "Pruned").length;
+    pruneFailed = pruned.failed;
+  } else {
+    pruneFailed = planPrune(previous, desired, failedToApply); // not pruned: still ours, keep tracking them
+  }
+
+  // 6: the inventory now holds what is in Git and ours, plus what we could not prune yet.
+  const finalInventory = nextInventory(desired, pruneFailed, notOwned);
+  if (!sameRefs(finalInventory, stored)) {
+    await inventory.write(finalInventory);
+    writes++;
+  }
+
+  // 7: wait until applied objects are Current (kstatus) or the timeout ends.
+  const timeoutMs = req.waitTimeoutMs ?? req.project.reconcile_timeout_seconds * 1000;
+  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, req.signal);
+  if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
+  const all = [...results, ...statuses];
+  const summary = summarize(all);
+  if (summary.error) log.warn("Synchronization failed", { [F.error]: summary.error });
+  else log.info("Synchronization finished", { [F.count]: desired.length });
+  return { ...base, results: all, error: summary.error, writes };
+}
+
+function reject(log: Logger, base: { commitId: string; writes: number; cancelled: boolean }, errors: string[]): SyncOutcome {
+  log.error("Commit rejected: nothing was applied; the cluster keeps the previous state", { [F.error]: errors.join("; ") });
+  return { ...base, rejected: errors, results: [], error: `commit rejected: ${errors.join("; ")}` };
+}
+
+function sameRefs(a: readonly ObjRef[], b: readonly ObjRef[]): boolean {
+  const key = (r: ObjRef) => `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+  const sa = new Set(a.map(key));
+  const sb = new Set(b.map(key));
+  return sa.size === sb.size && [...sa].every((k) => sb.has(k));
+}

@@ -1,0 +1,52 @@
+import { sleep, type Logger } from "../../common";
+import { computeStatus, type ObjectResult, type ObjRef } from "../plan";
+import { describe } from "./apply-step";
+import { logResourceStatus } from "./events";
+import type { ObjectStore } from "./objects";
+
+export interface WaitTarget {
+  readonly ref: ObjRef;
+  readonly apiVersion: string;
+}
+
+/**
+ * Polls the applied objects until each is Current or Failed (kstatus), or the
+ * timeout ends; logs a resourceStatus event whenever an object's status changes.
+ */
+export async function waitForStatus(
+  store: ObjectStore,
+  targets: readonly WaitTarget[],
+  timeoutMs: number,
+  logger: Logger,
+  signal: AbortSignal,
+  pollMs = 500,
+): Promise<ObjectResult[]> {
+  const last = new Map<WaitTarget, ObjectResult>();
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...targets];
+  while (pending.length > 0 && !signal.aborted) {
+    for (const t of pending) {
+      const info = store.info(t.apiVersion, t.ref.kind);
+      const live = info ? await store.get(info, t.ref.namespace || undefined, t.ref.name).catch(() => undefined) : undefined;
+      const s = live ? computeStatus(live, { now: Date.now() }) : { status: "NotFound" as const, message: `${describe(t.ref)} not found` };
+      const prev = last.get(t);
+      if (!prev || prev.status !== s.status || prev.message !== s.message) logResourceStatus(logger, t.ref, s.status, s.message);
+      last.set(t, { ref: t.ref, status: s.status, message: s.message });
+    }
+    pending = pending.filter((t) => {
+      const s = last.get(t)?.status;
+      return s !== "Current" && s !== "Failed";
+    });
+    if (pending.length === 0 || Date.now() >= deadline) break;
+    await sleep(pollMs, signal);
+  }
+  return targets.map((t) => {
+    const r = last.get(t) ?? { ref: t.ref, status: "Unknown" as const, message: "not checked" };
+    if (pending.includes(t) && !signal.aborted) {
+      const timeout: ObjectResult = { ref: t.ref, status: "Timeout", message: `${describe(t.ref)}: not Current after ${Math.round(timeoutMs / 1000)}s: ${r.message}` };
+      logResourceStatus(logger, t.ref, timeout.status, timeout.message);
+      return timeout;
+    }
+    return r;
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Bytes to documents, the way kubectl (and GitLab's agentk) read manifests:
+ * YAML through Go's YAML 1.1 decoder, JSON files as JSON.
+ */
+import { LineCounter, parseAllDocuments, type Tags } from "yaml";
+import type { SourceFile } from "../../rpc/object-stream";
+import { manifestError } from "./errors";
+import { deepFreeze } from "./fields";
+import type { ManifestError } from "./types";
+
+export interface DecodedDocument {
+  /** 0-based, counting empty documents too. */
+  readonly index: number;
+  /** Deep-frozen; never null (empty and comment-only documents are left out). */
+  readonly value: unknown;
+}
+
+export interface DecodedFile {
+  readonly documents: readonly DecodedDocument[];
+  readonly errors: readonly ManifestError[];
+}
+
+/** Aliases a document may expand (a "billion laughs" guard, as the yaml library's default). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Go's YAML 1.1 decoder (sigs.k8s.io/yaml) reads `yes`/`on` as booleans and
+ * `0755` as octal, so we do too; but it keeps timestamps and `12:30`
+ * (sexagesimal in the YAML 1.1 spec) as strings, where the yaml library's 1.1
+ * schema would turn them into a Date and 750: a ConfigMap value must not change.
+ */
+const goCompatibleTags = (tags: Tags): Tags =>
+  tags.filter((t) =>
+    typeof t === "string" ? t !== "timestamp" : t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME",
+  );
+
+export function decodeFile(file: SourceFile): DecodedFile {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(file.data);
+  } catch {
+    return { documents: [], errors: [manifestError({ file: file.path }, "found bytes that are not UTF-8; expected a UTF-8 text file")] };
+  }
+  return file.path.toLowerCase().endsWith(".json") ? decodeJson(file.path, text) : decodeYaml(file.path, text);
+}
+
+function decodeYaml(path: string, text: string): DecodedFile {
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(text, {
+    version: "1.1",
+    customTags: goCompatibleTags,
+    merge: true,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  const documents: DecodedDocument[] = [];
+  const errors: ManifestError[] = [];
+  (Array.isArray(parsed) ? parsed : []).forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const line = lines.linePos(e.pos[0]).line;
+        errors.push(manifestError({ file: path, index, line }, `invalid YAML: ${e.message}`));
+      }
+      return;
+    }
+    if (doc.contents === null) return;
+    try {
+      const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (value !== null && value !== undefined) documents.push({ index, value: deepFreeze(value) });
+    } catch (e) {
+      errors.push(manifestError({ file: path, index }, `YAML that cannot be expanded: ${(e as Error).message}`));
+    }
+  });
+  return { documents, errors };
+}
+
+/** A JSON file holds one document (an object or a `List`); an empty file holds none. */
+function decodeJson(path: string, text: string): DecodedFile {
+  if (text.trim() === "") return { documents: [], errors: [] };
+  try {
+    const value: unknown = JSON.parse(text);
+    return { documents: value === null ? [] : [{ index: 0, value: deepFreeze(value) }], errors: [] };
+  } catch (e) {
+    const message = (e as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const line = position === undefined ? undefined : text.slice(0, Number(position)).split("\n").length;
+    return { documents: [], errors: [manifestError({ file: path, index: 0, line }, `invalid JSON: ${message}`)] };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Step 1 of the apply pipeline: manifest files to objects. Any problem rejects
+ * the whole commit before anything is written, so every problem is reported
+ * at once, each naming its file, document and field.
+ */
+import type { SourceFile } from "../../rpc/object-stream";
+import { decodeFile } from "./decode";
+import { errorAtObject, manifestError } from "./errors";
+import { describeValue, isRecord, type UnknownRecord } from "./fields";
+import type { ManifestError, ManifestObject, ManifestSource } from "./types";
+
+export type ParseResult = { readonly objects: ManifestObject[] } | { readonly errors: ManifestError[] };
+
+export function parseManifests(files: readonly SourceFile[]): ParseResult {
+  const objects: ManifestObject[] = [];
+  const errors: ManifestError[] = [];
+  for (const file of files) {
+    const decoded = decodeFile(file);
+    errors.push(...decoded.errors);
+    for (const doc of decoded.documents) {
+      collect(doc.value, { file: file.path, index: doc.index }, objects, errors);
+    }
+  }
+  return errors.length > 0 ? { errors } : { objects };
+}
+
+/** Adds the object (or, for a List, its items) in `value` to `objects`, or its problems to `errors`. */
+function collect(value: unknown, source: ManifestSource, objects: ManifestObject[], errors: ManifestError[]): void {
+  const problem = (field: string | undefined, text: string) => errors.push(manifestError(errorAtObject(source, field), text));
+  if (!isRecord(value)) {
+    problem(undefined, `expected a mapping (a Kubernetes object), found ${describeValue(value)}`);
+    return;
+  }
+  const before = errors.length;
+  const apiVersion = requiredString(value.apiVersion, "apiVersion", problem);
+  const kind = requiredString(value.kind, "kind", problem);
+  const gv = apiVersion === undefined ? undefined : splitApiVersion(apiVersion);
+  if (apiVersion !== undefined && gv === undefined) {
+    problem("apiVersion", `found ${JSON.stringify(apiVersion)}; expected <version> (core group, e.g. v1) or <group>/<version> (e.g. apps/v1)`);
+  }
+  if (kind !== undefined && isListKind(kind, value)) {
+    expandList(value, source, objects, errors, problem);
+    return;
+  }
+  const meta = readMetadata(value.metadata, problem);
+  if (errors.length > before || gv === undefined || kind === undefined || meta === undefined) return;
+  objects.push({ source, apiVersion: apiVersion ?? "", ...gv, kind, ...meta, body: value });
+}
+
+type Problem = (field: string | undefined, text: string) => void;
+
+/**
+ * kubectl applies the items of any list (`kind: List`, `ConfigMapList`, ...)
+ * one by one. A custom kind that merely ends in "List" (a `PlayList`) is a
+ * list only if it has top-level `items`.
+ */
+function isListKind(kind: string, value: UnknownRecord): boolean {
+  return kind === "List" || (kind.endsWith("List") && "items" in value);
+}
+
+function expandList(value: UnknownRecord, source: ManifestSource, objects: ManifestObject[], errors: ManifestError[], problem: Problem): void {
+  const items = value.items ?? [];
+  if (!Array.isArray(items)) {
+    problem("items", `expected a sequence of objects, found ${describeValue(items)}`);
+    return;
+  }
+  items.forEach((item: unknown, i) => {
+    const path = `${source.item === undefined ? "" : `${source.item}.`}items[${i}]`;
+    collect(item, { ...source, item: path }, objects, errors);
+  });
+}
+
+function readMetadata(metadata: unknown, problem: Problem): { name: string; namespace?: string } | undefined {
+  if (!isRecord(metadata)) {
+    problem("metadata", metadata === undefined || metadata === null ? "required (a mapping with name)" : `expected a mapping, found ${describeValue(metadata)}`);
+    return undefined;
+  }
+  let name: string | undefined;
+  if ((metadata.name === undefined || metadata.name === "") && typeof metadata.generateName === "string") {
+    problem("metadata.name", "required (a string); metadata.generateName is not supported: server-side apply needs the object's name");
+  } else {
+    name = requiredString(metadata.name, "metadata.name", problem);
+  }
+  const namespace = metadata.namespace;
+  if (namespace !== undefined && namespace !== null && typeof namespace !== "string") {
+    problem("metadata.namespace", `expected a string, found ${describeValue(namespace)}`);
+    return undefined;
+  }
+  if (name === undefined) return undefined;
+  // An empty namespace means "not set", as for kubectl.
+  return typeof namespace === "string" && namespace !== "" ? { name, namespace } : { name };
+}
+
+function requiredString(value: unknown, field: string, problem: Problem): string | undefined {
+  if (typeof value === "string" && value !== "") return value;
+  problem(field, value === undefined || value === null || value === "" ? "required (a string)" : `expected a string, found ${describeValue(value)}`);
+  return undefined;
+}
+
+/** `apps/v1` -> apps, v1; `v1` -> "", v1; anything else is not an apiVersion. */
+export function splitApiVersion(apiVersion: string): { group: string; version: string } | undefined {
+  const parts = apiVersion.split("/");
+  if (parts.some((p) => p === "") || parts.length > 2) return undefined;
+  const [first = "", second] = parts;
+  return second === undefined ? { group: "", version: first } : { group: first, version: second };
+}

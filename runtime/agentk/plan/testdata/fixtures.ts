@@ -1,0 +1,37 @@
+/** Helpers for the plan's tests: manifests from YAML text, as the applier receives them. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { parseManifests, type ManifestObject, type ResourceScope, type ScopeOf } from "../index";
+
+/** The text of a file in testdata/. */
+export const testdata = (name: string): string => readFileSync(join(__dirname, name), "utf8");
+
+/** The documents of a multi-document YAML file in testdata/, one test case each. */
+export function cases<T>(name: string): T[] {
+  return parseAllDocuments(testdata(name)).map((d) => d.toJS() as T);
+}
+
+/** Parses `files` (path -> YAML) and fails the test on any error. */
+export function manifests(files: Record<string, string>): ManifestObject[] {
+  const result = parseManifests(Object.entries(files).map(([path, text]) => ({ path, data: Buffer.from(text) })));
+  if ("errors" in result) throw new Error(result.errors.map((e) => e.message).join("\n"));
+  return result.objects;
+}
+
+/** What discovery says on a fresh cluster: the built-in kinds, no custom ones. */
+const BUILT_IN: Record<string, ResourceScope> = {
+  "/Namespace": "Cluster",
+  "/ConfigMap": "Namespaced",
+  "/Secret": "Namespaced",
+  "/Service": "Namespaced",
+  "/ServiceAccount": "Namespaced",
+  "/PersistentVolume": "Cluster",
+  "apps/Deployment": "Namespaced",
+  "rbac.authorization.k8s.io/ClusterRole": "Cluster",
+  "rbac.authorization.k8s.io/Role": "Namespaced",
+  "rbac.authorization.k8s.io/RoleBinding": "Namespaced",
+  "apiextensions.k8s.io/CustomResourceDefinition": "Cluster",
+};
+
+export const builtInScopes: ScopeOf = (group, kind) => BUILT_IN[`${group}/${kind}`];
