@@ -1,6 +1,6 @@
-import type { GitopsScope, ManifestProject } from "../../rpc";
+import type { ManifestProject } from "../../rpc";
 import { sleep, type Logger } from "../../common";
-import { checkScope, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
+import { ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
 import { KubeApiError } from "../kube";
 import { result } from "./events";
 import type { Live, ObjectStore } from "./objects";
@@ -8,7 +8,6 @@ import { isUnchanged } from "./unchanged";
 
 export interface ApplyContext {
   readonly store: ObjectStore;
-  readonly scope: GitopsScope;
   readonly project: ManifestProject;
   readonly inventoryId: string;
   readonly logger: Logger;
@@ -25,7 +24,7 @@ export interface ApplyOutcome {
   readonly wrote: boolean;
 }
 
-/** Applies one object: scope check (no API call when refused), ownership, skip-if-unchanged, server-side apply. */
+/** Applies one in-scope object: ownership, skip-if-unchanged, server-side apply. */
 export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>): Promise<ApplyOutcome> {
   const ref = refOf(obj);
   const out = (status: ObjectResult["status"], message: string, extra: Partial<ApplyOutcome> = {}): ApplyOutcome => ({
@@ -34,8 +33,6 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     wrote: false,
     ...extra,
   });
-  const refused = checkScope(obj, ctx.scope, ctx.project, obj.scope === "Namespaced");
-  if (refused) return out("ApplyFailed", `${describe(ref)}: refused by the agent's scope: ${refused}`);
   if (obj.waitForCrd) {
     const ready = await waitForCrd(ctx, obj.waitForCrd);
     if (!ready) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established`);

@@ -94,7 +94,7 @@ describe("sync on the real cluster", () => {
   test("an update is applied; an object removed from Git is pruned; the inventory follows", async () => {
     await run(store, batch("c3", { "manifests/dude.yaml": nginx("dude", 2), "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dude}\ndata: {a: b}\n" }));
     expect(await cluster.kubectl(["get", "deploy", "-n", "dude", "nginx-deployment-dude", "-o", "jsonpath={.spec.replicas}"])).toBe("2");
-    expect(await cluster.kubectl(["get", "configmap", "-n", "dude", "extra", "-o", "name"])).toBe("configmap/extra");
+    expect(await cluster.kubectl(["get", "configmap", "-n", "dude", "extra", "-o", "name"])).toBe("configmap/extra\n");
     const out = await run(store, batch("c4", { "manifests/dude.yaml": nginx("dude", 2) }));
     expect(out.results.filter((r) => r.status === "Pruned").map((r) => r.ref.name)).toEqual(["extra"]);
     await expect(cluster.kubectl(["get", "configmap", "-n", "dude", "extra"])).rejects.toThrow(/NotFound/);
@@ -169,7 +169,7 @@ spec:
     // agent 1 removes it from Git: it is no longer agent 1's to prune
     const pruned = await run(store, batch("a2", {}, "group/a"), {}, "1");
     expect(pruned.results.find((r) => r.ref.name === "shared")!.status).toBe("PruneSkipped");
-    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "shared", "-o", "name"])).toBe("configmap/shared");
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "shared", "-o", "name"])).toBe("configmap/shared\n");
   });
 });
 

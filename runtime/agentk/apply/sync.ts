@@ -3,7 +3,9 @@ import type { GitopsScope, ManifestProject, ObjectsBatch } from "../../rpc";
 import {
   applyDefaultNamespace,
   applyOrder,
+  checkScope,
   nextInventory,
+  objRefKey,
   parseManifests,
   planPrune,
   refOf,
@@ -11,7 +13,7 @@ import {
   type ObjectResult,
   type ObjRef,
 } from "../plan";
-import { applyObject } from "./apply-step";
+import { applyObject, describe } from "./apply-step";
 import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
@@ -57,10 +59,18 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
   if ("errors" in defaulted) return reject(log, base, defaulted.errors.map((e) => e.message));
 
+  // Objects outside the agent's scope are refused here, before any API call, and never enter the inventory.
+  const results: ObjectResult[] = [];
+  const inScope = defaulted.objects.filter((obj) => {
+    const why = checkScope(obj, req.scope, req.project, obj.scope === "Namespaced");
+    if (why) results.push(result(refOf(obj), "ApplyFailed", `${describe(refOf(obj))}: refused by the agent's scope: ${why}`, log));
+    return !why;
+  });
+
   // 3: record every object we are about to touch before touching it.
   const inventory = new InventoryStore(store.client, req.agentNamespace, req.agentId, req.batch.projectId);
   const previous = await inventory.read();
-  const desired: ObjRef[] = [...defaulted.objects, ...defaulted.unknown].map(refOf);
+  const desired: ObjRef[] = [...inScope, ...defaulted.unknown].map(refOf);
   let stored: readonly ObjRef[] = previous;
   let writes = 0;
   if (!sameRefs([...previous, ...desired], previous)) {
@@ -70,14 +80,14 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   }
 
   // 4: apply; one failure does not stop the others.
-  const results: ObjectResult[] = defaulted.unknown.map((o) =>
-    result(refOf(o), "ApplyFailed", `${o.kind} ${o.name}: no API resource for ${o.apiVersion} ${o.kind} in the cluster`, log),
-  );
+  for (const o of defaulted.unknown) {
+    results.push(result(refOf(o), "ApplyFailed", `${describe(refOf(o))}: no API resource for ${o.apiVersion} ${o.kind} in the cluster`, log));
+  }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
-  for (const obj of applyOrder(defaulted.objects)) {
+  for (const obj of applyOrder(inScope)) {
     if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
-    const out = await applyObject({ store, scope: req.scope, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal }, obj);
+    const out = await applyObject({ store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal }, obj);
     results.push(out.result);
     if (out.wrote) writes++;
     if (out.notOwned) notOwned.push(out.result.ref);
@@ -98,7 +108,10 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   }
 
   // 6: the inventory now holds what is in Git and ours, plus what we could not prune yet.
-  const finalInventory = nextInventory(desired, pruneFailed, notOwned);
+  // An object that failed its first apply was never created by us: it leaves the inventory again.
+  const before = new Set(previous.map(objRefKey));
+  const neverCreated = failedToApply.filter((r) => !before.has(objRefKey(r)));
+  const finalInventory = nextInventory(desired, pruneFailed, [...notOwned, ...neverCreated]);
   if (!sameRefs(finalInventory, stored)) {
     await inventory.write(finalInventory);
     writes++;
@@ -121,8 +134,7 @@ function reject(log: Logger, base: { commitId: string; writes: number; cancelled
 }
 
 function sameRefs(a: readonly ObjRef[], b: readonly ObjRef[]): boolean {
-  const key = (r: ObjRef) => `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
-  const sa = new Set(a.map(key));
-  const sb = new Set(b.map(key));
+  const sa = new Set(a.map(objRefKey));
+  const sb = new Set(b.map(objRefKey));
   return sa.size === sb.size && [...sa].every((k) => sb.has(k));
 }

@@ -82,7 +82,12 @@ export class KubeClient {
     };
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
-      reqOpts.headers = { ...reqOpts.headers, "content-type": options.contentType ?? "application/json" };
+      // An explicit length: a chunked DELETE body confuses the next request on a kept-alive connection.
+      reqOpts.headers = {
+        ...reqOpts.headers,
+        "content-type": options.contentType ?? "application/json",
+        "content-length": String(Buffer.byteLength(payload)),
+      };
     }
     this.counts[method] = (this.counts[method] ?? 0) + 1;
     const mod = url.protocol === "https:" ? https : http;
