@@ -2,7 +2,7 @@ import type { Logger } from "../../common";
 import type { AgentConfiguration } from "../../rpc";
 import type { ProjectConfig } from "../config";
 import type { AgentTracker } from "./agent-tracker";
-import type { Metrics } from "./metrics";
+import type { Metrics } from "../../common";
 import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 
 export type AgentConfigParseResult =

@@ -3,7 +3,7 @@ import * as http from "node:http";
 import { F, type Logger } from "../../common";
 import type { ProjectConfig } from "../config";
 import type { AgentTracker } from "./agent-tracker";
-import type { Metrics } from "./metrics";
+import type { Metrics } from "../../common";
 import { splitHostPort } from "./net";
 import type { CommitSubscriptions } from "./ports";
 import { renderStatusPage } from "./status-page";

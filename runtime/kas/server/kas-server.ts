@@ -7,7 +7,7 @@ import { configurationHandlers } from "./configuration-service";
 import type { AgentConfigParser, ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { listenHttpApi } from "./http-api";
-import { Metrics, registerProcessMetrics } from "./metrics";
+import { Metrics, registerProcessMetrics } from "../../common";
 import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 import { statusHandlers } from "./status-service";
 import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";

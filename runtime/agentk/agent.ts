@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { F, Metrics, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
+import { createClients, type AgentConfiguration } from "../rpc";
+import { ObjectStore } from "./apply";
+import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
+import { Discovery, KubeClient } from "./kube";
+import { runLeaderElection } from "./leader";
+import { WorkerSet } from "./worker";
+
+export interface AgentOptions {
+  readonly kasAddress: string;
+  readonly token: string;
+  readonly caCert?: Buffer;
+  readonly kubeConfig: KubeConfig;
+  /** The agent's own namespace: inventories and the leader Lease live there. */
+  readonly namespace: string;
+  readonly podName: string;
+  /** "host:port"; undefined = no observability listener. */
+  readonly observabilityAddress?: string;
+  readonly backoff?: BackoffOptions;
+  /** Default true: only the Lease holder applies, so replicas > 1 is safe. */
+  readonly leaderElection?: boolean;
+  readonly leaderElectionRetryMs?: number;
+  readonly logger: Logger;
+  readonly version?: string;
+}
+
+export interface RunningAgent {
+  readonly metrics: Metrics;
+  readonly observabilityPort?: number;
+  /** True while this replica holds the Lease (or election is off). */
+  isLeader(): boolean;
+  close(): Promise<void>;
+}
+
+/** Wires agentk: kas connection, configuration, leader election, one worker per manifest project. */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const log = opts.logger;
+  const stop = new AbortController();
+  const metrics = new Metrics();
+  registerProcessMetrics(metrics);
+  const target = await connectTarget(opts.kasAddress, {
+    token: opts.token,
+    caCert: opts.caCert,
+    onUpgradeRefused: (status, message) => log.error("kas refused the WebSocket connection", { [F.status]: status, [F.error]: message }),
+  });
+  const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
+  const kube = await KubeClient.fromKubeConfig(opts.kubeConfig);
+  const store = new ObjectStore(kube, new Discovery(kube));
+  let workers: WorkerSet | undefined;
+  let latest: AgentConfiguration | undefined;
+  let leading: AbortSignal | undefined;
+  let electionStarted = false;
+  let configured = false;
+  const identity = `${opts.podName}-${randomBytes(4).toString("hex")}`;
+
+  const applyConfig = async (): Promise<void> => {
+    if (!workers || !latest) return;
+    if (opts.leaderElection === false || (leading && !leading.aborted)) await workers.apply(latest);
+    else await workers.stop();
+  };
+
+  const configDone = watchConfiguration({
+    clients,
+    token: opts.token,
+    meta: { version: opts.version ?? "dev", pod_namespace: opts.namespace, pod_name: opts.podName },
+    logger: log,
+    signal: stop.signal,
+    backoff: opts.backoff,
+    onConfiguration: (config, commitId, agent) => {
+      log.setLevel(config.observability.logging.level as Level);
+      log.info("Received agent configuration", { [F.commitId]: commitId, [F.agentId]: agent.agentId, [F.count]: config.gitops.manifest_projects.length });
+      latest = config;
+      configured = true;
+      workers ??= new WorkerSet({ clients, token: opts.token, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, backoff: opts.backoff });
+      if (opts.leaderElection !== false && !electionStarted) {
+        electionStarted = true;
+        void runLeaderElection({
+          client: kube,
+          namespace: opts.namespace,
+          name: `agent-${agent.agentId}-lock`,
+          identity,
+          logger: log,
+          signal: stop.signal,
+          retryPeriodMs: opts.leaderElectionRetryMs,
+          onStartedLeading: (lost) => {
+            leading = lost;
+            void applyConfig();
+            lost.addEventListener("abort", () => void applyConfig(), { once: true });
+          },
+        });
+      }
+      void applyConfig().catch((err: unknown) => log.error("Applying configuration failed", { [F.error]: err }));
+    },
+  });
+
+  const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
+  metrics.gaugeFn("agentk_leader", "1 while this replica holds the leader Lease", () => (opts.leaderElection === false || (leading && !leading.aborted) ? 1 : 0));
+  return {
+    metrics,
+    observabilityPort: obs?.port,
+    isLeader: () => opts.leaderElection === false || (leading !== undefined && !leading.aborted),
+    close: async () => {
+      stop.abort();
+      await workers?.stop();
+      await configDone;
+      clients.close();
+      await target.close();
+      await obs?.close();
+      kube.close();
+    },
+  };
+}

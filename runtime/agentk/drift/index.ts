@@ -1,0 +1,2 @@
+export { DriftWatcher, type WatchedObject } from "./watcher";
+export { fingerprint } from "./fingerprint";

@@ -1,0 +1,83 @@
+import { createInterface } from "node:readline";
+import { createBackoff, F, sleep, type Logger } from "../../common";
+import { resourcePath, type KubeClient, type ResourceInfo } from "../kube";
+import { fingerprint } from "./fingerprint";
+
+export interface WatchedObject {
+  readonly info: ResourceInfo;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * Watches the objects a worker manages and calls `onDrift` when one is
+ * deleted or edited by someone (its fingerprint changes), so the worker
+ * re-applies at once instead of at the next periodic re-apply.
+ * One watch per (resource, namespace); our own no-op re-apply changes nothing.
+ */
+export class DriftWatcher {
+  private controller = new AbortController();
+  private seen = new Map<string, string>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly logger: Logger,
+    private readonly onDrift: (what: string) => void,
+  ) {}
+
+  /** Replaces the watched set (after each sync). */
+  watch(objects: readonly WatchedObject[]): void {
+    this.stop();
+    this.controller = new AbortController();
+    this.seen = new Map();
+    const groups = new Map<string, { info: ResourceInfo; namespace: string; names: Set<string> }>();
+    for (const o of objects) {
+      const key = `${resourcePath(o.info, o.namespace)}`;
+      const g = groups.get(key) ?? { info: o.info, namespace: o.namespace, names: new Set<string>() };
+      g.names.add(o.name);
+      groups.set(key, g);
+    }
+    for (const [path, g] of groups) void this.loop(path, g.names, this.controller.signal);
+  }
+
+  stop(): void {
+    this.controller.abort();
+  }
+
+  private async loop(path: string, names: Set<string>, signal: AbortSignal): Promise<void> {
+    const backoff = createBackoff({ initialMs: 500, maxMs: 30_000 });
+    while (!signal.aborted) {
+      try {
+        const res = await this.client.open("GET", path, { query: { watch: "1", allowWatchBookmarks: "false" }, signal });
+        if (res.statusCode !== 200) {
+          res.resume();
+          throw new Error(`watch ${path}: HTTP ${res.statusCode}`);
+        }
+        backoff.reset();
+        for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+          if (!line) continue;
+          this.handle(JSON.parse(line) as { type: string; object: { metadata?: { name?: string; namespace?: string } } }, names, path);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.logger.debug("Drift watch interrupted; resuming", { [F.path]: path, [F.error]: err });
+      }
+      await sleep(backoff.next(), signal);
+    }
+  }
+
+  private handle(event: { type: string; object: { metadata?: { name?: string } } }, names: Set<string>, path: string): void {
+    const name = event.object.metadata?.name;
+    if (!name || !names.has(name)) return;
+    const key = `${path}/${name}`;
+    if (event.type === "DELETED") {
+      this.seen.delete(key);
+      this.onDrift(`${key} deleted`);
+      return;
+    }
+    const fp = fingerprint(event.object);
+    const before = this.seen.get(key);
+    this.seen.set(key, fp);
+    if (before !== undefined && before !== fp) this.onDrift(`${key} modified`);
+  }
+}

@@ -1,0 +1,3 @@
+export { ProjectWorker, type WorkerConfig, type WorkerDeps } from "./worker";
+export { WorkerSet } from "./worker-set";
+export { toReport } from "./report";

@@ -1,0 +1,144 @@
+import { F, type BackoffOptions, type Logger, type Metrics } from "../../common";
+import { bearerMetadata, type Clients, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
+import { syncCommit, type ObjectStore, type SyncOutcome } from "../apply";
+import { watchObjects } from "../connection";
+import { DriftWatcher } from "../drift";
+import { toReport } from "./report";
+
+export interface WorkerDeps {
+  readonly clients: Clients;
+  readonly token: string;
+  readonly store: ObjectStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly agentId: string;
+  readonly agentNamespace: string;
+  readonly backoff?: BackoffOptions;
+}
+
+export interface WorkerConfig {
+  readonly project: ManifestProject;
+  readonly scope: GitopsScope;
+  readonly reapplyIntervalMs: number;
+}
+
+/**
+ * One manifest project: follows its commits from kas, syncs each (a newer
+ * commit cancels the one in progress), re-applies on an interval and when a
+ * managed object drifts, and reports every finished sync back to kas.
+ */
+export class ProjectWorker {
+  private readonly stopping = new AbortController();
+  private current: AbortController | undefined;
+  private pending: { batch: ObjectsBatch; reason: string } | undefined;
+  private running: Promise<void> | undefined;
+  private lastReceived = "";
+  private lastGood: ObjectsBatch | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly drift: DriftWatcher;
+  private readonly log: Logger;
+  private readonly stream: Promise<void>;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    readonly config: WorkerConfig,
+  ) {
+    this.log = deps.logger.with({ [F.projectId]: config.project.id });
+    this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply(`drift: ${what}`));
+    this.timer = setInterval(() => this.reapply("periodic re-apply"), config.reapplyIntervalMs);
+    this.timer.unref();
+    this.stream = watchObjects({
+      clients: deps.clients,
+      token: deps.token,
+      projectId: config.project.id,
+      ref: config.project.ref,
+      paths: config.project.paths,
+      lastCommit: () => this.lastReceived,
+      logger: this.log,
+      signal: this.stopping.signal,
+      backoff: deps.backoff,
+      onBatch: (batch) => {
+        this.lastReceived = batch.commitId;
+        this.enqueue(batch, "new commit");
+      },
+    });
+  }
+
+  /** Re-applies the last good commit after whatever runs now (never replacing a new commit that waits). */
+  private reapply(reason: string): void {
+    if (this.lastGood && !this.pending) this.enqueue(this.lastGood, reason);
+  }
+
+  private enqueue(batch: ObjectsBatch, reason: string): void {
+    if (this.stopping.signal.aborted) return;
+    this.pending = { batch, reason };
+    if (reason === "new commit") this.current?.abort(); // a newer commit cancels the apply in progress
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending && !this.stopping.signal.aborted) {
+      const { batch, reason } = this.pending;
+      this.pending = undefined;
+      this.current = new AbortController();
+      const started = Date.now();
+      this.log.debug("Sync starting", { [F.commitId]: batch.commitId, [F.message]: reason });
+      let outcome: SyncOutcome;
+      try {
+        outcome = await syncCommit(
+          this.deps.store,
+          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, signal: this.current.signal },
+          this.log,
+        );
+      } catch (err) {
+        this.log.error("Synchronization error", { [F.commitId]: batch.commitId, [F.error]: err });
+        this.deps.metrics.counter("agentk_syncs_total", "Syncs by result")({ result: "error" });
+        continue;
+      }
+      if (outcome.cancelled) continue;
+      this.record(outcome, Date.now() - started);
+      if (!outcome.rejected) {
+        this.lastGood = batch;
+        this.watchDrift(outcome);
+      }
+      this.report(toReport(batch.projectId, outcome, started, Date.now()));
+    }
+  }
+
+  private record(outcome: SyncOutcome, ms: number): void {
+    const m = this.deps.metrics;
+    const project = this.config.project.id;
+    m.counter("agentk_syncs_total", "Syncs by result")({ project, result: outcome.rejected ? "rejected" : outcome.error ? "failed" : "ok" });
+    const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
+    m.counter("agentk_objects_applied_total", "Objects written by server-side apply")({ project }, count("Applied"));
+    m.counter("agentk_objects_failed_total", "Objects whose apply or prune failed")({ project }, count("ApplyFailed") + count("PruneFailed"));
+    m.counter("agentk_objects_pruned_total", "Objects pruned")({ project }, count("Pruned"));
+    m.gauge("agentk_sync_duration_seconds", "Duration of the last sync")(ms / 1000, { project });
+    m.gauge("agentk_last_synced_commit_info", "The last synced commit (value 1)")(1, { project, commit_id: outcome.commitId });
+  }
+
+  private watchDrift(outcome: SyncOutcome): void {
+    const objects = outcome.results.flatMap((r) => {
+      if (r.status !== "Applied" && r.status !== "Skipped") return [];
+      const info = this.deps.store.discovery.lookupGroupKind(r.ref.group, r.ref.kind);
+      return info ? [{ info, namespace: r.ref.namespace, name: r.ref.name }] : [];
+    });
+    this.drift.watch(objects);
+  }
+
+  private report(report: ReturnType<typeof toReport>): void {
+    this.deps.clients.status.ReportSyncStatus(report, bearerMetadata(this.deps.token), { deadline: Date.now() + 10_000 }, (err) => {
+      if (err) this.log.warn("Could not report sync status to kas", { [F.error]: err.details || err.message });
+    });
+  }
+
+  /** Stops streaming, cancels a sync in progress, waits for it. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.current?.abort();
+    if (this.timer) clearInterval(this.timer);
+    this.drift.stop();
+    await this.running;
+    await this.stream;
+  }
+}

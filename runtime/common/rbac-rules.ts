@@ -1,0 +1,46 @@
+/**
+ * The least-privilege rules the agent needs, said as intent (cdk8s-plus habit)
+ * and derived in this one place, for `agentk generate` and infra/rbac alike.
+ * No wildcard verbs or resources; Secrets only when asked for.
+ */
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+/** Server-side apply (get + patch, create on first apply), status reads (list/watch), prune (delete). */
+export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"] as const;
+export const READ_VERBS = ["get", "list", "watch"] as const;
+
+/** The namespaced kinds a manifest project usually holds, by API group. */
+export const MANAGED_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  "": ["configmaps", "services", "serviceaccounts", "persistentvolumeclaims", "pods", "endpoints", "limitranges", "resourcequotas"],
+  apps: ["deployments", "statefulsets", "daemonsets", "replicasets"],
+  batch: ["jobs", "cronjobs"],
+  autoscaling: ["horizontalpodautoscalers"],
+  policy: ["poddisruptionbudgets"],
+  "networking.k8s.io": ["ingresses", "networkpolicies"],
+  "rbac.authorization.k8s.io": ["roles", "rolebindings"],
+};
+
+export type Access = "write" | "read" | "none";
+
+/** Rules for one namespace at an access level; `secrets` adds Secrets at the same level. */
+export function namespaceRules(access: Access, options: { secrets?: boolean } = {}): PolicyRule[] {
+  if (access === "none") return [];
+  const verbs = access === "write" ? WRITE_VERBS : READ_VERBS;
+  return Object.entries(MANAGED_RESOURCES).map(([group, resources]) => ({
+    apiGroups: [group],
+    resources: group === "" && options.secrets ? [...resources, "secrets"] : [...resources],
+    verbs: [...verbs],
+  }));
+}
+
+/** What the agent needs in its own namespace: inventory ConfigMaps and the leader-election Lease. */
+export function agentSelfRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  ];
+}
