@@ -37,6 +37,8 @@ export interface TestKasOptions {
   readonly pollPeriod?: string;
   readonly webhookSecret?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
+  readonly listen?: { readonly grpc?: string; readonly websocket?: string };
 }
 
 export interface TestKas {
@@ -83,8 +85,8 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
   if (options.webhookSecret) writeFileSync(path.join(dir, "webhook-secret"), options.webhookSecret);
   const kasYaml = {
     listen: {
-      grpc: "127.0.0.1:0",
-      websocket: { address: "127.0.0.1:0" },
+      grpc: options.listen?.grpc ?? "127.0.0.1:0",
+      websocket: { address: options.listen?.websocket ?? "127.0.0.1:0" },
       observability: "127.0.0.1:0",
       ...(options.tls ? { grpcs: { address: "127.0.0.1:0", cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
     },

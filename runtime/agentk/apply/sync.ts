@@ -30,6 +30,8 @@ export interface SyncRequest {
   readonly signal: AbortSignal;
   /** Override reconcile_timeout (tests, drift re-applies that need not wait). */
   readonly waitTimeoutMs?: number;
+  /** Ends step 7 early (not a cancellation): the worker has newer work, e.g. a drifted object to re-apply. */
+  readonly waitSignal?: AbortSignal;
 }
 
 export interface SyncOutcome {
@@ -119,7 +121,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
 
   // 7: wait until applied objects are Current (kstatus) or the timeout ends.
   const timeoutMs = req.waitTimeoutMs ?? req.project.reconcile_timeout_seconds * 1000;
-  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, req.signal);
+  const waitSignal = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
+  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, waitSignal);
   if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
   const all = [...results, ...statuses];
   const summary = summarize(all);

@@ -33,9 +33,10 @@ export async function waitForStatus(
       if (!prev || prev.status !== s.status || prev.message !== s.message) logResourceStatus(logger, t.ref, s.status, s.message);
       last.set(t, { ref: t.ref, status: s.status, message: s.message });
     }
+    // NotFound: deleted under us while we waited; the drift watch re-applies it, waiting longer would not.
     pending = pending.filter((t) => {
       const s = last.get(t)?.status;
-      return s !== "Current" && s !== "Failed";
+      return s !== "Current" && s !== "Failed" && s !== "NotFound";
     });
     if (pending.length === 0 || Date.now() >= deadline) break;
     await sleep(pollMs, signal);

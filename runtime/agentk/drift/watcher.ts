@@ -17,7 +17,9 @@ export interface WatchedObject {
  */
 export class DriftWatcher {
   private controller = new AbortController();
-  private seen = new Map<string, string>();
+  private readonly seen = new Map<string, string>();
+  /** path -> names watched there; a loop runs per path for as long as it has names. */
+  private readonly groups = new Map<string, Set<string>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -25,27 +27,38 @@ export class DriftWatcher {
     private readonly onDrift: (what: string) => void,
   ) {}
 
-  /** Replaces the watched set (after each sync). */
+  /**
+   * Sets the watched objects (after each sync). Watches already open stay
+   * open, so an edit or delete right after a sync is not lost in a restart.
+   */
   watch(objects: readonly WatchedObject[]): void {
-    this.stop();
-    this.controller = new AbortController();
-    this.seen = new Map();
-    const groups = new Map<string, { info: ResourceInfo; namespace: string; names: Set<string> }>();
+    const wanted = new Map<string, Set<string>>();
     for (const o of objects) {
-      const key = `${resourcePath(o.info, o.namespace)}`;
-      const g = groups.get(key) ?? { info: o.info, namespace: o.namespace, names: new Set<string>() };
-      g.names.add(o.name);
-      groups.set(key, g);
+      const path = resourcePath(o.info, o.namespace);
+      wanted.set(path, (wanted.get(path) ?? new Set<string>()).add(o.name));
     }
-    for (const [path, g] of groups) void this.loop(path, g.names, this.controller.signal);
+    for (const [path, names] of this.groups) {
+      const next = wanted.get(path);
+      names.clear();
+      for (const n of next ?? []) names.add(n);
+    }
+    for (const [path, names] of wanted) {
+      if (this.groups.has(path)) continue;
+      this.groups.set(path, names);
+      void this.loop(path, names, this.controller.signal);
+    }
   }
 
   stop(): void {
     this.controller.abort();
+    this.controller = new AbortController();
+    this.groups.clear();
+    this.seen.clear();
   }
 
   private async loop(path: string, names: Set<string>, signal: AbortSignal): Promise<void> {
     const backoff = createBackoff({ initialMs: 500, maxMs: 30_000 });
+    // A path whose names all left stays open but idle (cheap), ready if they come back.
     while (!signal.aborted) {
       try {
         const res = await this.client.open("GET", path, { query: { watch: "1", allowWatchBookmarks: "false" }, signal });

@@ -16,7 +16,7 @@ export type LeaseDecision =
  * already ours -> write a new spec; held by another and fresh -> wait.
  */
 export function decideLease(current: LeaseSpec | undefined, identity: string, now: Date, leaseDurationSeconds: number): LeaseDecision {
-  const nowIso = now.toISOString();
+  const nowIso = microTime(now);
   const holder = current?.holderIdentity ?? "";
   const renew = current?.renewTime ? Date.parse(current.renewTime) : 0;
   const duration = (current?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
@@ -35,4 +35,9 @@ export function decideLease(current: LeaseSpec | undefined, identity: string, no
       leaseTransitions: (current?.leaseTransitions ?? 0) + (holder === "" ? 0 : 1),
     },
   };
+}
+
+/** metav1.MicroTime wants exactly six fractional digits. */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }

@@ -30,7 +30,10 @@ export interface WorkerConfig {
 export class ProjectWorker {
   private readonly stopping = new AbortController();
   private current: AbortController | undefined;
-  private pending: { batch: ObjectsBatch; reason: string } | undefined;
+  /** Ends the current sync's status wait when other work arrives. */
+  private waiting: AbortController | undefined;
+  /** What to sync next: a new commit, or (batch undefined) the last good one again. */
+  private pending: { batch?: ObjectsBatch; reason: string } | undefined;
   private running: Promise<void> | undefined;
   private lastReceived = "";
   private lastGood: ObjectsBatch | undefined;
@@ -66,28 +69,33 @@ export class ProjectWorker {
 
   /** Re-applies the last good commit after whatever runs now (never replacing a new commit that waits). */
   private reapply(reason: string): void {
-    if (this.lastGood && !this.pending) this.enqueue(this.lastGood, reason);
+    if (this.lastGood && !this.pending) this.enqueue(undefined, reason);
   }
 
-  private enqueue(batch: ObjectsBatch, reason: string): void {
+  private enqueue(batch: ObjectsBatch | undefined, reason: string): void {
     if (this.stopping.signal.aborted) return;
     this.pending = { batch, reason };
     if (reason === "new commit") this.current?.abort(); // a newer commit cancels the apply in progress
+    this.waiting?.abort(); // anything new ends the wait for status: the re-apply must not queue behind it
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
   private async drain(): Promise<void> {
     while (this.pending && !this.stopping.signal.aborted) {
-      const { batch, reason } = this.pending;
+      const { reason } = this.pending;
+      // Resolved now, not when queued: a re-apply queued during a sync must use the commit that sync made good.
+      const batch = this.pending.batch ?? this.lastGood;
       this.pending = undefined;
+      if (!batch) continue;
       this.current = new AbortController();
+      this.waiting = new AbortController();
       const started = Date.now();
       this.log.debug("Sync starting", { [F.commitId]: batch.commitId, [F.message]: reason });
       let outcome: SyncOutcome;
       try {
         outcome = await syncCommit(
           this.deps.store,
-          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, signal: this.current.signal },
+          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, signal: this.current.signal, waitSignal: this.waiting.signal },
           this.log,
         );
       } catch (err) {
