@@ -9,6 +9,7 @@ import { startTestCluster, type TestCluster } from "../cluster";
 import { freePorts } from "../cluster/ports";
 import { commitFiles, removeDir, tempDir } from "../git";
 import { delay, newToken, startTestKas, type TestKas } from "../kas";
+import { until as untilDone } from "../until";
 import { grantAgent } from "./rbac";
 import { AGENT_NS, agentConfig, nginx, seedRepo } from "./scenario";
 
@@ -45,20 +46,8 @@ async function agent(name: string, logs: string[] = agentLogs): Promise<RunningA
   return a;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await delay(250);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}\nagent log tail:\n${agentLogs.slice(-15).join("")}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  untilDone(what, probe, timeoutMs, () => `agent log tail:\n${agentLogs.slice(-15).join("")}`);
 
 const replicasReady = (ns: string, n: number) => async () => {
   const out = await cluster.kubectl(["get", "deploy", "-n", ns, `nginx-deployment-${ns}`, "-o", "jsonpath={.status.availableReplicas}/{.spec.replicas}"]);

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { startTestCluster, type TestCluster } from "./index";
+import { until } from "../until";
 
 let cluster: TestCluster;
 
@@ -38,20 +39,6 @@ function nginxDeployment(name: string, namespace: string, replicas = 1): k8s.V1D
   };
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 describe("test cluster (real kube-apiserver, RBAC enforced)", () => {
   test("a ServiceAccount allowed Deployments in dude creates one there and gets 403 Forbidden in naww", async () => {
@@ -110,7 +97,7 @@ describe("test cluster (real kube-apiserver, RBAC enforced)", () => {
     await core.createNamespace({ body: { metadata: { name: "rollout" } } });
     await apps.createNamespacedDeployment({ namespace: "rollout", body: nginxDeployment("web", "rollout") });
 
-    const dep = await until("deployment rollout/web available 1/1", 90_000, async () => {
+    const dep = await until("deployment rollout/web available 1/1", async () => {
       const d = await apps.readNamespacedDeployment({ name: "web", namespace: "rollout" });
       return d.status?.availableReplicas === 1 && d.status?.readyReplicas === 1 ? d : undefined;
     });
@@ -150,7 +137,7 @@ describe("test cluster (real kube-apiserver, RBAC enforced)", () => {
         },
       },
     });
-    await until("CRD widgets.example.com Established", 60_000, async () => {
+    await until("CRD widgets.example.com Established", async () => {
       const crd = await ext.readCustomResourceDefinition({ name: "widgets.example.com" });
       return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ? true : undefined;
     });

@@ -4,6 +4,7 @@ import { silentLogger, createLogger } from "../../common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
+import { nginx } from "../../../test/agentk/scenario";
 import { Discovery, KubeClient } from "../kube";
 import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
 
@@ -37,23 +38,6 @@ afterAll(async () => {
 
 const project = (over: Partial<ManifestProject> = {}): ManifestProject => ({ id: "group/manifests", ref: {}, ...MANIFEST_PROJECT_DEFAULTS, ...over });
 const cluster_scope: GitopsScope = { mode: "cluster", namespaces: [] };
-const nginx = (ns: string, replicas = 1) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-deployment-${ns}
-  namespace: ${ns}
-  labels: {app: nginx}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        ports: [{containerPort: 80}]
-`;
 const batch = (commitId: string, files: Record<string, string>, projectId = "group/manifests"): ObjectsBatch => ({
   commitId,
   projectId,

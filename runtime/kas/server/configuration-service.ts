@@ -4,7 +4,7 @@ import { LIMITS, type ConfigurationRequest, type ConfigurationResponse } from ".
 import type { ConfigurationHandlers } from "../../rpc";
 import { authenticateCall } from "./auth";
 import type { AgentConfigParseResult, ServerContext } from "./context";
-import { failStream, toStatus } from "./errors";
+import { failStream, onCallEnd, toStatus } from "./errors";
 import { latestOnly } from "./serial";
 
 export const agentConfigPath = (agentName: string): string => `.gitlab/agents/${agentName}/config.yaml`;
@@ -68,11 +68,8 @@ async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<Configu
   const unsubscribe = ctx.commits.subscribe(agent.configProjectId, {}, send, (err) =>
     log.warn("Configuration project unavailable; retrying", { [F.projectId]: agent.configProjectId, [F.error]: err.message }),
   );
-  const end = (): void => {
+  onCallEnd(call, () => {
     unsubscribe();
     closed();
-  };
-  call.on("cancelled", end);
-  call.on("close", end);
-  call.on("error", end);
+  });
 }

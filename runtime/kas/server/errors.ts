@@ -51,3 +51,16 @@ export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
 export function failStream(call: { emit(event: "error", err: unknown): boolean; cancelled: boolean }, err: unknown): void {
   if (!call.cancelled) call.emit("error", toServiceError(err));
 }
+
+/** Runs `fn` once when a server stream ends for any reason (cancelled, closed, failed). */
+export function onCallEnd(call: { on(event: "cancelled" | "close" | "error", fn: () => void): unknown }, fn: () => void): void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  call.on("cancelled", once);
+  call.on("close", once);
+  call.on("error", once);
+}

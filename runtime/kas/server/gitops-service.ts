@@ -4,7 +4,7 @@ import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeReque
 import { canRead, denyMessage, type AgentIdentity } from "./access";
 import { authenticateCall } from "./auth";
 import type { ServerContext } from "./context";
-import { failStream, invalidArgument, permissionDenied, toStatus } from "./errors";
+import { failStream, onCallEnd, invalidArgument, permissionDenied, toStatus } from "./errors";
 import { latestOnly } from "./serial";
 
 type Call = grpc.ServerWritableStream<ObjectsToSynchronizeRequest, ObjectsToSynchronizeResponse>;
@@ -74,13 +74,10 @@ async function serve(ctx: ServerContext, call: Call): Promise<void> {
   const unsubscribe = ctx.commits.subscribe(req.project_id, req.ref ?? {}, send, (err) =>
     log.warn("Manifest project unavailable; retrying", { [F.error]: err.message }),
   );
-  const end = (): void => {
+  onCallEnd(call, () => {
     unsubscribe();
     closed();
-  };
-  call.on("cancelled", end);
-  call.on("close", end);
-  call.on("error", end);
+  });
 }
 
 /** A commit whose files break a limit (or escape the repo) ends the stream with the reason; the agent keeps its last state. */
