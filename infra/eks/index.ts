@@ -1,0 +1,3 @@
+export { EksCluster, EKS_OIDC_THUMBPRINT, type EksClusterArgs } from "./cluster";
+export { existingClusterProvider } from "./existing";
+export { eksKubeconfig } from "./kubeconfig";

@@ -1,0 +1,2 @@
+export { Kas, type KasArgs } from "./kas";
+export { renderKasConfig, KAS_PORTS, type KasProject } from "./kas-config";

@@ -1,0 +1,81 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KAS_PORTS, REGISTRY_MOUNT, renderKasConfig, type KasProject } from "./kas-config";
+
+export interface KasArgs {
+  /** Namespace to run in (created elsewhere). */
+  readonly namespace: pulumi.Input<string>;
+  /** Container image holding both runtimes (see Dockerfile). */
+  readonly image: string;
+  /** Git projects kas serves. */
+  readonly projects: readonly KasProject[];
+  /** kas's agent registry file (hashed tokens only): see infra/agent registryYaml. Ignored with `gitlab`. */
+  readonly registryYaml?: pulumi.Input<string>;
+  /** Validate tokens with GitLab instead; `secret` is the shared kas secret (base64, 32 bytes). */
+  readonly gitlab?: { readonly url: string; readonly secret: pulumi.Input<string> };
+  /** Replicas. Default 1. */
+  readonly replicas?: number;
+}
+
+/** kas in the cluster: ConfigMap (kas.yaml), Secret (registry), Deployment, Service. */
+export class Kas extends pulumi.ComponentResource {
+  /** Where agentk in the same cluster reaches kas. */
+  readonly address: pulumi.Output<string>;
+
+  constructor(name: string, args: KasArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-agent:kas:Kas", name, {}, opts);
+    const parent = this;
+    const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "kas" };
+    const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
+      metadata: { namespace: args.namespace, labels },
+      data: { "kas.yaml": renderKasConfig(args.projects, args.gitlab) },
+    }, { parent });
+    const registry = new k8s.core.v1.Secret(`${name}-registry`, {
+      metadata: { namespace: args.namespace, labels },
+      stringData: args.gitlab ? { "gitlab-kas-secret": args.gitlab.secret } : { "agents.yaml": args.registryYaml ?? "agents: []\n" },
+    }, { parent });
+    const ports = [
+      { name: "grpc", containerPort: KAS_PORTS.grpc },
+      { name: "websocket", containerPort: KAS_PORTS.websocket },
+      { name: "observability", containerPort: KAS_PORTS.observability },
+    ];
+    new k8s.apps.v1.Deployment(`${name}`, {
+      metadata: { namespace: args.namespace, labels },
+      spec: {
+        replicas: args.replicas ?? 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [{
+              name: "kas",
+              image: args.image,
+              args: ["kas", "--config", "/etc/kas/kas.yaml"],
+              ports,
+              livenessProbe: { httpGet: { path: "/liveness", port: "observability" } },
+              readinessProbe: { httpGet: { path: "/readiness", port: "observability" } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [
+                { name: "config", mountPath: "/etc/kas/kas.yaml", subPath: "kas.yaml" },
+                { name: "registry", mountPath: REGISTRY_MOUNT, readOnly: true },
+                { name: "cache", mountPath: "/var/cache/kas" },
+              ],
+            }],
+            volumes: [
+              { name: "config", configMap: { name: config.metadata.name } },
+              { name: "registry", secret: { secretName: registry.metadata.name } },
+              { name: "cache", emptyDir: {} },
+            ],
+          },
+        },
+      },
+    }, { parent });
+    const service = new k8s.core.v1.Service(`${name}`, {
+      metadata: { namespace: args.namespace, labels, name },
+      spec: { selector: labels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
+    }, { parent });
+    this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;
+    this.registerOutputs({ address: this.address });
+  }
+}
