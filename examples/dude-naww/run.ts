@@ -2,7 +2,7 @@
  * The seed scenario, for real: agentk may write namespace `dude` and not
  * `naww`. Used by `npm run demo` (demo.ts) and by the end-to-end test.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes, createHash } from "node:crypto";
@@ -56,9 +56,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     say("== 3. The manifest repository (a real git repository made from examples/dude-naww)");
     const repo = path.join(dir, "repo");
-    cpSync(path.join(EXAMPLE, ".gitlab"), path.join(repo, ".gitlab"), { recursive: true });
-    cpSync(path.join(EXAMPLE, "manifests"), path.join(repo, "manifests"), { recursive: true });
-    await makeRepo(repo, {}, { message: "dude and naww nginx Deployments" });
+    const files = Object.fromEntries(
+      [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"].map((f) => [f, readFileSync(path.join(EXAMPLE, f))]),
+    );
+    await makeRepo(repo, files, { message: "dude and naww nginx Deployments" });
 
     const token = `glagent-${randomBytes(24).toString("base64url")}`;
     const [grpcPort, obsPort, agentObs] = (await freePorts(3)) as [number, number, number];
