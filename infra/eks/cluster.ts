@@ -34,9 +34,8 @@ export class EksCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:eks:EksCluster", name, {}, opts);
-    const parent = this;
-    const net = createNetwork(name, {}, parent);
-    const roles = createRoles(name, parent);
+    const net = createNetwork(name, {}, this);
+    const roles = createRoles(name, this);
     this.cluster = new aws.eks.Cluster(`${name}-eks`, {
       roleArn: roles.clusterRole.arn,
       version: args.version,
@@ -45,25 +44,25 @@ export class EksCluster extends pulumi.ComponentResource {
         endpointPrivateAccess: true,
         endpointPublicAccess: true,
       },
-    }, { parent });
+    }, { parent: this });
     this.oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
       url: this.cluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? ""),
       clientIdLists: ["sts.amazonaws.com"],
       thumbprintLists: [EKS_OIDC_THUMBPRINT],
-    }, { parent });
+    }, { parent: this });
     this.nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, {
       clusterName: this.cluster.name,
       nodeRoleArn: roles.nodeRole.arn,
       subnetIds: net.privateSubnets.map((s) => s.id),
       instanceTypes: [args.instanceType],
       scalingConfig: { desiredSize: args.nodeCount, minSize: args.nodeCount, maxSize: args.nodeCount + 1 },
-    }, { parent });
+    }, { parent: this });
     this.kubeconfig = pulumi.secret(
       pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
         JSON.stringify(eksKubeconfig(n, endpoint, ca.data ?? "", args.region)),
       ),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent, dependsOn: [this.nodeGroup] });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: [this.nodeGroup] });
     this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.cluster.name });
   }
 }

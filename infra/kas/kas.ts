@@ -24,16 +24,15 @@ export class Kas extends pulumi.ComponentResource {
 
   constructor(name: string, args: KasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:kas:Kas", name, {}, opts);
-    const parent = this;
     const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "kas" };
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
       metadata: { namespace: args.namespace, labels },
       data: { "kas.yaml": renderKasConfig(args.projects, args.gitlab) },
-    }, { parent });
+    }, { parent: this });
     const registry = new k8s.core.v1.Secret(`${name}-registry`, {
       metadata: { namespace: args.namespace, labels },
       stringData: args.gitlab ? { "gitlab-kas-secret": args.gitlab.secret } : { "agents.yaml": args.registryYaml ?? "agents: []\n" },
-    }, { parent });
+    }, { parent: this });
     const ports = [
       { name: "grpc", containerPort: KAS_PORTS.grpc },
       { name: "websocket", containerPort: KAS_PORTS.websocket },
@@ -70,11 +69,11 @@ export class Kas extends pulumi.ComponentResource {
           },
         },
       },
-    }, { parent });
+    }, { parent: this });
     const service = new k8s.core.v1.Service(`${name}`, {
       metadata: { namespace: args.namespace, labels, name },
       spec: { selector: labels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
-    }, { parent });
+    }, { parent: this });
     this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;
     this.registerOutputs({ address: this.address });
   }

@@ -1,0 +1,224 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_EKS_VERSION,
+  DEFAULT_IMAGE,
+  loadStackConfig,
+  parseStackConfig,
+  readStackFile,
+  StackConfigError,
+  type ConfigProblem,
+} from "./config";
+
+const EXAMPLE = path.join(__dirname, "../examples/dude-naww/Pulumi.dude-naww.yaml");
+
+/** A valid raw config; each invalid case changes one key. */
+function valid(): Record<string, unknown> {
+  return {
+    cluster: { provider: "existing", kubeconfig: "~/.kube/config", context: "kind" },
+    agent: { name: "dude-agent" },
+    namespaces: { dude: "write", naww: "none" },
+  };
+}
+
+function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
+  try {
+    parseStackConfig(raw);
+  } catch (err) {
+    if (err instanceof StackConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error("expected a StackConfigError");
+}
+
+describe("parseStackConfig: valid config", () => {
+  test("the dude/naww example file parses, with defaults applied", () => {
+    const config = parseStackConfig(readStackFile(EXAMPLE));
+    expect(config).toEqual({
+      cluster: { provider: "existing", kubeconfig: "~/.kube/config" },
+      agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
+      kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0" },
+      namespaces: { dude: { access: "write", secrets: false }, naww: { access: "none", secrets: false } },
+    });
+  });
+
+  test("eks cluster defaults; kas address follows the agent namespace; gitlab url loses its trailing slash", () => {
+    const config = parseStackConfig({
+      cluster: { provider: "eks", region: "eu-west-1" },
+      agent: { name: "a1", namespace: "agents" },
+      gitlab: { url: "https://gitlab.example.com/", project: "group/sub/agent-config" },
+    });
+    expect(config.cluster).toEqual({ provider: "eks", region: "eu-west-1", version: DEFAULT_EKS_VERSION, nodeCount: 2, instanceType: "t3.medium" });
+    expect(config.kas).toEqual({ deploy: true, address: "grpc://kas.agents.svc:8150", image: DEFAULT_IMAGE });
+    expect(config.gitlab).toEqual({ url: "https://gitlab.example.com", project: "group/sub/agent-config" });
+    expect(config.namespaces).toEqual({});
+  });
+
+  test("long namespace form: secrets and custom kinds; core is an alias of the core group", () => {
+    const config = parseStackConfig({
+      ...valid(),
+      namespaces: {
+        web: { access: "write", secrets: true, kinds: [{ apiGroup: "apps", resources: ["deployments"] }, { apiGroup: "core", resources: ["services"] }] },
+        "gitlab-k8s-agent": "read",
+      },
+    });
+    expect(config.namespaces.web).toEqual({
+      access: "write",
+      secrets: true,
+      kinds: [{ apiGroup: "apps", resources: ["deployments"] }, { apiGroup: "", resources: ["services"] }],
+    });
+    expect(config.namespaces["gitlab-k8s-agent"]).toEqual({ access: "read", secrets: false });
+  });
+
+  test("an external kas (deploy false) with a wss address and its own image", () => {
+    const config = parseStackConfig({ ...valid(), kas: { deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2" } });
+    expect(config.kas).toEqual({ deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2" });
+  });
+});
+
+describe("parseStackConfig: every invalid form names its key, what was found and what is expected", () => {
+  const withKey = (key: string, value: unknown) => {
+    const raw = valid();
+    const [top, ...rest] = key.split(".") as [string, ...string[]];
+    if (rest.length === 0) raw[top] = value;
+    else raw[top] = { ...(raw[top] as object), [rest.join(".")]: value };
+    return raw;
+  };
+  const eks = (extra: Record<string, unknown>) => ({ ...valid(), cluster: { provider: "eks", region: "eu-west-1", ...extra } });
+
+  test.each<[string, Record<string, unknown>, string, string, string]>([
+    ["unknown top-level key", { ...valid(), namespace: {} }, "gitops-agent:namespace", "an unknown key", "one of gitops-agent:cluster"],
+    ["cluster missing", { agent: { name: "a" } }, "gitops-agent:cluster", "nothing", "a map { provider: eks | existing"],
+    ["cluster not a map", withKey("cluster", "eks"), "gitops-agent:cluster", '"eks"', "a map"],
+    ["unknown provider", withKey("cluster.provider", "gke"), "gitops-agent:cluster.provider", '"gke"', "one of eks, existing"],
+    ["unknown cluster key", withKey("cluster.regoin", "x"), "gitops-agent:cluster.regoin", "an unknown key", "one of provider, region"],
+    ["existing without kubeconfig", { ...valid(), cluster: { provider: "existing" } }, "gitops-agent:cluster.kubeconfig", "nothing", "the path of a kubeconfig file"],
+    ["existing with an eks field", withKey("cluster.region", "eu-west-1"), "gitops-agent:cluster.region", '"eu-west-1"', "no region with provider existing"],
+    ["empty context", withKey("cluster.context", ""), "gitops-agent:cluster.context", '""', "a kubeconfig context name"],
+    ["eks without region", { ...valid(), cluster: { provider: "eks" } }, "gitops-agent:cluster.region", "nothing", "an AWS region such as eu-west-1"],
+    ["eks with a malformed region", eks({ region: "Europe" }), "gitops-agent:cluster.region", '"Europe"', "an AWS region"],
+    ["eks version as a YAML number", eks({ version: 1.3 }), "gitops-agent:cluster.version", "the number 1.3", 'a quoted Kubernetes minor version such as "1.31"'],
+    ["eks version malformed", eks({ version: "v1.31.2" }), "gitops-agent:cluster.version", '"v1.31.2"', "a Kubernetes minor version"],
+    ["eks nodeCount zero", eks({ nodeCount: 0 }), "gitops-agent:cluster.nodeCount", "the number 0", "a whole number of at least 1"],
+    ["eks nodeCount fractional", eks({ nodeCount: 1.5 }), "gitops-agent:cluster.nodeCount", "the number 1.5", "a whole number"],
+    ["eks instance type malformed", eks({ instanceType: "medium" }), "gitops-agent:cluster.instanceType", '"medium"', "an EC2 instance type"],
+    ["eks with a kubeconfig", eks({ kubeconfig: "~/.kube/config" }), "gitops-agent:cluster.kubeconfig", '"~/.kube/config"', "no kubeconfig with provider eks"],
+    ["agent missing", { cluster: valid().cluster }, "gitops-agent:agent", "nothing", "the agent name is required"],
+    ["agent name missing", withKey("agent", {}), "gitops-agent:agent.name", "nothing", "a GitLab agent name"],
+    ["agent name uppercase", withKey("agent.name", "Dude"), "gitops-agent:agent.name", '"Dude"', "lowercase letters, digits and '-'"],
+    ["agent name ends with a dash", withKey("agent.name", "dude-"), "gitops-agent:agent.name", '"dude-"', "a GitLab agent name"],
+    ["agent name too long", withKey("agent.name", "a".repeat(64)), "gitops-agent:agent.name", `"${"a".repeat(64)}"`, "at most 63 characters"],
+    ["agent namespace invalid", withKey("agent.namespace", "Agents"), "gitops-agent:agent.namespace", '"Agents"', "RFC 1123"],
+    ["agent image with a space", withKey("agent.image", "gitops agent"), "gitops-agent:agent.image", '"gitops agent"', "an image reference"],
+    ["agent replicas zero", withKey("agent.replicas", 0), "gitops-agent:agent.replicas", "the number 0", "a whole number of at least 1"],
+    ["unknown agent key", withKey("agent.token", "x"), "gitops-agent:agent.token", "an unknown key", "one of name, namespace, image, replicas"],
+    ["gitlab not a map", withKey("gitlab", "https://gitlab.example.com"), "gitops-agent:gitlab", '"https://gitlab.example.com"', "a map { url, project }"],
+    ["gitlab url not http(s)", withKey("gitlab", { url: "ftp://gitlab.example.com", project: "g/p" }), "gitops-agent:gitlab.url", '"ftp://gitlab.example.com"', "an https://"],
+    ["gitlab url not a URL", withKey("gitlab", { url: "gitlab.example.com", project: "g/p" }), "gitops-agent:gitlab.url", '"gitlab.example.com"', "an https://"],
+    ["gitlab url with credentials", withKey("gitlab", { url: "https://root:pw@gitlab.example.com", project: "g/p" }), "gitops-agent:gitlab.url", "a URL with credentials", "a URL without credentials"],
+    ["gitlab project without a group", withKey("gitlab", { url: "https://gitlab.example.com", project: "agent-config" }), "gitops-agent:gitlab.project", '"agent-config"', "group/agent-config or a numeric id"],
+    ["kas deploy not a boolean", withKey("kas", { deploy: "yes" }), "gitops-agent:kas.deploy", '"yes"', "true or false"],
+    ["kas external without address", withKey("kas", { deploy: false }), "gitops-agent:kas.address", "nothing", "required when kas.deploy is false"],
+    ["kas address with https scheme", withKey("kas", { address: "https://kas.example.com" }), "gitops-agent:kas.address", '"https://kas.example.com"', "grpc, grpcs, ws or wss"],
+    ["namespaces not a map", withKey("namespaces", ["dude"]), "gitops-agent:namespaces", "a list", "a map of namespace name"],
+    ["access misspelt", withKey("namespaces", { dude: "writ" }), "gitops-agent:namespaces.dude", '"writ"', "one of write, read, none"],
+    ["access empty", withKey("namespaces", { dude: null }), "gitops-agent:namespaces.dude", "null", "one of write, read, none"],
+    ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, or a map"],
+    ["long form access misspelt", withKey("namespaces", { dude: { access: "admin" } }), "gitops-agent:namespaces.dude.access", '"admin"', "one of write, read, none"],
+    ["long form unknown key", withKey("namespaces", { dude: { access: "write", verbs: ["*"] } }), "gitops-agent:namespaces.dude.verbs", "an unknown key", "one of access, secrets, kinds"],
+    ["secrets not a boolean", withKey("namespaces", { dude: { access: "write", secrets: "yes" } }), "gitops-agent:namespaces.dude.secrets", '"yes"', "true or false"],
+    ["none with secrets", withKey("namespaces", { naww: { access: "none", secrets: true } }), "gitops-agent:namespaces.naww", "access none with secrets or kinds", "no secrets or kinds with access none"],
+    ["namespace name uppercase", withKey("namespaces", { Dude: "write" }), "gitops-agent:namespaces.Dude", '"Dude"', "a namespace name (RFC 1123 label)"],
+    ["namespace name with a dot", withKey("namespaces", { "my.ns": "write" }), 'gitops-agent:namespaces["my.ns"]', '"my.ns"', "RFC 1123"],
+    ["namespace name too long", withKey("namespaces", { ["n".repeat(64)]: "read" }), `gitops-agent:namespaces.${"n".repeat(64)}`, `"${"n".repeat(64)}"`, "at most 63 characters"],
+    ["kube-system", withKey("namespaces", { "kube-system": "read" }), "gitops-agent:namespaces.kube-system", '"kube-system"', "not kube-*"],
+    ["agent namespace listed as none", withKey("namespaces", { "gitlab-k8s-agent": "none" }), "gitops-agent:namespaces.gitlab-k8s-agent", '"none"', "the agent's own namespace"],
+    ["kinds empty", withKey("namespaces", { dude: { access: "write", kinds: [] } }), "gitops-agent:namespaces.dude.kinds", "a list", "a non-empty list of { apiGroup, resources }"],
+    ["kind not a map", withKey("namespaces", { dude: { access: "write", kinds: ["deployments"] } }), "gitops-agent:namespaces.dude.kinds[0]", '"deployments"', "a map { apiGroup, resources }"],
+    ["kind wildcard group", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "*", resources: ["deployments"] }] } }), "gitops-agent:namespaces.dude.kinds[0].apiGroup", '"*"', "wildcards are not allowed"],
+    ["kind group malformed", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "Apps/v1", resources: ["deployments"] }] } }), "gitops-agent:namespaces.dude.kinds[0].apiGroup", '"Apps/v1"', "an API group such as apps"],
+    ["kind without resources", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "apps" }] } }), "gitops-agent:namespaces.dude.kinds[0].resources", "nothing", "a non-empty list of resource names"],
+    ["kind wildcard resource", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "apps", resources: ["*"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"*"', "wildcards are not allowed"],
+    ["kind secrets", withKey("namespaces", { dude: { access: "read", kinds: [{ apiGroup: "", resources: ["pods", "secrets"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[1]", '"secrets"', "grant Secrets with secrets: true"],
+    ["kind cluster-scoped", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "rbac.authorization.k8s.io", resources: ["clusterroles"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"clusterroles"', "clusterroles is cluster-scoped"],
+    ["kind resource malformed", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "apps", resources: ["Deployment"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"Deployment"', "a plural lowercase resource name"],
+  ])("%s", (_case, raw, key, found, expected) => {
+    const problems = problemsOf(raw);
+    const problem = problems.find((p) => p.key === key);
+    expect(problem).toBeDefined();
+    expect(problem?.found).toBe(found);
+    expect(problem?.expected).toContain(expected);
+  });
+
+  test("all problems are reported at once, each on its own line of the message", () => {
+    let error: unknown;
+    try {
+      parseStackConfig({ cluster: { provider: "eks", version: 1.3 }, agent: { name: "Dude" }, namespaces: { dude: "writ", naww: "nope" } });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StackConfigError);
+    const e = error as StackConfigError;
+    expect(e.problems.map((p) => p.key)).toEqual([
+      "gitops-agent:cluster.region",
+      "gitops-agent:cluster.version",
+      "gitops-agent:agent.name",
+      "gitops-agent:namespaces.dude",
+      "gitops-agent:namespaces.naww",
+    ]);
+    expect(e.message).toContain("invalid stack config (5 problems):");
+    expect(e.message).toContain('  - gitops-agent:namespaces.dude: found "writ"; expected one of write, read, none');
+  });
+});
+
+describe("readStackFile", () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), "stack-file-"))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  test("keeps gitops-agent:* keys without the namespace, drops other namespaces' keys", () => {
+    const p = file("a.yaml", "config:\n  aws:region: eu-west-1\n  gitops-agent:agent: { name: a }\n  gitops-agent:namespaces: { dude: write }\n");
+    expect(readStackFile(p)).toEqual({ agent: { name: "a" }, namespaces: { dude: "write" } });
+  });
+
+  test("an empty file or one without config gives {}", () => {
+    expect(readStackFile(file("empty.yaml", ""))).toEqual({});
+    expect(readStackFile(file("noconfig.yaml", "encryptionsalt: abc\n"))).toEqual({});
+  });
+
+  test.each([
+    ["missing file", () => path.join(dir, "nope.yaml"), "cannot read the stack file"],
+    ["invalid YAML", () => file("bad.yaml", "config: [\n"), "not valid YAML"],
+    ["config not a map", () => file("list.yaml", "config:\n  - a\n"), '"config" must be a map'],
+  ])("%s: the error names the file", (_case, make, message) => {
+    const p = make();
+    expect(() => readStackFile(p)).toThrow(`${p}: ${message}`);
+  });
+});
+
+describe("loadStackConfig (pulumi.Config)", () => {
+  afterEach(() => pulumi.runtime.setAllConfig({}));
+
+  test("reads each gitops-agent key with getObject and validates it", () => {
+    pulumi.runtime.setAllConfig({
+      "gitops-agent:cluster": JSON.stringify({ provider: "eks", region: "us-east-2", version: "1.30" }),
+      "gitops-agent:agent": JSON.stringify({ name: "dude-agent" }),
+      "gitops-agent:namespaces": JSON.stringify({ dude: "write" }),
+    });
+    const config = loadStackConfig();
+    expect(config.cluster).toMatchObject({ provider: "eks", region: "us-east-2", version: "1.30" });
+    expect(config.namespaces).toEqual({ dude: { access: "write", secrets: false } });
+  });
+
+  test("a plain string where a map belongs is reported as found, not a JSON parse error", () => {
+    pulumi.runtime.setAllConfig({ "gitops-agent:cluster": "eks", "gitops-agent:agent": JSON.stringify({ name: "a" }) });
+    expect(() => loadStackConfig()).toThrow('gitops-agent:cluster: found "eks"; expected a map');
+  });
+});

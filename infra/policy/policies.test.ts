@@ -1,0 +1,150 @@
+/**
+ * Each policy called directly, as the pack would: validateResource(args, report).
+ * Passing props come from the real planner, so the AgentRbac component's output
+ * is proven to pass the pack it is checked by.
+ */
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { parseStackConfig } from "../config";
+import { planRbac, renderManifests, type RbacManifest } from "../rbac";
+import {
+  CLUSTER_ROLE,
+  CLUSTER_ROLE_BINDING,
+  noAdminBindings,
+  noClusterWideAgentWrite,
+  noUnaskedSecretRead,
+  noWildcards,
+  policies,
+  ROLE,
+  ROLE_BINDING,
+  type RbacPolicyConfig,
+} from "./policies";
+
+type Props = Record<string, unknown>;
+
+function args(type: string, props: Props, config: RbacPolicyConfig = {}): ResourceValidationArgs {
+  return {
+    type,
+    props,
+    urn: `urn:pulumi:test::gitops-agent::${type}::r`,
+    name: "r",
+    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => config as T,
+    notApplicable: () => {
+      throw new Error("notApplicable");
+    },
+  };
+}
+
+/** The messages a policy reports for one resource. */
+async function violations(policy: ResourceValidationPolicy, type: string, props: Props, config?: RbacPolicyConfig): Promise<string[]> {
+  const messages: string[] = [];
+  const validations = [policy.validateResource ?? []].flat();
+  for (const validate of validations) await validate(args(type, props, config), (message) => messages.push(message));
+  return messages;
+}
+
+const TYPE_OF: Record<RbacManifest["kind"], string> = {
+  Namespace: "kubernetes:core/v1:Namespace",
+  Role: ROLE,
+  RoleBinding: ROLE_BINDING,
+};
+
+const role = (rules: Props[], metadata: Props = { name: "r", namespace: "dude" }): Props => ({ metadata, rules });
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): Props => ({ apiGroups, resources, verbs });
+const binding = (roleRef: Props, subjects: Props[] = [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }], metadata: Props = { name: "b" }): Props => ({
+  metadata,
+  roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef },
+  subjects,
+});
+
+describe("the pack", () => {
+  test("four mandatory policies with unique names", () => {
+    expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
+      ["rbac-no-wildcards", "mandatory"],
+      ["rbac-no-admin-bindings", "mandatory"],
+      ["rbac-no-cluster-wide-agent-write", "mandatory"],
+      ["rbac-no-unasked-secret-read", "mandatory"],
+    ]);
+  });
+
+  test("everything the planner renders passes every policy (write, read, none, secrets, custom kinds)", async () => {
+    const config = parseStackConfig({
+      cluster: { provider: "existing", kubeconfig: "k" },
+      agent: { name: "dude-agent" },
+      namespaces: { dude: "write", naww: "none", web: { access: "read", secrets: true }, api: { access: "write", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } },
+    });
+    const manifests = renderManifests(planRbac(config));
+    expect(manifests.length).toBeGreaterThan(5);
+    for (const m of manifests) {
+      for (const policy of policies) {
+        expect(await violations(policy, TYPE_OF[m.kind], m as unknown as Props, { agentServiceAccounts: ["gitlab-k8s-agent/dude-agent"], secretsAllowedNamespaces: ["web"] })).toEqual([]);
+      }
+    }
+  });
+});
+
+describe("rbac-no-wildcards", () => {
+  test.each<[string, string, Props, string[]]>([
+    ["Role with named rules", ROLE, role([rule(["apps"], ["deployments"], ["get", "patch"])]), []],
+    ["Role with wildcard verbs", ROLE, role([rule(["apps"], ["deployments"], ["*"])]), ['Role dude/r rule 0 grants a wildcard ("*") in verbs: name the verbs, resources and API groups the agent needs.']],
+    ["Role with wildcard resources in its second rule", ROLE, role([rule([""], ["pods"], ["get"]), rule(["apps"], ["*"], ["get"])]), ['Role dude/r rule 1 grants a wildcard ("*") in resources: name the verbs, resources and API groups the agent needs.']],
+    ["ClusterRole with wildcards everywhere", CLUSTER_ROLE, role([rule(["*"], ["*"], ["*"])], { name: "god" }), ['ClusterRole god rule 0 grants a wildcard ("*") in verbs, resources, apiGroups: name the verbs, resources and API groups the agent needs.']],
+    ["a Role without a name in metadata", ROLE, { rules: [rule([""], ["*"], ["get"])] }, ['Role (Pulumi resource r) rule 0 grants a wildcard ("*") in resources: name the verbs, resources and API groups the agent needs.']],
+    ["a RoleBinding (not a role)", ROLE_BINDING, binding({ kind: "Role", name: "*" }), []],
+  ])("%s", async (_case, type, props, expected) => {
+    expect(await violations(noWildcards, type, props)).toEqual(expected);
+  });
+});
+
+describe("rbac-no-admin-bindings", () => {
+  test.each<[string, string, Props, string[]]>([
+    ["RoleBinding to the agent's Role", ROLE_BINDING, binding({ kind: "Role", name: "dude-agent-write" }, undefined, { name: "b", namespace: "dude" }), []],
+    ["RoleBinding to cluster-admin", ROLE_BINDING, binding({ kind: "ClusterRole", name: "cluster-admin" }, undefined, { name: "b", namespace: "dude" }), ["RoleBinding dude/b binds ClusterRole cluster-admin: grant a least-privilege Role instead."]],
+    ["ClusterRoleBinding to cluster-admin", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "cluster-admin" }), ["ClusterRoleBinding b binds ClusterRole cluster-admin: grant a least-privilege Role instead."]],
+    ["ClusterRoleBinding to admin", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "admin" }), ["ClusterRoleBinding b binds ClusterRole admin cluster-wide: bind it (or a narrower Role) per namespace with a RoleBinding."]],
+    ["ClusterRoleBinding to edit", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "edit" }), ["ClusterRoleBinding b binds ClusterRole edit cluster-wide: bind it (or a narrower Role) per namespace with a RoleBinding."]],
+    ["RoleBinding to edit in one namespace", ROLE_BINDING, binding({ kind: "ClusterRole", name: "edit" }, undefined, { name: "b", namespace: "dude" }), []],
+    ["ClusterRoleBinding to view", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "Group", name: "auditors" }]), []],
+  ])("%s", async (_case, type, props, expected) => {
+    expect(await violations(noAdminBindings, type, props)).toEqual(expected);
+  });
+});
+
+describe("rbac-no-cluster-wide-agent-write", () => {
+  const agentConfig: RbacPolicyConfig = { agentServiceAccounts: ["gitlab-k8s-agent/dude-agent"] };
+  test.each<[string, string, Props, RbacPolicyConfig, string[]]>([
+    ["read-only ClusterRole", CLUSTER_ROLE, role([rule([""], ["pods"], ["get", "list", "watch"])], { name: "pod-reader" }), {}, []],
+    ["ClusterRole with write verbs", CLUSTER_ROLE, role([rule(["apps"], ["deployments"], ["get", "patch", "delete"])], { name: "deployer" }), {}, ["ClusterRole deployer grants write verbs cluster-wide (patch, delete): the agent writes only through namespaced Roles."]],
+    ["ClusterRole with escalate", CLUSTER_ROLE, role([rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["escalate"])], { name: "esc" }), {}, ["ClusterRole esc grants write verbs cluster-wide (escalate): the agent writes only through namespaced Roles."]],
+    ["ClusterRoleBinding for the listed agent SA", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }), agentConfig, ["ClusterRoleBinding b gives the ServiceAccount gitlab-k8s-agent/dude-agent cluster-wide rights: use a RoleBinding in each namespace the agent may write."]],
+    ["ClusterRoleBinding for another SA when the agent is listed", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "ServiceAccount", name: "metrics", namespace: "monitoring" }]), agentConfig, []],
+    ["ClusterRoleBinding for any SA when no agent is listed", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "ServiceAccount", name: "x", namespace: "y" }]), {}, ["ClusterRoleBinding b gives the ServiceAccount y/x cluster-wide rights: use a RoleBinding in each namespace the agent may write."]],
+    ["ClusterRoleBinding labelled for the agent, to a group", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "Group", name: "g" }], { name: "b", labels: { "gitops-agent.dev/agent": "dude-agent" } }), agentConfig, ["ClusterRoleBinding b gives the agent dude-agent cluster-wide rights: use a RoleBinding in each namespace the agent may write."]],
+    ["ClusterRoleBinding for a group", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "Group", name: "auditors" }]), {}, []],
+    ["a Role with write verbs (namespaced)", ROLE, role([rule(["apps"], ["deployments"], ["patch"])]), {}, []],
+  ])("%s", async (_case, type, props, config, expected) => {
+    expect(await violations(noClusterWideAgentWrite, type, props, config)).toEqual(expected);
+  });
+});
+
+describe("rbac-no-unasked-secret-read", () => {
+  const annotated = { name: "r", namespace: "web", annotations: { "gitops-agent.dev/secrets-allowed": "true" } };
+  const unasked = (ns: string, why: string) =>
+    `Role ${ns}/r reads Secrets (get/list/watch) but the namespace config did not ask for them (${why}): set secrets: true for that namespace in the stack config, or drop secrets from the Role.`;
+  test.each<[string, string, Props, RbacPolicyConfig, string[]]>([
+    ["Role without secrets", ROLE, role([rule([""], ["configmaps"], ["get", "list"])]), {}, []],
+    ["Role reading secrets, not annotated", ROLE, role([rule([""], ["configmaps", "secrets"], ["get", "list", "watch"])]), {}, [unasked("dude", 'it lacks the gitops-agent.dev/secrets-allowed: "true" annotation')]],
+    ["Role reading secrets, annotated", ROLE, role([rule([""], ["secrets"], ["get"])], annotated), {}, []],
+    ["Role reading secrets, annotated, namespace listed", ROLE, role([rule([""], ["secrets"], ["list"])], annotated), { secretsAllowedNamespaces: ["web"] }, []],
+    ["Role reading secrets, annotated, namespace not listed", ROLE, role([rule([""], ["secrets"], ["watch"])], annotated), { secretsAllowedNamespaces: ["dude"] }, [unasked("web", "namespace web is not in secretsAllowedNamespaces")]],
+    ["Role reading every core resource (wildcard)", ROLE, role([rule([""], ["*"], ["get"])]), {}, [unasked("dude", 'it lacks the gitops-agent.dev/secrets-allowed: "true" annotation')]],
+    ["Role only creating secrets (no read)", ROLE, role([rule([""], ["secrets"], ["create"])]), {}, []],
+    ["Role reading secrets of another group's resource name", ROLE, role([rule(["example.com"], ["secrets"], ["get"])]), {}, []],
+    ["ClusterRole reading secrets, even annotated", CLUSTER_ROLE, role([rule([""], ["secrets"], ["list"])], { ...annotated, namespace: undefined }), {}, ["ClusterRole r reads Secrets cluster-wide: grant Secrets per namespace with secrets: true in the stack config."]],
+  ])("%s", async (_case, type, props, config, expected) => {
+    expect(await violations(noUnaskedSecretRead, type, props, config)).toEqual(expected);
+  });
+});

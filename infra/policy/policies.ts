@@ -1,0 +1,172 @@
+/**
+ * The RBAC policies `pulumi preview --policy-pack infra/policy` enforces on
+ * every stack change. Exported apart from the pack (index.ts) so tests call
+ * each `validateResource(args, reportViolation)` directly. They check what
+ * the stack declares, whoever declares it: the AgentRbac component, another
+ * component, or a hand edit.
+ */
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { READ_VERBS } from "../../runtime/common/rbac-rules";
+import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
+
+export { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION };
+
+export const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+export const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+export const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+export const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+
+/** Built-in ClusterRoles that must never be bound cluster-wide; cluster-admin not even in one namespace. */
+const ADMIN_ROLES = ["cluster-admin", "admin", "edit"];
+
+/** Policy configuration (`pulumi preview --policy-pack-config`), all optional. */
+export interface RbacPolicyConfig {
+  /**
+   * The agent's ServiceAccounts as `namespace/name`. Default: none listed, and
+   * then every ServiceAccount subject of a ClusterRoleBinding counts as the
+   * agent's (this stack deploys nothing else that needs cluster-wide rights).
+   */
+  readonly agentServiceAccounts?: readonly string[];
+  /**
+   * Namespaces where the stack config asked for Secrets. Default: not listed,
+   * and the Role's `gitops-agent.dev/secrets-allowed: "true"` annotation decides alone.
+   */
+  readonly secretsAllowedNamespaces?: readonly string[];
+}
+
+interface Rule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const record = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+function rulesOf(props: Record<string, unknown>): Rule[] {
+  const rules = Array.isArray(props.rules) ? props.rules : [];
+  return rules.map((r) => {
+    const rule = record(r);
+    return { apiGroups: strings(rule.apiGroups), resources: strings(rule.resources), verbs: strings(rule.verbs) };
+  });
+}
+
+const KIND_BY_TYPE: Record<string, string> = {
+  [ROLE]: "Role",
+  [ROLE_BINDING]: "RoleBinding",
+  [CLUSTER_ROLE]: "ClusterRole",
+  [CLUSTER_ROLE_BINDING]: "ClusterRoleBinding",
+};
+
+/** `Role dude/dude-agent-write`, from the object's metadata, else the Pulumi resource name. */
+function describeObject(args: ResourceValidationArgs): string {
+  const meta = record(args.props.metadata);
+  const name = typeof meta.name === "string" ? meta.name : `(Pulumi resource ${args.name})`;
+  const ns = typeof meta.namespace === "string" ? `${meta.namespace}/` : "";
+  return `${KIND_BY_TYPE[args.type] ?? args.type} ${ns}${name}`;
+}
+
+const isWild = (values: readonly string[]): boolean => values.includes("*");
+
+function checkWildcards(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
+  rulesOf(args.props).forEach((rule, i) => {
+    const wild = (["verbs", "resources", "apiGroups"] as const).filter((field) => isWild(rule[field]));
+    if (wild.length > 0) {
+      report(`${describeObject(args)} rule ${i} grants a wildcard ("*") in ${wild.join(", ")}: name the verbs, resources and API groups the agent needs.`);
+    }
+  });
+}
+
+function checkAdminBindings(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== ROLE_BINDING && args.type !== CLUSTER_ROLE_BINDING) return;
+  const ref = record(args.props.roleRef);
+  if (ref.kind !== "ClusterRole" || typeof ref.name !== "string") return;
+  if (ref.name === "cluster-admin") {
+    report(`${describeObject(args)} binds ClusterRole cluster-admin: grant a least-privilege Role instead.`);
+  } else if (args.type === CLUSTER_ROLE_BINDING && ADMIN_ROLES.includes(ref.name)) {
+    report(`${describeObject(args)} binds ClusterRole ${ref.name} cluster-wide: bind it (or a narrower Role) per namespace with a RoleBinding.`);
+  }
+}
+
+const isAgentSubject = (subject: Record<string, unknown>, config: RbacPolicyConfig): boolean => {
+  if (subject.kind !== "ServiceAccount") return false;
+  const listed = config.agentServiceAccounts ?? [];
+  return listed.length === 0 || listed.includes(`${String(subject.namespace)}/${String(subject.name)}`);
+};
+
+function checkClusterWideWrite(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type === CLUSTER_ROLE) {
+    const read: readonly string[] = READ_VERBS;
+    const writes = [...new Set(rulesOf(args.props).flatMap((r) => (r.resources.length > 0 ? r.verbs : [])))].filter((v) => !read.includes(v));
+    if (writes.length > 0) {
+      report(`${describeObject(args)} grants write verbs cluster-wide (${writes.join(", ")}): the agent writes only through namespaced Roles.`);
+    }
+  } else if (args.type === CLUSTER_ROLE_BINDING) {
+    const config = args.getConfig<RbacPolicyConfig>();
+    const labels = record(record(args.props.metadata).labels);
+    const subjects = (Array.isArray(args.props.subjects) ? args.props.subjects : []).map(record);
+    const agents = subjects.filter((s) => isAgentSubject(s, config)).map((s) => `${String(s.namespace)}/${String(s.name)}`);
+    if (agents.length > 0 || typeof labels[AGENT_LABEL] === "string") {
+      const who = agents.length > 0 ? `ServiceAccount ${agents.join(", ")}` : `agent ${String(labels[AGENT_LABEL])}`;
+      report(`${describeObject(args)} gives the ${who} cluster-wide rights: use a RoleBinding in each namespace the agent may write.`);
+    }
+  }
+}
+
+const READS_SECRETS = (rule: Rule): boolean =>
+  (rule.apiGroups.includes("") || isWild(rule.apiGroups)) &&
+  (rule.resources.includes("secrets") || isWild(rule.resources)) &&
+  rule.verbs.some((v) => v === "*" || (READ_VERBS as readonly string[]).includes(v));
+
+function checkSecretRead(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
+  if (!rulesOf(args.props).some(READS_SECRETS)) return;
+  if (args.type === CLUSTER_ROLE) {
+    report(`${describeObject(args)} reads Secrets cluster-wide: grant Secrets per namespace with secrets: true in the stack config.`);
+    return;
+  }
+  const meta = record(args.props.metadata);
+  const annotated = record(meta.annotations)[SECRETS_ALLOWED_ANNOTATION] === "true";
+  const allowed = args.getConfig<RbacPolicyConfig>().secretsAllowedNamespaces;
+  const listed = allowed === undefined || (typeof meta.namespace === "string" && allowed.includes(meta.namespace));
+  if (!annotated || !listed) {
+    const why = annotated ? `namespace ${String(meta.namespace)} is not in secretsAllowedNamespaces` : `it lacks the ${SECRETS_ALLOWED_ANNOTATION}: "true" annotation`;
+    report(`${describeObject(args)} reads Secrets (get/list/watch) but the namespace config did not ask for them (${why}): set secrets: true for that namespace in the stack config, or drop secrets from the Role.`);
+  }
+}
+
+const stringList = { type: "array", items: { type: "string" } } as const;
+
+export const noWildcards: ResourceValidationPolicy = {
+  name: "rbac-no-wildcards",
+  description: 'No Role or ClusterRole rule may use "*" for verbs, resources or API groups.',
+  enforcementLevel: "mandatory",
+  validateResource: checkWildcards,
+};
+
+export const noAdminBindings: ResourceValidationPolicy = {
+  name: "rbac-no-admin-bindings",
+  description: "No binding to cluster-admin, and no ClusterRoleBinding to admin or edit.",
+  enforcementLevel: "mandatory",
+  validateResource: checkAdminBindings,
+};
+
+export const noClusterWideAgentWrite: ResourceValidationPolicy = {
+  name: "rbac-no-cluster-wide-agent-write",
+  description: "No ClusterRole with write verbs and no ClusterRoleBinding for the agent's ServiceAccount.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { agentServiceAccounts: { ...stringList, description: "namespace/name of the agent's ServiceAccounts" } } },
+  validateResource: checkClusterWideWrite,
+};
+
+export const noUnaskedSecretRead: ResourceValidationPolicy = {
+  name: "rbac-no-unasked-secret-read",
+  description: "No Secret read unless the namespace config asked for Secrets (Role annotated gitops-agent.dev/secrets-allowed).",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { secretsAllowedNamespaces: { ...stringList, description: "namespaces whose config says secrets: true" } } },
+  validateResource: checkSecretRead,
+};
+
+export const policies: ResourceValidationPolicy[] = [noWildcards, noAdminBindings, noClusterWideAgentWrite, noUnaskedSecretRead];

@@ -1,0 +1,91 @@
+/**
+ * AgentRbac under pulumi.runtime.setMocks: it renders exactly renderManifests'
+ * objects, as children of the component, named after it.
+ */
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig, readStackFile } from "../config";
+import * as rbac from "./index";
+
+interface Created {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  readonly provider?: string;
+}
+
+const created: Created[] = [];
+
+// Importing the modules first is fine: no resource is built at import time, only in the tests, after setMocks.
+beforeAll(() => {
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        created.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "gitops-agent",
+    "test",
+    false,
+  );
+});
+
+const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+/** Waits until every child is registered (Roles wait for their Namespace, bindings for their Role). */
+async function settle(component: rbac.AgentRbac): Promise<void> {
+  const children = [...Object.values(component.namespaces), ...Object.values(component.roles), ...Object.values(component.roleBindings)];
+  await Promise.all([component, ...children].map((r) => output(r.urn)));
+}
+
+describe("AgentRbac", () => {
+  test("renders the dude/naww plan: the same objects renderManifests gives, parented and named after the component", async () => {
+    const plan = rbac.planRbac(parseStackConfig(readStackFile(path.join(__dirname, "../../examples/dude-naww/Pulumi.dude-naww.yaml"))));
+    const component = new rbac.AgentRbac("dude", { plan });
+    expect(await output(component.agentNamespace)).toBe("gitlab-k8s-agent");
+    await settle(component);
+
+    const children = created.filter((c) => c.type !== "gitops-agent:rbac:AgentRbac");
+    expect(created.map((c) => c.type)).toContain("gitops-agent:rbac:AgentRbac");
+    expect(children.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "kubernetes:core/v1:Namespace dude-dude",
+      "kubernetes:core/v1:Namespace dude-gitlab-k8s-agent",
+      "kubernetes:core/v1:Namespace dude-naww",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role dude-dude-write",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role dude-gitlab-k8s-agent-self",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding dude-dude-write",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding dude-gitlab-k8s-agent-self",
+    ]);
+
+    // The resources' inputs are the rendered manifests (the provider adds apiVersion/kind itself).
+    const byKey = new Map(children.map((c) => [`${String(c.inputs.kind)} ${JSON.stringify((c.inputs.metadata as { namespace?: string }).namespace ?? "")} ${(c.inputs.metadata as { name: string }).name}`, c.inputs]));
+    for (const m of rbac.renderManifests(plan)) {
+      const inputs = byKey.get(`${m.kind} ${JSON.stringify(m.metadata.namespace ?? "")} ${m.metadata.name}`);
+      expect(inputs).toMatchObject(m as unknown as Record<string, unknown>);
+    }
+    expect(children.some((c) => /ClusterRole/.test(c.type))).toBe(false);
+
+    const urns = await Promise.all(Object.values(component.roles).map((r) => output(r.urn)));
+    expect(urns).toHaveLength(2);
+    for (const urn of urns) expect(urn).toContain("gitops-agent:rbac:AgentRbac$kubernetes:rbac.authorization.k8s.io/v1:Role::");
+  });
+
+  test("a plan granting in default does not create the default Namespace; children use the given provider", async () => {
+    const plan = rbac.planRbac(
+      parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1", namespace: "default" }, namespaces: {} }),
+    );
+    const before = created.length;
+    const provider = new k8s.Provider("target-cluster", {});
+    const component = new rbac.AgentRbac("home", { plan, provider });
+    expect(await output(component.agentNamespace)).toBe("default");
+    await settle(component);
+    const mine = created.slice(before).filter((c) => c.type.startsWith("kubernetes:rbac"));
+    expect(mine.map((c) => c.type)).toEqual(["kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]);
+    for (const c of mine) expect(c.provider).toContain("pulumi:providers:kubernetes::target-cluster");
+    expect(created.slice(before).map((c) => c.type)).not.toContain("kubernetes:core/v1:Namespace");
+    expect(Object.keys(component.roles)).toEqual(["default/a1-self"]);
+  });
+});

@@ -1,0 +1,68 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { RbacPlan } from "./plan";
+import { renderNamespace, renderRole, renderRoleBinding } from "./render";
+
+export interface AgentRbacArgs {
+  /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
+  readonly plan: RbacPlan;
+  /** Kubernetes provider of the target cluster. Default: the provider from the component's options, else the ambient one. */
+  readonly provider?: k8s.Provider;
+}
+
+/**
+ * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan.
+ * Only namespaced RBAC: the plan has no cluster-scoped objects to render.
+ */
+export class AgentRbac extends pulumi.ComponentResource {
+  /** Created Namespaces by name (built-in ones such as `default` are not created). */
+  readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+  /** Roles by `<namespace>/<name>`. */
+  readonly roles: Readonly<Record<string, k8s.rbac.v1.Role>>;
+  /** RoleBindings by `<namespace>/<name>`. */
+  readonly roleBindings: Readonly<Record<string, k8s.rbac.v1.RoleBinding>>;
+  /** The agent's own namespace, known once it exists: depend on it for the agent's ServiceAccount. */
+  readonly agentNamespace: pulumi.Output<string>;
+
+  constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-agent:rbac:AgentRbac", name, {}, opts);
+    const { plan } = args;
+    const childOpts = (dependsOn?: pulumi.Resource): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...(args.provider ? { provider: args.provider } : {}),
+      ...(dependsOn ? { dependsOn: [dependsOn] } : {}),
+    });
+
+    const namespaces: Record<string, k8s.core.v1.Namespace> = {};
+    for (const ns of plan.namespaces.filter((n) => n.create)) {
+      const { metadata } = renderNamespace(plan, ns);
+      namespaces[ns.name] = new k8s.core.v1.Namespace(`${name}-${ns.name}`, { metadata }, childOpts());
+    }
+    const roles: Record<string, k8s.rbac.v1.Role> = {};
+    const roleBindings: Record<string, k8s.rbac.v1.RoleBinding> = {};
+    for (const grant of plan.grants) {
+      const key = `${grant.namespace}/${grant.name}`;
+      const child = `${name}-${grant.namespace}-${grant.purpose}`;
+      const { metadata, rules } = renderRole(plan, grant);
+      const role = new k8s.rbac.v1.Role(child, { metadata, rules }, childOpts(namespaces[grant.namespace]));
+      const binding = renderRoleBinding(plan, grant);
+      roles[key] = role;
+      roleBindings[key] = new k8s.rbac.v1.RoleBinding(
+        child,
+        { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
+        childOpts(role),
+      );
+    }
+
+    const home = plan.serviceAccount.namespace;
+    this.namespaces = namespaces;
+    this.roles = roles;
+    this.roleBindings = roleBindings;
+    this.agentNamespace = namespaces[home]?.metadata.name ?? pulumi.output(home);
+    this.registerOutputs({
+      agentNamespace: this.agentNamespace,
+      namespaces: Object.keys(namespaces),
+      roles: Object.keys(roles),
+    });
+  }
+}

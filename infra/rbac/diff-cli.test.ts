@@ -1,0 +1,80 @@
+/**
+ * `npm run rbac:diff` as CI runs it: a child process on two stack files,
+ * through the same ts-node command package.json wires.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const EXAMPLE = path.join(ROOT, "examples/dude-naww/Pulumi.dude-naww.yaml");
+let dir: string;
+
+beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), "rbac-diff-"))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function stackFile(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function rbacDiff(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const tsNode = path.join(ROOT, "node_modules/ts-node/dist/bin.js");
+  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", "infra/rbac/diff-cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe("rbac:diff CLI", () => {
+  test("naww none -> write: exit 0 and a table of what naww gains", () => {
+    const before = stackFile("old.yaml", readFileSync(EXAMPLE, "utf8"));
+    const after = stackFile("new.yaml", readFileSync(EXAMPLE, "utf8").replace("naww: none", "naww: write"));
+    const res = rbacDiff("--", before, after);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const lines = res.stdout.split("\n");
+    expect(lines[0]).toBe("naww: none -> write");
+    expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS                | RESOURCES                                     | VERBS");
+    expect(res.stdout).toMatch(/^naww +\| \+ grant \| apps +\| daemonsets, deployments, replicasets, +\| get, list, watch, create, update, patch, delete$/m);
+    expect(res.stdout).not.toMatch(/^dude /m);
+  });
+
+  test("the same file twice: no RBAC change", () => {
+    const res = rbacDiff(EXAMPLE, EXAMPLE);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe("no RBAC change");
+  });
+
+  test("an empty old file (a new stack): every grant is new", () => {
+    const res = rbacDiff(stackFile("empty.yaml", ""), EXAMPLE);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("dude: absent -> write");
+    expect(res.stdout).toContain("gitlab-k8s-agent: absent -> agent home");
+    expect(res.stdout).toContain("naww: absent -> none");
+  });
+
+  test("invalid config: exit 1, the file and every problem named", () => {
+    const bad = stackFile("bad.yaml", readFileSync(EXAMPLE, "utf8").replace("naww: none", "naww: writ").replace("name: dude-agent", "name: Dude"));
+    const res = rbacDiff(EXAMPLE, bad);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toContain(`rbac:diff: ${bad}: invalid stack config (2 problems):`);
+    expect(res.stderr).toContain('gitops-agent:agent.name: found "Dude"');
+    expect(res.stderr).toContain('gitops-agent:namespaces.naww: found "writ"; expected one of write, read, none');
+  });
+
+  test("a missing file: exit 1 naming it", () => {
+    const missing = path.join(dir, "nope.yaml");
+    const res = rbacDiff(missing, EXAMPLE);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`rbac:diff: ${missing}: cannot read the stack file`);
+  });
+
+  test("wrong number of arguments: exit 1 with the usage", () => {
+    const res = rbacDiff(EXAMPLE);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("expected two stack config files, got 1");
+    expect(res.stderr).toContain("usage: npm run rbac:diff -- <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>");
+  });
+});

@@ -1,0 +1,78 @@
+import { parseStackConfig } from "../config";
+import { diffRbac, EMPTY_PLAN, formatDiffTable, planRbac, type RbacPlan } from "./index";
+
+function planOf(namespaces: Record<string, unknown>, agent: Record<string, unknown> = { name: "dude-agent" }): RbacPlan {
+  return planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent, namespaces }));
+}
+
+describe("diffRbac", () => {
+  test("GIVEN the same plan twice THEN no change, and the table says so", () => {
+    const diff = diffRbac(planOf({ dude: "write" }), planOf({ dude: "write" }));
+    expect(diff).toEqual({ namespaces: [] });
+    expect(formatDiffTable(diff)).toBe("no RBAC change");
+  });
+
+  test("GIVEN naww none -> write THEN naww gains the write verbs on every managed kind, nothing else changes", () => {
+    const diff = diffRbac(planOf({ dude: "write", naww: "none" }), planOf({ dude: "write", naww: "write" }));
+    expect(diff.namespaces.map((n) => n.namespace)).toEqual(["naww"]);
+    const [naww] = diff.namespaces;
+    expect(naww?.before).toBe("none");
+    expect(naww?.after).toBe("write");
+    expect(naww?.removed).toEqual([]);
+    expect(naww?.added).toContainEqual({
+      apiGroup: "apps",
+      resources: ["daemonsets", "deployments", "replicasets", "statefulsets"],
+      verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    });
+    expect(formatDiffTable(diff)).toMatchSnapshot();
+  });
+
+  test("GIVEN write -> read THEN only the write verbs are revoked, the read verbs stay", () => {
+    const diff = diffRbac(planOf({ dude: { access: "write", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } }), planOf({ dude: { access: "read", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } }));
+    expect(diff.namespaces).toEqual([
+      { namespace: "dude", before: "write", after: "read", added: [], removed: [{ apiGroup: "apps", resources: ["deployments"], verbs: ["create", "update", "patch", "delete"] }] },
+    ]);
+  });
+
+  test("GIVEN secrets: true added THEN one row: secrets granted in that namespace", () => {
+    const diff = diffRbac(planOf({ dude: "read" }), planOf({ dude: { access: "read", secrets: true } }));
+    expect(diff.namespaces).toEqual([
+      { namespace: "dude", before: "read", after: "read + secrets", added: [{ apiGroup: "", resources: ["secrets"], verbs: ["get", "list", "watch"] }], removed: [] },
+    ]);
+    expect(formatDiffTable(diff).split("\n")).toEqual([
+      "dude: read -> read + secrets",
+      "",
+      "NAMESPACE | CHANGE  | API GROUPS | RESOURCES | VERBS",
+      "----------+---------+------------+-----------+-----------------",
+      "dude      | + grant | core       | secrets   | get, list, watch",
+    ]);
+  });
+
+  test("GIVEN a namespace removed from the config THEN its grants are revoked and it shows as absent", () => {
+    const diff = diffRbac(planOf({ dude: "read", web: "read" }), planOf({ dude: "read" }));
+    expect(diff.namespaces.map((n) => [n.namespace, n.before, n.after])).toEqual([["web", "read", "absent"]]);
+    expect(formatDiffTable(diff)).toContain("web: read -> absent");
+  });
+
+  test("GIVEN a new none namespace THEN the level change is listed with no permission rows", () => {
+    const diff = diffRbac(planOf({ dude: "write" }), planOf({ dude: "write", naww: "none" }));
+    expect(formatDiffTable(diff)).toBe("naww: absent -> none\n\nno permission change");
+  });
+
+  test("GIVEN the agent renamed THEN every grant moves: all old ones revoked, all new ones granted", () => {
+    const diff = diffRbac(planOf({ dude: "read" }), planOf({ dude: "read" }, { name: "other-agent" }));
+    expect(diff.subject).toEqual({ before: "gitlab-k8s-agent/dude-agent", after: "gitlab-k8s-agent/other-agent" });
+    const dude = diff.namespaces.find((n) => n.namespace === "dude");
+    expect(dude?.added).toEqual(dude?.removed);
+    expect(formatDiffTable(diff)).toMatch(/^agent ServiceAccount: gitlab-k8s-agent\/dude-agent -> gitlab-k8s-agent\/other-agent/);
+  });
+
+  test("GIVEN no stack before (EMPTY_PLAN) THEN everything is granted, the agent home included", () => {
+    const diff = diffRbac(EMPTY_PLAN, planOf({ dude: "write" }));
+    expect(diff.subject).toBeUndefined();
+    expect(diff.namespaces.map((n) => [n.namespace, n.before, n.after])).toEqual([
+      ["dude", "absent", "write"],
+      ["gitlab-k8s-agent", "absent", "agent home"],
+      ]);
+  });
+});

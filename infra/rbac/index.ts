@@ -1,0 +1,31 @@
+/** infra/rbac: the pure RBAC planner, its renderers and diff, and the AgentRbac component. */
+export {
+  planRbac,
+  grantName,
+  EMPTY_PLAN,
+  AGENT_LABEL,
+  SECRETS_ALLOWED_ANNOTATION,
+  BUILT_IN_NAMESPACES,
+  type RbacPlan,
+  type PlannedNamespace,
+  type PlannedGrant,
+  type GrantPurpose,
+  type ServiceAccountRef,
+  type PolicyRule,
+} from "./plan";
+export {
+  renderManifests,
+  renderNamespace,
+  renderRole,
+  renderRoleBinding,
+  manifestsToYaml,
+  type RbacManifest,
+  type NamespaceManifest,
+  type RoleManifest,
+  type RoleBindingManifest,
+  type ManifestMetadata,
+} from "./render";
+export { diffRbac, isEmptyDiff, groupPermissions, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";
+export { formatDiffTable } from "./table";
+export { planFromStackFile } from "./stack-file";
+export { AgentRbac, type AgentRbacArgs } from "./component";

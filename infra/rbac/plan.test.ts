@@ -1,0 +1,155 @@
+import * as path from "node:path";
+import { READ_VERBS, WRITE_VERBS } from "../../runtime/common/rbac-rules";
+import { parseStackConfig, readStackFile, type StackConfig } from "../config";
+import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
+
+const EXAMPLE = path.join(__dirname, "../../examples/dude-naww/Pulumi.dude-naww.yaml");
+
+function given(namespaces: Record<string, unknown>, agent: Record<string, unknown> = { name: "dude-agent" }): StackConfig {
+  return parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent, namespaces });
+}
+
+const grantsIn = (plan: RbacPlan, ns: string) => plan.grants.filter((g) => g.namespace === ns);
+const verbsFor = (plan: RbacPlan, ns: string, group: string, resource: string): string[] =>
+  grantsIn(plan, ns).flatMap((g) => g.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => [...r.verbs]));
+
+describe("planRbac: the dude/naww stack (snapshots)", () => {
+  const plan = planRbac(parseStackConfig(readStackFile(EXAMPLE)));
+
+  test("plan", () => {
+    expect(plan).toMatchSnapshot();
+  });
+
+  test("rendered manifests, as kubectl would apply them", () => {
+    expect(manifestsToYaml(renderManifests(plan))).toMatchSnapshot();
+  });
+});
+
+describe("planRbac: access levels", () => {
+  test("GIVEN dude: write WHEN planned THEN dude gets <agent>-write with the write verbs on the managed kinds, bound to the agent's ServiceAccount", () => {
+    const plan = planRbac(given({ dude: "write" }));
+    expect(grantsIn(plan, "dude").map((g) => [g.name, g.purpose])).toEqual([["dude-agent-write", "write"]]);
+    expect(verbsFor(plan, "dude", "apps", "deployments")).toEqual([...WRITE_VERBS]);
+    expect(verbsFor(plan, "dude", "", "configmaps")).toEqual([...WRITE_VERBS]);
+    expect(plan.serviceAccount).toEqual({ name: "dude-agent", namespace: "gitlab-k8s-agent" });
+    const binding = renderManifests(plan).find((m) => m.kind === "RoleBinding" && m.metadata.namespace === "dude");
+    expect(binding).toMatchObject({
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "dude-agent-write" },
+      subjects: [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }],
+    });
+  });
+
+  test("GIVEN dude: read WHEN planned THEN dude gets <agent>-read with get/list/watch only", () => {
+    const plan = planRbac(given({ dude: "read" }));
+    expect(grantsIn(plan, "dude").map((g) => g.name)).toEqual(["dude-agent-read"]);
+    for (const rule of grantsIn(plan, "dude").flatMap((g) => g.rules)) expect(rule.verbs).toEqual([...READ_VERBS]);
+  });
+
+  test("GIVEN naww: none WHEN planned THEN naww is created and holds no Role and no RoleBinding", () => {
+    const plan = planRbac(given({ naww: "none" }));
+    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true });
+    expect(grantsIn(plan, "naww")).toEqual([]);
+    expect(renderManifests(plan).filter((m) => m.metadata.namespace === "naww")).toEqual([]);
+  });
+
+  test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: inventory ConfigMaps and the Lease", () => {
+    const plan = planRbac(given({}, { name: "a1", namespace: "agents" }));
+    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true }]);
+    expect(plan.grants).toEqual([
+      expect.objectContaining({ name: "a1-self", namespace: "agents", purpose: "self" }),
+    ]);
+    expect(verbsFor(plan, "agents", "", "configmaps")).toEqual(expect.arrayContaining(["get", "create", "update", "patch"]));
+    expect(verbsFor(plan, "agents", "coordination.k8s.io", "leases")).toEqual(["get", "create", "update"]);
+  });
+
+  test("GIVEN the agent's namespace listed as write WHEN planned THEN it holds both <agent>-self and <agent>-write", () => {
+    const plan = planRbac(given({ "gitlab-k8s-agent": "write" }));
+    expect(grantsIn(plan, "gitlab-k8s-agent").map((g) => g.name)).toEqual(["dude-agent-self", "dude-agent-write"]);
+  });
+
+  test("GIVEN default: write WHEN planned THEN default gets a Role but is not created (it always exists)", () => {
+    const plan = planRbac(given({ default: "write" }));
+    expect(plan.namespaces.find((n) => n.name === "default")?.create).toBe(false);
+    expect(renderManifests(plan).some((m) => m.kind === "Namespace" && m.metadata.name === "default")).toBe(false);
+    expect(grantsIn(plan, "default").map((g) => g.name)).toEqual(["dude-agent-write"]);
+  });
+});
+
+describe("planRbac: Secrets only when asked", () => {
+  test("GIVEN write without secrets WHEN planned THEN no rule mentions secrets and no Role carries the annotation", () => {
+    const plan = planRbac(given({ dude: "write", web: "read" }));
+    expect(plan.grants.flatMap((g) => g.rules).some((r) => r.resources.includes("secrets"))).toBe(false);
+    expect(renderManifests(plan).some((m) => m.metadata.annotations)).toBe(false);
+  });
+
+  test("GIVEN { access: read, secrets: true } WHEN planned THEN secrets are readable there, annotated, and nowhere else", () => {
+    const plan = planRbac(given({ dude: { access: "read", secrets: true }, web: "write" }));
+    expect(verbsFor(plan, "dude", "", "secrets")).toEqual([...READ_VERBS]);
+    expect(verbsFor(plan, "web", "", "secrets")).toEqual([]);
+    const role = renderManifests(plan).find((m) => m.kind === "Role" && m.metadata.namespace === "dude");
+    expect(role?.metadata.annotations).toEqual({ "gitops-agent.dev/secrets-allowed": "true" });
+  });
+});
+
+describe("planRbac: custom kinds", () => {
+  test("GIVEN kinds [apps/deployments, core/services] with write WHEN planned THEN exactly those, with the write verbs", () => {
+    const plan = planRbac(
+      given({ dude: { access: "write", kinds: [{ apiGroup: "apps", resources: ["deployments"] }, { apiGroup: "", resources: ["services"] }] } }),
+    );
+    expect(grantsIn(plan, "dude").flatMap((g) => g.rules)).toEqual([
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: [...WRITE_VERBS] },
+      { apiGroups: [""], resources: ["services"], verbs: [...WRITE_VERBS] },
+    ]);
+  });
+
+  test("GIVEN kinds repeating a group and secrets: true with read WHEN planned THEN one rule per group, secrets added to core", () => {
+    const plan = planRbac(
+      given({
+        dude: {
+          access: "read",
+          secrets: true,
+          kinds: [{ apiGroup: "apps", resources: ["deployments"] }, { apiGroup: "apps", resources: ["deployments", "statefulsets"] }],
+        },
+      }),
+    );
+    expect(grantsIn(plan, "dude").flatMap((g) => g.rules)).toEqual([
+      { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: [...READ_VERBS] },
+      { apiGroups: [""], resources: ["secrets"], verbs: [...READ_VERBS] },
+    ]);
+  });
+});
+
+describe("planRbac: never cluster-wide, never a wildcard", () => {
+  const plan = planRbac(
+    given({
+      dude: "write",
+      naww: "none",
+      web: { access: "read", secrets: true },
+      api: { access: "write", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] },
+    }),
+  );
+  const manifests = renderManifests(plan);
+
+  test("GIVEN every access form WHEN rendered THEN only Namespaces, Roles and RoleBindings, every Role and binding namespaced", () => {
+    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(["Namespace", "Role", "RoleBinding"]));
+    for (const m of manifests.filter((x) => x.kind !== "Namespace")) expect(m.metadata.namespace).toEqual(expect.any(String));
+    for (const m of manifests) if (m.kind === "RoleBinding") expect(m.roleRef.kind).toBe("Role");
+  });
+
+  test("GIVEN every access form WHEN rendered THEN no '*' in any verb, resource or API group", () => {
+    for (const rule of plan.grants.flatMap((g) => g.rules)) {
+      for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(value).not.toContain("*");
+    }
+  });
+
+  test("GIVEN the same config twice WHEN planned THEN the same plan (namespaces sorted, names predictable)", () => {
+    expect(planRbac(given({ web: "read", dude: "write" }))).toEqual(planRbac(given({ dude: "write", web: "read" })));
+    expect(plan.namespaces.map((n) => n.name)).toEqual(["api", "dude", "gitlab-k8s-agent", "naww", "web"]);
+    expect(plan.grants.map((g) => `${g.namespace}/${g.name}`)).toEqual([
+      "api/dude-agent-write",
+      "dude/dude-agent-write",
+      "gitlab-k8s-agent/dude-agent-self",
+      "web/dude-agent-read",
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The plan's rights, checked by a real kube-apiserver with RBAC: the
+ * rendered manifests are applied as admin, then SelfSubjectAccessReviews are
+ * asked AS the agent's ServiceAccount (`kubectl auth can-i` with its token).
+ */
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { startTestCluster, type TestCluster } from "../../test/cluster";
+import { until } from "../../test/until";
+import { parseStackConfig, readStackFile } from "../config";
+import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
+
+const EXAMPLE = path.join(__dirname, "../../examples/dude-naww/Pulumi.dude-naww.yaml");
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+}, 240_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Applies the plan as admin and returns a kubeconfig of the agent's ServiceAccount. */
+async function applyPlan(plan: RbacPlan, file: string): Promise<string> {
+  const manifests = path.join(cluster.dir, file);
+  writeFileSync(manifests, manifestsToYaml(renderManifests(plan)));
+  await cluster.kubectl(["apply", "-f", manifests]);
+  return cluster.serviceAccountKubeconfig(plan.serviceAccount.namespace, plan.serviceAccount.name);
+}
+
+/** `kubectl auth can-i` as the holder of `kubeconfig`: "yes" exits 0, "no" exits 1. */
+async function canI(kubeconfig: string, args: readonly string[]): Promise<boolean> {
+  try {
+    return (await cluster.kubectl(["auth", "can-i", ...args], kubeconfig)).trim() === "yes";
+  } catch (err) {
+    const out = String((err as { stdout?: unknown }).stdout ?? "").trim();
+    if (out.startsWith("no")) return false;
+    throw err;
+  }
+}
+
+describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitlab-k8s-agent:dude-agent", () => {
+  let sa: string;
+
+  beforeAll(async () => {
+    sa = await applyPlan(planRbac(parseStackConfig(readStackFile(EXAMPLE))), "dude-naww.yaml");
+    // The authorizer's informers see new bindings a moment after the apply.
+    await until("dude-agent may patch deployments in dude", async () => ((await canI(sa, ["patch", "deployments", "-n", "dude"])) ? true : undefined), 30_000);
+  });
+
+  test("the namespaces exist, labelled for the agent; naww holds no Role and no RoleBinding", async () => {
+    const names = await cluster.kubectl(["get", "namespaces", "-l", "gitops-agent.dev/agent=dude-agent", "-o", "jsonpath={.items[*].metadata.name}"]);
+    expect(names.split(" ").sort()).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
+    expect((await cluster.kubectl(["get", "roles,rolebindings", "-n", "naww", "-o", "name"])).trim()).toBe("");
+  });
+
+  test.each<[string, "allowed" | "denied", string[]]>([
+    ["patch deployments in dude", "allowed", ["patch", "deployments.apps", "-n", "dude"]],
+    ["create services in dude", "allowed", ["create", "services", "-n", "dude"]],
+    ["delete configmaps in dude (prune)", "allowed", ["delete", "configmaps", "-n", "dude"]],
+    ["get secrets in dude (not asked for)", "denied", ["get", "secrets", "-n", "dude"]],
+    ["patch deployments in naww", "denied", ["patch", "deployments.apps", "-n", "naww"]],
+    ["get pods in naww", "denied", ["get", "pods", "-n", "naww"]],
+    ["create configmaps in its own namespace (inventory)", "allowed", ["create", "configmaps", "-n", "gitlab-k8s-agent"]],
+    ["update configmaps in its own namespace (inventory)", "allowed", ["update", "configmaps", "-n", "gitlab-k8s-agent"]],
+    ["create leases in its own namespace (leader election)", "allowed", ["create", "leases.coordination.k8s.io", "-n", "gitlab-k8s-agent"]],
+    ["update leases in its own namespace (leader election)", "allowed", ["update", "leases.coordination.k8s.io", "-n", "gitlab-k8s-agent"]],
+    ["get secrets in its own namespace", "denied", ["get", "secrets", "-n", "gitlab-k8s-agent"]],
+    ["create deployments in its own namespace", "denied", ["create", "deployments.apps", "-n", "gitlab-k8s-agent"]],
+    ["create clusterroles", "denied", ["create", "clusterroles.rbac.authorization.k8s.io"]],
+    ["create clusterrolebindings", "denied", ["create", "clusterrolebindings.rbac.authorization.k8s.io"]],
+    ["list secrets in all namespaces", "denied", ["list", "secrets", "--all-namespaces"]],
+    ["list deployments in all namespaces", "denied", ["list", "deployments.apps", "--all-namespaces"]],
+    ["list namespaces", "denied", ["list", "namespaces"]],
+    ["create namespaces", "denied", ["create", "namespaces"]],
+    ["anything anywhere", "denied", ["*", "*", "--all-namespaces"]],
+  ])("%s: %s", async (_what, expected, args) => {
+    expect((await canI(sa, args)) ? "allowed" : "denied").toBe(expected);
+  });
+});
+
+describe("read with secrets: true, as system:serviceaccount:readers:reader", () => {
+  let sa: string;
+
+  beforeAll(async () => {
+    const config = parseStackConfig({
+      cluster: { provider: "existing", kubeconfig: "unused" },
+      agent: { name: "reader", namespace: "readers" },
+      namespaces: { vault: { access: "read", secrets: true }, plain: "read" },
+    });
+    sa = await applyPlan(planRbac(config), "reader.yaml");
+    await until("reader may get secrets in vault", async () => ((await canI(sa, ["get", "secrets", "-n", "vault"])) ? true : undefined), 30_000);
+  });
+
+  test.each<[string, "allowed" | "denied", string[]]>([
+    ["list secrets in vault (asked for)", "allowed", ["list", "secrets", "-n", "vault"]],
+    ["watch deployments in vault", "allowed", ["watch", "deployments.apps", "-n", "vault"]],
+    ["patch deployments in vault (read only)", "denied", ["patch", "deployments.apps", "-n", "vault"]],
+    ["create secrets in vault (read only)", "denied", ["create", "secrets", "-n", "vault"]],
+    ["get secrets in plain (not asked for)", "denied", ["get", "secrets", "-n", "plain"]],
+    ["get configmaps in plain", "allowed", ["get", "configmaps", "-n", "plain"]],
+  ])("%s: %s", async (_what, expected, args) => {
+    expect((await canI(sa, args)) ? "allowed" : "denied").toBe(expected);
+  });
+});

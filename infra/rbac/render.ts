@@ -1,0 +1,90 @@
+/**
+ * The plan as plain Kubernetes objects. One source for both paths: the
+ * AgentRbac component passes these metadata/rules/roleRef/subjects to
+ * @pulumi/kubernetes, and `kubectl apply` of the same objects (tests, demo)
+ * gives the very same rights.
+ */
+import { stringify } from "yaml";
+import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION, type PlannedGrant, type PlannedNamespace, type RbacPlan } from "./plan";
+
+const RBAC_API = "rbac.authorization.k8s.io";
+
+export interface ManifestMetadata {
+  name: string;
+  namespace?: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface NamespaceManifest {
+  apiVersion: "v1";
+  kind: "Namespace";
+  metadata: ManifestMetadata;
+}
+
+export interface RoleManifest {
+  apiVersion: "rbac.authorization.k8s.io/v1";
+  kind: "Role";
+  metadata: ManifestMetadata;
+  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+}
+
+export interface RoleBindingManifest {
+  apiVersion: "rbac.authorization.k8s.io/v1";
+  kind: "RoleBinding";
+  metadata: ManifestMetadata;
+  roleRef: { apiGroup: string; kind: "Role"; name: string };
+  subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
+}
+
+export type RbacManifest = NamespaceManifest | RoleManifest | RoleBindingManifest;
+
+function labels(plan: RbacPlan): Record<string, string> {
+  return {
+    "app.kubernetes.io/part-of": "gitops-agent",
+    "app.kubernetes.io/component": "agent-rbac",
+    [AGENT_LABEL]: plan.serviceAccount.name,
+  };
+}
+
+export function renderNamespace(plan: RbacPlan, ns: PlannedNamespace): NamespaceManifest {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, labels: labels(plan) } };
+}
+
+export function renderRole(plan: RbacPlan, grant: PlannedGrant): RoleManifest {
+  return {
+    apiVersion: `${RBAC_API}/v1`,
+    kind: "Role",
+    metadata: {
+      name: grant.name,
+      namespace: grant.namespace,
+      labels: labels(plan),
+      ...(grant.secrets ? { annotations: { [SECRETS_ALLOWED_ANNOTATION]: "true" } } : {}),
+    },
+    rules: grant.rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+  };
+}
+
+export function renderRoleBinding(plan: RbacPlan, grant: PlannedGrant): RoleBindingManifest {
+  const sa = plan.serviceAccount;
+  return {
+    apiVersion: `${RBAC_API}/v1`,
+    kind: "RoleBinding",
+    metadata: { name: grant.name, namespace: grant.namespace, labels: labels(plan) },
+    roleRef: { apiGroup: RBAC_API, kind: "Role", name: grant.name },
+    subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: sa.namespace }],
+  };
+}
+
+/** Namespaces first (Roles need them), then each Role followed by its RoleBinding. */
+export function renderManifests(plan: RbacPlan): RbacManifest[] {
+  return [
+    ...plan.namespaces.filter((ns) => ns.create).map((ns) => renderNamespace(plan, ns)),
+    ...plan.grants.flatMap((g) => [renderRole(plan, g), renderRoleBinding(plan, g)]),
+  ];
+}
+
+/** Multi-document YAML for `kubectl apply -f`. */
+export function manifestsToYaml(manifests: readonly RbacManifest[]): string {
+  return manifests.map((m) => stringify(m)).join("---\n");
+}
