@@ -1,27 +1,19 @@
 import * as grpc from "@grpc/grpc-js";
-import { F, type Logger } from "../../common";
+import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
-import type { KasConfig, ProjectConfig } from "../config";
+import type { KasConfig } from "../config";
 import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
-import type { AgentConfigParser, ServerContext } from "./context";
+import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { listenHttpApi } from "./http-api";
-import { Metrics, registerProcessMetrics } from "../../common";
-import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 import { statusHandlers } from "./status-service";
 import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
 
-export interface KasServerDeps {
+/** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"> {
   readonly listen: KasConfig["listen"];
-  readonly registry: TokenAuthenticator;
-  readonly git: GitReader;
-  readonly commits: CommitSubscriptions;
-  readonly projects: () => readonly ProjectConfig[];
-  readonly parseAgentConfig: AgentConfigParser;
-  readonly validateGlob: GlobValidator;
   readonly webhookSecret: () => string | undefined;
-  readonly logger: Logger;
 }
 
 export interface RunningKas {
