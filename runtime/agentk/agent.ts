@@ -96,6 +96,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
+  metrics.gaugeFn("agentk_manifest_project_workers", "Workers running (one per manifest project)", () => workers?.size ?? 0);
   metrics.gaugeFn("agentk_leader", "1 while this replica holds the leader Lease", () => (opts.leaderElection === false || (leading && !leading.aborted) ? 1 : 0));
   return {
     metrics,
