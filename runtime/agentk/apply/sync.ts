@@ -18,7 +18,7 @@ import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
 import { pruneObjects } from "./prune-step";
-import { waitForStatus, type WaitTarget } from "./wait-step";
+import { waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
 
 export interface SyncRequest {
   readonly batch: ObjectsBatch;
@@ -103,8 +103,11 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
     const toPrune = planPrune(previous, desired, failedToApply);
     const pruned = await pruneObjects(store, toPrune, req.project, inventory.id, log, req.signal);
     results.push(...pruned.results);
-    writes += pruned.results.filter((r) => r.status === "Pruned").length;
+    const deleted = pruned.results.filter((r) => r.status === "Pruned").map((r) => r.ref);
+    writes += deleted.length;
     pruneFailed = pruned.failed;
+    const waitPrune = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
+    results.push(...(await waitForDeletion(store, deleted, req.project.prune_timeout_seconds * 1000, log, waitPrune)));
   } else {
     pruneFailed = planPrune(previous, desired, failedToApply); // not pruned: still ours, keep tracking them
   }

@@ -51,3 +51,33 @@ export async function waitForStatus(
     return r;
   });
 }
+
+/** After prune: waits until the deleted objects are gone (prune_timeout); those still there end as Timeout. */
+export async function waitForDeletion(
+  store: ObjectStore,
+  refs: readonly ObjRef[],
+  timeoutMs: number,
+  logger: Logger,
+  signal: AbortSignal,
+  pollMs = 250,
+): Promise<ObjectResult[]> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...refs];
+  while (pending.length > 0 && !signal.aborted) {
+    const still: ObjRef[] = [];
+    for (const ref of pending) {
+      const info = store.discovery.lookupGroupKind(ref.group, ref.kind);
+      const live = info ? await store.get(info, ref.namespace || undefined, ref.name).catch(() => undefined) : undefined;
+      if (live) still.push(ref);
+    }
+    pending = still;
+    if (pending.length === 0 || Date.now() >= deadline) break;
+    await sleep(pollMs, signal);
+  }
+  if (signal.aborted) return [];
+  return pending.map((ref) => {
+    const message = `${describe(ref)}: still present ${Math.round(timeoutMs / 1000)}s after delete (prune_timeout)`;
+    logResourceStatus(logger, ref, "Timeout", message);
+    return { ref, status: "Timeout" as const, message };
+  });
+}
