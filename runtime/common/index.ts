@@ -4,3 +4,4 @@ export { createBackoff, sleep, RECONNECT_BACKOFF, type Backoff, type BackoffOpti
 export { Metrics, registerProcessMetrics } from "./metrics";
 export { listenObservability } from "./observability";
 export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOURCES, type PolicyRule, type Access } from "./rbac-rules";
+export { goCompatibleTags } from "./yaml-tags";

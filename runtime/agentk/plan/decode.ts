@@ -2,7 +2,8 @@
  * Bytes to documents, the way kubectl (and GitLab's agentk) read manifests:
  * YAML through Go's YAML 1.1 decoder, JSON files as JSON.
  */
-import { LineCounter, parseAllDocuments, type Tags } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
+import { goCompatibleTags } from "../../common/yaml-tags";
 import type { SourceFile } from "../../rpc/object-stream";
 import { manifestError } from "./errors";
 import { deepFreeze } from "./fields";
@@ -22,17 +23,6 @@ export interface DecodedFile {
 
 /** Aliases a document may expand (a "billion laughs" guard, as the yaml library's default). */
 const MAX_ALIAS_COUNT = 100;
-
-/**
- * Go's YAML 1.1 decoder (sigs.k8s.io/yaml) reads `yes`/`on` as booleans and
- * `0755` as octal, so we do too; but it keeps timestamps and `12:30`
- * (sexagesimal in the YAML 1.1 spec) as strings, where the yaml library's 1.1
- * schema would turn them into a Date and 750: a ConfigMap value must not change.
- */
-const goCompatibleTags = (tags: Tags): Tags =>
-  tags.filter((t) =>
-    typeof t === "string" ? t !== "timestamp" : t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME",
-  );
 
 export function decodeFile(file: SourceFile): DecodedFile {
   let text: string;

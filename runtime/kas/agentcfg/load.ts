@@ -2,7 +2,8 @@
  * Read one YAML document the way GitLab's kas does (Go's YAML 1.1 decoder):
  * size limit first, UTF-8, syntax errors with line and column, one document.
  */
-import { isScalar, LineCounter, parseAllDocuments, type Document, type Tags } from "yaml";
+import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { goCompatibleTags } from "../../common/yaml-tags";
 import { yamlLocator, type Locate } from "./check";
 
 export type LoadResult =
@@ -10,11 +11,9 @@ export type LoadResult =
   | { readonly ok: false; readonly errors: string[] };
 
 /**
- * `yes`/`no`/`on`/`off` are booleans in YAML 1.1, as in GitLab. Timestamps stay
- * strings (a date-like branch name must not become a Date).
+ * Reads YAML 1.1 as GitLab does (`yes`/`no`/`on`/`off` are booleans; timestamps
+ * and `12:30` stay strings: see goCompatibleTags).
  */
-const dropTimestamp = (tags: Tags): Tags =>
-  tags.filter((t) => (typeof t === "string" ? t !== "timestamp" : t.tag !== "tag:yaml.org,2002:timestamp"));
 
 export function loadYaml(input: string | Buffer, file: string, maxBytes: number): LoadResult {
   const fail = (message: string): LoadResult => ({ ok: false, errors: [`${file}: ${message}`] });
@@ -30,7 +29,7 @@ export function loadYaml(input: string | Buffer, file: string, maxBytes: number)
   }
 
   const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { version: "1.1", customTags: dropTimestamp, prettyErrors: false, lineCounter: lines });
+  const parsed = parseAllDocuments(text, { version: "1.1", customTags: goCompatibleTags, prettyErrors: false, lineCounter: lines });
   const documents: Document[] = Array.isArray(parsed) ? parsed : [];
   const syntaxErrors = documents.flatMap((doc) =>
     doc.errors.map((e) => {
