@@ -119,6 +119,18 @@ describe("sync on the real cluster", () => {
     expect((store.client.counts.PATCH ?? 0) - before).toBe(0);
   });
 
+  test.each([
+    ["server", "Applied", "(server dry run)"],
+    ["client", "Skipped", "dry run (client): not sent"],
+  ] as const)("dry_run_strategy %s validates without changing the cluster", async (strategy, status, message) => {
+    const before = await cluster.kubectl(["get", "deploy", "-n", "dude", "nginx-deployment-dude", "-o", "jsonpath={.spec.replicas}"]);
+    const out = await run(store, batch(`dry-${strategy}`, { "manifests/dude.yaml": nginx("dude", 7) }), { prune: false, dry_run_strategy: strategy });
+    const dep = out.results.find((r) => r.ref.kind === "Deployment")!;
+    expect(dep.status).toBe(status);
+    expect(dep.message).toContain(message);
+    expect(await cluster.kubectl(["get", "deploy", "-n", "dude", "nginx-deployment-dude", "-o", "jsonpath={.spec.replicas}"])).toBe(before);
+  });
+
   test("a CRD and a custom resource of it in one commit (cluster mode, admin rights)", async () => {
     const crd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
