@@ -1,9 +1,10 @@
 import type { ManifestProject } from "../../rpc";
 import { sleep, type Logger } from "../../common";
-import { ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
+import { objRefKey, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
 import { KubeApiError } from "../kube";
 import { result } from "./events";
 import type { Live, ObjectStore } from "./objects";
+import type { LiveCache } from "./prefetch";
 import { isUnchanged } from "./unchanged";
 
 export interface ApplyContext {
@@ -14,6 +15,8 @@ export interface ApplyContext {
   readonly signal: AbortSignal;
   /** How long to wait for a CRD of the same commit to be Established. */
   readonly crdWaitMs?: number;
+  /** Live objects read ahead by prefetchLive; missing keys are read with a GET. */
+  readonly liveCache?: LiveCache;
 }
 
 export interface ApplyOutcome {
@@ -41,7 +44,8 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
   if (!info) return out("ApplyFailed", `${describe(ref)}: no API resource for ${obj.apiVersion} ${obj.kind} in the cluster`);
   const body = withOwner(obj.body as Record<string, unknown>, ctx.inventoryId);
   try {
-    const live = await ctx.store.get(info, obj.namespace, obj.name);
+    const key = objRefKey(ref);
+    const live = ctx.liveCache?.has(key) ? ctx.liveCache.get(key) : await ctx.store.get(info, obj.namespace, obj.name);
     const decision = ownershipDecision(ctx.project.inventory_policy, ctx.inventoryId, live);
     if (decision.action === "skip") return out("ApplyFailed", `${describe(ref)}: ${decision.reason}`, { notOwned: true });
     if (live && isUnchanged(body, live)) return out("Skipped", `${describe(ref)}: unchanged`);

@@ -17,6 +17,7 @@ import { applyObject, describe } from "./apply-step";
 import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
+import { mapPool, prefetchLive } from "./prefetch";
 import { pruneObjects } from "./prune-step";
 import { waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
 
@@ -87,13 +88,17 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
-  for (const obj of applyOrder(inScope)) {
+  // Objects of one kind go concurrently (bounded); kinds go in apply order, so Namespaces and CRDs are in place first.
+  const ctx = { store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal, liveCache: await prefetchLive(store, inScope) };
+  for (const group of byKind(applyOrder(inScope))) {
     if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
-    const out = await applyObject({ store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal }, obj);
-    results.push(out.result);
-    if (out.wrote) writes++;
-    if (out.notOwned) notOwned.push(out.result.ref);
-    if (out.result.status !== "ApplyFailed" && req.project.dry_run_strategy === "none") waitFor.push({ ref: out.result.ref, apiVersion: obj.apiVersion });
+    const outs = await mapPool(group, APPLY_CONCURRENCY, (obj) => applyObject(ctx, obj));
+    outs.forEach((out, i) => {
+      results.push(out.result);
+      if (out.wrote) writes++;
+      if (out.notOwned) notOwned.push(out.result.ref);
+      if (out.result.status !== "ApplyFailed" && req.project.dry_run_strategy === "none") waitFor.push({ ref: out.result.ref, apiVersion: group[i]!.apiVersion });
+    });
   }
 
   // 5: prune what left Git (never what failed to apply: it is still wanted).
@@ -132,6 +137,20 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   if (summary.error) log.warn("Synchronization failed", { [F.error]: summary.error });
   else log.info("Synchronization finished", { [F.count]: desired.length });
   return { ...base, results: all, error: summary.error, writes };
+}
+
+/** Requests in flight per kind: enough to hide round trips, few enough not to trip the apiserver's fairness limits. */
+const APPLY_CONCURRENCY = 8;
+
+/** Consecutive runs of the same group/kind (applyOrder sorts by kind first). */
+function byKind<T extends { group: string; kind: string }>(objects: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  for (const o of objects) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.group === o.group && last[0]!.kind === o.kind) last.push(o);
+    else runs.push([o]);
+  }
+  return runs;
 }
 
 function reject(log: Logger, base: { commitId: string; writes: number; cancelled: boolean }, errors: string[]): SyncOutcome {
