@@ -1,7 +1,7 @@
 /**
  * Reading git objects at a commit (isomorphic-git): tree walks, path lookups,
- * blobs, symlinks. Never the working tree. One ObjectReader per operation: it
- * holds isomorphic-git's pack cache for that operation only.
+ * blobs, symlinks. Never the working tree. An ObjectReader is shared per
+ * repository: objects are content-addressed, so its caches are always valid.
  */
 import * as fs from "node:fs";
 import git from "isomorphic-git";
@@ -23,8 +23,14 @@ export interface TreeFile {
 /** What a path finally names after following symlinks. */
 export type Resolved = { readonly kind: "file"; readonly oid: string } | { readonly kind: "dir" } | { readonly kind: "missing" };
 
+/** Trees remembered per reader before the memo starts over (a tree is ~100 bytes an entry). */
+const TREE_MEMO_LIMIT = 20_000;
+
+type TreeEntries = Awaited<ReturnType<typeof git.readTree>>["tree"];
+
 export class ObjectReader {
   private readonly cache = {};
+  private readonly trees = new Map<string, Promise<TreeEntries>>();
 
   constructor(
     readonly gitdir: string,
@@ -45,7 +51,7 @@ export class ObjectReader {
     const files: TreeFile[] = [];
     const stack: { dir: string; oid: string }[] = [{ dir: "", oid: tree }];
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const { tree: entries } = await git.readTree({ fs, gitdir: this.gitdir, oid: next.oid, cache: this.cache });
+      const entries = await this.readTree(next.oid);
       for (const entry of entries) {
         const p = next.dir === "" ? entry.path : `${next.dir}/${entry.path}`;
         if (entry.mode === MODE_TREE) {
@@ -63,12 +69,24 @@ export class ObjectReader {
     let current = { mode: MODE_TREE, oid: tree };
     for (const name of path === "" ? [] : path.split("/")) {
       if (current.mode !== MODE_TREE) return undefined;
-      const { tree: entries } = await git.readTree({ fs, gitdir: this.gitdir, oid: current.oid, cache: this.cache });
+      const entries = await this.readTree(current.oid);
       const entry = entries.find((e) => e.path === name);
       if (entry === undefined) return undefined;
       current = { mode: entry.mode, oid: entry.oid };
     }
     return current;
+  }
+
+  /** A tree's entries, read once per oid (concurrent readers share the pending read). */
+  private readTree(oid: string): Promise<TreeEntries> {
+    let p = this.trees.get(oid);
+    if (!p) {
+      if (this.trees.size >= TREE_MEMO_LIMIT) this.trees.clear();
+      p = git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache }).then((r) => r.tree);
+      p.catch(() => this.trees.delete(oid));
+      this.trees.set(oid, p);
+    }
+    return p;
   }
 
   async readBlob(oid: string): Promise<Buffer> {

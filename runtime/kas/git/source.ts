@@ -43,6 +43,21 @@ interface Project {
 
 export class GitSource {
   private readonly projects = new Map<string, Project>();
+  /**
+   * One reader per gitdir, shared by every request: git objects are immutable,
+   * so its pack cache and tree memo never go stale, and a commit read for 1000
+   * agents is parsed once instead of 1000 times.
+   */
+  private readonly readers = new Map<string, ObjectReader>();
+
+  private reader(gitdir: string, projectId: string): ObjectReader {
+    let r = this.readers.get(gitdir);
+    if (!r) {
+      r = new ObjectReader(gitdir, projectId);
+      this.readers.set(gitdir, r);
+    }
+    return r;
+  }
 
   constructor(options: GitSourceOptions) {
     for (const p of options.projects) {
@@ -118,7 +133,7 @@ export class GitSource {
     const p = this.project(projectId);
     const rp = repoPath(filePath);
     if ("error" in rp) throw new GitSourceError(`project ${JSON.stringify(projectId)}: ${rp.error}`, projectId);
-    const reader = new ObjectReader(await this.gitdir(p), projectId);
+    const reader = this.reader(await this.gitdir(p), projectId);
     const tree = await this.rootTree(p, reader, commit);
     const entry = await reader.lookup(tree, rp.path);
     if (entry === undefined) return undefined;
@@ -137,7 +152,7 @@ export class GitSource {
     limits: CollectLimits = DEFAULT_LIMITS,
   ): Promise<CollectedFile[]> {
     const p = this.project(projectId);
-    const reader = new ObjectReader(await this.gitdir(p), projectId);
+    const reader = this.reader(await this.gitdir(p), projectId);
     const tree = await this.rootTree(p, reader, commit);
     return collect(reader, projectId, tree, globs, limits);
   }
