@@ -1,0 +1,315 @@
+/**
+ * apply: our applier (syncCommit, as the agent's least-privilege
+ * ServiceAccount) against `kubectl apply --server-side` (the test cluster's
+ * own kubectl v1.36, the same ServiceAccount) on the same files, each in a
+ * fresh namespace of the same cluster: first apply, a re-apply where every
+ * object changed, and a no-op re-apply. Wall time, and the write requests the
+ * apiserver received: from apiserver_request_total (/metrics, admin) and,
+ * per user, from its audit log (the controllers' own writes are told apart).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { createLogger, type Logger } from "../runtime/common";
+import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject } from "../runtime/rpc";
+import { Discovery, KubeClient } from "../runtime/agentk/kube";
+import { ObjectStore, syncCommit, type SyncOutcome } from "../runtime/agentk/apply";
+import { applyObject } from "../runtime/agentk/apply/apply-step";
+import { applyDefaultNamespace, applyOrder, parseManifests } from "../runtime/agentk/plan";
+import { startTestCluster, type TestCluster } from "../test/cluster";
+import { removeDir, tempDir } from "../test/git";
+import { grantAgent } from "../test/agentk/rbac";
+import { AuditLog, auditArgs, diffWrites, writeAuditPolicy, writeCounters, type WriteDelta } from "./lib/apiserver";
+import { MIX_RESOURCES, manifestFiles, type Mix } from "./lib/manifests";
+import { describeProfile, inProcessProfiler, type ProfileSummary } from "./lib/profile";
+import type { Aim, BenchResult } from "./lib/report";
+import { ms, sleep } from "./lib/stats";
+
+const AGENT_NS = "bench-agentk";
+const SA = "agentk";
+const SA_USER = `system:serviceaccount:${AGENT_NS}:${SA}`;
+const SIZES = [100, 1000] as const;
+const MIXES: readonly Mix[] = ["configmaps", "mixed"];
+const STEPS = ["first apply", "changed re-apply", "no-op re-apply"] as const;
+type Step = (typeof STEPS)[number];
+/** Longest a single apply may take before the benchmark gives up. */
+const STEP_TIMEOUT_MS = 180_000;
+/** Quiet before each step: fewer than QUIET_WRITES writes per second (controllers settling), at most QUIET_MAX_MS. */
+const QUIET_WRITES = 5;
+const QUIET_MAX_MS = 20_000;
+/** Deployments have no pods here: 333 KWOK pods per tool would keep both cores busy long after each first apply. */
+const REPLICAS = 0;
+/** The what-if: applyObject (the product's per-object step) run this many at a time within each kind. */
+const WHATIF_CONCURRENCY = 8;
+
+interface Measurement {
+  readonly mix: Mix;
+  readonly size: number;
+  readonly step: Step;
+  readonly tool: "agentk" | "kubectl" | "what-if";
+  readonly wallMs: number;
+  /** Write requests by the ServiceAccount both tools run as (audit log). */
+  readonly toolWrites: number;
+  /** apiserver_request_total: writes to the applied resources (all clients) and every write. */
+  readonly metricWrites: WriteDelta;
+  readonly detail?: string;
+}
+
+export async function runApply(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
+  const { log } = options;
+  const dir = await tempDir("bench-apply-");
+  let cluster: TestCluster | undefined;
+  let client: KubeClient | undefined;
+  const profiles: ProfileSummary[] = [];
+  try {
+    const policy = path.join(dir, "audit-policy.yaml");
+    const auditFile = path.join(dir, "audit.log");
+    writeAuditPolicy(policy);
+    cluster = await startTestCluster({ apiserverArgs: auditArgs(policy, auditFile) });
+    const c = cluster;
+    const cases = MIXES.flatMap((mix) => SIZES.map((size) => ({ mix, size })));
+    const ns = (mix: Mix, size: number, tool: string) => `ap-${mix === "configmaps" ? "cm" : "mix"}-${size}-${tool}`;
+    const kubeconfig = await grantAgent(
+      c,
+      AGENT_NS,
+      SA,
+      cases.flatMap(({ mix, size }) => [ns(mix, size, "agentk"), ns(mix, size, "kubectl"), ...(size === 1000 ? [ns(mix, size, "whatif")] : [])]),
+    );
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    client = await KubeClient.fromKubeConfig(kc);
+    const discovery = new Discovery(client);
+    await discovery.refresh();
+    const store = new ObjectStore(client, discovery);
+    const audit = new AuditLog(auditFile);
+    const logger = createLogger({ level: "warn", write: () => undefined });
+    const scope: GitopsScope = { mode: "cluster", namespaces: [] };
+    // kubectl's discovery cache (~/.kube/cache) is warmed once, as on any machine that used kubectl before.
+    await c.kubectl(["api-resources", "-o", "name"], kubeconfig).catch(() => "");
+
+    const results: Measurement[] = [];
+    const measure = async (m: Omit<Measurement, "wallMs" | "toolWrites" | "metricWrites">, run: () => Promise<string | undefined>): Promise<void> => {
+      await quiesce(c, QUIET_WRITES, QUIET_MAX_MS);
+      const before = await writeCounters(c.admin);
+      audit.mark();
+      const t0 = performance.now();
+      const detail = await run();
+      const wallMs = performance.now() - t0;
+      await sleep(300); // the audit backend writes at ResponseComplete
+      const metricWrites = diffWrites(before, await writeCounters(c.admin), MIX_RESOURCES[m.mix]);
+      const toolWrites = audit.take().byUser[SA_USER] ?? 0;
+      const r: Measurement = { ...m, wallMs, toolWrites, metricWrites, detail };
+      results.push(r);
+      log(`apply: ${m.mix} ${m.size} ${m.step} ${m.tool}: ${ms(wallMs)}, ${toolWrites} writes by the tool, ${metricWrites.resources} to ${MIX_RESOURCES[m.mix].join(",")}, ${metricWrites.all} in all${detail ? ` (${detail})` : ""}`);
+    };
+
+    for (const { mix, size } of cases) {
+      const projectId = `bench/apply-${mix}-${size}`;
+      const project: ManifestProject = { id: projectId, ref: {}, ...MANIFEST_PROJECT_DEFAULTS, default_namespace: ns(mix, size, "agentk") };
+      for (const [s, step] of STEPS.entries()) {
+        const version = s === 0 ? 1 : 2;
+        const files = manifestFiles(mix, size, version, { replicas: REPLICAS });
+        const fileDir = path.join(dir, `${mix}-${size}-v${version}`);
+        mkdirSync(fileDir, { recursive: true });
+        for (const [f, text] of Object.entries(files)) writeFileSync(path.join(fileDir, path.basename(f)), text);
+        const profiler = options.profile && size === 1000 ? inProcessProfiler() : undefined;
+        await measure({ mix, size, step, tool: "agentk" }, async () => {
+          await profiler?.start();
+          const out = await withTimeout(
+            syncCommit(
+              store,
+              {
+                batch: { commitId: `${"0".repeat(39)}${version}`, projectId, files: Object.entries(files).map(([p, d]) => ({ path: p, data: Buffer.from(d) })) },
+                project,
+                scope,
+                agentId: "bench",
+                agentNamespace: AGENT_NS,
+                signal: new AbortController().signal,
+                // Step 7 (waiting for kstatus Current) is skipped: only the apply is measured.
+                waitTimeoutMs: 0,
+                waitSignal: AbortSignal.abort(),
+              },
+              logger,
+            ),
+            `agentk ${mix} ${size} ${step}`,
+          );
+          if (profiler) {
+            const p = await profiler.stop(`apply ${mix} ${size} ${step}: syncCommit`);
+            profiles.push(p);
+            log(describeProfile(p));
+            await profiler.close();
+          }
+          return outcomeDetail(out, size);
+        });
+        await measure({ mix, size, step, tool: "kubectl" }, async () => {
+          const out = await withTimeout(
+            c.kubectl(["apply", "--server-side", "--field-manager=kubectl-bench", "-n", ns(mix, size, "kubectl"), "-f", fileDir], kubeconfig),
+            `kubectl ${mix} ${size} ${step}`,
+          );
+          const lines = out.split("\n").filter(Boolean);
+          return lines.length === size ? undefined : `kubectl printed ${lines.length} lines for ${size} objects`;
+        });
+      }
+      if (size === 1000) {
+        // What-if (not the product): the same per-object step, several objects of a kind at a time.
+        const files = manifestFiles(mix, size, 1, { replicas: REPLICAS });
+        const target: ManifestProject = { ...project, id: `${projectId}-whatif`, default_namespace: ns(mix, size, "whatif") };
+        await measure({ mix, size, step: "first apply", tool: "what-if" }, async () =>
+          withTimeout(concurrentApply(store, files, target, WHATIF_CONCURRENCY, logger), `what-if ${mix} ${size}`),
+        );
+      }
+    }
+    return report(results, profiles);
+  } finally {
+    client?.close();
+    await cluster?.stop();
+    await removeDir(dir);
+  }
+}
+
+/**
+ * What-if: parse, default namespace and order as syncCommit does, then
+ * applyObject (the product's step 4 for one object: GET, ownership,
+ * skip-if-unchanged, server-side apply) `concurrency` at a time within each
+ * run of one kind, kinds still in order. Inventory writes are left out (2 of
+ * 1001 requests).
+ */
+async function concurrentApply(store: ObjectStore, files: Record<string, string>, project: ManifestProject, concurrency: number, logger: Logger): Promise<string> {
+  const parsed = parseManifests(Object.entries(files).map(([p, d]) => ({ path: p, data: Buffer.from(d) })));
+  if ("errors" in parsed) throw new Error(parsed.errors.map((e) => e.message).join("; "));
+  const defaulted = applyDefaultNamespace(parsed.objects, project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
+  if ("errors" in defaulted) throw new Error(defaulted.errors.map((e) => e.message).join("; "));
+  const ordered = applyOrder(defaulted.objects);
+  const ctx = { store, project, inventoryId: `agent-bench-whatif`, logger, signal: new AbortController().signal };
+  let applied = 0;
+  for (let start = 0; start < ordered.length; ) {
+    const first = ordered[start] as (typeof ordered)[number];
+    let end = start;
+    while (end < ordered.length && ordered[end]?.kind === first.kind && ordered[end]?.group === first.group) end++;
+    const run = ordered.slice(start, end);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < run.length; i = next++) {
+          const out = await applyObject(ctx, run[i] as (typeof run)[number]);
+          if (out.result.status === "ApplyFailed") throw new Error(out.result.message);
+          if (out.wrote) applied++;
+        }
+      }),
+    );
+    start = end;
+  }
+  return `${applied} applied, ${concurrency} at a time`;
+}
+
+function outcomeDetail(out: SyncOutcome, size: number): string | undefined {
+  const count = (status: string) => out.results.filter((r) => r.status === status).length;
+  const failed = count("ApplyFailed");
+  if (out.error && failed > 0) throw new Error(`syncCommit: ${out.error}: ${out.results.find((r) => r.status === "ApplyFailed")?.message}`);
+  const applied = count("Applied");
+  const skipped = count("Skipped");
+  return applied + skipped === size ? `${applied} applied, ${skipped} skipped` : `${applied} applied, ${skipped} skipped of ${size}`;
+}
+
+async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: over ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits until the apiserver serves fewer than `perSecond` writes a second (controllers done reacting), at most maxMs. */
+async function quiesce(cluster: TestCluster, perSecond: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = await writeCounters(cluster.admin);
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    const now = await writeCounters(cluster.admin);
+    if (diffWrites(last, now, []).all < perSecond) return;
+    last = now;
+  }
+}
+
+function report(results: readonly Measurement[], profiles: readonly ProfileSummary[]): BenchResult {
+  const find = (mix: Mix, size: number, step: Step, tool: Measurement["tool"]) => results.find((r) => r.mix === mix && r.size === size && r.step === step && r.tool === tool);
+  const rows: string[][] = [];
+  for (const mix of MIXES) {
+    for (const size of SIZES) {
+      for (const step of STEPS) {
+        const a = find(mix, size, step, "agentk");
+        const k = find(mix, size, step, "kubectl");
+        if (!a || !k) continue;
+        rows.push([
+          mix === "configmaps" ? "ConfigMaps" : "Deploy+Svc+CM",
+          String(size),
+          step,
+          ms(a.wallMs),
+          ms(k.wallMs),
+          (a.wallMs / k.wallMs).toFixed(2),
+          String(a.toolWrites),
+          String(k.toolWrites),
+          `${a.metricWrites.resources} / ${k.metricWrites.resources}`,
+        ]);
+      }
+    }
+  }
+  const whatIf = results.filter((r) => r.tool === "what-if").map((w) => {
+    const a = find(w.mix, w.size, "first apply", "agentk");
+    const k = find(w.mix, w.size, "first apply", "kubectl");
+    return [
+      w.mix === "configmaps" ? "ConfigMaps" : "Deploy+Svc+CM",
+      String(w.size),
+      a ? ms(a.wallMs) : "-",
+      ms(w.wallMs),
+      k ? ms(k.wallMs) : "-",
+      k ? (w.wallMs / k.wallMs).toFixed(2) : "-",
+      String(w.toolWrites),
+    ];
+  });
+  const aims: Aim[] = [];
+  for (const mix of MIXES) {
+    const noop = find(mix, 1000, "no-op re-apply", "agentk");
+    if (noop) aims.push({ what: `no-op re-apply of 1000 (${mix}): write requests`, target: "0", measured: String(noop.toolWrites), met: noop.toolWrites === 0 });
+    const a = find(mix, 1000, "first apply", "agentk");
+    const k = find(mix, 1000, "first apply", "kubectl");
+    if (a && k) aims.push({ what: `first apply of 1000 (${mix}): ours / kubectl`, target: "<= 0.50", measured: (a.wallMs / k.wallMs).toFixed(2), met: a.wallMs <= k.wallMs / 2 });
+  }
+  return {
+    name: "apply",
+    title: "our applier (syncCommit) vs kubectl apply --server-side",
+    method: {
+      sizes: SIZES,
+      mixes: { configmaps: "ConfigMaps", mixed: "Deployments (replicas 0: no pods), headless Services and ConfigMaps in turn" },
+      ours: "syncCommit on the real cluster as the agent ServiceAccount; step 7 (wait for Current) skipped (waitTimeoutMs 0 and an aborted waitSignal), so steps 1-6 (parse, inventory, apply, prune, inventory) are timed",
+      kubectl: "kcluster kubectl apply --server-side --field-manager=kubectl-bench -n <fresh namespace> -f <dir> (one file per object), same ServiceAccount, process start included",
+      changed: "every object changed: ConfigMap data, Deployment/Service metadata annotation (no rollout)",
+      writes: "writes by the tool: audit log events (create/update/patch/delete) by the ServiceAccount; apiserver_request_total: POST/PUT/PATCH/DELETE/APPLY to the applied resources, all clients (controllers included)",
+      whatIf: `not the product: the product's per-object step (applyObject) ${WHATIF_CONCURRENCY} objects at a time within each kind, into another fresh namespace, to size the fix for the first-apply aim`,
+      replicas: REPLICAS,
+      quiet: `before each timed step: wait until the apiserver serves < ${QUIET_WRITES} writes/s (at most ${QUIET_MAX_MS / 1000} s)`,
+    },
+    tables: [
+      {
+        columns: ["objects", "count", "step", "ours", "kubectl", "ours/kubectl", "writes (ours)", "writes (kubectl)", "apiserver_request_total writes to these resources (ours / kubectl)"],
+        rows,
+      },
+      {
+        columns: ["what-if: first apply", "count", "ours (syncCommit)", `applyObject ${WHATIF_CONCURRENCY} at a time`, "kubectl", "what-if/kubectl", "writes (what-if)"],
+        rows: whatIf,
+      },
+    ],
+    aims,
+    notes: [
+      "writes (ours/kubectl): write requests the apiserver received from the tool (audit log, by user). Ours includes the inventory ConfigMap (one write per sync that changes it).",
+      "The last column counts every client writing to those resources in the window, e.g. the Deployment controller's revision annotation (PUT deployments) right after a first apply.",
+    ],
+    raw: { results, profiles },
+  };
+}

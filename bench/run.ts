@@ -1,0 +1,77 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- --only <name>` one
+ * of them; `--profile` also takes CPU profiles of the measured windows (slower;
+ * the summaries go to bench/results/<name>.json under raw/profiles and to stdout).
+ * Each writes bench/results/<name>.json and prints a markdown table.
+ */
+import { runAgentkMemory } from "./agentk-memory.bench";
+import { runApply } from "./apply.bench";
+import { runKasScale } from "./kas-scale.bench";
+import { runLatency } from "./latency.bench";
+import { machine, renderResult, writeResult, type BenchResult } from "./lib/report";
+
+export interface BenchOptions {
+  readonly profile: boolean;
+  readonly log: (line: string) => void;
+}
+
+const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
+  latency: runLatency,
+  apply: runApply,
+  "kas-scale": runKasScale,
+  "agentk-memory": runAgentkMemory,
+};
+
+function parseArgs(argv: readonly string[]): { only: string[]; profile: boolean } {
+  const only: string[] = [];
+  let profile = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--only") only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
+    else if (a.startsWith("--only=")) only.push(...a.slice("--only=".length).split(",").filter(Boolean));
+    else if (a === "--profile") profile = true;
+    else throw new Error(`unknown argument ${JSON.stringify(a)}; usage: npm run bench [-- --only <${Object.keys(BENCHES).join("|")}>[,...]] [--profile]`);
+  }
+  for (const n of only) if (!BENCHES[n]) throw new Error(`no benchmark ${JSON.stringify(n)}; known: ${Object.keys(BENCHES).join(", ")}`);
+  return { only, profile };
+}
+
+async function main(): Promise<number> {
+  const { only, profile } = parseArgs(process.argv.slice(2));
+  const names = only.length > 0 ? only : Object.keys(BENCHES);
+  const m = machine();
+  const log = (line: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  log(`machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.go}, load ${m.loadAvg1m}`);
+  const rendered: string[] = [];
+  let failed = 0;
+  const started = Date.now();
+  for (const name of names) {
+    const t0 = new Date();
+    log(`${name}: starting`);
+    try {
+      const result = await (BENCHES[name] as (o: BenchOptions) => Promise<BenchResult>)({ profile, log });
+      const seconds = (Date.now() - t0.getTime()) / 1000;
+      const file = writeResult(result, m, t0, seconds);
+      const text = renderResult(result);
+      rendered.push(text);
+      process.stdout.write(`\n${text}\n`);
+      log(`${name}: done in ${seconds.toFixed(0)} s, wrote ${file}`);
+    } catch (err) {
+      failed++;
+      log(`${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  log(`all done in ${((Date.now() - started) / 1000).toFixed(0)} s${failed ? `, ${failed} failed` : ""}`);
+  if (names.length > 1) process.stdout.write(`\n## Summary\n\n${rendered.join("\n")}`);
+  return failed ? 1 : 0;
+}
+
+process.once("SIGINT", () => process.exit(130));
+process.once("SIGTERM", () => process.exit(143));
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);
