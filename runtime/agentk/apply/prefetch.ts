@@ -1,4 +1,4 @@
-import { objRefKey, type ObjRef, type ScopedObject } from "../plan";
+import { objRefKey, type ObjRef } from "../plan";
 import { resourcePath, type ResourceInfo } from "../kube";
 import type { Live, ObjectStore } from "./objects";
 
@@ -10,7 +10,16 @@ export type LiveCache = Map<string, Live | undefined>;
  * 1000 ConfigMaps reads them in one request. Where the list is refused (the
  * agent may get but not list), nothing is cached and the applier GETs as before.
  */
-export async function prefetchLive(store: ObjectStore, objects: readonly ScopedObject[]): Promise<LiveCache> {
+/** What prefetchLive needs of an object. */
+export interface LiveKey {
+  readonly apiVersion: string;
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+export async function prefetchLive(store: ObjectStore, objects: readonly LiveKey[]): Promise<LiveCache> {
   const groups = new Map<string, { info: ResourceInfo; refs: ObjRef[]; namespace?: string }>();
   for (const obj of objects) {
     const info = store.info(obj.apiVersion, obj.kind);

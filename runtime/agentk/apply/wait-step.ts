@@ -1,8 +1,9 @@
 import { sleep, type Logger } from "../../common";
-import { computeStatus, type ObjectResult, type ObjRef } from "../plan";
+import { computeStatus, objRefKey, type ObjectResult, type ObjRef } from "../plan";
 import { describe } from "./apply-step";
 import { logResourceStatus } from "./events";
 import type { ObjectStore } from "./objects";
+import { prefetchLive } from "./prefetch";
 
 export interface WaitTarget {
   readonly ref: ObjRef;
@@ -25,9 +26,12 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   let pending = [...targets];
   while (pending.length > 0 && !signal.aborted) {
+    // One LIST per (resource, namespace) per round instead of a GET per object.
+    const cache = await prefetchLive(store, pending.map((t) => ({ apiVersion: t.apiVersion, ...t.ref, namespace: t.ref.namespace || undefined })));
     for (const t of pending) {
       const info = store.info(t.apiVersion, t.ref.kind);
-      const live = info ? await store.get(info, t.ref.namespace || undefined, t.ref.name).catch(() => undefined) : undefined;
+      const key = objRefKey(t.ref);
+      const live = cache.has(key) ? cache.get(key) : info ? await store.get(info, t.ref.namespace || undefined, t.ref.name).catch(() => undefined) : undefined;
       const s = live ? computeStatus(live, { now: Date.now() }) : { status: "NotFound" as const, message: `${describe(t.ref)} not found` };
       const prev = last.get(t);
       if (!prev || prev.status !== s.status || prev.message !== s.message) logResourceStatus(logger, t.ref, s.status, s.message);
