@@ -10,15 +10,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger, type Logger } from "../runtime/common";
+import { createLogger } from "../runtime/common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject } from "../runtime/rpc";
 import { Discovery, KubeClient } from "../runtime/agentk/kube";
 import { ObjectStore, syncCommit, type SyncOutcome } from "../runtime/agentk/apply";
-import { applyObject } from "../runtime/agentk/apply/apply-step";
-import { applyDefaultNamespace, applyOrder, parseManifests } from "../runtime/agentk/plan";
 import { startTestCluster, type TestCluster } from "../test/cluster";
 import { removeDir, tempDir } from "../test/git";
 import { grantAgent } from "../test/agentk/rbac";
+import { cpuSeconds } from "./lib/proc";
 import { AuditLog, auditArgs, diffWrites, writeAuditPolicy, writeCounters, type WriteDelta } from "./lib/apiserver";
 import { MIX_RESOURCES, manifestFiles, type Mix } from "./lib/manifests";
 import { describeProfile, inProcessProfiler, type ProfileSummary } from "./lib/profile";
@@ -39,20 +38,22 @@ const QUIET_WRITES = 5;
 const QUIET_MAX_MS = 20_000;
 /** Deployments have no pods here: 333 KWOK pods per tool would keep both cores busy long after each first apply. */
 const REPLICAS = 0;
-/** The what-if: applyObject (the product's per-object step) run this many at a time within each kind. */
-const WHATIF_CONCURRENCY = 8;
 
 interface Measurement {
   readonly mix: Mix;
   readonly size: number;
   readonly step: Step;
-  readonly tool: "agentk" | "kubectl" | "what-if";
+  readonly tool: "agentk" | "kubectl";
   readonly wallMs: number;
   /** Write requests by the ServiceAccount both tools run as (audit log). */
   readonly toolWrites: number;
   /** apiserver_request_total: writes to the applied resources (all clients) and every write. */
   readonly metricWrites: WriteDelta;
   readonly detail?: string;
+  /** CPU seconds kube-apiserver + etcd used during the step. */
+  readonly serverCpuS: number;
+  /** CPU seconds this process used during the step (our applier runs in it). */
+  readonly selfCpuS: number;
 }
 
 export async function runApply(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
@@ -73,7 +74,7 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
       c,
       AGENT_NS,
       SA,
-      cases.flatMap(({ mix, size }) => [ns(mix, size, "agentk"), ns(mix, size, "kubectl"), ...(size === 1000 ? [ns(mix, size, "whatif")] : [])]),
+      cases.flatMap(({ mix, size }) => [ns(mix, size, "agentk"), ns(mix, size, "kubectl")]),
     );
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -88,19 +89,27 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
     await c.kubectl(["api-resources", "-o", "name"], kubeconfig).catch(() => "");
 
     const results: Measurement[] = [];
-    const measure = async (m: Omit<Measurement, "wallMs" | "toolWrites" | "metricWrites">, run: () => Promise<string | undefined>): Promise<void> => {
+    const names = Object.keys(c.logFiles);
+    const serverPids = ["kube-apiserver", "etcd"].map((n) => c.pids[names.indexOf(n)] as number);
+    const serverCpu = () => serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const measure = async (m: Omit<Measurement, "wallMs" | "toolWrites" | "metricWrites" | "serverCpuS" | "selfCpuS">, run: () => Promise<string | undefined>): Promise<void> => {
       await quiesce(c, QUIET_WRITES, QUIET_MAX_MS);
       const before = await writeCounters(c.admin);
       audit.mark();
+      const cpu0 = serverCpu();
+      const self0 = process.cpuUsage();
       const t0 = performance.now();
       const detail = await run();
       const wallMs = performance.now() - t0;
+      const selfUsage = process.cpuUsage(self0);
+      const selfCpuS = (selfUsage.user + selfUsage.system) / 1e6;
+      const serverCpuS = serverCpu() - cpu0;
       await sleep(300); // the audit backend writes at ResponseComplete
       const metricWrites = diffWrites(before, await writeCounters(c.admin), MIX_RESOURCES[m.mix]);
       const toolWrites = audit.take().byUser[SA_USER] ?? 0;
-      const r: Measurement = { ...m, wallMs, toolWrites, metricWrites, detail };
+      const r: Measurement = { ...m, wallMs, toolWrites, metricWrites, detail, serverCpuS, selfCpuS };
       results.push(r);
-      log(`apply: ${m.mix} ${m.size} ${m.step} ${m.tool}: ${ms(wallMs)}, ${toolWrites} writes by the tool, ${metricWrites.resources} to ${MIX_RESOURCES[m.mix].join(",")}, ${metricWrites.all} in all${detail ? ` (${detail})` : ""}`);
+      log(`apply: ${m.mix} ${m.size} ${m.step} ${m.tool}: ${ms(wallMs)} (apiserver+etcd CPU ${serverCpuS.toFixed(2)} s, ours ${selfCpuS.toFixed(2)} s), ${toolWrites} writes by the tool, ${metricWrites.resources} to ${MIX_RESOURCES[m.mix].join(",")}, ${metricWrites.all} in all${detail ? ` (${detail})` : ""}`);
     };
 
     for (const { mix, size } of cases) {
@@ -150,14 +159,6 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
           return lines.length === size ? undefined : `kubectl printed ${lines.length} lines for ${size} objects`;
         });
       }
-      if (size === 1000) {
-        // What-if (not the product): the same per-object step, several objects of a kind at a time.
-        const files = manifestFiles(mix, size, 1, { replicas: REPLICAS });
-        const target: ManifestProject = { ...project, id: `${projectId}-whatif`, default_namespace: ns(mix, size, "whatif") };
-        await measure({ mix, size, step: "first apply", tool: "what-if" }, async () =>
-          withTimeout(concurrentApply(store, files, target, WHATIF_CONCURRENCY, logger), `what-if ${mix} ${size}`),
-        );
-      }
     }
     return report(results, profiles);
   } finally {
@@ -165,41 +166,6 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
     await cluster?.stop();
     await removeDir(dir);
   }
-}
-
-/**
- * What-if: parse, default namespace and order as syncCommit does, then
- * applyObject (the product's step 4 for one object: GET, ownership,
- * skip-if-unchanged, server-side apply) `concurrency` at a time within each
- * run of one kind, kinds still in order. Inventory writes are left out (2 of
- * 1001 requests).
- */
-async function concurrentApply(store: ObjectStore, files: Record<string, string>, project: ManifestProject, concurrency: number, logger: Logger): Promise<string> {
-  const parsed = parseManifests(Object.entries(files).map(([p, d]) => ({ path: p, data: Buffer.from(d) })));
-  if ("errors" in parsed) throw new Error(parsed.errors.map((e) => e.message).join("; "));
-  const defaulted = applyDefaultNamespace(parsed.objects, project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
-  if ("errors" in defaulted) throw new Error(defaulted.errors.map((e) => e.message).join("; "));
-  const ordered = applyOrder(defaulted.objects);
-  const ctx = { store, project, inventoryId: `agent-bench-whatif`, logger, signal: new AbortController().signal };
-  let applied = 0;
-  for (let start = 0; start < ordered.length; ) {
-    const first = ordered[start] as (typeof ordered)[number];
-    let end = start;
-    while (end < ordered.length && ordered[end]?.kind === first.kind && ordered[end]?.group === first.group) end++;
-    const run = ordered.slice(start, end);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let i = next++; i < run.length; i = next++) {
-          const out = await applyObject(ctx, run[i] as (typeof run)[number]);
-          if (out.result.status === "ApplyFailed") throw new Error(out.result.message);
-          if (out.wrote) applied++;
-        }
-      }),
-    );
-    start = end;
-  }
-  return `${applied} applied, ${concurrency} at a time`;
 }
 
 function outcomeDetail(out: SyncOutcome, size: number): string | undefined {
@@ -256,23 +222,12 @@ function report(results: readonly Measurement[], profiles: readonly ProfileSumma
           String(a.toolWrites),
           String(k.toolWrites),
           `${a.metricWrites.resources} / ${k.metricWrites.resources}`,
+          `${a.serverCpuS.toFixed(2)} / ${k.serverCpuS.toFixed(2)}`,
+          a.selfCpuS.toFixed(2),
         ]);
       }
     }
   }
-  const whatIf = results.filter((r) => r.tool === "what-if").map((w) => {
-    const a = find(w.mix, w.size, "first apply", "agentk");
-    const k = find(w.mix, w.size, "first apply", "kubectl");
-    return [
-      w.mix === "configmaps" ? "ConfigMaps" : "Deploy+Svc+CM",
-      String(w.size),
-      a ? ms(a.wallMs) : "-",
-      ms(w.wallMs),
-      k ? ms(k.wallMs) : "-",
-      k ? (w.wallMs / k.wallMs).toFixed(2) : "-",
-      String(w.toolWrites),
-    ];
-  });
   const aims: Aim[] = [];
   for (const mix of MIXES) {
     const noop = find(mix, 1000, "no-op re-apply", "agentk");
@@ -291,24 +246,20 @@ function report(results: readonly Measurement[], profiles: readonly ProfileSumma
       kubectl: "kcluster kubectl apply --server-side --field-manager=kubectl-bench -n <fresh namespace> -f <dir> (one file per object), same ServiceAccount, process start included",
       changed: "every object changed: ConfigMap data, Deployment/Service metadata annotation (no rollout)",
       writes: "writes by the tool: audit log events (create/update/patch/delete) by the ServiceAccount; apiserver_request_total: POST/PUT/PATCH/DELETE/APPLY to the applied resources, all clients (controllers included)",
-      whatIf: `not the product: the product's per-object step (applyObject) ${WHATIF_CONCURRENCY} objects at a time within each kind, into another fresh namespace, to size the fix for the first-apply aim`,
       replicas: REPLICAS,
       quiet: `before each timed step: wait until the apiserver serves < ${QUIET_WRITES} writes/s (at most ${QUIET_MAX_MS / 1000} s)`,
     },
     tables: [
       {
-        columns: ["objects", "count", "step", "ours", "kubectl", "ours/kubectl", "writes (ours)", "writes (kubectl)", "apiserver_request_total writes to these resources (ours / kubectl)"],
+        columns: ["objects", "count", "step", "ours", "kubectl", "ours/kubectl", "writes (ours)", "writes (kubectl)", "apiserver_request_total writes to these resources (ours / kubectl)", "apiserver+etcd CPU s (ours / kubectl)", "our process CPU s"],
         rows,
-      },
-      {
-        columns: ["what-if: first apply", "count", "ours (syncCommit)", `applyObject ${WHATIF_CONCURRENCY} at a time`, "kubectl", "what-if/kubectl", "writes (what-if)"],
-        rows: whatIf,
       },
     ],
     aims,
     notes: [
       "writes (ours/kubectl): write requests the apiserver received from the tool (audit log, by user). Ours includes the inventory ConfigMap (one write per sync that changes it).",
-      "The last column counts every client writing to those resources in the window, e.g. the Deployment controller's revision annotation (PUT deployments) right after a first apply.",
+      "apiserver+etcd CPU: utime+stime of the kube-apiserver and etcd processes during the step (/proc); our process CPU: this benchmark process, where syncCommit runs (2 cores in all).",
+      "apiserver_request_total column: counts every client writing to those resources in the window, e.g. the Deployment controller's revision annotation (PUT deployments) right after a first apply.",
     ],
     raw: { results, profiles },
   };

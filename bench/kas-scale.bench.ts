@@ -12,13 +12,17 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { parseAgentConfig } from "../runtime/kas/agentcfg";
+import { GitSource } from "../runtime/kas/git";
+import { ObjectReader } from "../runtime/kas/git/objects";
 import { hashToken } from "../runtime/kas/registry";
+import { LIMITS } from "../runtime/rpc";
 import { freePorts } from "../test/cluster/ports";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../test/git";
 import { newToken } from "../test/kas";
 import { agentConfig } from "./lib/manifests";
 import { cpuSeconds, memoryOf, openFds, sampleRss, spawnTracked, stopChild } from "./lib/proc";
-import { describeProfile, remoteProfiler, type ProfileSummary } from "./lib/profile";
+import { describeProfile, inProcessProfiler, remoteProfiler, type ProfileSummary } from "./lib/profile";
 import type { Aim, BenchResult } from "./lib/report";
 import { mib, ms, percentile, sleep } from "./lib/stats";
 
@@ -29,6 +33,8 @@ const PER_CHILD = 1250;
 /** Streams a child opens at once before waiting for their first configuration. */
 const CONNECT_BATCH = 100;
 const IDLE_SETTLE_MS = 3000;
+/** Agents that connect all at once in the reconnect-storm row (one client process). */
+const HERD = 1000;
 const IDLE_WINDOW_MS = 5000;
 const COMMITS = 3;
 /** Longest wait for one commit to reach every agent (and, at 5000 agents, only one commit: the budget of the whole run). */
@@ -42,6 +48,8 @@ interface SizeResult {
   readonly connected: number;
   readonly idle?: { rssBytes: number; cpuPercent: number; fds: number };
   readonly fanout: FanoutRun[];
+  /** Every agent connected at once (a reconnect storm after a kas restart); nothing else measured. */
+  readonly herd?: boolean;
   /** kas died: when and why. */
   readonly crash?: string;
   readonly peakRssBytes: number;
@@ -61,6 +69,8 @@ type ChildMsg =
 
 export async function runKasScale(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
   const results: SizeResult[] = [];
+  const whatIf = await gitReadWhatIf(Math.max(...SIZES), options);
+  options.log(`kas-scale: what-if, ${whatIf.files} config files: ${whatIf.rows.map((r) => `${r.what} ${ms(r.ms)}`).join("; ")}`);
   for (const n of SIZES) {
     options.log(`kas-scale: ${n} agents`);
     const r = await measureSize(n, options);
@@ -70,10 +80,82 @@ export async function runKasScale(options: { profile: boolean; log: (line: strin
         `CPU ${r.idle ? r.idle.cpuPercent.toFixed(1) : "n/a"}%; commit -> all ${r.fanout.map((f) => ms(f.reachAllMs)).join(", ")}${r.crash ? `; ${r.crash}` : ""}`,
     );
   }
-  return report(results);
+  options.log(`kas-scale: ${HERD} agents connecting at once`);
+  const herd = await measureSize(HERD, options, true);
+  options.log(`kas-scale: herd of ${HERD}: ${herd.connected} served in ${ms(herd.connectMs)}, kas peak RSS ${mib(herd.peakRssBytes)}${herd.crash ? `; ${herd.crash}` : ""}`);
+  results.push(herd);
+  return report(results, whatIf);
 }
 
-async function measureSize(n: number, options: { profile: boolean; log: (line: string) => void }): Promise<SizeResult> {
+interface WhatIf {
+  readonly files: number;
+  readonly rows: { what: string; ms: number; cpuMs: number }[];
+  readonly profiles: ProfileSummary[];
+}
+
+/**
+ * Where a config commit's time goes in kas, in this process, every agent's
+ * read started at once as kas's subscribers do: GitSource.readFile as
+ * configuration-service calls it; the blobs alone (their ids known: what is
+ * left once trees and commits are memoized); parseAgentConfig alone.
+ */
+async function gitReadWhatIf(n: number, options: { profile: boolean; log: (line: string) => void }): Promise<WhatIf> {
+  const dir = await tempDir("bench-kas-git-");
+  try {
+    const name = (i: number) => `agent-${i}`;
+    const file = (i: number) => `.gitlab/agents/${name(i)}/config.yaml`;
+    const repo = path.join(dir, "fleet-config");
+    await makeRepo(repo, Object.fromEntries(Array.from({ length: n }, (_, i) => [file(i), agentConfig("bench/fleet-manifests", `fleet-${i}`)])), { message: "fleet config" });
+    // The commit kas serves after a push: every file changed (a second pack, as in the benchmark).
+    const commit = await commitFiles(repo, Object.fromEntries(Array.from({ length: n }, (_, i) => [file(i), agentConfig("bench/fleet-manifests", `fleet-${i}`, "debug")])), {
+      message: "fleet config",
+    });
+    const source = new GitSource({ projects: [{ id: "bench/fleet-config", url: repo }] });
+    const rows: WhatIf["rows"] = [];
+    const profiles: ProfileSummary[] = [];
+    const time = async (what: string, fn: () => Promise<void>) => {
+      const profiler = options.profile ? inProcessProfiler() : undefined;
+      await profiler?.start();
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      await fn();
+      const cpu = process.cpuUsage(cpu0);
+      rows.push({ what, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+      if (profiler) {
+        const p = await profiler.stop(`what-if: ${what}`);
+        profiles.push(p);
+        options.log(describeProfile(p));
+        await profiler.close();
+      }
+    };
+    const blobs: Buffer[] = [];
+    const all = <T>(fn: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
+    await time(`GitSource.readFile x ${n}, all at once (what configuration-service does on a commit)`, async () => {
+      blobs.push(...((await all((i) => source.readFile("bench/fleet-config", commit, file(i), LIMITS.configFileBytes))) as Buffer[]));
+    });
+    const check = (i: number, data: Buffer): void => {
+      if (!data.equals(blobs[i] as Buffer)) throw new Error(`what-if read of ${file(i)} differs`);
+    };
+    // The floor with isomorphic-git: the blobs' ids already known, only the blobs read (a reader of its own).
+    const reader = new ObjectReader(path.join(repo, ".git"), "bench/fleet-config");
+    const listed = await reader.listFiles(await reader.rootTree(commit), (d) => ".gitlab/agents".startsWith(d) || d.startsWith(".gitlab/agents/"));
+    const oids = new Map(listed.map((f) => [f.path, f.oid]));
+    await time(`only the ${n} blobs (ids known), all at once: isomorphic-git readBlob (pako inflate)`, async () => {
+      await all(async (i) => check(i, await reader.readBlob(oids.get(file(i)) ?? "")));
+    });
+    await time(`parseAgentConfig x ${n}`, async () => {
+      for (let i = 0; i < n; i++) {
+        const r = parseAgentConfig(blobs[i] as Buffer, { file: `bench/fleet-config:${file(i)}`, configProjectId: "bench/fleet-config" });
+        if (!r.ok) throw new Error(r.error);
+      }
+    });
+    return { files: n, rows, profiles };
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+async function measureSize(n: number, options: { profile: boolean; log: (line: string) => void }, herd = false): Promise<SizeResult> {
   const dir = await tempDir("bench-kas-scale-");
   const children: ChildProcess[] = [];
   let kas: ChildProcess | undefined;
@@ -158,12 +240,13 @@ async function measureSize(n: number, options: { profile: boolean; log: (line: s
     });
 
     const t0 = Date.now();
-    children.forEach((c, i) => c.send({ type: "connect", target: `127.0.0.1:${grpcPort}`, tokens: tokens.slice(i * PER_CHILD, (i + 1) * PER_CHILD), batch: CONNECT_BATCH }));
+    children.forEach((c, i) => c.send({ type: "connect", target: `127.0.0.1:${grpcPort}`, tokens: tokens.slice(i * PER_CHILD, (i + 1) * PER_CHILD), batch: herd ? PER_CHILD : CONNECT_BATCH }));
     const connectedMsgs = await take("connected", CONNECT_TIMEOUT_MS);
     const connectMs = Date.now() - t0;
     const connected = connectedMsgs.reduce((s, c) => s + c.agents, 0);
     const errors = connectedMsgs.flatMap((c) => c.errors);
     if (crash()) return result({ connectMs, connected, errors: uniq(errors), crash: `while ${n} agents connected (${connected} had their configuration): ${crash()}` });
+    if (herd) return result({ connectMs, connected, errors: uniq(errors), herd: true });
 
     await sleep(IDLE_SETTLE_MS);
     const cpu0 = cpuSeconds(pid);
@@ -232,9 +315,9 @@ async function waitLive(url: string, kas: ChildProcess): Promise<void> {
   throw new Error(`kas not live at ${url} within 60 s`);
 }
 
-function report(results: readonly SizeResult[]): BenchResult {
+function report(results: readonly SizeResult[], whatIf: WhatIf): BenchResult {
   const aims: Aim[] = [];
-  const biggest = results.find((r) => r.agents === 5000);
+  const biggest = results.find((r) => r.agents === 5000 && !r.herd);
   if (biggest) {
     const rssBytes = biggest.idle?.rssBytes;
     aims.push({
@@ -258,7 +341,7 @@ function report(results: readonly SizeResult[]): BenchResult {
     method: {
       kas: "bin/kas --config (ts-node transpile-only), its own process, log_level info to a file, grpc:// on loopback",
       agents: `distinct agents in the file registry (own token each), one shared config project with one .gitlab/agents/<name>/config.yaml per agent; ${PER_CHILD} simulated agents per client process, each on its own channel (grpc.use_local_subchannel_pool 1) with agentk's channel options`,
-      connect: `each client process opens ${CONNECT_BATCH} streams, waits for their first configuration, then the next ${CONNECT_BATCH} (at most ${CONNECT_TIMEOUT_MS / 1000} s)`,
+      connect: `each client process opens ${CONNECT_BATCH} streams, waits for their first configuration, then the next ${CONNECT_BATCH} (at most ${CONNECT_TIMEOUT_MS / 1000} s); the "all at once" row opens ${HERD} streams together (what a kas restart makes every agent do) and measures only that`,
       idle: `RSS (VmRSS) and CPU (utime+stime from /proc/<pid>/stat) over a ${IDLE_WINDOW_MS / 1000} s window, ${IDLE_SETTLE_MS / 1000} s after every agent got its first configuration`,
       commit: `${COMMITS} commits (1 at 5000 agents), each changing every agent's config.yaml (logging level); from commitFiles returning to the last agent receiving that commit's configuration (same machine clock); at most ${FANOUT_TIMEOUT_MS / 1000} s`,
       fileDescriptors: "ulimit -n is 20000 (soft and hard) here: enough for kas's 5000 sockets and 1250 per client process; not raised",
@@ -267,7 +350,7 @@ function report(results: readonly SizeResult[]): BenchResult {
       {
         columns: ["agents", "client processes", "connect all", "kas RSS idle", "kas CPU idle", "kas fds", "commit -> all agents (each run)", "commit -> half (p50)", "kas peak RSS"],
         rows: results.map((r) => [
-          String(r.agents),
+          r.herd ? `${r.agents}, all at once` : String(r.agents),
           String(r.children),
           `${ms(r.connectMs)}${r.connected < r.agents ? ` (${r.connected} of ${r.agents} served)` : ""}`,
           r.idle ? mib(r.idle.rssBytes) : "-",
@@ -278,6 +361,10 @@ function report(results: readonly SizeResult[]): BenchResult {
           mib(r.peakRssBytes),
         ]),
       },
+      {
+        columns: [`what-if: reading ${whatIf.files} agents' config.yaml at one commit (second pack), in the benchmark process`, "wall", "CPU"],
+        rows: whatIf.rows.map((r) => [r.what, ms(r.ms), ms(r.cpuMs)]),
+      },
     ],
     aims,
     notes: [
@@ -286,6 +373,6 @@ function report(results: readonly SizeResult[]): BenchResult {
       ...results.flatMap((r) => (r.crash ? [`${r.agents} agents: ${r.crash}`] : [])),
       ...results.flatMap((r) => (r.errors.length ? [`${r.agents} agents: stream errors seen: ${r.errors.join("; ")}`] : [])),
     ],
-    raw: results,
+    raw: { results, whatIf },
   };
 }

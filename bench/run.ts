@@ -8,7 +8,7 @@ import { runAgentkMemory } from "./agentk-memory.bench";
 import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
 import { runLatency } from "./latency.bench";
-import { machine, renderResult, writeResult, type BenchResult } from "./lib/report";
+import { machine, renderResult, sourceState, writeResult, type BenchResult } from "./lib/report";
 
 export interface BenchOptions {
   readonly profile: boolean;
@@ -41,7 +41,8 @@ async function main(): Promise<number> {
   const names = only.length > 0 ? only : Object.keys(BENCHES);
   const m = machine();
   const log = (line: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-  log(`machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.go}, load ${m.loadAvg1m}`);
+  const src = sourceState();
+  log(`machine: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.go}, load ${m.loadAvg1m}; source ${src.commit}${src.uncommittedRuntimeFiles.length ? ` + uncommitted ${src.uncommittedRuntimeFiles.join(", ")}` : ""}`);
   const rendered: string[] = [];
   let failed = 0;
   const started = Date.now();

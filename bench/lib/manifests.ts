@@ -62,9 +62,20 @@ export function service(name: string, version: number): string {
   ].join("\n");
 }
 
-/** `count` objects, one file each, named by kind and index; "mixed" is ConfigMaps, Deployments and Services in turn. */
-export function manifestFiles(mix: Mix, count: number, version: number, options: { dir?: string; replicas?: number } = {}): Record<string, string> {
+/**
+ * `count` objects named by kind and index, one file each or `perFile` to a
+ * file (multi-document YAML; kas serves at most 1000 files, as GitLab);
+ * "mixed" is ConfigMaps, Deployments and Services in turn.
+ */
+export function manifestFiles(mix: Mix, count: number, version: number, options: { dir?: string; replicas?: number; perFile?: number } = {}): Record<string, string> {
   const dir = options.dir ?? "manifests";
+  const perFile = options.perFile ?? 1;
+  if (perFile > 1) {
+    const single = Object.values(manifestFiles(mix, count, version, { ...options, perFile: 1 }));
+    const files: Record<string, string> = {};
+    for (let i = 0; i < single.length; i += perFile) files[`${dir}/objects-${String(i / perFile).padStart(4, "0")}.yaml`] = single.slice(i, i + perFile).join("---\n");
+    return files;
+  }
   const files: Record<string, string> = {};
   for (let i = 0; i < count; i++) {
     const n = String(i).padStart(4, "0");

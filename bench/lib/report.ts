@@ -34,6 +34,17 @@ export function machine(): Machine {
 }
 
 /** One checked aim: what was wanted, what was measured, whether it holds. */
+/** The product code measured: HEAD and the files under runtime/ that differ from it. */
+export function sourceState(): { commit: string; uncommittedRuntimeFiles: string[] } {
+  const root = path.resolve(__dirname, "..", "..");
+  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
+  try {
+    return { commit: git(["rev-parse", "--short", "HEAD"]), uncommittedRuntimeFiles: git(["status", "--porcelain", "--", "runtime"]).split("\n").filter(Boolean).map((l) => l.slice(3)) };
+  } catch {
+    return { commit: "unknown", uncommittedRuntimeFiles: [] };
+  }
+}
+
 export interface Aim {
   readonly what: string;
   readonly target: string;
@@ -78,6 +89,6 @@ export function renderResult(r: BenchResult): string {
 export function writeResult(r: BenchResult, m: Machine, startedAt: Date, seconds: number): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${r.name}.json`);
-  writeFileSync(file, JSON.stringify({ date: startedAt.toISOString(), seconds: Math.round(seconds), machine: m, ...r }, null, 2) + "\n");
+  writeFileSync(file, JSON.stringify({ date: startedAt.toISOString(), seconds: Math.round(seconds), machine: m, loadAvg1mAtEnd: Math.round((os.loadavg()[0] ?? 0) * 100) / 100, source: sourceState(), ...r }, null, 2) + "\n");
   return file;
 }
