@@ -1,8 +1,9 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- --only <name>` one
- * of them; `--profile` also takes CPU profiles of the measured windows (slower;
- * the summaries go to bench/results/<name>.json under raw/profiles and to stdout).
- * Each writes bench/results/<name>.json and prints a markdown table.
+ * of them. Each writes bench/results/<name>.json and prints a markdown table.
+ * `--profile` also takes CPU profiles of the measured windows (it slows what
+ * it measures, so that run writes bench/results/<name>.profile.json instead,
+ * profile summaries under raw, and prints them to stderr).
  */
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runApply } from "./apply.bench";
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
     try {
       const result = await (BENCHES[name] as (o: BenchOptions) => Promise<BenchResult>)({ profile, log });
       const seconds = (Date.now() - t0.getTime()) / 1000;
-      const file = writeResult(result, m, t0, seconds);
+      const file = writeResult(result, m, t0, seconds, profile);
       const text = renderResult(result);
       rendered.push(text);
       process.stdout.write(`\n${text}\n`);

@@ -86,9 +86,10 @@ export function renderResult(r: BenchResult): string {
   return parts.join("\n").trimEnd() + "\n";
 }
 
-export function writeResult(r: BenchResult, m: Machine, startedAt: Date, seconds: number): string {
+/** `<name>.json`; a run with --profile writes `<name>.profile.json` (profiling slows what it measures). */
+export function writeResult(r: BenchResult, m: Machine, startedAt: Date, seconds: number, profiled = false): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${r.name}.json`);
+  const file = path.join(RESULTS_DIR, `${r.name}${profiled ? ".profile" : ""}.json`);
   writeFileSync(file, JSON.stringify({ date: startedAt.toISOString(), seconds: Math.round(seconds), machine: m, loadAvg1mAtEnd: Math.round((os.loadavg()[0] ?? 0) * 100) / 100, source: sourceState(), ...r }, null, 2) + "\n");
   return file;
 }
