@@ -9,10 +9,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "../runtime/common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject } from "../runtime/rpc";
-import { Discovery, KubeClient } from "../runtime/agentk/kube";
+import { Discovery, KubeClient, kubeconfigAccess } from "../runtime/agentk/kube";
 import { ObjectStore, syncCommit, type SyncOutcome } from "../runtime/agentk/apply";
 import { startTestCluster, type TestCluster } from "../test/cluster";
 import { removeDir, tempDir } from "../test/git";
@@ -83,9 +82,7 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
         Array.from({ length: repsOf(size) }, (_, i) => (i === 0 ? "" : `-r${i + 1}`)).flatMap((suffix) => [ns(mix, size, `agentk${suffix}`), ns(mix, size, `kubectl${suffix}`)]),
       ),
     );
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    client = await KubeClient.fromKubeConfig(kc);
+    client = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
     const discovery = new Discovery(client);
     await discovery.refresh();
     const store = new ObjectStore(client, discovery);

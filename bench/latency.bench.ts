@@ -8,9 +8,8 @@
  *   poll:         the same remote, nothing but kas's poll (git.poll_period)
  */
 import * as path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "../runtime/common";
-import { startAgent, type RunningAgent } from "../runtime/agentk";
+import { kubeconfigAccess, startAgent, type RunningAgent } from "../runtime/agentk";
 import { startTestCluster, type TestCluster } from "../test/cluster";
 import { commitFiles, makeRepo, removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../test/git";
 import { newToken, startTestKas, type TestKas } from "../test/kas";
@@ -130,8 +129,7 @@ async function measurePath(
     },
     { component: "agentk" },
   );
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const access = await kubeconfigAccess(kubeconfig);
   let agent: RunningAgent | undefined;
   let seen = "";
   let onChange: (() => void) | undefined;
@@ -160,7 +158,7 @@ async function measurePath(
     agent = await startAgent({
       kasAddress: `grpc://${kas.grpcAddress}`,
       token,
-      kubeConfig: kc,
+      cluster: access,
       namespace: AGENT_NS,
       podName: name,
       leaderElectionRetryMs: 300,

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { F, Metrics, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
 import { createClients, type AgentConfiguration } from "../rpc";
 import { ObjectStore } from "./apply";
 import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
-import { Discovery, KubeClient } from "./kube";
+import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { WorkerSet } from "./worker";
 
@@ -12,7 +11,8 @@ export interface AgentOptions {
   readonly kasAddress: string;
   readonly token: string;
   readonly caCert?: Buffer;
-  readonly kubeConfig: KubeConfig;
+  /** The API server and credentials: `loadClusterAccess()` (in-cluster, --kubeconfig, $KUBECONFIG). */
+  readonly cluster: ClusterAccess;
   /** The agent's own namespace: inventories and the leader Lease live there. */
   readonly namespace: string;
   readonly podName: string;
@@ -46,7 +46,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     onUpgradeRefused: (status, message) => log.error("kas refused the WebSocket connection", { [F.status]: status, [F.error]: message }),
   });
   const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
-  const kube = await KubeClient.fromKubeConfig(opts.kubeConfig);
+  const kube = KubeClient.fromAccess(opts.cluster);
   const store = new ObjectStore(kube, new Discovery(kube));
   let workers: WorkerSet | undefined;
   let latest: AgentConfiguration | undefined;

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger, type Level } from "../common";
+import { createLogger, F, type Level } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { last, parseFlags } from "./flags";
 import { installObjects, renderYaml } from "./generate";
+import { loadClusterAccess } from "./kube";
 
 const RUN_FLAGS = ["kas-address", "token-file", "ca-cert-file", "observability-listen-address", "kubeconfig", "namespace", "pod-name", "leader-election", "log-level"];
 const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas"];
@@ -30,17 +30,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
   const logger = createLogger({ level: (last(flags, "log-level") ?? "info") as Level }, { component: "agentk" });
-  const kubeConfig = new KubeConfig();
-  const kubeconfigFile = last(flags, "kubeconfig");
-  if (kubeconfigFile) kubeConfig.loadFromFile(kubeconfigFile);
-  else if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromDefault();
+  const cluster = await loadClusterAccess({ kubeconfig: last(flags, "kubeconfig"), env });
+  logger.info("Kubernetes API", { [F.url]: cluster.server.origin, [F.file]: cluster.source });
   const obs = last(flags, "observability-listen-address") ?? ":8080";
   const agent = await startAgent({
     kasAddress: kasAddress as string,
     token: token as string,
     caCert: readCaCert(last(flags, "ca-cert-file")),
-    kubeConfig,
+    cluster,
     namespace: last(flags, "namespace") ?? env.POD_NAMESPACE ?? "gitlab-agent",
     podName: last(flags, "pod-name") ?? env.POD_NAME ?? os.hostname(),
     observabilityAddress: obs === "" || obs === "off" ? undefined : obs,

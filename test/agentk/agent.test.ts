@@ -2,9 +2,8 @@
  * agentk end to end, in-process, against a real kas and the real test cluster,
  * running as the agent ServiceAccount with exactly its least-privilege Roles.
  */
-import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "../../runtime/common";
-import { startAgent, type RunningAgent } from "../../runtime/agentk";
+import { kubeconfigAccess, startAgent, type RunningAgent } from "../../runtime/agentk";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { freePorts } from "../cluster/ports";
 import { commitFiles, removeDir, tempDir } from "../git";
@@ -30,12 +29,10 @@ const kasOptions = () => ({
 });
 
 async function agent(name: string, logs: string[] = agentLogs): Promise<RunningAgent> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(saKubeconfig);
   const a = await startAgent({
     kasAddress: `grpc://127.0.0.1:${grpcPort}`,
     token,
-    kubeConfig: kc,
+    cluster: await kubeconfigAccess(saKubeconfig),
     namespace: AGENT_NS,
     podName: name,
     backoff: { initialMs: 200, maxMs: 1000 },

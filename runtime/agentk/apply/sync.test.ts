@@ -1,11 +1,10 @@
 /** The apply pipeline on the real test cluster, as the agent's ServiceAccount with exactly its Roles. */
-import { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger, createLogger } from "../../common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
 import { nginx } from "../../../test/agentk/scenario";
-import { Discovery, KubeClient } from "../kube";
+import { Discovery, KubeClient, kubeconfigAccess } from "../kube";
 import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
 
 const AGENT_NS = "gitlab-k8s-agent";
@@ -16,9 +15,7 @@ const logs: string[] = [];
 const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) });
 
 async function storeFor(kubeconfig: string): Promise<ObjectStore> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const client = await KubeClient.fromKubeConfig(kc);
+  const client = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
   const d = new Discovery(client);
   await d.refresh();
   return new ObjectStore(client, d);

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./access";
 import { KubeApiError } from "./errors";
 
 export interface RequestOptions {
@@ -14,44 +14,26 @@ export interface RequestOptions {
 export type RequestCounts = Record<string, number>;
 
 /**
- * A thin JSON client over the KubeConfig's own authentication (client-node
- * applies certs/tokens/exec plugins). We do not use client-node's typed
- * models for writes: they silently drop fields they do not know (NOTES.md),
- * and server-side apply must send the manifest exactly as written.
+ * A thin JSON client over one keep-alive agent. We do not use client-node's
+ * typed models for writes: they silently drop fields they do not know
+ * (NOTES.md), and server-side apply must send the manifest exactly as written.
  */
 export class KubeClient {
   readonly counts: RequestCounts = {};
+  readonly server: URL;
+  private readonly agent: https.Agent | http.Agent;
+  private readonly mod: typeof https | typeof http;
 
-  private constructor(
-    private readonly kc: KubeConfig,
-    readonly server: URL,
-    private readonly agent: https.Agent | http.Agent,
-  ) {}
-
-  /**
-   * client-node builds a new TLS agent on every call; we build one keep-alive
-   * agent from the same TLS material, and take only the (possibly rotating)
-   * auth headers per request.
-   */
-  static async fromKubeConfig(kc: KubeConfig): Promise<KubeClient> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    const server = new URL(cluster.server);
-    const tls: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(tls);
+  private constructor(private readonly access: ClusterAccess) {
+    this.server = access.server;
     const common = { keepAlive: true, maxSockets: 16 };
-    const agent =
-      server.protocol === "https:"
-        ? new https.Agent({
-            ...common,
-            ca: tls.ca,
-            cert: tls.cert,
-            key: tls.key,
-            rejectUnauthorized: cluster.skipTLSVerify ? false : undefined,
-            servername: cluster.tlsServerName,
-          })
-        : new http.Agent(common);
-    return new KubeClient(kc, server, agent);
+    const { ca, cert, key, rejectUnauthorized, servername } = access.tls;
+    this.mod = this.server.protocol === "https:" ? https : http;
+    this.agent = this.mod === https ? new https.Agent({ ...common, ca, cert, key, rejectUnauthorized, servername }) : new http.Agent(common);
+  }
+
+  static fromAccess(access: ClusterAccess): KubeClient {
+    return new KubeClient(access);
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -72,13 +54,10 @@ export class KubeClient {
   async open(method: string, path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const auth: https.RequestOptions = { headers: {} };
-    await this.kc.applyToHTTPSOptions(auth);
     const reqOpts: https.RequestOptions = {
       method,
       agent: this.agent,
-      auth: auth.auth,
-      headers: { ...auth.headers, accept: "application/json" },
+      headers: { ...(await this.access.headers()), accept: "application/json" },
     };
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
@@ -90,9 +69,8 @@ export class KubeClient {
       };
     }
     this.counts[method] = (this.counts[method] ?? 0) + 1;
-    const mod = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...reqOpts, signal: options.signal }, resolve);
+      const req = this.mod.request(url, { ...reqOpts, signal: options.signal }, resolve);
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
       req.end();

@@ -1,7 +1,6 @@
 /** KubeClient and Discovery against the real test cluster. */
-import { KubeConfig } from "@kubernetes/client-node";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
-import { Discovery, KubeApiError, KubeClient, resourcePath } from "./index";
+import { Discovery, KubeApiError, KubeClient, kubeconfigAccess, resourcePath } from "./index";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -10,9 +9,7 @@ beforeAll(async () => {
 afterAll(async () => cluster?.stop());
 
 async function clientFor(kubeconfigPath: string): Promise<KubeClient> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return KubeClient.fromKubeConfig(kc);
+  return KubeClient.fromAccess(await kubeconfigAccess(kubeconfigPath));
 }
 
 test("discovery maps kinds to resources and scopes", async () => {

@@ -1,0 +1,21 @@
+/**
+ * Loading agentk must not load @kubernetes/client-node: its generated API
+ * costs ~60 MiB of RSS (bench/README.md). It is imported only for exec
+ * plugins, auth providers and proxies (kube/access.ts).
+ */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+test("agentk's modules load without @kubernetes/client-node", async () => {
+  const root = path.resolve(__dirname, "..", "..");
+  const script = [
+    'require("./runtime/agentk");',
+    "const loaded = Object.keys(require.cache);",
+    'process.stdout.write(JSON.stringify({ agentk: loaded.filter((f) => f.includes("runtime/agentk/")).length, clientNode: loaded.filter((f) => f.includes("@kubernetes/client-node")) }));',
+  ].join("\n");
+  const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: root });
+  const r = JSON.parse(stdout) as { agentk: number; clientNode: string[] };
+  expect(r.agentk).toBeGreaterThan(20);
+  expect(r.clientNode).toEqual([]);
+}, 60_000);
