@@ -33,13 +33,14 @@ export function machine(): Machine {
   };
 }
 
-/** One checked aim: what was wanted, what was measured, whether it holds. */
 /** The product code measured: HEAD and the files under runtime/ that differ from it. */
 export function sourceState(): { commit: string; uncommittedRuntimeFiles: string[] } {
   const root = path.resolve(__dirname, "..", "..");
-  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
+  // Not trimmed: a porcelain line starts with its status columns, a space among them (" M runtime/...").
+  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" });
   try {
-    return { commit: git(["rev-parse", "--short", "HEAD"]), uncommittedRuntimeFiles: git(["status", "--porcelain", "--", "runtime"]).split("\n").filter(Boolean).map((l) => l.slice(3)) };
+    const changed = git(["status", "--porcelain", "--", "runtime"]).split("\n").filter(Boolean);
+    return { commit: git(["rev-parse", "--short", "HEAD"]).trim(), uncommittedRuntimeFiles: changed.map((l) => l.slice(3)) };
   } catch {
     return { commit: "unknown", uncommittedRuntimeFiles: [] };
   }
