@@ -61,7 +61,7 @@ export class DriftWatcher {
     // A path whose names all left stays open but idle (cheap), ready if they come back.
     while (!signal.aborted) {
       try {
-        const res = await this.client.open("GET", path, { query: { watch: "1", allowWatchBookmarks: "false" }, signal });
+        const res = await this.client.open("GET", path, { query: { watch: "1", allowWatchBookmarks: "false" }, signal, longLived: true });
         if (res.statusCode !== 200) {
           res.resume();
           throw new Error(`watch ${path}: HTTP ${res.statusCode}`);

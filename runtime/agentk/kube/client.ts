@@ -8,6 +8,11 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
+  /**
+   * A long-lived response (a watch): it gets its own connection, outside the
+   * pool of requests, so any number of watches cannot starve applies.
+   */
+  readonly longLived?: boolean;
 }
 
 /** Counts of requests by HTTP method, so tests and benchmarks can see writes. */
@@ -22,14 +27,17 @@ export class KubeClient {
   readonly counts: RequestCounts = {};
   readonly server: URL;
   private readonly agent: https.Agent | http.Agent;
+  private readonly watchAgent: https.Agent | http.Agent;
   private readonly mod: typeof https | typeof http;
 
   private constructor(private readonly access: ClusterAccess) {
     this.server = access.server;
-    const common = { keepAlive: true, maxSockets: 16 };
     const { ca, cert, key, rejectUnauthorized, servername } = access.tls;
     this.mod = this.server.protocol === "https:" ? https : http;
-    this.agent = this.mod === https ? new https.Agent({ ...common, ca, cert, key, rejectUnauthorized, servername }) : new http.Agent(common);
+    const agent = (opts: http.AgentOptions) => (this.mod === https ? new https.Agent({ ...opts, ca, cert, key, rejectUnauthorized, servername }) : new http.Agent(opts));
+    this.agent = agent({ keepAlive: true, maxSockets: 16 });
+    // HTTP/1.1 holds a connection per open watch: no cap, or the 17th watch would wait forever.
+    this.watchAgent = agent({ keepAlive: false });
   }
 
   static fromAccess(access: ClusterAccess): KubeClient {
@@ -56,7 +64,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const reqOpts: https.RequestOptions = {
       method,
-      agent: this.agent,
+      agent: options.longLived ? this.watchAgent : this.agent,
       headers: { ...(await this.access.headers()), accept: "application/json" },
     };
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -72,12 +80,13 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = this.mod.request(url, { ...reqOpts, signal: options.signal }, resolve);
       req.on("error", reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+      // Headers and body in one socket write.
+      req.end(payload);
     });
   }
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 }

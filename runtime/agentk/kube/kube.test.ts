@@ -56,3 +56,23 @@ test("server-side apply sends the manifest as written; a ServiceAccount without 
   admin.close();
   sa.close();
 });
+
+test("any number of open watches leave requests their own connections", async () => {
+  const client = await clientFor(cluster.kubeconfigPath);
+  const stop = new AbortController();
+  // More watches than the request pool has sockets (16): each holds an HTTP/1.1 connection.
+  const watches = await Promise.all(
+    Array.from({ length: 24 }, (_, i) =>
+      client.open("GET", `/api/v1/namespaces/watch-${i}/configmaps`, { query: { watch: "1" }, signal: stop.signal, longLived: true }),
+    ),
+  );
+  expect(watches.every((w) => w.statusCode === 200)).toBe(true);
+  for (const w of watches) w.on("error", () => undefined);
+  const list = await Promise.race([
+    client.request<{ kind: string }>("GET", "/api/v1/namespaces"),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("a request waited behind the watches for 10 s")), 10_000)),
+  ]);
+  expect(list.kind).toBe("NamespaceList");
+  stop.abort();
+  client.close();
+}, 30_000);
