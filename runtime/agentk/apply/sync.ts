@@ -139,8 +139,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   return { ...base, results: all, error: summary.error, writes };
 }
 
-/** Requests in flight per kind: enough to hide round trips, few enough not to trip the apiserver's fairness limits. */
-const APPLY_CONCURRENCY = 8;
+/** Requests in flight per kind (the pooled sockets: 16): enough to hide round trips and use an apiserver's cores, few enough not to trip its fairness limits. */
+const APPLY_CONCURRENCY = 16;
 
 /** Consecutive runs of the same group/kind (applyOrder sorts by kind first). */
 function byKind<T extends { group: string; kind: string }>(objects: readonly T[]): T[][] {
