@@ -57,6 +57,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       await running.close();
       await watcher.close();
       registry.close();
+      git.close();
     },
   };
 }

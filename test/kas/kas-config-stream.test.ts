@@ -62,6 +62,23 @@ test("nothing is sent while the agent already has the commit; a new commit is se
   s.cancel();
 });
 
+test("a commit that leaves the agent's config.yaml as it was sends nothing, yet counts as seen; the next change is sent", async () => {
+  const s = await open("grpc");
+  const [initial] = await s.atLeast(1);
+  const unrelated = await commitFiles(repo, { "manifests/app.yaml": "kind: ConfigMap\n" });
+  // the file watch sees the commit at once (as in the test above); give kas time to (not) send
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(s.items).toHaveLength(1);
+  const state = kas.kas.tracker.list().find((a) => a.name === "dude-agent");
+  expect(state).toMatchObject({ config_commit: unrelated, config_error: undefined });
+  expect(unrelated).not.toBe(initial!.commit_id);
+  const changed = await commitFiles(repo, { [CONFIG]: "gitops:\n  manifest_projects:\n  - id: group/agent-config\n    default_namespace: third\n" });
+  const [, msg] = await s.atLeast(2, 5000);
+  expect(msg!.commit_id).toBe(changed);
+  expect(msg!.configuration!.gitops.manifest_projects[0]!.default_namespace).toBe("third");
+  s.cancel();
+});
+
 test.each([
   ["not YAML", "gitops: [\n", "invalid YAML"],
   ["an unknown field (typo)", "gitops:\n  manifest_projets: []\n", "manifest_projets"],

@@ -1,11 +1,14 @@
 /**
- * Reading git objects at a commit (isomorphic-git): tree walks, path lookups,
- * blobs, symlinks. Never the working tree. An ObjectReader is shared per
- * repository: objects are content-addressed, so its caches are always valid.
+ * Reading git objects at a commit: tree walks, path lookups, blobs, symlinks.
+ * Never the working tree. An ObjectReader is shared per repository: objects
+ * are content-addressed, so its caches are always valid. Objects are read by
+ * ./odb; an object of an unexpected type (an annotated tag, say) goes to
+ * isomorphic-git, which peels it or makes the type error.
  */
 import * as fs from "node:fs";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
+import { ObjectStore, parseTree, Tree } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
 export const MODE_TREE = "040000";
@@ -25,22 +28,38 @@ export type Resolved = { readonly kind: "file"; readonly oid: string } | { reado
 
 /** Trees remembered per reader before the memo starts over (a tree is ~100 bytes an entry). */
 const TREE_MEMO_LIMIT = 20_000;
-
-type TreeEntries = Awaited<ReturnType<typeof git.readTree>>["tree"];
+/** Commits (commit id -> root tree id) remembered per reader before the memo starts over. */
+const COMMIT_MEMO_LIMIT = 1_000;
+/** A commit object starts with its tree. */
+const COMMIT_TREE = /^tree ([0-9a-f]{40})\n/;
 
 export class ObjectReader {
+  /** isomorphic-git's cache, for objects of an unexpected type. */
   private readonly cache = {};
-  private readonly trees = new Map<string, Promise<TreeEntries>>();
+  private readonly store: ObjectStore;
+  private readonly trees = new Map<string, Promise<Tree>>();
+  private readonly commits = new Map<string, Promise<string>>();
 
   constructor(
     readonly gitdir: string,
     private readonly projectId: string,
-  ) {}
+  ) {
+    this.store = new ObjectStore(gitdir);
+  }
 
-  /** The root tree of `commit` (which must be a commit SHA present in the repository). */
-  async rootTree(commit: string): Promise<string> {
-    const { commit: c } = await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.cache });
-    return c.tree;
+  /** Closes the open pack files (a later read opens them again). */
+  close(): void {
+    this.store.close();
+  }
+
+  /** The root tree of `commit` (which must be a commit SHA present in the repository), read once per commit. */
+  rootTree(commit: string): Promise<string> {
+    return memo(this.commits, COMMIT_MEMO_LIMIT, commit, async () => {
+      const { type, data } = await this.store.read(commit);
+      const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
+      if (tree !== undefined) return tree;
+      return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.cache })).commit.tree;
+    });
   }
 
   /**
@@ -51,7 +70,7 @@ export class ObjectReader {
     const files: TreeFile[] = [];
     const stack: { dir: string; oid: string }[] = [{ dir: "", oid: tree }];
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const entries = await this.readTree(next.oid);
+      const { entries } = await this.readTree(next.oid);
       for (const entry of entries) {
         const p = next.dir === "" ? entry.path : `${next.dir}/${entry.path}`;
         if (entry.mode === MODE_TREE) {
@@ -69,8 +88,7 @@ export class ObjectReader {
     let current = { mode: MODE_TREE, oid: tree };
     for (const name of path === "" ? [] : path.split("/")) {
       if (current.mode !== MODE_TREE) return undefined;
-      const entries = await this.readTree(current.oid);
-      const entry = entries.find((e) => e.path === name);
+      const entry = (await this.readTree(current.oid)).entry(name);
       if (entry === undefined) return undefined;
       current = { mode: entry.mode, oid: entry.oid };
     }
@@ -78,18 +96,18 @@ export class ObjectReader {
   }
 
   /** A tree's entries, read once per oid (concurrent readers share the pending read). */
-  private readTree(oid: string): Promise<TreeEntries> {
-    let p = this.trees.get(oid);
-    if (!p) {
-      if (this.trees.size >= TREE_MEMO_LIMIT) this.trees.clear();
-      p = git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache }).then((r) => r.tree);
-      p.catch(() => this.trees.delete(oid));
-      this.trees.set(oid, p);
-    }
-    return p;
+  private readTree(oid: string): Promise<Tree> {
+    return memo(this.trees, TREE_MEMO_LIMIT, oid, async () => {
+      const { type, data } = await this.store.read(oid);
+      if (type === "tree") return new Tree(parseTree(data));
+      return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache })).tree);
+    });
   }
 
+  /** A blob's content, shared with every other reader of it: do not modify it. */
   async readBlob(oid: string): Promise<Buffer> {
+    const { type, data } = await this.store.read(oid);
+    if (type === "blob") return data;
     const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   }
@@ -123,4 +141,22 @@ export class ObjectReader {
     if (current.mode === MODE_SUBMODULE) return { kind: "missing" };
     return { kind: "file", oid: current.oid };
   }
+}
+
+/**
+ * `read()` once per key: concurrent callers share the pending read, a failed
+ * read is forgotten (the next caller tries again), and a full memo starts over.
+ */
+function memo<T>(memos: Map<string, Promise<T>>, limit: number, key: string, read: () => Promise<T>): Promise<T> {
+  let p = memos.get(key);
+  if (!p) {
+    if (memos.size >= limit) memos.clear();
+    p = read();
+    const pending = p;
+    pending.catch(() => {
+      if (memos.get(key) === pending) memos.delete(key);
+    });
+    memos.set(key, p);
+  }
+  return p;
 }

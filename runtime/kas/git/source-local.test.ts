@@ -102,6 +102,36 @@ describe("local repositories", () => {
     );
   });
 
+  test("fileOid names the blob readFile reads (symlinks followed); readBlob checks the size", async () => {
+    const dir = path.join(root, "oids.git");
+    const commit = await makeRepo(dir, { "real/config.yaml": "real", "config.yaml": { symlink: "real/config.yaml" }, "dir/x": "x" }, { bare: true });
+    const source = new GitSource({ projects: [{ id: "p", url: dir }] });
+    const oid = await git(dir, ["rev-parse", `${commit}:real/config.yaml`]);
+    expect(await source.fileOid("p", commit, "real/config.yaml")).toBe(oid);
+    expect(await source.fileOid("p", commit, "config.yaml")).toBe(oid);
+    expect(await source.fileOid("p", commit, "missing.yaml")).toBeUndefined();
+    expect(await source.fileOid("p", commit, "dir")).toBeUndefined();
+    expect((await source.readBlob("p", oid, "config.yaml", 4)).toString()).toBe("real");
+    await expect(source.readBlob("p", oid, "config.yaml", 3)).rejects.toThrow('project "p": file "config.yaml" is 4 bytes, over the limit of 3 bytes');
+    await expect(source.fileOid("p", "0".repeat(40), "config.yaml")).rejects.toThrow(RefNotFoundError);
+    await expect(source.fileOid("p", commit, "../x")).rejects.toThrow(/not a plain repository path/);
+  });
+
+  test("packed repositories (after git gc) read the same as loose ones", async () => {
+    const dir = path.join(root, "packed.git");
+    const files = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`.gitlab/agents/a${i}/config.yaml`, `gitops: {}\n# agent ${i}\n${"x: 1\n".repeat(i)}`]));
+    await makeRepo(dir, files, { bare: true });
+    const commit = await commitFiles(dir, { ".gitlab/agents/a7/config.yaml": "changed\n", "link.yaml": { symlink: ".gitlab/agents/a3/config.yaml" } });
+    await git(dir, ["gc", "-q", "--aggressive"]);
+    await git(dir, ["prune-packed"]);
+    const source = new GitSource({ projects: [{ id: "p", url: dir }] });
+    const read = await Promise.all(Object.keys(files).map((f) => text(source, "p", commit, f)));
+    expect(read).toEqual(Object.entries(files).map(([f, c]) => (f === ".gitlab/agents/a7/config.yaml" ? "changed\n" : c)));
+    expect(await text(source, "p", commit, "link.yaml")).toBe(files[".gitlab/agents/a3/config.yaml"]);
+    source.close();
+    expect(await text(source, "p", commit, ".gitlab/agents/a9/config.yaml")).toBe(files[".gitlab/agents/a9/config.yaml"]);
+  });
+
   test("readFile over maxBytes names the path", async () => {
     const dir = path.join(root, "big.git");
     const commit = await makeRepo(dir, { "a/config.yaml": "x".repeat(101) }, { bare: true });

@@ -49,6 +49,12 @@ export class GitSource {
    * agents is parsed once instead of 1000 times.
    */
   private readonly readers = new Map<string, ObjectReader>();
+  /**
+   * Where each local project's git directory was last found. resolveRef and
+   * localGitdir look again; reads at a commit (which came from resolveRef)
+   * use what was found instead of probing the folder on every read.
+   */
+  private readonly gitdirs = new Map<string, Promise<string>>();
 
   private reader(gitdir: string, projectId: string): ObjectReader {
     let r = this.readers.get(gitdir);
@@ -95,7 +101,7 @@ export class GitSource {
   /** The git directory of a local project (to watch its refs), undefined for a remote one. */
   async localGitdir(projectId: string): Promise<string | undefined> {
     const p = this.project(projectId);
-    return p.remote ? undefined : this.gitdir(p);
+    return p.remote ? undefined : this.gitdir(p, true);
   }
 
   /** A remote project is fetched on its next resolveRef(), however recent the last fetch. */
@@ -107,6 +113,7 @@ export class GitSource {
   async resolveRef(projectId: string, ref: GitRef = {}): Promise<string> {
     const p = this.project(projectId);
     const spec = normalizeRef(projectId, ref);
+    if (!p.remote) await this.gitdir(p, true);
     if (spec.kind === "commit") {
       const known = await this.findCommit(p, spec.sha).catch(() => undefined);
       if (known !== undefined) return known;
@@ -130,18 +137,42 @@ export class GitSource {
    * LimitExceededError naming the path when it is over maxBytes.
    */
   async readFile(projectId: string, commit: string, filePath: string, maxBytes: number): Promise<Buffer | undefined> {
+    const oid = await this.fileOid(projectId, commit, filePath);
+    return oid === undefined ? undefined : this.readBlob(projectId, oid, filePath, maxBytes);
+  }
+
+  /**
+   * The blob id of `filePath` at `commit`, following symlinks as readFile
+   * does, or undefined when there is no file there. Nothing is read but
+   * trees (and symlinks): the size limit is readBlob's to check.
+   */
+  async fileOid(projectId: string, commit: string, filePath: string): Promise<string | undefined> {
     const p = this.project(projectId);
-    const rp = repoPath(filePath);
-    if ("error" in rp) throw new GitSourceError(`project ${JSON.stringify(projectId)}: ${rp.error}`, projectId);
+    const rp = this.repoPath(projectId, filePath);
     const reader = this.reader(await this.gitdir(p), projectId);
     const tree = await this.rootTree(p, reader, commit);
-    const entry = await reader.lookup(tree, rp.path);
+    const entry = await reader.lookup(tree, rp);
     if (entry === undefined) return undefined;
-    const target = await reader.follow(tree, rp.path, entry);
-    if (target.kind !== "file") return undefined;
-    const data = await reader.readBlob(target.oid);
-    checkFileSize(projectId, rp.path, data.length, maxBytes);
+    const target = await reader.follow(tree, rp, entry);
+    return target.kind === "file" ? target.oid : undefined;
+  }
+
+  /**
+   * The content of blob `oid` (from fileOid), shared with other readers: do
+   * not modify it. Throws a LimitExceededError naming `filePath` when it is
+   * over maxBytes.
+   */
+  async readBlob(projectId: string, oid: string, filePath: string, maxBytes: number): Promise<Buffer> {
+    const p = this.project(projectId);
+    const rp = this.repoPath(projectId, filePath);
+    const data = await this.reader(await this.gitdir(p), projectId).readBlob(oid);
+    checkFileSize(projectId, rp, data.length, maxBytes);
     return data;
+  }
+
+  /** Closes the repositories' open pack files (kas is stopping; a later read opens them again). */
+  close(): void {
+    for (const reader of this.readers.values()) reader.close();
   }
 
   /** Every file at `commit` matching any of `globs`, sorted by path, within `limits` (GitLab's by default). */
@@ -163,8 +194,28 @@ export class GitSource {
     return p;
   }
 
-  private async gitdir(p: Project): Promise<string> {
-    if (p.remote) return p.remote.gitdir;
+  private repoPath(projectId: string, filePath: string): string {
+    const rp = repoPath(filePath);
+    if ("error" in rp) throw new GitSourceError(`project ${JSON.stringify(projectId)}: ${rp.error}`, projectId);
+    return rp.path;
+  }
+
+  /** The project's git directory; a local one is looked for when `look` is set or it was not found yet. */
+  private gitdir(p: Project, look = false): Promise<string> {
+    if (p.remote) return Promise.resolve(p.remote.gitdir);
+    let found = look ? undefined : this.gitdirs.get(p.id);
+    if (found === undefined) {
+      const pending = this.findLocalGitdir(p);
+      this.gitdirs.set(p.id, pending);
+      pending.catch(() => {
+        if (this.gitdirs.get(p.id) === pending) this.gitdirs.delete(p.id);
+      });
+      found = pending;
+    }
+    return found;
+  }
+
+  private async findLocalGitdir(p: Project): Promise<string> {
     const local = (p.location as { path: string }).path;
     const gitdir = await findGitdir(local);
     if (gitdir === undefined) throw new SourceUnavailableError(p.id, local, "not a git repository");

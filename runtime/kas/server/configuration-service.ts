@@ -1,29 +1,49 @@
 import * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
-import { LIMITS, type ConfigurationRequest, type ConfigurationResponse } from "../../rpc";
-import type { ConfigurationHandlers } from "../../rpc";
+import type { ConfigurationHandlers, ConfigurationRequest, ConfigurationResponse } from "../../rpc";
+import type { AgentIdentity } from "./access";
+import { AgentConfigs, NO_FILE } from "./agent-configs";
 import { authenticateCall } from "./auth";
-import type { AgentConfigParseResult, ServerContext } from "./context";
-import { failStream, onCallEnd, toStatus } from "./errors";
+import type { ServerContext } from "./context";
+import { failStream, onCallEnd } from "./errors";
+import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
+
+type Call = grpc.ServerWritableStream<ConfigurationRequest, ConfigurationResponse>;
+
+/**
+ * Streams reading (and parsing) their agent's config at once. A commit that
+ * changes every agent's file then serves them a few hundred at a time instead
+ * of all together at the end, and memory does not grow with the agents.
+ * Measured with kas-scale at 5000 agents: 64, 256 and 512 peak alike
+ * (~485 MiB); a larger limit takes fewer turns of the event loop and
+ * served the last agent sooner, though runs varied by +-0.5 s.
+ */
+const CONFIG_READS = 256;
 
 export const agentConfigPath = (agentName: string): string => `.gitlab/agents/${agentName}/config.yaml`;
 
 /**
  * GetConfiguration: a long-lived stream that sends the agent's parsed
- * config.yaml each time its configuration project's default branch moves.
- * An invalid file is sent as an error event: the agent keeps its last good config.
+ * config.yaml each time its configuration project's default branch moves
+ * and the file differs from the one this stream last sent (a commit that
+ * leaves it as it was sends nothing). An invalid file is sent as an error
+ * event: the agent keeps its last good config. Streams read in turns
+ * (CONFIG_READS), so the first agents are served while the others wait.
+ * Call once per kas: the parse cache and the turns are shared by its streams.
  */
 export function configurationHandlers(ctx: ServerContext): ConfigurationHandlers {
+  const configs = new AgentConfigs(ctx.git, ctx.parseAgentConfig);
+  const turns = new Semaphore(CONFIG_READS);
   return {
-    GetConfiguration: (call: grpc.ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
-      void serve(ctx, call);
+    GetConfiguration: (call: Call) => {
+      void serve(ctx, configs, turns, call);
     },
   };
 }
 
-async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<ConfigurationRequest, ConfigurationResponse>): Promise<void> {
-  let agent;
+async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore, call: Call): Promise<void> {
+  let agent: AgentIdentity;
   try {
     agent = await authenticateCall(ctx.registry, call.metadata);
   } catch (err) {
@@ -31,42 +51,52 @@ async function serve(ctx: ServerContext, call: grpc.ServerWritableStream<Configu
   }
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
   const closed = ctx.tracker.streamOpened(agent);
-  let lastCommit = call.request.commit_id || undefined;
+  const project = agent.configProjectId;
   const file = agentConfigPath(agent.name);
+  const sentTotal = ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents");
+  const unchangedTotal = ctx.metrics.counter("kas_configurations_unchanged_total", "Commits that left an agent's config file as last sent: nothing sent");
+  let lastCommit = call.request.commit_id || undefined;
+  /** The blob this stream last sent (and the error it sent for it); undefined before the first send and after an unreadable file. */
+  let sent: { readonly blob: string; readonly error?: string } | undefined;
+
+  const update = async (commit: string): Promise<void> => {
+    const at = await configs.at(project, commit, file);
+    if ("blob" in at && at.blob === sent?.blob) {
+      // The agent has this very file: the commit changes nothing for it.
+      ctx.tracker.configSent(agent, commit, sent.error);
+      unchangedTotal();
+      log.debug("Agent configuration unchanged", { [F.commitId]: commit });
+      lastCommit = commit;
+      return;
+    }
+    const parsed = "blob" in at ? await configs.load(project, at.blob, file) : at.unreadable;
+    if (call.cancelled) return;
+    const base = { commit_id: commit, agent_id: agent.id, agent_name: agent.name };
+    if (parsed.ok) {
+      if (parsed.warnings.length > 0) log.warn("Agent configuration has warnings", { [F.commitId]: commit, [F.warnings]: parsed.warnings });
+      call.write({ ...base, configuration: parsed.config, warnings: [...parsed.warnings] });
+      ctx.tracker.configSent(agent, commit);
+      log.info("Sent agent configuration", { [F.commitId]: commit, [F.file]: "blob" in at && at.blob !== NO_FILE ? file : "(none: defaults)" });
+    } else {
+      call.write({ ...base, error: { message: parsed.error }, warnings: [] });
+      ctx.tracker.configSent(agent, commit, parsed.error);
+      log.warn("Invalid agent configuration; the agent keeps its last good one", { [F.commitId]: commit, [F.error]: parsed.error });
+    }
+    sentTotal({ valid: String(parsed.ok) });
+    sent = "blob" in at ? { blob: at.blob, error: parsed.ok ? undefined : parsed.error } : undefined;
+    lastCommit = commit;
+  };
 
   const send = latestOnly<string>(
     async (commit) => {
       if (commit === lastCommit || call.cancelled) return;
-      const base = { commit_id: commit, agent_id: agent.id, agent_name: agent.name };
-      let parsed: AgentConfigParseResult;
-      let found = false;
-      try {
-        const data = await ctx.git.readFile(agent.configProjectId, commit, file, LIMITS.configFileBytes);
-        found = data !== undefined;
-        parsed = ctx.parseAgentConfig(data ?? Buffer.alloc(0), { file: `${agent.configProjectId}:${file}`, configProjectId: agent.configProjectId });
-      } catch (err) {
-        // Unreadable at this commit (over 128 KiB, for one): an error event for this commit, like a parse error.
-        if (toStatus(err).code === grpc.status.UNAVAILABLE) throw err;
-        parsed = { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-      if (parsed.ok) {
-        if (parsed.warnings.length > 0) log.warn("Agent configuration has warnings", { [F.commitId]: commit, [F.warnings]: parsed.warnings });
-        call.write({ ...base, configuration: parsed.config, warnings: [...parsed.warnings] });
-        ctx.tracker.configSent(agent, commit);
-        log.info("Sent agent configuration", { [F.commitId]: commit, [F.file]: found ? file : "(none: defaults)" });
-      } else {
-        call.write({ ...base, error: { message: parsed.error }, warnings: [] });
-        ctx.tracker.configSent(agent, commit, parsed.error);
-        log.warn("Invalid agent configuration; the agent keeps its last good one", { [F.commitId]: commit, [F.error]: parsed.error });
-      }
-      ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents")({ valid: String(parsed.ok) });
-      lastCommit = commit;
+      await turns.run(() => (call.cancelled ? Promise.resolve() : update(commit)));
     },
     // The source went away between the notification and the read: the watcher will tell us again.
     (err) => log.warn("Cannot read agent configuration; will retry on the next change", { [F.error]: err }),
   );
-  const unsubscribe = ctx.commits.subscribe(agent.configProjectId, {}, send, (err) =>
-    log.warn("Configuration project unavailable; retrying", { [F.projectId]: agent.configProjectId, [F.error]: err.message }),
+  const unsubscribe = ctx.commits.subscribe(project, {}, send, (err) =>
+    log.warn("Configuration project unavailable; retrying", { [F.projectId]: project, [F.error]: err.message }),
   );
   onCallEnd(call, () => {
     unsubscribe();

@@ -5,17 +5,23 @@ import { canRead, denyMessage, type AgentIdentity } from "./access";
 import { authenticateCall } from "./auth";
 import type { ServerContext } from "./context";
 import { failStream, onCallEnd, invalidArgument, permissionDenied, toStatus } from "./errors";
+import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 
 type Call = grpc.ServerWritableStream<ObjectsToSynchronizeRequest, ObjectsToSynchronizeResponse>;
 
+/** Streams collecting a commit's files at once: a batch can be 20 MiB, so this bounds kas's memory when many agents follow one project. */
+const OBJECT_READS = 32;
+
 /**
  * GetObjectsToSynchronize: a long-lived stream that sends one
  * Header -> Object* -> Trailer batch per new commit of the project, and
- * nothing while the commit equals the one the agent already has.
+ * nothing while the commit equals the one the agent already has. Call
+ * once per kas: the read turns (OBJECT_READS) are shared by its streams.
  */
 export function gitopsHandlers(ctx: ServerContext): GitopsHandlers {
-  return { GetObjectsToSynchronize: (call: Call) => void serve(ctx, call) };
+  const turns = new Semaphore(OBJECT_READS);
+  return { GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, call) };
 }
 
 /** Checks the request before anything is read: globs, count, access. Throws RpcError. */
@@ -34,7 +40,7 @@ export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: Obje
   return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
 }
 
-async function serve(ctx: ServerContext, call: Call): Promise<void> {
+async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<void> {
   const req = call.request;
   let agent: AgentIdentity;
   let globs: string[];
@@ -59,7 +65,8 @@ async function serve(ctx: ServerContext, call: Call): Promise<void> {
   const send = latestOnly<string>(
     async (commit) => {
       if (commit === lastCommit || call.cancelled) return;
-      const files = await ctx.git.collectFiles(req.project_id, commit, globs);
+      // The read takes a turn; the writes (which wait for a slow agent) do not.
+      const files = await turns.run(() => ctx.git.collectFiles(req.project_id, commit, globs));
       for (const msg of frameBatch({ commitId: commit, projectId: req.project_id, files })) {
         if (call.cancelled) return;
         await write(call, msg);

@@ -32,6 +32,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
   const ctx: ServerContext = { ...deps, tracker, metrics };
   const defs = serviceDefinitions();
+  // One set of handlers for every listener: their caches and read turns are per kas.
+  const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
   const close = async (): Promise<void> => {
@@ -42,9 +44,9 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     // the WebSocket tunnel injects connections into the plain one.
     const newServer = (): grpc.Server => {
       const s = new grpc.Server(GRPC_SERVER_OPTIONS);
-      s.addService(defs.configuration, configurationHandlers(ctx));
-      s.addService(defs.gitops, gitopsHandlers(ctx));
-      s.addService(defs.status, statusHandlers(ctx));
+      s.addService(defs.configuration, handlers.configuration);
+      s.addService(defs.gitops, handlers.gitops);
+      s.addService(defs.status, handlers.status);
       closers.push(() => shutdown(s));
       return s;
     };

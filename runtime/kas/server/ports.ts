@@ -8,7 +8,10 @@ import type { AgentIdentity } from "./access";
 
 export interface GitReader {
   resolveRef(projectId: string, ref: GitRef): Promise<string>;
-  readFile(projectId: string, commit: string, path: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** The blob id of the file at `path` (symlinks followed), or undefined when there is none. */
+  fileOid(projectId: string, commit: string, path: string): Promise<string | undefined>;
+  /** A blob's content; throws (naming `path`) when it is over maxBytes. */
+  readBlob(projectId: string, oid: string, path: string, maxBytes: number): Promise<Buffer>;
   collectFiles(projectId: string, commit: string, globs: readonly string[]): Promise<readonly SourceFile[]>;
 }
 
