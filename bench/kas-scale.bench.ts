@@ -19,6 +19,7 @@ import { hashToken } from "../runtime/kas/registry";
 import { LIMITS } from "../runtime/rpc";
 import { freePorts } from "../test/cluster/ports";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../test/git";
+import { refWrittenAt } from "./lib/git-ref";
 import { newToken } from "../test/kas";
 import { agentConfig } from "./lib/manifests";
 import { cpuSeconds, memoryOf, openFds, sampleRss, spawnTracked, stopChild } from "./lib/proc";
@@ -259,7 +260,8 @@ async function measureSize(n: number, options: { profile: boolean; log: (line: s
       const profiler = options.profile && i === 1 ? await remoteProfiler(inspectPort) : undefined;
       await profiler?.start();
       const commit = await commitFiles(repo, configs(i % 2 === 1 ? "debug" : "info"), { message: `fleet config ${i}` });
-      const c0 = Date.now();
+      // From the moment the branch moved: kas may serve agents while commitFiles still resets the worktree.
+      const c0 = refWrittenAt(repo);
       children.forEach((c) => c.send({ type: "expect", commit, timeoutMs: FANOUT_TIMEOUT_MS }));
       const arrived = await take("arrived", FANOUT_TIMEOUT_MS + 30_000);
       if (profiler && !exited(k)) {
