@@ -62,6 +62,9 @@ interface FanoutRun {
   readonly reachAllMs: number;
   readonly p50Ms: number;
   readonly missing: number;
+  /** CPU seconds from just before the commit to the last arrival: kas, and the client processes together (same 2 cores). */
+  readonly kasCpuS: number;
+  readonly clientsCpuS: number;
 }
 
 type ChildMsg =
@@ -172,8 +175,9 @@ async function measureSize(n: number, options: { profile: boolean; log: (line: s
     );
     const configs = (level: string) =>
       Object.fromEntries(tokens.map((_, i) => [`.gitlab/agents/${name(i)}/config.yaml`, agentConfig("bench/fleet-manifests", `fleet-${i}`, level)]));
-    const repo = path.join(dir, "fleet-config");
-    await makeRepo(repo, configs("info"));
+    // Bare, as a Git host keeps it: no worktree for commitFiles to reset (5000 files) while kas serves the commit.
+    const repo = path.join(dir, "fleet-config.git");
+    await makeRepo(repo, configs("info"), { bare: true });
     const [grpcPort, obsPort, inspectPort] = (await freePorts(3)) as [number, number, number];
     writeFileSync(
       path.join(dir, "kas.yaml"),
@@ -259,11 +263,14 @@ async function measureSize(n: number, options: { profile: boolean; log: (line: s
     for (let i = 1; i <= commits; i++) {
       const profiler = options.profile && i === 1 ? await remoteProfiler(inspectPort) : undefined;
       await profiler?.start();
+      const clientCpu = () => children.reduce((sum, c) => sum + (c.pid === undefined ? 0 : cpuSeconds(c.pid)), 0);
+      const [kasCpu0, clientsCpu0] = [cpuSeconds(pid), clientCpu()];
       const commit = await commitFiles(repo, configs(i % 2 === 1 ? "debug" : "info"), { message: `fleet config ${i}` });
       // From the moment the branch moved: kas may serve agents while commitFiles still resets the worktree.
       const c0 = refWrittenAt(repo);
       children.forEach((c) => c.send({ type: "expect", commit, timeoutMs: FANOUT_TIMEOUT_MS }));
       const arrived = await take("arrived", FANOUT_TIMEOUT_MS + 30_000);
+      const [kasCpuS, clientsCpuS] = exited(k) ? [NaN, NaN] : [cpuSeconds(pid) - kasCpu0, clientCpu() - clientsCpu0];
       if (profiler && !exited(k)) {
         const p = await profiler.stop(`kas, ${n} agents: one config commit fanned out`);
         profiles.push(p);
@@ -273,7 +280,7 @@ async function measureSize(n: number, options: { profile: boolean; log: (line: s
       const times = arrived.flatMap((a) => a.times).map((t) => t - c0);
       const missing = arrived.reduce((s, a) => s + a.missing, 0);
       errors.push(...arrived.flatMap((a) => a.errors));
-      fanout.push({ reachAllMs: missing > 0 ? NaN : Math.max(...times), p50Ms: percentile(times, 50), missing });
+      fanout.push({ reachAllMs: missing > 0 ? NaN : Math.max(...times), p50Ms: percentile(times, 50), missing, kasCpuS, clientsCpuS });
       if (crash()) return result({ connectMs, connected, idle, fanout, errors: uniq(errors), crash: `during the fan-out of commit ${i}: ${crash()}` });
       await sleep(2000);
     }
@@ -345,12 +352,12 @@ function report(results: readonly SizeResult[], whatIf: WhatIf): BenchResult {
       agents: `distinct agents in the file registry (own token each), one shared config project with one .gitlab/agents/<name>/config.yaml per agent; ${PER_CHILD} simulated agents per client process, each on its own channel (grpc.use_local_subchannel_pool 1) with agentk's channel options`,
       connect: `each client process opens ${CONNECT_BATCH} streams, waits for their first configuration, then the next ${CONNECT_BATCH} (at most ${CONNECT_TIMEOUT_MS / 1000} s); the "all at once" row opens ${HERD} streams together (what a kas restart makes every agent do) and measures only that`,
       idle: `RSS (VmRSS) and CPU (utime+stime from /proc/<pid>/stat) over a ${IDLE_WINDOW_MS / 1000} s window, ${IDLE_SETTLE_MS / 1000} s after every agent got its first configuration`,
-      commit: `${COMMITS} commits (1 at 5000 agents), each changing every agent's config.yaml (logging level); from commitFiles returning to the last agent receiving that commit's configuration (same machine clock); at most ${FANOUT_TIMEOUT_MS / 1000} s`,
+      commit: `${COMMITS} commits (1 at 5000 agents), each changing every agent's config.yaml (logging level), in a bare repository; from the branch ref's write (its mtime) to the last agent receiving that commit's configuration (same machine clock); at most ${FANOUT_TIMEOUT_MS / 1000} s`,
       fileDescriptors: "ulimit -n is 20000 (soft and hard) here: enough for kas's 5000 sockets and 1250 per client process; not raised",
     },
     tables: [
       {
-        columns: ["agents", "client processes", "connect all", "kas RSS idle", "kas CPU idle", "kas fds", "commit -> all agents (each run)", "commit -> half (p50)", "kas peak RSS"],
+        columns: ["agents", "client processes", "connect all", "kas RSS idle", "kas CPU idle", "kas fds", "commit -> all agents (each run)", "commit -> half (p50)", "CPU s during a commit's fan-out (kas / client processes)", "kas peak RSS"],
         rows: results.map((r) => [
           r.herd ? `${r.agents}, all at once` : String(r.agents),
           String(r.children),
@@ -360,6 +367,7 @@ function report(results: readonly SizeResult[], whatIf: WhatIf): BenchResult {
           r.idle ? String(r.idle.fds) : "-",
           fanoutCell(r),
           r.fanout.length ? ms(percentile(r.fanout.map((f) => f.p50Ms), 50)) : "-",
+          r.fanout.map((f) => `${f.kasCpuS.toFixed(2)} / ${f.clientsCpuS.toFixed(2)}`).join(", ") || "-",
           mib(r.peakRssBytes),
         ]),
       },
