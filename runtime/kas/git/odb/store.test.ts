@@ -159,3 +159,21 @@ test("concurrent reads of one object share one read, and a read object is served
   expect(await store.read(oid)).toBe(a);
   expect(a.data.toString()).toBe(bigFile(5));
 });
+
+test("stores share one cache, each sees only its own repository's objects", async () => {
+  const a = await repo("cache-a");
+  const b = path.join(root, "cache-b");
+  await makeRepo(b, { "other.yaml": "other: 1\n" });
+  const only = objectId("blob", Buffer.from(bigFile(5)));
+  expect((await new ObjectStore(a.gitdir).read(only)).data.toString()).toBe(bigFile(5));
+  // Repository b never held the object: the read a's store cached must not answer for b.
+  await expect(new ObjectStore(path.join(b, ".git")).read(only)).rejects.toThrow(git.Errors.NotFoundError);
+  // A second store of a answers from the cache: it does so with a's objects folder gone.
+  const objects = path.join(a.gitdir, "objects");
+  await fsp.rename(objects, `${objects}.away`);
+  try {
+    expect((await new ObjectStore(a.gitdir).read(only)).data.toString()).toBe(bigFile(5));
+  } finally {
+    await fsp.rename(`${objects}.away`, objects);
+  }
+});

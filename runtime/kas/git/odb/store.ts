@@ -2,8 +2,9 @@
  * A repository's object database, read directly: packs through their
  * indexes, loose objects with node:zlib, every object checked against its id.
  * Objects are immutable, so resolved ones are kept in a byte-bounded cache
- * and concurrent reads of one object share the work. Whatever this reader
- * cannot find is asked of isomorphic-git (which also makes the not-found error).
+ * (one per process unless asked otherwise, keyed by repository and id) and
+ * concurrent reads of one object share the work. Whatever this reader cannot
+ * find is asked of isomorphic-git (which also makes the not-found error).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,17 +14,28 @@ import { inflate } from "./inflate";
 import { isObjectType, parseLoose, verifyId, type GitObject } from "./object";
 import { PackFile } from "./pack-file";
 
-const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** Resolved objects kept by every store of the process together, in bytes: kas may read hundreds of repositories. */
+const SHARED_CACHE_BYTES = 64 * 1024 * 1024;
 /** What an object costs the cache beyond its data (its entry, key and Buffer). */
 const ENTRY_OVERHEAD_BYTES = 200;
 
+type Cache = Lru<string, GitObject>;
+const newCache = (bytes: number): Cache => new Lru(bytes, (o) => o.data.length + ENTRY_OVERHEAD_BYTES);
+let shared: Cache | undefined;
+
 export interface ObjectStoreOptions {
-  /** Resolved objects kept, in bytes. Default 32 MiB; an object over a quarter of it is not kept. */
+  /**
+   * A cache of this many bytes for this store alone; an object over a quarter
+   * of it is not kept. Default: one cache of 64 MiB shared by every store of
+   * the process, so memory does not grow with the number of repositories.
+   */
   readonly cacheBytes?: number;
 }
 
 export class ObjectStore {
-  private readonly cache: Lru<string, GitObject>;
+  private readonly cache: Cache;
+  /** This store's keys in the cache: the repository, then the object id. */
+  private readonly prefix: string;
   private readonly reading = new Map<string, Promise<GitObject>>();
   /** isomorphic-git's cache, for what falls through to it. */
   private readonly fallbackCache = {};
@@ -35,12 +47,13 @@ export class ObjectStore {
     readonly gitdir: string,
     options: ObjectStoreOptions = {},
   ) {
-    this.cache = new Lru(options.cacheBytes ?? DEFAULT_CACHE_BYTES, (o) => o.data.length + ENTRY_OVERHEAD_BYTES);
+    this.cache = options.cacheBytes === undefined ? (shared ??= newCache(SHARED_CACHE_BYTES)) : newCache(options.cacheBytes);
+    this.prefix = `${gitdir}\0`;
   }
 
   /** The object `oid`. Throws isomorphic-git's NotFoundError when the repository does not hold it. */
   read(oid: string): Promise<GitObject> {
-    const hit = this.cache.get(oid);
+    const hit = this.cache.get(this.prefix + oid);
     if (hit !== undefined) return Promise.resolve(hit);
     let pending = this.reading.get(oid);
     if (pending === undefined) {
@@ -48,7 +61,7 @@ export class ObjectStore {
       p.then(
         (o) => {
           this.reading.delete(oid);
-          this.cache.set(oid, o);
+          this.cache.set(this.prefix + oid, o);
         },
         () => this.reading.delete(oid),
       );
