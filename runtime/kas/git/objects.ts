@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
+import { Lru } from "../../common";
 import { ObjectStore, parseTree, Tree } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
@@ -26,10 +27,18 @@ export interface TreeFile {
 /** What a path finally names after following symlinks. */
 export type Resolved = { readonly kind: "file"; readonly oid: string } | { readonly kind: "dir" } | { readonly kind: "missing" };
 
-/** Trees remembered per reader before the memo starts over (a tree is ~100 bytes an entry). */
-const TREE_MEMO_LIMIT = 20_000;
-/** Commits (commit id -> root tree id) remembered per reader before the memo starts over. */
-const COMMIT_MEMO_LIMIT = 1_000;
+/**
+ * Parsed trees and commits (commit id -> root tree id) remembered by every
+ * reader of the process together, in (estimated) bytes: kas may read hundreds
+ * of repositories, and a per-repository memo would grow with their number.
+ */
+const MEMO_BYTES = 32 * 1024 * 1024;
+/** What a tree entry costs in memory, parsed and indexed by name (estimate). */
+const TREE_ENTRY_BYTES = 250;
+const MEMO_ENTRY_BYTES = 200;
+let memos: Lru<string, Tree | string> | undefined;
+const sharedMemo = (): Lru<string, Tree | string> =>
+  (memos ??= new Lru(MEMO_BYTES, (v) => MEMO_ENTRY_BYTES + (typeof v === "string" ? 0 : v.entries.length * TREE_ENTRY_BYTES)));
 /** A commit object starts with its tree. */
 const COMMIT_TREE = /^tree ([0-9a-f]{40})\n/;
 
@@ -37,8 +46,8 @@ export class ObjectReader {
   /** isomorphic-git's cache, for objects of an unexpected type. */
   private readonly cache = {};
   private readonly store: ObjectStore;
-  private readonly trees = new Map<string, Promise<Tree>>();
-  private readonly commits = new Map<string, Promise<string>>();
+  /** Reads in flight (concurrent callers share them); what they resolve to goes to the shared memo. */
+  private readonly pending = new Map<string, Promise<Tree | string>>();
 
   constructor(
     readonly gitdir: string,
@@ -54,7 +63,7 @@ export class ObjectReader {
 
   /** The root tree of `commit` (which must be a commit SHA present in the repository), read once per commit. */
   rootTree(commit: string): Promise<string> {
-    return memo(this.commits, COMMIT_MEMO_LIMIT, commit, async () => {
+    return this.memo(`c${commit}`, async () => {
       const { type, data } = await this.store.read(commit);
       const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
       if (tree !== undefined) return tree;
@@ -97,11 +106,36 @@ export class ObjectReader {
 
   /** A tree's entries, read once per oid (concurrent readers share the pending read). */
   private readTree(oid: string): Promise<Tree> {
-    return memo(this.trees, TREE_MEMO_LIMIT, oid, async () => {
+    return this.memo(`t${oid}`, async () => {
       const { type, data } = await this.store.read(oid);
       if (type === "tree") return new Tree(parseTree(data));
       return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache })).tree);
     });
+  }
+
+  /**
+   * `read()` once per key of this repository while it is remembered:
+   * concurrent callers share the pending read, a failed read is forgotten
+   * (the next caller tries again).
+   */
+  private memo<T extends Tree | string>(key: string, read: () => Promise<T>): Promise<T> {
+    const full = `${this.gitdir}\0${key}`;
+    const hit = sharedMemo().get(full);
+    if (hit !== undefined) return Promise.resolve(hit as T);
+    let p = this.pending.get(full) as Promise<T> | undefined;
+    if (!p) {
+      const pending = read();
+      this.pending.set(full, pending);
+      pending.then(
+        (value) => {
+          this.pending.delete(full);
+          sharedMemo().set(full, value);
+        },
+        () => this.pending.delete(full),
+      );
+      p = pending;
+    }
+    return p;
   }
 
   /** A blob's content, shared with every other reader of it: do not modify it. */
@@ -141,22 +175,4 @@ export class ObjectReader {
     if (current.mode === MODE_SUBMODULE) return { kind: "missing" };
     return { kind: "file", oid: current.oid };
   }
-}
-
-/**
- * `read()` once per key: concurrent callers share the pending read, a failed
- * read is forgotten (the next caller tries again), and a full memo starts over.
- */
-function memo<T>(memos: Map<string, Promise<T>>, limit: number, key: string, read: () => Promise<T>): Promise<T> {
-  let p = memos.get(key);
-  if (!p) {
-    if (memos.size >= limit) memos.clear();
-    p = read();
-    const pending = p;
-    pending.catch(() => {
-      if (memos.get(key) === pending) memos.delete(key);
-    });
-    memos.set(key, p);
-  }
-  return p;
 }
