@@ -33,6 +33,13 @@ export class RefNotFoundError extends GitSourceError {
 /** A ref name that git would refuse (or that could leave the refs folder). */
 export class InvalidRefError extends GitSourceError {}
 
+/** A subscription came after the watcher was closed: kas is stopping (the agent reconnects to the next one). */
+export class WatcherClosedError extends GitSourceError {
+  constructor() {
+    super("the project watcher is closed: kas is stopping");
+  }
+}
+
 /** The repository cannot be reached or read: network, authentication, not a repository. */
 export class SourceUnavailableError extends GitSourceError {
   constructor(

@@ -15,6 +15,7 @@ export {
   RefNotFoundError,
   SourceUnavailableError,
   SymlinkError,
+  WatcherClosedError,
 } from "./errors";
 export {
   ProjectWatcher,

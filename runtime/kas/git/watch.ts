@@ -7,6 +7,7 @@
  */
 import { createBackoff, F, silentLogger, type Backoff, type BackoffOptions, type Logger } from "../../common";
 import type { GitRef } from "../../rpc/agent-config";
+import { WatcherClosedError } from "./errors";
 import { watchRefFiles, type RefFileWatch } from "./ref-watch";
 import { describeRef, normalizeRef, type RefSpec } from "./refs";
 
@@ -53,7 +54,7 @@ export class ProjectWatcher {
    * Throws InvalidRefError for a malformed ref.
    */
   subscribe(projectId: string, ref: GitRef, onCommit: CommitListener, onError?: ErrorListener): () => void {
-    if (this.closed) throw new Error("ProjectWatcher is closed");
+    if (this.closed) throw new WatcherClosedError();
     const spec = normalizeRef(projectId, ref);
     const key = `${projectId}\n${describeRef(spec)}`;
     let poller = this.pollers.get(key);

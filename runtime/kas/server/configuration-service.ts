@@ -37,7 +37,8 @@ export function configurationHandlers(ctx: ServerContext): ConfigurationHandlers
   const turns = new Semaphore(CONFIG_READS);
   return {
     GetConfiguration: (call: Call) => {
-      void serve(ctx, configs, turns, call);
+      // Whatever escapes serve (kas stopping under it, say) ends this stream, never the process.
+      serve(ctx, configs, turns, call).catch((err: unknown) => failStream(call, err));
     },
   };
 }

@@ -25,6 +25,7 @@ const BY_NAME: Record<string, grpc.status> = {
   RefNotFoundError: grpc.status.NOT_FOUND,
   ProjectNotFoundError: grpc.status.NOT_FOUND,
   SourceUnavailableError: grpc.status.UNAVAILABLE,
+  WatcherClosedError: grpc.status.UNAVAILABLE,
   RegistryUnavailableError: grpc.status.UNAVAILABLE,
   GlobError: grpc.status.INVALID_ARGUMENT,
   InvalidGlobError: grpc.status.INVALID_ARGUMENT,

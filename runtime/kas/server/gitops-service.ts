@@ -21,7 +21,10 @@ const OBJECT_READS = 32;
  */
 export function gitopsHandlers(ctx: ServerContext): GitopsHandlers {
   const turns = new Semaphore(OBJECT_READS);
-  return { GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, call) };
+  return {
+    // Whatever escapes serve (kas stopping under it, say) ends this stream, never the process.
+    GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, call).catch((err: unknown) => failStream(call, err)),
+  };
 }
 
 /** Checks the request before anything is read: globs, count, access. Throws RpcError. */
