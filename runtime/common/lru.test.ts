@@ -1,4 +1,4 @@
-import { Lru } from "./lru";
+import { Lru, LruBudget } from "./lru";
 
 test("drops the least recently used entries once over the weight", () => {
   const lru = new Lru<string, string>(16, (v) => v.length);
@@ -33,4 +33,32 @@ test("counts entries when no weight is given", () => {
   expect(lru.size).toBe(8);
   expect(lru.get(11)).toBeUndefined();
   expect(lru.get(19)).toBe(19);
+});
+
+test("scopes of one budget share its weight bound and eviction order; keys of different scopes never meet", () => {
+  const budget = new LruBudget<string>(12, (v) => v.length);
+  const a = budget.scope<string>("a");
+  const b = budget.scope<string>("b");
+  expect(budget.scope<string>("a")).toBe(a);
+  a.set("k", "aaa");
+  b.set("k", "bbb");
+  a.set("x", "xxx");
+  b.set("y", "yyy"); // 12: full
+  expect(a.get("x")).toBe("xxx"); // used: survives the next eviction once
+  b.set("z", "zzz"); // 15: the oldest unused entry, a's k, goes
+  expect([a.get("k"), b.get("k"), a.get("x"), b.get("y"), b.get("z")]).toEqual([undefined, "bbb", "xxx", "yyy", "zzz"]);
+  expect([budget.weight, budget.size]).toEqual([12, 4]);
+  b.delete("k");
+  expect([budget.weight, budget.size, a.size, b.size]).toEqual([9, 3, 1, 2]);
+});
+
+test("a hit costs no reordering until eviction: an entry used once is kept over an unused one, then treated as new", () => {
+  const lru = new Lru<number, number>(4);
+  for (let i = 1; i <= 4; i++) lru.set(i, i);
+  expect(lru.get(1)).toBe(1);
+  lru.set(5, 5); // 1 was used: it moves back; 2 goes
+  expect([lru.get(2), lru.size]).toEqual([undefined, 4]);
+  lru.set(6, 6); // 3 is the oldest unused now
+  expect(lru.get(3)).toBeUndefined();
+  expect([lru.get(1), lru.get(4), lru.get(5), lru.get(6)]).toEqual([1, 4, 5, 6]);
 });

@@ -6,9 +6,10 @@
  * isomorphic-git, which peels it or makes the type error.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
-import { Lru } from "../../common";
+import { LruBudget, type LruScope } from "../../common";
 import { ObjectStore, parseTree, Tree } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
@@ -36,9 +37,9 @@ const MEMO_BYTES = 32 * 1024 * 1024;
 /** What a tree entry costs in memory, parsed and indexed by name (estimate). */
 const TREE_ENTRY_BYTES = 250;
 const MEMO_ENTRY_BYTES = 200;
-let memos: Lru<string, Tree | string> | undefined;
-const sharedMemo = (): Lru<string, Tree | string> =>
-  (memos ??= new Lru(MEMO_BYTES, (v) => MEMO_ENTRY_BYTES + (typeof v === "string" ? 0 : v.entries.length * TREE_ENTRY_BYTES)));
+let memos: LruBudget<Tree | string> | undefined;
+const memoBudget = (): LruBudget<Tree | string> =>
+  (memos ??= new LruBudget(MEMO_BYTES, (v) => MEMO_ENTRY_BYTES + (typeof v === "string" ? 0 : v.entries.length * TREE_ENTRY_BYTES)));
 /** A commit object starts with its tree. */
 const COMMIT_TREE = /^tree ([0-9a-f]{40})\n/;
 
@@ -46,14 +47,21 @@ export class ObjectReader {
   /** isomorphic-git's cache, for objects of an unexpected type. */
   private readonly cache = {};
   private readonly store: ObjectStore;
-  /** Reads in flight (concurrent callers share them); what they resolve to goes to the shared memo. */
-  private readonly pending = new Map<string, Promise<Tree | string>>();
+  /** This repository's trees by id and commits' root trees by commit id, in the process-wide memo. */
+  private readonly trees: LruScope<string, Tree>;
+  private readonly commits: LruScope<string, string>;
+  /** Reads in flight (concurrent callers share them). */
+  private readonly pendingTrees = new Map<string, Promise<Tree>>();
+  private readonly pendingCommits = new Map<string, Promise<string>>();
 
   constructor(
     readonly gitdir: string,
     private readonly projectId: string,
   ) {
     this.store = new ObjectStore(gitdir);
+    const repo = path.resolve(gitdir);
+    this.trees = memoBudget().scope(`trees ${repo}`) as LruScope<string, Tree>;
+    this.commits = memoBudget().scope(`commits ${repo}`) as LruScope<string, string>;
   }
 
   /** Closes the open pack files (a later read opens them again). */
@@ -63,7 +71,7 @@ export class ObjectReader {
 
   /** The root tree of `commit` (which must be a commit SHA present in the repository), read once per commit. */
   rootTree(commit: string): Promise<string> {
-    return this.memo(`c${commit}`, async () => {
+    return memo(this.commits, this.pendingCommits, commit, async () => {
       const { type, data } = await this.store.read(commit);
       const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
       if (tree !== undefined) return tree;
@@ -106,36 +114,11 @@ export class ObjectReader {
 
   /** A tree's entries, read once per oid (concurrent readers share the pending read). */
   private readTree(oid: string): Promise<Tree> {
-    return this.memo(`t${oid}`, async () => {
+    return memo(this.trees, this.pendingTrees, oid, async () => {
       const { type, data } = await this.store.read(oid);
       if (type === "tree") return new Tree(parseTree(data));
       return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache })).tree);
     });
-  }
-
-  /**
-   * `read()` once per key of this repository while it is remembered:
-   * concurrent callers share the pending read, a failed read is forgotten
-   * (the next caller tries again).
-   */
-  private memo<T extends Tree | string>(key: string, read: () => Promise<T>): Promise<T> {
-    const full = `${this.gitdir}\0${key}`;
-    const hit = sharedMemo().get(full);
-    if (hit !== undefined) return Promise.resolve(hit as T);
-    let p = this.pending.get(full) as Promise<T> | undefined;
-    if (!p) {
-      const pending = read();
-      this.pending.set(full, pending);
-      pending.then(
-        (value) => {
-          this.pending.delete(full);
-          sharedMemo().set(full, value);
-        },
-        () => this.pending.delete(full),
-      );
-      p = pending;
-    }
-    return p;
   }
 
   /** A blob's content, shared with every other reader of it: do not modify it. */
@@ -175,4 +158,27 @@ export class ObjectReader {
     if (current.mode === MODE_SUBMODULE) return { kind: "missing" };
     return { kind: "file", oid: current.oid };
   }
+}
+
+/**
+ * `read()` once per key while it is remembered: concurrent callers share the
+ * pending read, a failed read is forgotten (the next caller tries again).
+ */
+function memo<T>(remembered: LruScope<string, T>, pending: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  const hit = remembered.get(key);
+  if (hit !== undefined) return Promise.resolve(hit);
+  let p = pending.get(key);
+  if (!p) {
+    const reading = read();
+    pending.set(key, reading);
+    reading.then(
+      (value) => {
+        pending.delete(key);
+        remembered.set(key, value);
+      },
+      () => pending.delete(key),
+    );
+    p = reading;
+  }
+  return p;
 }

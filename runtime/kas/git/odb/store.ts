@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
-import { Lru } from "../../../common";
+import { LruBudget, type LruScope } from "../../../common";
 import { inflate } from "./inflate";
 import { isObjectType, parseLoose, verifyId, type GitObject } from "./object";
 import { PackFile } from "./pack-file";
@@ -19,9 +19,8 @@ const SHARED_CACHE_BYTES = 64 * 1024 * 1024;
 /** What an object costs the cache beyond its data (its entry, key and Buffer). */
 const ENTRY_OVERHEAD_BYTES = 200;
 
-type Cache = Lru<string, GitObject>;
-const newCache = (bytes: number): Cache => new Lru(bytes, (o) => o.data.length + ENTRY_OVERHEAD_BYTES);
-let shared: Cache | undefined;
+const newBudget = (bytes: number): LruBudget<GitObject> => new LruBudget(bytes, (o) => o.data.length + ENTRY_OVERHEAD_BYTES);
+let shared: LruBudget<GitObject> | undefined;
 
 export interface ObjectStoreOptions {
   /**
@@ -33,9 +32,8 @@ export interface ObjectStoreOptions {
 }
 
 export class ObjectStore {
-  private readonly cache: Cache;
-  /** This store's keys in the cache: the repository, then the object id. */
-  private readonly prefix: string;
+  /** This repository's objects by id, in the process-wide budget (shared with every store of this gitdir) or a budget of its own. */
+  private readonly cache: LruScope<string, GitObject>;
   private readonly reading = new Map<string, Promise<GitObject>>();
   /** isomorphic-git's cache, for what falls through to it. */
   private readonly fallbackCache = {};
@@ -47,13 +45,13 @@ export class ObjectStore {
     readonly gitdir: string,
     options: ObjectStoreOptions = {},
   ) {
-    this.cache = options.cacheBytes === undefined ? (shared ??= newCache(SHARED_CACHE_BYTES)) : newCache(options.cacheBytes);
-    this.prefix = `${gitdir}\0`;
+    this.cache =
+      options.cacheBytes === undefined ? (shared ??= newBudget(SHARED_CACHE_BYTES)).scope<string>(path.resolve(gitdir)) : newBudget(options.cacheBytes).scope<string>();
   }
 
   /** The object `oid`. Throws isomorphic-git's NotFoundError when the repository does not hold it. */
   read(oid: string): Promise<GitObject> {
-    const hit = this.cache.get(this.prefix + oid);
+    const hit = this.cache.get(oid);
     if (hit !== undefined) return Promise.resolve(hit);
     let pending = this.reading.get(oid);
     if (pending === undefined) {
@@ -61,7 +59,7 @@ export class ObjectStore {
       p.then(
         (o) => {
           this.reading.delete(oid);
-          this.cache.set(this.prefix + oid, o);
+          this.cache.set(oid, o);
         },
         () => this.reading.delete(oid),
       );
