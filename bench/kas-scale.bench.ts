@@ -141,7 +141,7 @@ async function gitReadWhatIf(n: number, options: { profile: boolean; log: (line:
       if (!data.equals(blobs[i] as Buffer)) throw new Error(`what-if read of ${file(i)} differs`);
     };
     // The floor: the blobs' ids already known, only the blobs read (a reader of its own, its object cache empty).
-    const reader = new ObjectReader(path.join(repo, ".git"), "bench/fleet-config");
+    const reader = new ObjectReader(path.join(repo, ".git"), "bench/fleet-config", { cacheBytes: 32 * 1024 * 1024 });
     const listed = await reader.listFiles(await reader.rootTree(commit), (d) => ".gitlab/agents".startsWith(d) || d.startsWith(".gitlab/agents/"));
     const oids = new Map(listed.map((f) => [f.path, f.oid]));
     await time(`only the ${n} blobs (ids known), all at once: ObjectReader.readBlob (own pack reader, node:zlib)`, async () => {

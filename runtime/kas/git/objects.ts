@@ -10,7 +10,7 @@ import * as path from "node:path";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
 import { LruBudget, type LruScope } from "../../common";
-import { ObjectStore, parseTree, Tree } from "./odb";
+import { ObjectStore, parseTree, Tree, type ObjectStoreOptions } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
 export const MODE_TREE = "040000";
@@ -54,11 +54,13 @@ export class ObjectReader {
   private readonly pendingTrees = new Map<string, Promise<Tree>>();
   private readonly pendingCommits = new Map<string, Promise<string>>();
 
+  /** `store` options: a cache of its own instead of the process-wide one (benchmarks and tests). */
   constructor(
     readonly gitdir: string,
     private readonly projectId: string,
+    store: ObjectStoreOptions = {},
   ) {
-    this.store = new ObjectStore(gitdir);
+    this.store = new ObjectStore(gitdir, store);
     const repo = path.resolve(gitdir);
     this.trees = memoBudget().scope(`trees ${repo}`) as LruScope<string, Tree>;
     this.commits = memoBudget().scope(`commits ${repo}`) as LruScope<string, string>;
