@@ -14,6 +14,7 @@ import {
   type ObjRef,
 } from "../plan";
 import { applyObject, describe } from "./apply-step";
+import { decodeCache } from "./decode-cache";
 import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
@@ -34,6 +35,9 @@ export interface SyncRequest {
   /** Ends step 7 early (not a cancellation): the worker has newer work, e.g. a drifted object to re-apply. */
   readonly waitSignal?: AbortSignal;
 }
+
+/** One decode memo for the process: files are keyed by path and content, and their documents are frozen. */
+const decode = decodeCache();
 
 export interface SyncOutcome {
   readonly commitId: string;
@@ -56,7 +60,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   log.info("Synchronizing objects", { [F.agentId]: req.agentId });
 
   // 1-2: anything wrong in the commit rejects it whole, before a single write.
-  const parsed = parseManifests(req.batch.files);
+  const parsed = parseManifests(req.batch.files, decode);
   if ("errors" in parsed) return reject(log, base, parsed.errors.map((e) => e.message));
   if (parsed.objects.some((o) => !store.discovery.scopeOf(o.group, o.kind))) await store.discovery.refresh();
   const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));

@@ -12,7 +12,8 @@
  * kept); everything later fails single objects.
  */
 export type { ManifestError, ManifestObject, ManifestSource, ObjRef, ResourceScope, ScopeOf } from "./types";
-export { parseManifests, splitApiVersion, type ParseResult } from "./parse";
+export { parseManifests, splitApiVersion, type Decode, type ParseResult } from "./parse";
+export { decodeFile, type DecodedDocument, type DecodedFile } from "./decode";
 export { applyDefaultNamespace, type DefaultNamespaceResult, type ScopedObject } from "./namespaces";
 export { checkScope, matches as selectorMatches, type KindRules, type ScopeSubject } from "./scope";
 export { applyOrder, pruneOrder, compareForApply, type Ordered } from "./order";

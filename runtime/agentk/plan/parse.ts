@@ -4,18 +4,21 @@
  * at once, each naming its file, document and field.
  */
 import type { SourceFile } from "../../rpc/object-stream";
-import { decodeFile } from "./decode";
+import { decodeFile, type DecodedFile } from "./decode";
 import { errorAtObject, manifestError } from "./errors";
 import { describeValue, isRecord, type UnknownRecord } from "./fields";
 import type { ManifestError, ManifestObject, ManifestSource } from "./types";
 
 export type ParseResult = { readonly objects: ManifestObject[] } | { readonly errors: ManifestError[] };
 
-export function parseManifests(files: readonly SourceFile[]): ParseResult {
+/** Bytes to documents: decodeFile, or a memo of it (decoded documents are frozen, so they can be shared). */
+export type Decode = (file: SourceFile) => DecodedFile;
+
+export function parseManifests(files: readonly SourceFile[], decode: Decode = decodeFile): ParseResult {
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
   for (const file of files) {
-    const decoded = decodeFile(file);
+    const decoded = decode(file);
     errors.push(...decoded.errors);
     for (const doc of decoded.documents) {
       collect(doc.value, { file: file.path, index: doc.index }, objects, errors);
