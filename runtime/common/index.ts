@@ -5,4 +5,4 @@ export { Metrics, registerProcessMetrics } from "./metrics";
 export { listenObservability } from "./observability";
 export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOURCES, type PolicyRule, type Access } from "./rbac-rules";
 export { goCompatibleTags } from "./yaml-tags";
-export { Lru, LruBudget, type LruScope } from "./lru";
+export { Lru, LruBudget, readThrough, type LruScope } from "./lru";

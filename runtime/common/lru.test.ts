@@ -1,4 +1,4 @@
-import { Lru, LruBudget } from "./lru";
+import { Lru, LruBudget, readThrough } from "./lru";
 
 test("drops the least recently used entries once over the weight", () => {
   const lru = new Lru<string, string>(16, (v) => v.length);
@@ -61,4 +61,21 @@ test("a hit costs no reordering until eviction: an entry used once is kept over 
   lru.set(6, 6); // 3 is the oldest unused now
   expect(lru.get(3)).toBeUndefined();
   expect([lru.get(1), lru.get(4), lru.get(5), lru.get(6)]).toEqual([1, 4, 5, 6]);
+});
+
+test("readThrough: concurrent callers share one read, a value is remembered, a failure is forgotten", async () => {
+  const remembered = new LruBudget<string>(8).scope<string>();
+  const pending = new Map<string, Promise<string>>();
+  let reads = 0;
+  const read = (fail: boolean) => async () => {
+    reads++;
+    if (fail) throw new Error("gone");
+    return "v";
+  };
+  await expect(readThrough(remembered, pending, "k", read(true))).rejects.toThrow("gone");
+  expect(pending.size).toBe(0);
+  const [a, b] = await Promise.all([readThrough(remembered, pending, "k", read(false)), readThrough(remembered, pending, "k", read(false))]);
+  expect([a, b, reads]).toEqual(["v", "v", 2]);
+  expect(await readThrough(remembered, pending, "k", read(true))).toBe("v");
+  expect([reads, pending.size, remembered.get("k")]).toEqual([2, 0, "v"]);
 });

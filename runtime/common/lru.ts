@@ -142,3 +142,26 @@ export class Lru<K, V> {
     this.entries.delete(key);
   }
 }
+
+/**
+ * `read()` once per key while `remembered` holds its value: concurrent callers
+ * share the read in flight (kept in `pending`), a value read goes to
+ * `remembered`, a failed read is forgotten (the next caller tries again).
+ */
+export function readThrough<K, V>(remembered: LruScope<K, V>, pending: Map<K, Promise<V>>, key: K, read: () => Promise<V>): Promise<V> {
+  const hit = remembered.get(key);
+  if (hit !== undefined) return Promise.resolve(hit);
+  let reading = pending.get(key);
+  if (reading === undefined) {
+    reading = read();
+    pending.set(key, reading);
+    reading.then(
+      (value) => {
+        pending.delete(key);
+        remembered.set(key, value);
+      },
+      () => pending.delete(key),
+    );
+  }
+  return reading;
+}

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
-import { LruBudget, type LruScope } from "../../common";
+import { LruBudget, readThrough, type LruScope } from "../../common";
 import { ObjectStore, parseTree, Tree, type ObjectStoreOptions } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
@@ -73,7 +73,7 @@ export class ObjectReader {
 
   /** The root tree of `commit` (which must be a commit SHA present in the repository), read once per commit. */
   rootTree(commit: string): Promise<string> {
-    return memo(this.commits, this.pendingCommits, commit, async () => {
+    return readThrough(this.commits, this.pendingCommits, commit, async () => {
       const { type, data } = await this.store.read(commit);
       const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
       if (tree !== undefined) return tree;
@@ -116,7 +116,7 @@ export class ObjectReader {
 
   /** A tree's entries, read once per oid (concurrent readers share the pending read). */
   private readTree(oid: string): Promise<Tree> {
-    return memo(this.trees, this.pendingTrees, oid, async () => {
+    return readThrough(this.trees, this.pendingTrees, oid, async () => {
       const { type, data } = await this.store.read(oid);
       if (type === "tree") return new Tree(parseTree(data));
       return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache })).tree);
@@ -160,27 +160,4 @@ export class ObjectReader {
     if (current.mode === MODE_SUBMODULE) return { kind: "missing" };
     return { kind: "file", oid: current.oid };
   }
-}
-
-/**
- * `read()` once per key while it is remembered: concurrent callers share the
- * pending read, a failed read is forgotten (the next caller tries again).
- */
-function memo<T>(remembered: LruScope<string, T>, pending: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
-  const hit = remembered.get(key);
-  if (hit !== undefined) return Promise.resolve(hit);
-  let p = pending.get(key);
-  if (!p) {
-    const reading = read();
-    pending.set(key, reading);
-    reading.then(
-      (value) => {
-        pending.delete(key);
-        remembered.set(key, value);
-      },
-      () => pending.delete(key),
-    );
-    p = reading;
-  }
-  return p;
 }

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
-import { LruBudget, type LruScope } from "../../../common";
+import { LruBudget, readThrough, type LruScope } from "../../../common";
 import { inflate } from "./inflate";
 import { isObjectType, parseLoose, verifyId, type GitObject } from "./object";
 import { PackFile } from "./pack-file";
@@ -51,22 +51,7 @@ export class ObjectStore {
 
   /** The object `oid`. Throws isomorphic-git's NotFoundError when the repository does not hold it. */
   read(oid: string): Promise<GitObject> {
-    const hit = this.cache.get(oid);
-    if (hit !== undefined) return Promise.resolve(hit);
-    let pending = this.reading.get(oid);
-    if (pending === undefined) {
-      const p = this.load(oid);
-      p.then(
-        (o) => {
-          this.reading.delete(oid);
-          this.cache.set(oid, o);
-        },
-        () => this.reading.delete(oid),
-      );
-      this.reading.set(oid, p);
-      pending = p;
-    }
-    return pending;
+    return readThrough(this.cache, this.reading, oid, () => this.load(oid));
   }
 
   /** Closes every pack; a later read lists them again. */
