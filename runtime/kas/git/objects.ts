@@ -44,8 +44,6 @@ const memoBudget = (): LruBudget<Tree | string> =>
 const COMMIT_TREE = /^tree ([0-9a-f]{40})\n/;
 
 export class ObjectReader {
-  /** isomorphic-git's cache, for objects of an unexpected type. */
-  private readonly cache = {};
   private readonly store: ObjectStore;
   /** This repository's trees by id and commits' root trees by commit id, in the process-wide memo. */
   private readonly trees: LruScope<string, Tree>;
@@ -77,7 +75,7 @@ export class ObjectReader {
       const { type, data } = await this.store.read(commit);
       const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
       if (tree !== undefined) return tree;
-      return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.cache })).commit.tree;
+      return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.store.fallbackCache })).commit.tree;
     });
   }
 
@@ -119,7 +117,7 @@ export class ObjectReader {
     return readThrough(this.trees, this.pendingTrees, oid, async () => {
       const { type, data } = await this.store.read(oid);
       if (type === "tree") return new Tree(parseTree(data));
-      return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache })).tree);
+      return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.store.fallbackCache })).tree);
     });
   }
 
@@ -127,7 +125,7 @@ export class ObjectReader {
   async readBlob(oid: string): Promise<Buffer> {
     const { type, data } = await this.store.read(oid);
     if (type === "blob") return data;
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.store.fallbackCache });
     return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   }
 

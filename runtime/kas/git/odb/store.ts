@@ -35,8 +35,8 @@ export class ObjectStore {
   /** This repository's objects by id, in the process-wide budget (shared with every store of this gitdir) or a budget of its own. */
   private readonly cache: LruScope<string, GitObject>;
   private readonly reading = new Map<string, Promise<GitObject>>();
-  /** isomorphic-git's cache, for what falls through to it. */
-  private readonly fallbackCache = {};
+  /** isomorphic-git's cache, for what falls through to it (here, and in ObjectReader's peeling of unexpected types). */
+  readonly fallbackCache = {};
   private packs = new Map<string, PackFile>();
   private scan: Promise<void> | undefined;
   private scanned = false;
