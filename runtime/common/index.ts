@@ -6,3 +6,4 @@ export { listenObservability } from "./observability";
 export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOURCES, type PolicyRule, type Access } from "./rbac-rules";
 export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
+export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";

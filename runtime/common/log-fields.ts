@@ -35,6 +35,9 @@ export const F = {
   key: "key",
   warnings: "warnings",
   address: "address",
+  /** Lines a rate-limited log dropped since its last line. */
+  suppressed: "suppressed",
+  reason: "reason",
 } as const;
 
 export type LogFieldName = (typeof F)[keyof typeof F];
