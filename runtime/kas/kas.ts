@@ -35,6 +35,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   try {
     running = await startKasServer({
       listen: config.listen,
+      limits: config.agentConnections,
       registry,
       git,
       commits: watcher,

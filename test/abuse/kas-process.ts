@@ -107,7 +107,6 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
 
   const proc: ChildProcess = spawn(path.join(root, "bin/kas"), ["--config", path.join(dir, "kas.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],
-    cwd: dir,
   });
   let output = "";
   proc.stdout!.on("data", (c: Buffer) => (output = keepTail(output + c.toString())));

@@ -1,18 +1,19 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
-import type { KasConfig } from "../config";
+import type { AgentConnectionLimits, KasConfig } from "../config";
 import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { listenHttpApi } from "./http-api";
 import { statusHandlers } from "./status-service";
-import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
+import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
 export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"> {
   readonly listen: KasConfig["listen"];
+  readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
 }
 
@@ -21,6 +22,8 @@ export interface RunningKas {
   readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
+  /** Drops connections whose peer is gone (for the process guard). */
+  dropDeadConnections(): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
+  const droppers: (() => void)[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
@@ -43,7 +47,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     // One gRPC server per TCP listener: grpc-js binds credentials per port, and
     // the WebSocket tunnel injects connections into the plain one.
     const newServer = (): grpc.Server => {
-      const s = new grpc.Server(GRPC_SERVER_OPTIONS);
+      const s = new grpc.Server(grpcServerOptions(deps.limits));
       s.addService(defs.configuration, handlers.configuration);
       s.addService(defs.gitops, handlers.gitops);
       s.addService(defs.status, handlers.status);
@@ -54,8 +58,9 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     if (listen.grpc) ports.grpc = await listenGrpc(newServer(), listen.grpc);
     if (listen.grpcs) ports.grpcs = await listenGrpc(newServer(), listen.grpcs.address, listen.grpcs);
     if (listen.websocket) {
-      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger });
+      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger, metrics });
       closers.push(() => ws.close());
+      droppers.push(() => ws.dropDead());
       ports.websocket = ws.port;
     }
     if (listen.observability) {
@@ -77,7 +82,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, metrics, close };
+  return { ports, tracker, metrics, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */
