@@ -50,6 +50,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     await watcher.close();
     throw err;
   }
+  running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
   return {
     ...running,
     git,

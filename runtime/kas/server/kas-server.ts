@@ -2,16 +2,18 @@ import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
 import type { AgentConnectionLimits, KasConfig } from "../config";
+import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { listenHttpApi } from "./http-api";
+import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
-export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"> {
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit"> {
   readonly listen: KasConfig["listen"];
   readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
@@ -33,7 +35,15 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const metrics = new Metrics();
   registerProcessMetrics(metrics);
   metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
-  const ctx: ServerContext = { ...deps, tracker, metrics };
+  metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
+  const streams = new OpenStreams(deps.registry, deps.logger);
+  const audit = new AuthAudit(deps.logger, metrics);
+  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit };
+  // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
+  const unwatch = deps.registry.onChange?.(() => void streams.recheck());
+  const recheckMs = deps.registry.recheckIntervalMs;
+  const recheckTimer = recheckMs ? setInterval(() => void streams.recheck(), recheckMs) : undefined;
+  recheckTimer?.unref();
   const defs = serviceDefinitions();
   // One set of handlers for every listener: their caches and read turns are per kas.
   const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
@@ -41,6 +51,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const ports: RunningKas["ports"] = {};
   const droppers: (() => void)[] = [];
   const close = async (): Promise<void> => {
+    unwatch?.();
+    if (recheckTimer) clearInterval(recheckTimer);
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
@@ -58,7 +70,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     if (listen.grpc) ports.grpc = await listenGrpc(newServer(), listen.grpc);
     if (listen.grpcs) ports.grpcs = await listenGrpc(newServer(), listen.grpcs.address, listen.grpcs);
     if (listen.websocket) {
-      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger, metrics });
+      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger, metrics, audit });
       closers.push(() => ws.close());
       droppers.push(() => ws.dropDead());
       ports.websocket = ws.port;

@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { WebSocketServer, type WebSocket } from "ws";
 import { F, type Logger, type Metrics } from "../../common";
 import type { AgentConnectionLimits, TlsFiles } from "../config";
+import type { AuthAudit } from "./admission";
 import { authenticateToken, bearerToken } from "./auth";
 import type { TokenAuthenticator } from "./ports";
 import { splitHostPort } from "./net";
@@ -55,7 +56,7 @@ export interface WebSocketListener {
  */
 export async function listenWebSocket(
   server: grpc.Server,
-  opts: { address: string; path: string; tls?: TlsFiles; registry: TokenAuthenticator; logger: Logger; metrics: Metrics },
+  opts: { address: string; path: string; tls?: TlsFiles; registry: TokenAuthenticator; logger: Logger; metrics: Metrics; audit: AuthAudit },
 ): Promise<WebSocketListener> {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const httpServer = opts.tls
@@ -77,7 +78,7 @@ export async function listenWebSocket(
       try {
         await authenticateToken(opts.registry, bearerToken(req.headers.authorization));
       } catch (err) {
-        opts.logger.info("WebSocket upgrade refused", { [F.peer]: req.socket.remoteAddress, [F.error]: err });
+        opts.audit.refused("websocket_upgrade", req.socket.remoteAddress, err);
         return reject(socket, 401, err instanceof Error ? err.message : "unauthenticated");
       }
       if (socket.destroyed) return;
