@@ -59,8 +59,8 @@ export function failStream(call: { emit(event: "error", err: unknown): boolean; 
 export interface StreamLife {
   /** The stream has ended (cancelled by the peer, closed, failed). */
   readonly ended: boolean;
-  /** Runs `fn` once the stream ends; at once if it already has. */
-  onEnd(fn: () => void): void;
+  /** Runs `fn` once the stream ends; at once if it already has. Returns a function that takes `fn` back. */
+  onEnd(fn: () => void): () => void;
 }
 
 /**
@@ -72,11 +72,12 @@ export interface StreamLife {
  */
 export function streamLife(call: { cancelled: boolean; on(event: "cancelled" | "close" | "error" | "finish", fn: () => void): unknown }): StreamLife {
   let ended = call.cancelled;
-  const fns: (() => void)[] = [];
+  const fns = new Set<() => void>();
   const end = (): void => {
-    if (ended && fns.length === 0) return;
     ended = true;
-    for (const fn of fns.splice(0)) fn();
+    const all = [...fns];
+    fns.clear();
+    for (const fn of all) fn();
   };
   call.on("cancelled", end);
   call.on("close", end);
@@ -87,8 +88,14 @@ export function streamLife(call: { cancelled: boolean; on(event: "cancelled" | "
       return ended;
     },
     onEnd: (fn) => {
-      if (ended) fn();
-      else fns.push(fn);
+      if (ended) {
+        fn();
+        return () => undefined;
+      }
+      // A wrapper per registration, so registering one function twice needs two take-backs.
+      const once = (): void => fn();
+      fns.add(once);
+      return () => void fns.delete(once);
     },
   };
 }

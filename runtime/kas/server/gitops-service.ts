@@ -4,8 +4,10 @@ import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeReque
 import { normalizeRef } from "../git";
 import { canRead, denyMessage, denyReason, type AgentIdentity } from "./access";
 import { admitStream } from "./admission";
+import { ByteBudgets } from "./byte-budget";
 import type { ServerContext } from "./context";
-import { failStream, invalidArgument, permissionDenied, streamLife, toStatus } from "./errors";
+import { failStream, invalidArgument, permissionDenied, RpcError, streamLife, toStatus, type StreamLife } from "./errors";
+import { resetServerCall } from "./reset-stream";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 
@@ -22,9 +24,10 @@ const OBJECT_READS = 32;
  */
 export function gitopsHandlers(ctx: ServerContext): GitopsHandlers {
   const turns = new Semaphore(OBJECT_READS);
+  const budgets = new ByteBudgets(ctx.limits.maxBufferedBytesPerAgent);
   return {
     // Whatever escapes serve (kas stopping under it, say) ends this stream, never the process.
-    GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, call).catch((err: unknown) => failStream(call, err)),
+    GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, budgets, call).catch((err: unknown) => failStream(call, err)),
   };
 }
 
@@ -49,7 +52,7 @@ export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: Obje
   return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
 }
 
-async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<void> {
+async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets, call: Call): Promise<void> {
   const req = call.request;
   // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
   const life = streamLife(call);
@@ -76,17 +79,26 @@ async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<
 
   const send = latestOnly<string>(
     async (commit) => {
-      if (commit === lastCommit || call.cancelled) return;
-      // The read takes a turn; the writes (which wait for a slow agent) do not.
-      const files = await turns.run(() => ctx.git.collectFiles(req.project_id, commit, globs));
-      for (const msg of frameBatch({ commitId: commit, projectId: req.project_id, files })) {
-        if (call.cancelled) return;
-        await write(call, msg);
+      if (commit === lastCommit || life.ended) return;
+      // Room for the largest batch a project may have, from the agent's budget, before reading: an
+      // agent's streams hold at most its budget in memory however many it opens.
+      const lease = await waitUnlessEnded(life, (onCancel) => budgets.acquire(agent.id, LIMITS.totalBytes, onCancel));
+      if (lease === undefined) return;
+      try {
+        // The read takes a turn; the writes (which wait for a slow agent) do not.
+        const files = await turns.run(() => (life.ended ? Promise.resolve([]) : ctx.git.collectFiles(req.project_id, commit, globs)));
+        if (life.ended) return;
+        lease.shrink(files.reduce((n, f) => n + f.data.length, 0));
+        for (const msg of frameBatch({ commitId: commit, projectId: req.project_id, files })) {
+          if (!(await write(call, msg, life, ctx.limits.stalledStreamTimeoutMs))) return;
+        }
+        lastCommit = commit;
+        ctx.tracker.objectsSent(agent, req.project_id, commit);
+        sentBatches({ project: req.project_id });
+        log.info("Sent objects", { [F.commitId]: commit, [F.count]: files.length });
+      } finally {
+        lease.release();
       }
-      lastCommit = commit;
-      ctx.tracker.objectsSent(agent, req.project_id, commit);
-      sentBatches({ project: req.project_id });
-      log.info("Sent objects", { [F.commitId]: commit, [F.count]: files.length });
     },
     (err) => fail(log, call, err),
   );
@@ -98,12 +110,61 @@ function fail(log: Logger, call: Call, err: unknown): void {
   const status = toStatus(err);
   log.warn("Cannot serve commit", { [F.error]: status.details, [F.grpcCode]: status.code });
   failStream(call, err);
+  // A stalled agent would never receive the status (it waits behind the unread data): reset the stream.
+  if (err instanceof StalledStreamError && !resetServerCall(call)) {
+    log.error("Cannot reset a stalled stream: grpc-js internals moved; the stream stays open until its connection closes");
+  }
 }
 
-/** Writes with backpressure so a large batch does not pile up in memory. */
-function write(call: Call, msg: ObjectsToSynchronizeResponse): Promise<void> {
-  return new Promise((resolve) => {
-    if (call.write(msg)) resolve();
-    else call.once("drain", () => resolve());
+/** The agent reads nothing: the stream is ended with RESOURCE_EXHAUSTED, and reset so it frees what it holds. */
+class StalledStreamError extends RpcError {
+  constructor(message: string) {
+    super(grpc.status.RESOURCE_EXHAUSTED, message, "stalled");
+  }
+}
+
+/**
+ * Writes with backpressure (HTTP/2 flow control: a full window means wait for
+ * drain), so a batch goes out as fast as the agent reads it and no faster.
+ * Resolves false when the stream ends meanwhile (nothing left to wait for);
+ * throws when the agent reads nothing for `stallMs`.
+ */
+function write(call: Call, msg: ObjectsToSynchronizeResponse, life: StreamLife, stallMs: number): Promise<boolean> {
+  if (life.ended) return Promise.resolve(false);
+  if (call.write(msg)) return Promise.resolve(true);
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      call.off("drain", onDrain);
+      untie();
+    };
+    const onDrain = (): void => (done(), resolve(true));
+    const timer = setTimeout(() => {
+      done();
+      reject(
+        new StalledStreamError(
+          `agent read nothing for ${formatDuration(stallMs)} while kas had a batch for it; stream ended (agent_connections.stalled_stream_timeout in kas config)`,
+        ),
+      );
+    }, stallMs);
+    call.on("drain", onDrain);
+    const untie = life.onEnd(() => (done(), resolve(false)));
   });
+}
+
+/** Resolves with what `start` gives, or undefined if the stream ends first (and then tells `start` to stop waiting). */
+function waitUnlessEnded<T>(life: StreamLife, start: (onCancel: (cancel: () => void) => void) => Promise<T>): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    let untie = (): void => undefined;
+    start((cancel) => {
+      untie = life.onEnd(() => (cancel(), resolve(undefined)));
+    }).then(
+      (v) => (untie(), resolve(v)),
+      (err: unknown) => (untie(), reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
+}
+
+function formatDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
