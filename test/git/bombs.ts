@@ -92,11 +92,12 @@ export interface PackedZeros {
 /**
  * Writes a pack (and its index, by `git index-pack`) holding a blob of `size`
  * zeros: whole, or with `delta` as an ofs-delta of 64 KiB of zeros, whose
- * delta data is one byte per 64 KiB of the result. `size` must then be a
- * multiple of 64 KiB. git index-pack inflates the blob to hash it (streaming
+ * delta data is one byte per 64 KiB of the result (with `delta: "inserts"`,
+ * the zeros inserted 127 at a time: a delta larger than its result, held in
+ * memory here). `size` must then be a multiple of 64 KiB. git index-pack inflates the blob to hash it (streaming
  * a whole one; a delta's result it holds in memory: keep those small).
  */
-export async function writePackedZeros(gitdir: string, size: number, options: { delta?: boolean } = {}): Promise<PackedZeros> {
+export async function writePackedZeros(gitdir: string, size: number, options: { delta?: boolean | "inserts" } = {}): Promise<PackedZeros> {
   const entries: Buffer[] = [];
   let baseOid: string | undefined;
   let oid: string;
@@ -104,7 +105,8 @@ export async function writePackedZeros(gitdir: string, size: number, options: { 
     if (size % BASE_SIZE !== 0) throw new Error(`a delta bomb's size must be a multiple of ${BASE_SIZE}`);
     baseOid = zerosBlobId(BASE_SIZE);
     const base = Buffer.concat([entryHeader(BLOB, BASE_SIZE), await deflated(Buffer.alloc(0), BASE_SIZE)]);
-    const delta = Buffer.concat([Buffer.from([...varint(BASE_SIZE), ...varint(size)]), Buffer.alloc(size / BASE_SIZE, 0x80)]);
+    const ops = options.delta === "inserts" ? inserts(size) : Buffer.alloc(size / BASE_SIZE, 0x80);
+    const delta = Buffer.concat([Buffer.from([...varint(BASE_SIZE), ...varint(size)]), ops]);
     // The delta entry follows the base entry: its distance back is the base entry's length.
     entries.push(base, Buffer.concat([entryHeader(OFS_DELTA, delta.length), encodeDistance(base.length), await deflatedBuffer(delta)]));
     oid = zerosBlobId(size);
@@ -124,6 +126,18 @@ export async function writePackedZeros(gitdir: string, size: number, options: { 
   await fsp.writeFile(file, Buffer.concat([body, trailer]));
   await git(gitdir, ["index-pack", file]);
   return { oid, baseOid };
+}
+
+/** Delta opcodes inserting `size` zeros, 127 (the most one insert takes) at a time. */
+function inserts(size: number): Buffer {
+  const ops = Buffer.alloc(size + Math.ceil(size / 127));
+  let at = 0;
+  for (let left = size; left > 0; left -= 127) {
+    const n = Math.min(127, left);
+    ops[at] = n;
+    at += n + 1;
+  }
+  return ops;
 }
 
 async function deflatedBuffer(data: Buffer): Promise<Buffer> {

@@ -13,6 +13,8 @@ import { ObjectStore, ObjectTooLargeError } from ".";
 const MiB = 1024 * 1024;
 const BOMB = 64 * MiB;
 const LIMIT = 5 * MiB;
+/** A delta of inserts is larger than its result, and held in memory to write it: smaller. */
+const INSERTS = 8 * MiB;
 /** What an inflate may produce past its cap before zlib stops it (one output chunk), plus a loose object's first look. */
 const SLACK = 128 * 1024;
 
@@ -26,6 +28,7 @@ beforeAll(async () => {
   bombs.loose = await writeLooseZeros(gitdir, BOMB);
   bombs.packed = (await writePackedZeros(gitdir, BOMB + 1)).oid;
   bombs.delta = (await writePackedZeros(gitdir, BOMB + 0x10000, { delta: true })).oid;
+  bombs.inserts = (await writePackedZeros(gitdir, INSERTS, { delta: "inserts" })).oid;
 });
 afterAll(() => removeDir(root));
 
@@ -37,10 +40,11 @@ async function inflatedDuring(run: () => Promise<unknown>): Promise<number> {
 }
 
 test.each([
-  ["a loose blob", "loose", BOMB],
-  ["a packed blob", "packed", BOMB + 1],
-  ["a packed delta (its result size is in the delta's header)", "delta", BOMB + 0x10000],
-])("%s over the limit is refused from its header, having inflated no more than the limit", async (_name, kind, size) => {
+  ["a loose blob over the limit", "loose", BOMB],
+  ["a packed blob over the limit", "packed", BOMB + 1],
+  ["a packed delta whose result is over the limit (its own header says)", "delta", BOMB + 0x10000],
+  ["a packed delta that is itself over the limit (only its header is inflated)", "inserts", INSERTS],
+])("%s: refused from its header, having inflated no more than the limit", async (_name, kind, size) => {
   const oid = bombs[kind] as string;
   const store = new ObjectStore(gitdir, { cacheBytes: 256 * MiB });
   let error: unknown;

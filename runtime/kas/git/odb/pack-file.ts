@@ -75,7 +75,9 @@ export class PackFile {
     if (header.kind !== "whole" && header.size > maxBytes) {
       // git writes a delta only when it is smaller than its result: its result is over the limit too, and its size is what to name.
       const { resultSize } = parseDeltaHeader(await inflateHead(compressed, DELTA_HEADER_MAX), where);
-      throw new ObjectTooLargeError(oid, Math.max(resultSize, header.size), maxBytes);
+      throw resultSize > maxBytes
+        ? new ObjectTooLargeError(oid, resultSize, maxBytes)
+        : new ObjectTooLargeError(oid, header.size, maxBytes, `delta of ${resultSize} bytes`);
     }
     const data = await inflateCapped(compressed, header.size);
     if (data === undefined || data.length !== header.size) {
