@@ -4,6 +4,8 @@
  * a limit is refused from the object's header, and no inflate ever produces
  * more than the limit (measured by the inflate module's byte counter).
  */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import * as path from "node:path";
 import { commitFiles, git, makeRepo, removeDir, tempDir, writeLooseZeros, writePackedZeros } from "../../../../test/git";
 import { ObjectReader } from "../objects";
@@ -55,6 +57,18 @@ test.each([
   expect(inflated).toBeLessThan(LIMIT + SLACK);
   // Refused again (not cached as a success), and again without inflating it.
   await expect(store.read(oid, LIMIT)).rejects.toThrow(ObjectTooLargeError);
+});
+
+test("a loose object larger on disk than its limit allows is refused from its header without reading it whole", async () => {
+  const random = randomBytes(8 * MiB);
+  const oid = await git(gitdir, ["hash-object", "-w", "--stdin"], random);
+  const store = new ObjectStore(gitdir, { cacheBytes: 256 * MiB });
+  const read = jest.spyOn(fs, "readSync");
+  const inflated = await inflatedDuring(() => expect(store.read(oid, LIMIT)).rejects.toMatchObject({ oid, size: random.length, limit: LIMIT }));
+  expect(inflated).toBeLessThan(SLACK);
+  expect(read).toHaveBeenCalled();
+  expect(read.mock.calls.map((call) => call[1] as Buffer).every((buffer) => buffer.length <= 4096)).toBe(true);
+  read.mockRestore();
 });
 
 test("without a limit a read is capped by the store's (20 MiB by default)", async () => {

@@ -17,6 +17,18 @@ const CHUNK_BYTES = 16 * 1024;
 /** The output step of a header-only inflate. zlib's smallest. */
 const HEAD_CHUNK_BYTES = 64;
 
+/**
+ * The compressed bytes a header-only inflate is given: a header comes out of
+ * the first few dozen (after a dynamic Huffman table of a few hundred at
+ * most), and an object too large to read is not read from disk whole either.
+ */
+export const HEAD_INPUT_BYTES = 4096;
+
+/** The most bytes zlib's deflate makes of `size` bytes (its compressBound), with room for the stream's header and trailer. */
+export function deflateBound(size: number): number {
+  return size + Math.ceil(size / 4096) + Math.ceil(size / 16384) + 64;
+}
+
 let produced = 0;
 
 /** Bytes inflated by this process so far, counting an inflate stopped at its cap as cap + one chunk (tests check refusals by it). */

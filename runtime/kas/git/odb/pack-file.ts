@@ -9,18 +9,13 @@
  */
 import * as fs from "node:fs";
 import { applyDelta, DELTA_HEADER_MAX, parseDeltaHeader } from "./delta";
-import { inflateCapped, inflateHead } from "./inflate";
+import { deflateBound, HEAD_INPUT_BYTES, inflateCapped, inflateHead } from "./inflate";
 import { CorruptObjectError, ObjectTooLargeError, type GitObject } from "./object";
 import { PackIndex, type EntrySpan } from "./pack-index";
 import { ENTRY_HEADER_MAX, parseEntryHeader } from "./pack-entry";
 
 /** Reads the object with id `oid` from anywhere in the repository (a delta's base), under the repository's own object limit. */
 export type ReadBase = (oid: string) => Promise<GitObject>;
-
-/** The most bytes zlib can take to deflate `size` bytes (zlib's compressBound, with room for git's stream header). */
-function deflateBound(size: number): number {
-  return size + Math.ceil(size / 4096) + Math.ceil(size / 16384) + 64;
-}
 
 export class PackFile {
   private fd: number | undefined;
@@ -69,17 +64,18 @@ export class PackFile {
     const where = `${this.name}.pack: object ${oid}`;
     const header = parseEntryHeader(this.readBytes(span.start, Math.min(span.end - span.start, ENTRY_HEADER_MAX)), span.start, where);
     if (header.kind === "whole" && header.size > maxBytes) throw new ObjectTooLargeError(oid, header.size, maxBytes);
-    // Only as many bytes as zlib can need for the declared size: an entry padded on disk is not read whole either.
-    const length = Math.min(span.end - span.start - header.dataStart, deflateBound(header.size));
-    const compressed = this.readBytes(span.start + header.dataStart, length);
+    const dataStart = span.start + header.dataStart;
+    const available = span.end - dataStart;
     if (header.kind !== "whole" && header.size > maxBytes) {
       // git writes a delta only when it is smaller than its result: its result is over the limit too, and its size is what to name.
-      const { resultSize } = parseDeltaHeader(await inflateHead(compressed, DELTA_HEADER_MAX), where);
+      const head = await inflateHead(this.readBytes(dataStart, Math.min(available, HEAD_INPUT_BYTES)), DELTA_HEADER_MAX);
+      const { resultSize } = parseDeltaHeader(head, where);
       throw resultSize > maxBytes
         ? new ObjectTooLargeError(oid, resultSize, maxBytes)
         : new ObjectTooLargeError(oid, header.size, maxBytes, `delta of ${resultSize} bytes`);
     }
-    const data = await inflateCapped(compressed, header.size);
+    // Only as many bytes as zlib can need for the declared size: an entry padded on disk is not read whole either.
+    const data = await inflateCapped(this.readBytes(dataStart, Math.min(available, deflateBound(header.size))), header.size);
     if (data === undefined || data.length !== header.size) {
       throw new CorruptObjectError(where, `inflated to ${data === undefined ? "more" : data.length} bytes, expected ${header.size}`);
     }

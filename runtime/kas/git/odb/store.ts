@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
 import { LruBudget, type LruScope } from "../../../common";
-import { inflateCapped, inflateHead } from "./inflate";
+import { deflateBound, HEAD_INPUT_BYTES, inflateCapped, inflateHead } from "./inflate";
 import { CorruptObjectError, LOOSE_HEADER_MAX, ObjectTooLargeError, parseLoose, parseLooseHeader, verifyId, type GitObject } from "./object";
 import { PackFile } from "./pack-file";
 
@@ -129,18 +129,14 @@ export class ObjectStore {
   private async fromLoose(oid: string, maxBytes: number): Promise<GitObject | undefined> {
     if (!/^[0-9a-f]{40}$/.test(oid)) return undefined;
     const file = path.join(this.gitdir, "objects", oid.slice(0, 2), oid.slice(2));
-    let deflated: Buffer;
-    try {
-      deflated = fs.readFileSync(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
-    let wrapped = await inflateCapped(deflated, Math.min(maxBytes + LOOSE_HEADER_MAX, FIRST_LOOK_BYTES));
+    const deflated = readLoose(file, deflateBound(maxBytes + LOOSE_HEADER_MAX));
+    if (deflated === undefined) return undefined;
+    let wrapped = deflated.whole ? await inflateCapped(deflated.bytes, Math.min(maxBytes + LOOSE_HEADER_MAX, FIRST_LOOK_BYTES)) : undefined;
     if (wrapped === undefined) {
-      const header = parseLooseHeader(await inflateHead(deflated, LOOSE_HEADER_MAX), file);
+      const header = parseLooseHeader(await inflateHead(deflated.bytes.subarray(0, HEAD_INPUT_BYTES), LOOSE_HEADER_MAX), file);
       if (header.size > maxBytes) throw new ObjectTooLargeError(oid, header.size, maxBytes);
-      wrapped = await inflateCapped(deflated, header.dataStart + header.size);
+      if (!deflated.whole) throw new CorruptObjectError(file, `${deflated.size} bytes on disk for an object of ${header.size} bytes`);
+      wrapped = await inflateCapped(deflated.bytes, header.dataStart + header.size);
       if (wrapped === undefined) throw new CorruptObjectError(file, `inflates to more than the ${header.size} bytes its header says`);
     }
     const object = parseLoose(wrapped, file);
@@ -177,5 +173,29 @@ export class ObjectStore {
     }
     for (const [base, pack] of this.packs) if (!next.has(base)) pack.close();
     this.packs = next;
+  }
+}
+
+/**
+ * A loose object's file: whole when it is at most `maxOnDisk` bytes, else
+ * only its first bytes (enough for its header: an object that large on disk
+ * is over its limit inflated too). Undefined when there is no such file.
+ */
+function readLoose(file: string, maxOnDisk: number): { bytes: Buffer; whole: boolean; size: number } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const whole = size <= maxOnDisk;
+    const bytes = Buffer.allocUnsafe(whole ? size : HEAD_INPUT_BYTES);
+    const read = fs.readSync(fd, bytes, 0, bytes.length, 0);
+    return { bytes: bytes.subarray(0, read), whole, size };
+  } finally {
+    fs.closeSync(fd);
   }
 }
