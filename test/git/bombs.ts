@@ -94,8 +94,9 @@ export interface PackedZeros {
  * zeros: whole, or with `delta` as an ofs-delta of 64 KiB of zeros, whose
  * delta data is one byte per 64 KiB of the result (with `delta: "inserts"`,
  * the zeros inserted 127 at a time: a delta larger than its result, held in
- * memory here). `size` must then be a multiple of 64 KiB. git index-pack inflates the blob to hash it (streaming
- * a whole one; a delta's result it holds in memory: keep those small).
+ * memory here). `size` must then be a multiple of 64 KiB. git index-pack
+ * inflates the blob to hash it: a whole one streaming, a delta's result in
+ * memory (keep those small).
  */
 export async function writePackedZeros(gitdir: string, size: number, options: { delta?: boolean | "inserts" } = {}): Promise<PackedZeros> {
   const entries: Buffer[] = [];
