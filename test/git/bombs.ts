@@ -91,23 +91,30 @@ export interface PackedZeros {
 
 /**
  * Writes a pack (and its index, by `git index-pack`) holding a blob of `size`
- * zeros: whole, or with `delta` as an ofs-delta of 64 KiB of zeros, whose
+ * zeros: whole, or with `delta` as an ofs-delta of `baseSize` zeros (default
+ * and least 64 KiB; larger: a small blob on a bomb of a base), whose
  * delta data is one byte per 64 KiB of the result (with `delta: "inserts"`,
  * the zeros inserted 127 at a time: a delta larger than its result, held in
  * memory here). `size` must then be a multiple of 64 KiB. git index-pack
  * inflates the blob to hash it: a whole one streaming, a delta's result in
  * memory (keep those small).
  */
-export async function writePackedZeros(gitdir: string, size: number, options: { delta?: boolean | "inserts" } = {}): Promise<PackedZeros> {
+export async function writePackedZeros(
+  gitdir: string,
+  size: number,
+  options: { delta?: boolean | "inserts"; baseSize?: number } = {},
+): Promise<PackedZeros> {
   const entries: Buffer[] = [];
   let baseOid: string | undefined;
   let oid: string;
   if (options.delta) {
     if (size % BASE_SIZE !== 0) throw new Error(`a delta bomb's size must be a multiple of ${BASE_SIZE}`);
-    baseOid = zerosBlobId(BASE_SIZE);
-    const base = Buffer.concat([entryHeader(BLOB, BASE_SIZE), await deflated(Buffer.alloc(0), BASE_SIZE)]);
+    const baseSize = options.baseSize ?? BASE_SIZE;
+    const baseHash = createHash("sha1").update(`blob ${baseSize}\0`);
+    const base = Buffer.concat([entryHeader(BLOB, baseSize), await deflated(Buffer.alloc(0), baseSize, baseHash)]);
+    baseOid = baseHash.digest("hex");
     const ops = options.delta === "inserts" ? inserts(size) : Buffer.alloc(size / BASE_SIZE, 0x80);
-    const delta = Buffer.concat([Buffer.from([...varint(BASE_SIZE), ...varint(size)]), ops]);
+    const delta = Buffer.concat([Buffer.from([...varint(baseSize), ...varint(size)]), ops]);
     // The delta entry follows the base entry: its distance back is the base entry's length.
     entries.push(base, Buffer.concat([entryHeader(OFS_DELTA, delta.length), encodeDistance(base.length), await deflatedBuffer(delta)]));
     oid = zerosBlobId(size);

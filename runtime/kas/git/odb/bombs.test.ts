@@ -71,6 +71,16 @@ test("a loose object larger on disk than its limit allows is refused from its he
   read.mockRestore();
 });
 
+test("a small blob stored as a delta of a bomb: its base is read under the store's limit, and refused", async () => {
+  // 128 KiB: no other blob of this repository (64 KiB of zeros is the other deltas' base).
+  const { oid, baseOid } = await writePackedZeros(gitdir, 0x20000, { delta: true, baseSize: BOMB + 3 });
+  const store = new ObjectStore(gitdir, { cacheBytes: 256 * MiB });
+  const inflated = await inflatedDuring(() =>
+    expect(store.read(oid, LIMIT)).rejects.toMatchObject({ oid, size: BOMB + 3, limit: 20 * MiB, part: `delta base ${baseOid}` }),
+  );
+  expect(inflated).toBeLessThan(SLACK);
+});
+
 test("without a limit a read is capped by the store's (20 MiB by default)", async () => {
   const store = new ObjectStore(gitdir);
   const inflated = await inflatedDuring(() => expect(store.read(bombs.packed as string)).rejects.toMatchObject({ limit: 20 * MiB }));
