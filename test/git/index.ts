@@ -15,3 +15,4 @@ export {
   type CommitOptions,
 } from "./repo";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./http-server";
+export { writeLooseZeros, writePackedZeros, zerosBlobId, type PackedZeros } from "./bombs";

@@ -8,8 +8,12 @@ import { promises as fsp } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** File content, a symlink (`{ symlink: "target" }`), or null to delete the file. */
-export type RepoFile = string | Buffer | { readonly symlink: string };
+/**
+ * File content, a symlink (`{ symlink: "target" }`), a blob already in the
+ * repository by id (`{ blob: oid }`: one too big to pass through memory, see
+ * ./bombs), or null to delete the file.
+ */
+export type RepoFile = string | Buffer | { readonly symlink: string } | { readonly blob: string };
 export type RepoFiles = Readonly<Record<string, RepoFile | null>>;
 
 export interface MakeRepoOptions {
@@ -89,6 +93,9 @@ export async function commitFiles(dir: string, files: RepoFiles, options: Commit
   for (const [file, content] of Object.entries(files)) {
     if (content === null) {
       add(`D ${file}\n`);
+    } else if (typeof content === "object" && "blob" in content) {
+      // fast-import reads only the object's header to check it is a blob.
+      add(`M 100644 ${content.blob} ${file}\n`);
     } else if (typeof content === "object" && !Buffer.isBuffer(content)) {
       add(`M 120000 inline ${file}\n`);
       data(Buffer.from(content.symlink));

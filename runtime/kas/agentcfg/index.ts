@@ -7,6 +7,7 @@ export { parseAgentConfig, type ParseContext, type ParseResult } from "./parse";
 export { parseDuration } from "./duration";
 export { loadYaml, type LoadResult } from "./load";
 export { closest, editDistance } from "./suggest";
+export { summarizeErrors, MAX_ERRORS_CHARS, MAX_REPORTED_ERRORS } from "./summary";
 export {
   Checker,
   describe,

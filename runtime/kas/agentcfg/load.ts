@@ -1,8 +1,10 @@
 /**
  * Read one YAML document the way GitLab's kas does (Go's YAML 1.1 decoder):
  * size limit first, UTF-8, syntax errors with line and column, one document.
+ * Every step is linear in the file's size: a file within the limit is read
+ * in one go on the event loop, which serves every agent.
  */
-import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { goCompatibleTags } from "../../common/yaml-tags";
 import { yamlLocator, type Locate } from "./check";
 
@@ -29,14 +31,22 @@ export function loadYaml(input: string | Buffer, file: string, maxBytes: number)
   }
 
   const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { version: "1.1", customTags: goCompatibleTags, prettyErrors: false, lineCounter: lines });
+  // yaml's own duplicate-key check rescans the mapping for every key (16,000 keys: seconds): duplicateKeys() does it in one pass.
+  const parsed = parseAllDocuments(text, {
+    version: "1.1",
+    customTags: goCompatibleTags,
+    prettyErrors: false,
+    lineCounter: lines,
+    uniqueKeys: false,
+  });
   const documents: Document[] = Array.isArray(parsed) ? parsed : [];
-  const syntaxErrors = documents.flatMap((doc) =>
-    doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: found invalid YAML: ${e.message}`;
-    }),
-  );
+  const problems = documents.flatMap((doc) => [...doc.errors.map((e) => ({ at: e.pos[0], message: e.message })), ...duplicateKeys(doc)]);
+  const syntaxErrors = problems
+    .sort((a, b) => a.at - b.at)
+    .map(({ at, message }) => {
+      const pos = lines.linePos(at);
+      return `${file}:${pos.line}:${pos.col}: found invalid YAML: ${message}`;
+    });
   if (syntaxErrors.length > 0) return { ok: false, errors: syntaxErrors };
   const nonEmpty = documents.filter((doc) => doc.contents !== null && !(isScalar(doc.contents) && doc.contents.value === null));
   if (nonEmpty.length > 1) return fail(`found ${nonEmpty.length} YAML documents; expected one (remove the extra "---")`);
@@ -47,4 +57,24 @@ export function loadYaml(input: string | Buffer, file: string, maxBytes: number)
   } catch (e) {
     return fail(`found YAML that cannot be expanded (${(e as Error).message}); expected plain data`);
   }
+}
+
+/**
+ * The second and later occurrences of a key in each mapping of `doc` (the
+ * error yaml reports, at the same place), one pass over each mapping. Keys
+ * are equal as yaml compares them: scalars of the same value.
+ */
+function duplicateKeys(doc: Document): { at: number; message: string }[] {
+  const found: { at: number; message: string }[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (!seen.has(pair.key.value)) seen.add(pair.key.value);
+        else found.push({ at: pair.key.range?.[0] ?? 0, message: "Map keys must be unique" });
+      }
+    },
+  });
+  return found;
 }

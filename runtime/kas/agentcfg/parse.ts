@@ -6,6 +6,7 @@ import { LIMITS, type AgentConfiguration, type LogLevel } from "../../rpc/agent-
 import { Checker, describe, isPlainObject } from "./check";
 import { checkGitops } from "./gitops";
 import { loadYaml } from "./load";
+import { summarizeErrors } from "./summary";
 import { LOG_LEVELS, LOGGING_KEYS, OBSERVABILITY_KEYS, OBSERVABILITY_UNIMPLEMENTED, TOP_LEVEL_KEYS, TOP_LEVEL_UNIMPLEMENTED } from "./schema";
 
 export interface ParseContext {
@@ -17,11 +18,18 @@ export interface ParseContext {
 
 export type ParseResult =
   | { readonly ok: true; readonly config: AgentConfiguration; readonly warnings: string[] }
-  /** `error` is `errors` joined by newlines, each naming file, line, key path, found and expected. */
+  /**
+   * `error` is `errors` joined by newlines, each naming file, line, key path,
+   * found and expected: the first ones (see summarizeErrors), then
+   * `... and N more errors` when there are more.
+   */
   | { readonly ok: false; readonly error: string; readonly errors: readonly string[] };
 
 export function parseAgentConfig(input: string | Buffer, ctx: ParseContext): ParseResult {
-  const fail = (errors: readonly string[]): ParseResult => ({ ok: false, error: errors.join("\n"), errors });
+  const fail = (all: readonly string[]): ParseResult => {
+    const errors = summarizeErrors(all);
+    return { ok: false, error: errors.join("\n"), errors };
+  };
   const loaded = loadYaml(input, ctx.file, LIMITS.configFileBytes);
   if (!loaded.ok) return fail(loaded.errors);
   const { value } = loaded;

@@ -1,7 +1,8 @@
 /** The files of a commit that match a manifest project's globs, within the limits. */
 import { InvalidGlobError } from "./errors";
 import { compileGlobs, validateGlob } from "./glob";
-import { checkFileCount, checkPathCount, SizeBudget, type CollectLimits } from "./limits";
+import { checkFileCount, checkPathCount, fileTooLarge, SizeBudget, type CollectLimits } from "./limits";
+import { ObjectTooLargeError } from "./odb";
 import { MODE_SYMLINK, type ObjectReader } from "./objects";
 
 export interface CollectedFile {
@@ -13,8 +14,9 @@ export interface CollectedFile {
 /**
  * Every blob below `tree` that matches any of `globs`, sorted by path.
  * Symlinks serve their target's content under their own path; symlinks to
- * folders are not followed. Limits are checked before the content is read
- * where they can be (glob count, file count), and while reading otherwise.
+ * folders are not followed. Limits are checked before the content is read:
+ * glob and file counts first, then each blob's size from its header, against
+ * the file limit and what is left of the total.
  */
 export async function collect(
   reader: ObjectReader,
@@ -48,7 +50,11 @@ export async function collect(
   const budget = new SizeBudget(projectId, limits);
   const out: CollectedFile[] = [];
   for (const { path, oid } of blobs) {
-    const data = await reader.readBlob(oid);
+    const data = await reader.readBlob(oid, budget.next()).catch((err: unknown) => {
+      // Over what is left: add() names the limit it passes (the file's or the total's).
+      if (err instanceof ObjectTooLargeError && err.part === undefined) budget.add(path, err.size);
+      throw fileTooLarge(projectId, path, err);
+    });
     budget.add(path, data.length);
     out.push({ path, data });
   }

@@ -1,6 +1,7 @@
 /** GitLab's per-manifest-project limits, as checks with messages that name the culprit (pure). */
 import { LIMITS } from "../../rpc/agent-config";
 import { LimitExceededError } from "./errors";
+import { ObjectTooLargeError } from "./odb";
 
 export interface CollectLimits {
   /** Largest file, bytes. */
@@ -38,12 +39,27 @@ export function checkFileCount(projectId: string, count: number, limits: Collect
 }
 
 export function checkFileSize(projectId: string, path: string, bytes: number, maxBytes: number): void {
-  if (bytes > maxBytes) {
-    throw new LimitExceededError(
-      `${project(projectId)}: file ${JSON.stringify(path)} is ${bytes} bytes, over the limit of ${maxBytes} bytes`,
+  if (bytes > maxBytes) throw fileTooLarge(projectId, path, new ObjectTooLargeError("", bytes, maxBytes));
+}
+
+/**
+ * `err` as the limit error of the file at `path`: the file's own size when
+ * the blob was over, else what was (a delta base). Anything else is rethrown.
+ */
+export function fileTooLarge(projectId: string, path: string, err: unknown): LimitExceededError {
+  if (!(err instanceof ObjectTooLargeError)) throw err;
+  if (err.part === undefined) {
+    return new LimitExceededError(
+      `${project(projectId)}: file ${JSON.stringify(path)} is ${err.size} bytes, over the limit of ${err.limit} bytes`,
       projectId,
     );
   }
+  return new LimitExceededError(`${project(projectId)}: file ${JSON.stringify(path)}: ${err.message}`, projectId);
+}
+
+/** An object over its limit (a tree, commit or tag) as a limit error of the project; anything else is returned as is. */
+export function objectLimitError(projectId: string, err: unknown): unknown {
+  return err instanceof ObjectTooLargeError ? new LimitExceededError(`${project(projectId)}: ${err.message}`, projectId) : err;
 }
 
 /** Running total of collected bytes; add() throws once the total passes the limit. */
@@ -54,6 +70,11 @@ export class SizeBudget {
     private readonly projectId: string,
     private readonly limits: CollectLimits,
   ) {}
+
+  /** The most the next file may be: within the file limit and what is left of the total. */
+  next(): number {
+    return Math.min(this.limits.fileBytes, this.limits.totalBytes - this.total);
+  }
 
   add(path: string, bytes: number): void {
     checkFileSize(this.projectId, path, bytes, this.limits.fileBytes);

@@ -2,21 +2,24 @@
  * Reading git objects at a commit: tree walks, path lookups, blobs, symlinks.
  * Never the working tree. An ObjectReader is shared per repository: objects
  * are content-addressed, so its caches are always valid. Objects are read by
- * ./odb; an object of an unexpected type (an annotated tag, say) goes to
- * isomorphic-git, which peels it or makes the type error.
+ * ./odb, under a size limit; annotated tags are peeled here, as isomorphic-git
+ * and git peel them (isomorphic-git would inflate whatever they point to).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
 import { SymlinkError } from "./errors";
 import { LruBudget, readThrough, type LruScope } from "../../common";
-import { ObjectStore, parseTree, Tree, type ObjectStoreOptions } from "./odb";
+import { CorruptObjectError, ObjectStore, parseTree, Tree, type GitObject, type ObjectStoreOptions } from "./odb";
 import { resolveSymlinkTarget } from "./paths";
 
 export const MODE_TREE = "040000";
 export const MODE_SYMLINK = "120000";
 export const MODE_SUBMODULE = "160000";
 const MAX_SYMLINK_HOPS = 8;
+/** A symlink's target is a path: longer than Linux's PATH_MAX it is not one, and is not read. */
+const MAX_SYMLINK_BYTES = 4096;
+/** Tags of tags followed before giving up (git's peel has no limit; a loop of tags cannot exist, a long chain can). */
+const MAX_TAG_HOPS = 10;
 
 /** A file (blob or symlink) found in a tree walk. */
 export interface TreeFile {
@@ -42,6 +45,10 @@ const memoBudget = (): LruBudget<Tree | string> =>
   (memos ??= new LruBudget(MEMO_BYTES, (v) => MEMO_ENTRY_BYTES + (typeof v === "string" ? 0 : v.entries.length * TREE_ENTRY_BYTES)));
 /** A commit object starts with its tree. */
 const COMMIT_TREE = /^tree ([0-9a-f]{40})\n/;
+/** A tag object starts with what it tags and that object's type. */
+const TAG_TARGET = /^object ([0-9a-f]{40})\ntype (commit|tree|blob|tag)\n/;
+
+type Peelable = "commit" | "tree" | "blob";
 
 export class ObjectReader {
   private readonly store: ObjectStore;
@@ -69,14 +76,27 @@ export class ObjectReader {
     this.store.close();
   }
 
-  /** The root tree of `commit` (which must be a commit SHA present in the repository), read once per commit. */
+  /** The root tree of `commit` (a commit, or a tag of one, present in the repository), read once per commit. */
   rootTree(commit: string): Promise<string> {
-    return readThrough(this.commits, this.pendingCommits, commit, async () => {
-      const { type, data } = await this.store.read(commit);
-      const tree = type === "commit" ? COMMIT_TREE.exec(data.toString("latin1", 0, 46))?.[1] : undefined;
-      if (tree !== undefined) return tree;
-      return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.store.fallbackCache })).commit.tree;
-    });
+    return readThrough(this.commits, this.pendingCommits, commit, async () => treeOf(commit, await this.peel(commit, "commit")));
+  }
+
+  /**
+   * The commit `oid` names, following annotated tags by what each says it
+   * tags (nothing else is read), or undefined when it names something else.
+   */
+  async commitOf(oid: string): Promise<string | undefined> {
+    let current = oid;
+    for (let hops = 0; hops <= MAX_TAG_HOPS; hops++) {
+      const { type, data } = await this.store.read(current);
+      if (type === "commit") return current;
+      const target = type === "tag" ? TAG_TARGET.exec(data.toString("latin1", 0, 64)) : null;
+      if (target === null) return undefined;
+      if (target[2] === "commit") return target[1];
+      if (target[2] !== "tag") return undefined;
+      current = target[1] as string;
+    }
+    return undefined;
   }
 
   /**
@@ -114,19 +134,35 @@ export class ObjectReader {
 
   /** A tree's entries, read once per oid (concurrent readers share the pending read). */
   private readTree(oid: string): Promise<Tree> {
-    return readThrough(this.trees, this.pendingTrees, oid, async () => {
-      const { type, data } = await this.store.read(oid);
-      if (type === "tree") return new Tree(parseTree(data));
-      return new Tree((await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.store.fallbackCache })).tree);
-    });
+    return readThrough(this.trees, this.pendingTrees, oid, async () => new Tree(parseTree((await this.peel(oid, "tree")).data)));
   }
 
-  /** A blob's content, shared with every other reader of it: do not modify it. */
-  async readBlob(oid: string): Promise<Buffer> {
-    const { type, data } = await this.store.read(oid);
-    if (type === "blob") return data;
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.store.fallbackCache });
-    return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  /**
+   * A blob's content, shared with every other reader of it: do not modify it.
+   * Over `maxBytes` it is an ObjectTooLargeError, and is not inflated.
+   */
+  async readBlob(oid: string, maxBytes?: number): Promise<Buffer> {
+    return (await this.peel(oid, "blob", maxBytes)).data;
+  }
+
+  /**
+   * The object of type `want` that `oid` names: annotated tags are followed,
+   * and a commit names its tree. Anything else is isomorphic-git's
+   * ObjectTypeError, as its readBlob/readTree/readCommit make it. Each object
+   * on the way is read under `maxBytes`.
+   */
+  private async peel(oid: string, want: Peelable, maxBytes?: number): Promise<GitObject> {
+    let current = oid;
+    for (let hops = 0; hops <= MAX_TAG_HOPS; hops++) {
+      const object = await this.store.read(current, maxBytes);
+      if (object.type === want) return object;
+      let next: string | undefined;
+      if (object.type === "tag") next = TAG_TARGET.exec(object.data.toString("latin1", 0, 64))?.[1];
+      else if (object.type === "commit" && want === "tree") next = treeOf(current, object);
+      if (next === undefined) throw new git.Errors.ObjectTypeError(oid, object.type, want);
+      current = next;
+    }
+    throw new git.Errors.ObjectTypeError(oid, "tag", want);
   }
 
   /**
@@ -141,7 +177,7 @@ export class ObjectReader {
       if (hops >= MAX_SYMLINK_HOPS) {
         throw new SymlinkError(`project ${JSON.stringify(this.projectId)}: symlink ${JSON.stringify(path)}: too many levels of symlinks`, this.projectId);
       }
-      const target = (await this.readBlob(current.oid)).toString("utf8");
+      const target = (await this.readBlob(current.oid, MAX_SYMLINK_BYTES)).toString("utf8");
       const resolved = resolveSymlinkTarget(at, target);
       if ("error" in resolved) throw new SymlinkError(`project ${JSON.stringify(this.projectId)}: ${resolved.error}`, this.projectId);
       const next = await this.lookup(tree, resolved.path);
@@ -158,4 +194,11 @@ export class ObjectReader {
     if (current.mode === MODE_SUBMODULE) return { kind: "missing" };
     return { kind: "file", oid: current.oid };
   }
+}
+
+/** The tree of commit object `object` (id `oid`). */
+function treeOf(oid: string, object: GitObject): string {
+  const tree = COMMIT_TREE.exec(object.data.toString("latin1", 0, 46))?.[1];
+  if (tree === undefined) throw new CorruptObjectError(`commit ${oid}`, "does not start with its tree");
+  return tree;
 }

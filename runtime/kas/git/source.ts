@@ -8,7 +8,7 @@ import git from "isomorphic-git";
 import type { GitRef } from "../../rpc/agent-config";
 import { collect, type CollectedFile } from "./collect";
 import { GitSourceError, InvalidRefError, ProjectNotFoundError, RefNotFoundError, SourceUnavailableError } from "./errors";
-import { DEFAULT_LIMITS, checkFileSize, type CollectLimits } from "./limits";
+import { DEFAULT_LIMITS, checkFileSize, fileTooLarge, objectLimitError, type CollectLimits } from "./limits";
 import { findGitdir } from "./local";
 import { ObjectReader } from "./objects";
 import { cacheDirName, locate, redactUrl, repoPath, type Location } from "./paths";
@@ -151,21 +151,29 @@ export class GitSource {
     const rp = this.repoPath(projectId, filePath);
     const reader = this.reader(await this.gitdir(p), projectId);
     const tree = await this.rootTree(p, reader, commit);
-    const entry = await reader.lookup(tree, rp);
-    if (entry === undefined) return undefined;
-    const target = await reader.follow(tree, rp, entry);
-    return target.kind === "file" ? target.oid : undefined;
+    try {
+      const entry = await reader.lookup(tree, rp);
+      if (entry === undefined) return undefined;
+      const target = await reader.follow(tree, rp, entry);
+      return target.kind === "file" ? target.oid : undefined;
+    } catch (err) {
+      throw objectLimitError(projectId, err);
+    }
   }
 
   /**
    * The content of blob `oid` (from fileOid), shared with other readers: do
-   * not modify it. Throws a LimitExceededError naming `filePath` when it is
-   * over maxBytes.
+   * not modify it. Throws a LimitExceededError naming `filePath`, its size
+   * and the limit when it is over maxBytes, found from the blob's header: a
+   * blob over the limit is never inflated.
    */
   async readBlob(projectId: string, oid: string, filePath: string, maxBytes: number): Promise<Buffer> {
     const p = this.project(projectId);
     const rp = this.repoPath(projectId, filePath);
-    const data = await this.reader(await this.gitdir(p), projectId).readBlob(oid);
+    const reader = this.reader(await this.gitdir(p), projectId);
+    const data = await reader.readBlob(oid, maxBytes).catch((err: unknown) => {
+      throw fileTooLarge(projectId, rp, err);
+    });
     checkFileSize(projectId, rp, data.length, maxBytes);
     return data;
   }
@@ -185,7 +193,9 @@ export class GitSource {
     const p = this.project(projectId);
     const reader = this.reader(await this.gitdir(p), projectId);
     const tree = await this.rootTree(p, reader, commit);
-    return collect(reader, projectId, tree, globs, limits);
+    return collect(reader, projectId, tree, globs, limits).catch((err: unknown) => {
+      throw objectLimitError(projectId, err);
+    });
   }
 
   private project(projectId: string): Project {
@@ -231,7 +241,7 @@ export class GitSource {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "NotFoundError" || code === "ObjectTypeError") throw new RefNotFoundError(p.id, `commit ${commit}`, []);
-      throw this.unavailable(p, e);
+      throw this.unavailable(p, objectLimitError(p.id, e));
     }
   }
 
@@ -240,25 +250,27 @@ export class GitSource {
     const gitdir = await this.gitdir(p);
     try {
       const oid = await git.expandOid({ fs, gitdir, oid: sha });
-      await git.readCommit({ fs, gitdir, oid });
+      // Read by kas's own reader, under its size limit: a commit object can be a bomb too.
+      await this.reader(gitdir, p.id).rootTree(oid);
       return oid;
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (!explain) throw e;
       if (code === "AmbiguousError") throw new InvalidRefError(`project ${JSON.stringify(p.id)}: commit ${sha} is ambiguous`, p.id);
       if (code === "NotFoundError" || code === "ObjectTypeError") throw await this.refNotFound(p, gitdir, { kind: "commit", sha });
-      throw this.unavailable(p, e);
+      throw this.unavailable(p, objectLimitError(p.id, e));
     }
   }
 
-  /** Annotated tags point at a tag object: follow to the commit. */
+  /** Annotated tags point at a tag object: follow to the commit (by kas's own reader, which reads only the tags, each under its size limit). */
   private async peel(p: Project, gitdir: string, oid: string, spec: RefSpec): Promise<string> {
-    for (let depth = 0; depth < 10; depth++) {
-      const { type, object } = await git.readObject({ fs, gitdir, oid });
-      if (type === "commit") return oid;
-      if (type !== "tag") break;
-      oid = (object as { object: string }).object;
+    let commit: string | undefined;
+    try {
+      commit = await this.reader(gitdir, p.id).commitOf(oid);
+    } catch (e) {
+      throw this.unavailable(p, objectLimitError(p.id, e));
     }
+    if (commit !== undefined) return commit;
     throw new InvalidRefError(`project ${JSON.stringify(p.id)}: ${describeRef(spec)} does not point to a commit`, p.id);
   }
 

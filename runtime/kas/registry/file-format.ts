@@ -16,7 +16,7 @@
  * Messages never echo a string found in this file (it holds token hashes, and a
  * token pasted by mistake must not reach a log): they give its length only.
  */
-import { Checker, formatPath, isPlainObject, loadYaml, type KeyPath } from "../agentcfg";
+import { Checker, formatPath, isPlainObject, loadYaml, summarizeErrors, type KeyPath } from "../agentcfg";
 import type { TokenEntry } from "./tokens";
 import { InvalidRegistryFileError, type AgentInfo } from "./types";
 
@@ -39,7 +39,7 @@ const AGENT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Throws InvalidRegistryFileError listing every problem. */
 export function parseRegistryFile(input: string | Buffer, file: string): RegistryContents {
   const loaded = loadYaml(input, file, REGISTRY_FILE_MAX_BYTES);
-  if (!loaded.ok) throw new InvalidRegistryFileError(file, loaded.errors, ["(file)"]);
+  if (!loaded.ok) throw new InvalidRegistryFileError(file, summarizeErrors(loaded.errors), ["(file)"]);
   const c = new Checker(file, loaded.locate, true);
   if (loaded.value !== null && !isPlainObject(loaded.value)) c.error([], "found something other than a mapping; expected a mapping with key agents");
   const top = c.mapping(loaded.value, [], TOP_KEYS) ?? {};
@@ -76,7 +76,8 @@ export function parseRegistryFile(input: string | Buffer, file: string): Registr
   }
 
   if (c.errors.length > 0) {
-    const errors = c.errorsInSourceOrder();
+    // Capped like an agent config's: the error is logged whole, and a file of thousands of bad entries would make megabytes of it.
+    const errors = summarizeErrors(c.errorsInSourceOrder());
     throw new InvalidRegistryFileError(file, errors, [...new Set(errors.map(keyOf))]);
   }
   return { agents, entries };

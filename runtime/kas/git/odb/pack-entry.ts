@@ -13,6 +13,9 @@ export type EntryHeader = {
   | { readonly kind: "ref-delta"; readonly baseOid: string }
 );
 
+/** The longest entry header: type and size (at most 10 bytes), then a ref-delta's base id (20) or an ofs-delta's offset (at most 10). */
+export const ENTRY_HEADER_MAX = 32;
+
 const WHOLE: Readonly<Record<number, ObjectType>> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
 const OFS_DELTA = 6;
 const REF_DELTA = 7;

@@ -8,13 +8,13 @@
  * reason).
  */
 import * as fs from "node:fs";
-import { applyDelta } from "./delta";
-import { inflate } from "./inflate";
-import { CorruptObjectError, type GitObject } from "./object";
+import { applyDelta, DELTA_HEADER_MAX, parseDeltaHeader } from "./delta";
+import { deflateBound, HEAD_INPUT_BYTES, inflateCapped, inflateHead } from "./inflate";
+import { CorruptObjectError, ObjectTooLargeError, type GitObject } from "./object";
 import { PackIndex, type EntrySpan } from "./pack-index";
-import { parseEntryHeader } from "./pack-entry";
+import { ENTRY_HEADER_MAX, parseEntryHeader } from "./pack-entry";
 
-/** Reads the object with id `oid` from anywhere in the repository (a delta's base). */
+/** Reads the object with id `oid` from anywhere in the repository (a delta's base), under the repository's own object limit. */
 export type ReadBase = (oid: string) => Promise<GitObject>;
 
 export class PackFile {
@@ -54,18 +54,40 @@ export class PackFile {
     return this.index.find(oid);
   }
 
-  /** The object whose entry spans `span` (from find()); delta bases come from `readBase`. */
-  async read(oid: string, span: EntrySpan, readBase: ReadBase): Promise<GitObject> {
+  /**
+   * The object whose entry spans `span` (from find()); delta bases come from
+   * `readBase`. An object over `maxBytes` is an ObjectTooLargeError, found
+   * from the entry's header (a delta's: from the delta's own header) before
+   * its data is inflated or its base read.
+   */
+  async read(oid: string, span: EntrySpan, readBase: ReadBase, maxBytes: number): Promise<GitObject> {
     const where = `${this.name}.pack: object ${oid}`;
-    const entry = this.readBytes(span.start, span.end - span.start);
-    const header = parseEntryHeader(entry, span.start, where);
-    const compressed = entry.subarray(header.dataStart);
-    const data = await inflate(compressed);
-    if (data.length !== header.size) throw new CorruptObjectError(where, `inflated to ${data.length} bytes, expected ${header.size}`);
+    const header = parseEntryHeader(this.readBytes(span.start, Math.min(span.end - span.start, ENTRY_HEADER_MAX)), span.start, where);
+    if (header.kind === "whole" && header.size > maxBytes) throw new ObjectTooLargeError(oid, header.size, maxBytes);
+    const dataStart = span.start + header.dataStart;
+    const available = span.end - dataStart;
+    if (header.kind !== "whole" && header.size > maxBytes) {
+      // git writes a delta only when it is smaller than its result: its result is over the limit too, and its size is what to name.
+      const head = await inflateHead(this.readBytes(dataStart, Math.min(available, HEAD_INPUT_BYTES)), DELTA_HEADER_MAX);
+      const { resultSize } = parseDeltaHeader(head, where);
+      throw resultSize > maxBytes
+        ? new ObjectTooLargeError(oid, resultSize, maxBytes)
+        : new ObjectTooLargeError(oid, header.size, maxBytes, `delta of ${resultSize} bytes`);
+    }
+    // Only as many bytes as zlib can need for the declared size: an entry padded on disk is not read whole either.
+    const data = await inflateCapped(this.readBytes(dataStart, Math.min(available, deflateBound(header.size))), header.size);
+    if (data === undefined || data.length !== header.size) {
+      throw new CorruptObjectError(where, `inflated to ${data === undefined ? "more" : data.length} bytes, expected ${header.size}`);
+    }
     if (header.kind === "whole") return { type: header.type, data };
+    const { resultSize } = parseDeltaHeader(data, where);
+    if (resultSize > maxBytes) throw new ObjectTooLargeError(oid, resultSize, maxBytes);
     const baseOid = header.kind === "ref-delta" ? header.baseOid : this.index.oidAt(header.baseOffset);
     if (baseOid === undefined) throw new CorruptObjectError(where, "no entry at its delta base's offset");
-    const base = await readBase(baseOid);
+    const base = await readBase(baseOid).catch((err: unknown) => {
+      if (err instanceof ObjectTooLargeError && err.oid === baseOid) throw new ObjectTooLargeError(oid, err.size, err.limit, `delta base ${baseOid}`);
+      throw err;
+    });
     return { type: base.type, data: applyDelta(data, base.data, where) };
   }
 
