@@ -6,7 +6,7 @@ import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
-import { listenHttpApi } from "./http-api";
+import { listenHttpListeners } from "./http-listeners";
 import { statusHandlers } from "./status-service";
 import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
 
@@ -14,11 +14,13 @@ import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
 export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"> {
   readonly listen: KasConfig["listen"];
   readonly webhookSecret: () => string | undefined;
+  /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
+  readonly apiToken?: () => string | undefined;
 }
 
 export interface RunningKas {
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number };
+  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
   close(): Promise<void>;
@@ -58,20 +60,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       closers.push(() => ws.close());
       ports.websocket = ws.port;
     }
-    if (listen.observability) {
-      const api = await listenHttpApi({
-        address: listen.observability,
-        metrics,
-        tracker,
-        commits: deps.commits,
-        projects: deps.projects,
-        webhookSecret: deps.webhookSecret,
-        ready: () => true,
-        logger: deps.logger,
-      });
-      closers.push(() => api.close());
-      ports.observability = api.port;
-    }
+    const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
+    closers.push(...http);
   } catch (err) {
     await close();
     throw err;
