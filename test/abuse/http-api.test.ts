@@ -118,7 +118,7 @@ test("agents API: after mallory reports 5,000 objects and multi-MB strings, 200 
   expect(Buffer.byteLength(stored!.error)).toBeLessThanOrEqual(4096);
   expect(Buffer.byteLength(stored!.commit_id)).toBeLessThanOrEqual(256);
   for (const o of stored!.objects) expect(Buffer.byteLength(o.name) + Buffer.byteLength(o.message)).toBeLessThanOrEqual(4096 + 256);
-  // About 9 MB reported; each response stays under 256 KiB, and 200 of them add little memory.
+  // About 7.5 MB reported; each response stays under 256 KiB, and 200 of them add little memory.
   expect(largest).toBeLessThan(256 * 1024);
   expect(peak - rssAfterReport).toBeLessThan(64);
   expect(peak).toBeLessThan(rssBefore + 192);
