@@ -37,6 +37,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   try {
     running = await startKasServer({
       listen: config.listen,
+      limits: config.agentConnections,
       registry,
       git,
       commits: watcher,
@@ -52,6 +53,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     await watcher.close();
     throw err;
   }
+  running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
   return {
     ...running,
     git,

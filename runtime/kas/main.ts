@@ -3,6 +3,7 @@
  */
 import { createLogger } from "../common";
 import { loadKasConfig } from "./config";
+import { guardProcess } from "./guard";
 import { startKas } from "./kas";
 
 const USAGE = "usage: kas --config <kas.yaml>";
@@ -21,12 +22,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const config = loadKasConfig(file);
   const logger = createLogger({ level: config.logLevel }, { component: "kas" });
   const kas = await startKas(config, { logger });
+  const unguard = guardProcess(logger, () => kas.dropDeadConnections());
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
   logger.info("kas stopping");
   await kas.close();
+  unguard();
   return 0;
 }
 

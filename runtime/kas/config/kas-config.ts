@@ -33,10 +33,38 @@ export interface KasConfig {
   readonly git: { readonly cacheDir: string; readonly pollPeriodMs: number };
   readonly projects: readonly ProjectConfig[];
   readonly webhook?: { readonly secretFile: string };
+  readonly agentConnections: AgentConnectionLimits;
   /** The agents API's bearer token (see http-listeners.ts). */
   readonly api?: ApiConfig;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
+
+/** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */
+export interface AgentConnectionLimits {
+  /** Ping an idle connection this often; a peer that does not answer within keepaliveTimeoutMs is dropped. */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** A connection is closed (GOAWAY) after this long, so no credential's streams live forever; GitLab kas: 2 h. */
+  readonly maxConnectionAgeMs: number;
+  /** After the GOAWAY, streams still open are ended this much later; the agent reconnects and re-authenticates. */
+  readonly maxConnectionAgeGraceMs: number;
+  /** Streams one agent may hold open at once (configuration + one per manifest project, plus reconnect overlap). */
+  readonly maxStreamsPerAgent: number;
+  /** A stream whose agent reads nothing for this long (its batch waits on flow control) is ended. */
+  readonly stalledStreamTimeoutMs: number;
+  /** Bytes of batches one agent's streams may hold in memory at once; a stream waits for its turn beyond that. */
+  readonly maxBufferedBytesPerAgent: number;
+}
+
+export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
+  maxConnectionAgeMs: 2 * 3_600_000,
+  maxConnectionAgeGraceMs: 60_000,
+  maxStreamsPerAgent: 100,
+  stalledStreamTimeoutMs: 120_000,
+  maxBufferedBytesPerAgent: 64 * 1024 * 1024,
+};
 
 export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
 export const DEFAULT_POLL_PERIOD_MS = 20_000;
@@ -66,7 +94,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const r = new ConfigReader(file);
   const base = path.dirname(path.resolve(file));
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(base, p));
-  const root = r.map("", doc, ["listen", "agents", "git", "projects", "webhook", "api", "log_level"]) ?? {};
+  const root = r.map("", doc, ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "log_level"]) ?? {};
 
   const listenMap = r.map("listen", root.listen, ["grpc", "grpcs", "websocket", ...HTTP_LISTEN_KEYS]) ?? {};
   const tls = (key: string, m: Record<string, unknown>): TlsFiles | undefined => {
@@ -152,6 +180,31 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const api = parseApiConfig(r, root.api, abs);
   checkHttpListeners(r, listen, api, webhook);
 
+  const agentConnections = parseAgentConnections(r, root.agent_connections);
+
   if (r.errors.length > 0) throw new KasConfigError(r.errors.join("\n"));
-  return { listen, agents, git, projects, webhook, api, logLevel };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel };
+}
+
+function parseAgentConnections(r: ConfigReader, raw: unknown): AgentConnectionLimits {
+  const d = DEFAULT_AGENT_CONNECTION_LIMITS;
+  const m =
+    r.map("agent_connections", raw, [
+      "keepalive_time",
+      "keepalive_timeout",
+      "max_connection_age",
+      "max_connection_age_grace",
+      "max_streams_per_agent",
+      "stalled_stream_timeout",
+      "max_buffered_bytes_per_agent",
+    ]) ?? {};
+  return {
+    keepaliveTimeMs: r.durationMs("agent_connections.keepalive_time", m.keepalive_time, d.keepaliveTimeMs),
+    keepaliveTimeoutMs: r.durationMs("agent_connections.keepalive_timeout", m.keepalive_timeout, d.keepaliveTimeoutMs),
+    maxConnectionAgeMs: r.durationMs("agent_connections.max_connection_age", m.max_connection_age, d.maxConnectionAgeMs),
+    maxConnectionAgeGraceMs: r.durationMs("agent_connections.max_connection_age_grace", m.max_connection_age_grace, d.maxConnectionAgeGraceMs),
+    maxStreamsPerAgent: r.positiveInt("agent_connections.max_streams_per_agent", m.max_streams_per_agent, d.maxStreamsPerAgent),
+    stalledStreamTimeoutMs: r.durationMs("agent_connections.stalled_stream_timeout", m.stalled_stream_timeout, d.stalledStreamTimeoutMs),
+    maxBufferedBytesPerAgent: r.positiveInt("agent_connections.max_buffered_bytes_per_agent", m.max_buffered_bytes_per_agent, d.maxBufferedBytesPerAgent),
+  };
 }

@@ -49,6 +49,12 @@ export class ConfigReader {
     return this.list(key, v).flatMap((item, i) => this.string(`${key}[${i}]`, item) ?? []);
   }
 
+  positiveInt(key: string, v: unknown, fallback: number): number {
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) return this.fail(key, "a positive whole number", v) ?? fallback;
+    return v;
+  }
+
   /** Go-style durations ("20s", "1m30s", "250ms") or a number of seconds. */
   durationMs(key: string, v: unknown, fallbackMs: number): number {
     if (v === undefined || v === null) return fallbackMs;

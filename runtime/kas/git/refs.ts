@@ -36,9 +36,15 @@ export function normalizeRef(projectId: string, ref: GitRef): RefSpec {
   return { kind, name };
 }
 
+/** Longest branch or tag name accepted (GitLab's own limit for a ref is 255 bytes of name per component; 1 KiB in all is ample). */
+const MAX_REF_NAME_BYTES = 1024;
+
 /** `git check-ref-format` rules, for one branch or tag name. */
 export function refNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
+  // Each component is a file name under refs/ (and in packed-refs): longer than a file system allows is no ref at all.
+  if (Buffer.byteLength(name) > MAX_REF_NAME_BYTES) return `is ${Buffer.byteLength(name)} bytes long; at most ${MAX_REF_NAME_BYTES} are allowed`;
+  if (name.split("/").some((p) => Buffer.byteLength(p) > 255)) return "has a component over 255 bytes";
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return "contains a space, control or special character (~^:?*[\\)";
   if (name.includes("..")) return 'contains ".."';

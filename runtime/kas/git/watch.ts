@@ -73,6 +73,11 @@ export class ProjectWatcher {
     };
   }
 
+  /** Poll loops running now: one per watched (project, ref). */
+  get pollerCount(): number {
+    return this.pollers.size;
+  }
+
   /** Checks every watched ref of `projectId` now (a push arrived); remote projects are fetched. */
   refresh(projectId: string): void {
     let any = false;

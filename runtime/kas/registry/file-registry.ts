@@ -42,6 +42,7 @@ export class FileRegistry implements AgentRegistry {
   private readonly watcher: FSWatcher | undefined;
   private readonly log: Logger;
   private closed = false;
+  private readonly listeners = new Set<() => void>();
 
   /** Reads the file now; throws InvalidRegistryFileError (file, key, expected) if it is not valid. */
   constructor(private readonly options: FileRegistryOptions) {
@@ -70,8 +71,15 @@ export class FileRegistry implements AgentRegistry {
     return findAgent(this.contents.entries, token);
   }
 
+  /** Calls `listener` after each successful reload (revocation must reach streams already open). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   close(): void {
     this.closed = true;
+    this.listeners.clear();
     if (this.poll !== undefined) clearInterval(this.poll);
     if (this.debounce !== undefined) clearTimeout(this.debounce);
     this.watcher?.close();
@@ -130,6 +138,7 @@ export class FileRegistry implements AgentRegistry {
     try {
       this.contents = parseRegistryFile(await readFile(file), file);
       this.log.info("Agent registry reloaded", { [F.count]: this.contents.agents.length });
+      for (const listener of this.listeners) listener();
     } catch (err) {
       const fields =
         err instanceof InvalidRegistryFileError

@@ -63,6 +63,11 @@ export class GitLabRegistry implements AgentRegistry {
     this.log = (options.logger ?? silentLogger).with({ [F.component]: "agent_registry", [F.url]: this.shownUrl });
   }
 
+  /** GitLab cannot tell kas of a revocation: tokens of open streams are asked again once per cache period. */
+  get recheckIntervalMs(): number {
+    return this.options.cacheTtlMs ?? 30_000;
+  }
+
   async authenticate(token: string): Promise<AgentInfo | undefined> {
     if (!isPlausibleToken(token)) return undefined;
     const key = hashToken(token);

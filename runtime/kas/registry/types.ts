@@ -14,6 +14,10 @@ export interface AgentRegistry {
    * Throws RegistryUnavailableError when the answer cannot be known (GitLab down, ...).
    */
   authenticate(token: string): Promise<AgentInfo | undefined>;
+  /** Calls `listener` after the contents changed (file registry reloads); returns the function that stops it. */
+  onChange?(listener: () => void): () => void;
+  /** For registries that cannot tell of a change: how often open streams' tokens are asked again. */
+  readonly recheckIntervalMs?: number;
   /** Stops watchers and timers. */
   close(): void;
 }

@@ -17,10 +17,15 @@ export function canRead(agent: AgentIdentity, projectId: string, projects: reado
   return project !== undefined && (project.public || project.agents.includes(agent.name));
 }
 
-export function denyMessage(agent: AgentIdentity, projectId: string, projects: readonly ProjectConfig[]): string {
-  const known = projects.some((p) => p.id === projectId);
-  if (!known) {
-    return `project ${JSON.stringify(projectId)} is not configured in kas (agent ${agent.name} may read its configuration project ${JSON.stringify(agent.configProjectId)} and projects kas config marks public or grants to it)`;
-  }
-  return `agent ${agent.name} may not read project ${JSON.stringify(projectId)}: it is not public and does not list this agent under "agents" in kas config`;
+/**
+ * The same words whether or not kas knows the project, so an agent cannot
+ * probe which projects exist (issue 13, item 12); `denyReason` tells the
+ * operator's log which case it was.
+ */
+export function denyMessage(agent: AgentIdentity, projectId: string): string {
+  return `agent ${agent.name} may not read project ${JSON.stringify(projectId)}: an agent reads its configuration project ${JSON.stringify(agent.configProjectId)}, projects kas config marks public, and projects whose "agents" list names it`;
+}
+
+export function denyReason(projectId: string, projects: readonly ProjectConfig[]): string {
+  return projects.some((p) => p.id === projectId) ? "project not public and not granted to this agent" : "project not configured in kas";
 }

@@ -69,6 +69,18 @@ export class AgentTracker {
     };
   }
 
+  /** Streams the agent holds open now. */
+  openStreams(agentId: string): number {
+    return this.agents.get(agentId)?.open_streams ?? 0;
+  }
+
+  /** Streams of every agent open now. */
+  totalOpenStreams(): number {
+    let n = 0;
+    for (const s of this.agents.values()) n += s.open_streams;
+    return n;
+  }
+
   configSent(agent: AgentIdentity, commit: string, error?: string): void {
     const s = this.touch(agent);
     s.config_commit = commit;

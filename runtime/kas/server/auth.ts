@@ -1,5 +1,3 @@
-import type * as grpc from "@grpc/grpc-js";
-import { AUTHORIZATION_HEADER } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import { unauthenticated } from "./errors";
 import type { TokenAuthenticator } from "./ports";
@@ -9,23 +7,17 @@ const MAX_TOKEN_LENGTH = 4096;
 /** The bearer token from an `authorization` header value, or an RpcError saying what is wrong. */
 export function bearerToken(value: string | undefined): string {
   if (value === undefined || value === "") {
-    throw unauthenticated("missing agent token: send metadata `authorization: Bearer <agent token>`");
+    throw unauthenticated("missing agent token: send metadata `authorization: Bearer <agent token>`", "missing_token");
   }
   const m = /^Bearer (\S+)$/.exec(value);
   if (!m || (m[1] as string).length > MAX_TOKEN_LENGTH) {
-    throw unauthenticated("malformed authorization metadata: expected `Bearer <agent token>`");
+    throw unauthenticated("malformed authorization metadata: expected `Bearer <agent token>`", "malformed");
   }
   return m[1] as string;
 }
 
 export async function authenticateToken(registry: TokenAuthenticator, token: string): Promise<AgentIdentity> {
   const agent = await registry.authenticate(token);
-  if (!agent) throw unauthenticated("unknown or revoked agent token: check the token agentk uses against the agent registry");
+  if (!agent) throw unauthenticated("unknown or revoked agent token: check the token agentk uses against the agent registry", "unknown_token");
   return agent;
-}
-
-export async function authenticateCall(registry: TokenAuthenticator, metadata: grpc.Metadata): Promise<AgentIdentity> {
-  const values = metadata.get(AUTHORIZATION_HEADER);
-  const first = values[0];
-  return authenticateToken(registry, bearerToken(typeof first === "string" ? first : undefined));
 }

@@ -3,9 +3,9 @@ import { F } from "../../common";
 import type { ConfigurationHandlers, ConfigurationRequest, ConfigurationResponse } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import { AgentConfigs, NO_FILE } from "./agent-configs";
-import { authenticateCall } from "./auth";
+import { admitStream } from "./admission";
 import type { ServerContext } from "./context";
-import { failStream, onCallEnd } from "./errors";
+import { failStream, streamLife } from "./errors";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 
@@ -44,14 +44,16 @@ export function configurationHandlers(ctx: ServerContext): ConfigurationHandlers
 }
 
 async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore, call: Call): Promise<void> {
-  let agent: AgentIdentity;
+  // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
+  const life = streamLife(call);
+  let agent: AgentIdentity | undefined;
   try {
-    agent = await authenticateCall(ctx.registry, call.metadata);
+    agent = await admitStream(ctx, call, life, "GetConfiguration");
   } catch (err) {
     return failStream(call, err);
   }
+  if (agent === undefined) return;
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
-  const closed = ctx.tracker.streamOpened(agent);
   const project = agent.configProjectId;
   const file = agentConfigPath(agent.name);
   const sentTotal = ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents");
@@ -96,11 +98,9 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
     // The source went away between the notification and the read: the watcher will tell us again.
     (err) => log.warn("Cannot read agent configuration; will retry on the next change", { [F.error]: err }),
   );
-  const unsubscribe = ctx.commits.subscribe(project, {}, send, (err) =>
-    log.warn("Configuration project unavailable; retrying", { [F.projectId]: project, [F.error]: err.message }),
+  life.onEnd(
+    ctx.commits.subscribe(project, {}, send, (err) =>
+      log.warn("Configuration project unavailable; retrying", { [F.projectId]: project, [F.error]: err.message }),
+    ),
   );
-  onCallEnd(call, () => {
-    unsubscribe();
-    closed();
-  });
 }

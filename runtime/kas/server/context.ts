@@ -3,6 +3,9 @@ import type { AgentConfiguration } from "../../rpc";
 import type { ProjectConfig } from "../config";
 import type { AgentTracker } from "./agent-tracker";
 import type { Metrics } from "../../common";
+import type { AgentConnectionLimits } from "../config";
+import type { AuthAudit } from "./admission";
+import type { OpenStreams } from "./open-streams";
 import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 
 export type AgentConfigParseResult =
@@ -21,5 +24,9 @@ export interface ServerContext {
   readonly validateGlob: GlobValidator;
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
+  readonly limits: AgentConnectionLimits;
+  /** Open streams by token, for revocation. */
+  readonly streams: OpenStreams;
+  readonly audit: AuthAudit;
   readonly logger: Logger;
 }

@@ -8,17 +8,20 @@ export class RpcError extends Error {
   constructor(
     readonly code: grpc.status,
     message: string,
+    /** A short machine word for metrics labels (e.g. "unknown_token"). */
+    readonly reason?: string,
   ) {
     super(message);
   }
 }
 
-export const unauthenticated = (msg: string) => new RpcError(grpc.status.UNAUTHENTICATED, msg);
+export const unauthenticated = (msg: string, reason?: string) => new RpcError(grpc.status.UNAUTHENTICATED, msg, reason);
 export const permissionDenied = (msg: string) => new RpcError(grpc.status.PERMISSION_DENIED, msg);
 export const invalidArgument = (msg: string) => new RpcError(grpc.status.INVALID_ARGUMENT, msg);
 export const notFound = (msg: string) => new RpcError(grpc.status.NOT_FOUND, msg);
 export const failedPrecondition = (msg: string) => new RpcError(grpc.status.FAILED_PRECONDITION, msg);
 export const unavailable = (msg: string) => new RpcError(grpc.status.UNAVAILABLE, msg);
+export const resourceExhausted = (msg: string) => new RpcError(grpc.status.RESOURCE_EXHAUSTED, msg);
 
 /** Error class names (from the git and registry layers) and the status each means. */
 const BY_NAME: Record<string, grpc.status> = {
@@ -53,15 +56,39 @@ export function failStream(call: { emit(event: "error", err: unknown): boolean; 
   if (!call.cancelled) call.emit("error", toServiceError(err));
 }
 
-/** Runs `fn` once when a server stream ends for any reason (cancelled, closed, failed). */
-export function onCallEnd(call: { on(event: "cancelled" | "close" | "error", fn: () => void): unknown }, fn: () => void): void {
-  let done = false;
-  const once = (): void => {
-    if (done) return;
-    done = true;
-    fn();
+export interface StreamLife {
+  /** The stream has ended (cancelled by the peer, closed, failed). */
+  readonly ended: boolean;
+  /** Runs `fn` once the stream ends; at once if it already has. */
+  onEnd(fn: () => void): void;
+}
+
+/**
+ * Follows a server stream's end from the moment it arrives. Call it before
+ * the first await: a peer that cancels while kas authenticates (or resolves
+ * a ref) fires "cancelled" then, and clean-up registered later would never
+ * run (issue 13, item 2: ~13 % of such streams stayed open forever, each
+ * with a Git poller).
+ */
+export function streamLife(call: { cancelled: boolean; on(event: "cancelled" | "close" | "error" | "finish", fn: () => void): unknown }): StreamLife {
+  let ended = call.cancelled;
+  const fns: (() => void)[] = [];
+  const end = (): void => {
+    if (ended && fns.length === 0) return;
+    ended = true;
+    for (const fn of fns.splice(0)) fn();
   };
-  call.on("cancelled", once);
-  call.on("close", once);
-  call.on("error", once);
+  call.on("cancelled", end);
+  call.on("close", end);
+  call.on("error", end);
+  call.on("finish", end);
+  return {
+    get ended() {
+      return ended;
+    },
+    onEnd: (fn) => {
+      if (ended) fn();
+      else fns.push(fn);
+    },
+  };
 }

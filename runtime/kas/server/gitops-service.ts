@@ -1,10 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, type Logger } from "../../common";
 import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeRequest, type ObjectsToSynchronizeResponse } from "../../rpc";
-import { canRead, denyMessage, type AgentIdentity } from "./access";
-import { authenticateCall } from "./auth";
+import { normalizeRef } from "../git";
+import { canRead, denyMessage, denyReason, type AgentIdentity } from "./access";
+import { admitStream } from "./admission";
 import type { ServerContext } from "./context";
-import { failStream, onCallEnd, invalidArgument, permissionDenied, toStatus } from "./errors";
+import { failStream, invalidArgument, permissionDenied, streamLife, toStatus } from "./errors";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 
@@ -39,16 +40,24 @@ export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: Obje
     return p.glob;
   });
   const projects = ctx.projects();
-  if (!canRead(agent, req.project_id, projects)) throw permissionDenied(denyMessage(agent, req.project_id, projects));
+  if (!canRead(agent, req.project_id, projects)) {
+    ctx.logger.info("Project access denied", { [F.agentName]: agent.name, [F.projectId]: req.project_id, [F.reason]: denyReason(req.project_id, projects) });
+    throw permissionDenied(denyMessage(agent, req.project_id));
+  }
+  // A malformed ref is the agent's mistake (a 5,000-character branch used to read as "source unavailable" forever).
+  normalizeRef(req.project_id, req.ref ?? {});
   return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
 }
 
 async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<void> {
   const req = call.request;
-  let agent: AgentIdentity;
+  // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
+  const life = streamLife(call);
+  let agent: AgentIdentity | undefined;
   let globs: string[];
   try {
-    agent = await authenticateCall(ctx.registry, call.metadata);
+    agent = await admitStream(ctx, call, life, "GetObjectsToSynchronize");
+    if (agent === undefined) return;
     globs = checkRequest(ctx, agent, req);
   } catch (err) {
     return failStream(call, err);
@@ -60,8 +69,8 @@ async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<
     // Unreachable source: keep the stream open; the watcher retries with backoff.
     if (toStatus(err).code !== grpc.status.UNAVAILABLE) return failStream(call, err);
   }
+  if (life.ended) return;
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.projectId]: req.project_id });
-  const closed = ctx.tracker.streamOpened(agent);
   let lastCommit = req.commit_id || undefined;
   const sentBatches = ctx.metrics.counter("kas_object_batches_sent_total", "Object batches (commits) sent to agents");
 
@@ -81,13 +90,7 @@ async function serve(ctx: ServerContext, turns: Semaphore, call: Call): Promise<
     },
     (err) => fail(log, call, err),
   );
-  const unsubscribe = ctx.commits.subscribe(req.project_id, req.ref ?? {}, send, (err) =>
-    log.warn("Manifest project unavailable; retrying", { [F.error]: err.message }),
-  );
-  onCallEnd(call, () => {
-    unsubscribe();
-    closed();
-  });
+  life.onEnd(ctx.commits.subscribe(req.project_id, req.ref ?? {}, send, (err) => log.warn("Manifest project unavailable; retrying", { [F.error]: err.message })));
 }
 
 /** A commit whose files break a limit (or escape the repo) ends the stream with the reason; the agent keeps its last state. */

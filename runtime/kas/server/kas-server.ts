@@ -1,18 +1,21 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
-import type { KasConfig } from "../config";
+import type { AgentConnectionLimits, KasConfig } from "../config";
+import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { listenHttpListeners } from "./http-listeners";
+import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
-import { GRPC_SERVER_OPTIONS, listenGrpc, listenWebSocket } from "./transports";
+import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
-export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"> {
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit"> {
   readonly listen: KasConfig["listen"];
+  readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
   /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
   readonly apiToken?: () => string | undefined;
@@ -23,6 +26,8 @@ export interface RunningKas {
   readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
+  /** Drops connections whose peer is gone (for the process guard). */
+  dropDeadConnections(): void;
   close(): Promise<void>;
 }
 
@@ -32,20 +37,31 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const metrics = new Metrics();
   registerProcessMetrics(metrics);
   metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
-  const ctx: ServerContext = { ...deps, tracker, metrics };
+  metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
+  const streams = new OpenStreams(deps.registry, deps.logger);
+  const audit = new AuthAudit(deps.logger, metrics);
+  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit };
+  // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
+  const unwatch = deps.registry.onChange?.(() => void streams.recheck());
+  const recheckMs = deps.registry.recheckIntervalMs;
+  const recheckTimer = recheckMs ? setInterval(() => void streams.recheck(), recheckMs) : undefined;
+  recheckTimer?.unref();
   const defs = serviceDefinitions();
   // One set of handlers for every listener: their caches and read turns are per kas.
   const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
+  const droppers: (() => void)[] = [];
   const close = async (): Promise<void> => {
+    unwatch?.();
+    if (recheckTimer) clearInterval(recheckTimer);
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
     // One gRPC server per TCP listener: grpc-js binds credentials per port, and
     // the WebSocket tunnel injects connections into the plain one.
     const newServer = (): grpc.Server => {
-      const s = new grpc.Server(GRPC_SERVER_OPTIONS);
+      const s = new grpc.Server(grpcServerOptions(deps.limits));
       s.addService(defs.configuration, handlers.configuration);
       s.addService(defs.gitops, handlers.gitops);
       s.addService(defs.status, handlers.status);
@@ -56,8 +72,9 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     if (listen.grpc) ports.grpc = await listenGrpc(newServer(), listen.grpc);
     if (listen.grpcs) ports.grpcs = await listenGrpc(newServer(), listen.grpcs.address, listen.grpcs);
     if (listen.websocket) {
-      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger });
+      const ws = await listenWebSocket(newServer(), { ...listen.websocket, registry: deps.registry, logger: deps.logger, metrics, audit });
       closers.push(() => ws.close());
+      droppers.push(() => ws.dropDead());
       ports.websocket = ws.port;
     }
     const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
@@ -67,7 +84,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, metrics, close };
+  return { ports, tracker, metrics, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */

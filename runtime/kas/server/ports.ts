@@ -24,6 +24,10 @@ export interface CommitSubscriptions {
 
 export interface TokenAuthenticator {
   authenticate(token: string): Promise<AgentIdentity | undefined>;
+  /** Calls `listener` after the registry's contents changed (a reload); returns the function that stops it. */
+  onChange?(listener: () => void): () => void;
+  /** How often tokens of open streams are checked again, for registries that cannot tell of a change (GitLab: its cache period). */
+  readonly recheckIntervalMs?: number;
 }
 
 export type GlobValidator = (glob: string) => string | undefined;

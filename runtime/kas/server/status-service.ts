@@ -2,7 +2,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
 import type { StatusHandlers, SyncStatusAck, SyncStatusReport } from "../../rpc";
 import { canRead, denyMessage } from "./access";
-import { authenticateCall } from "./auth";
+import { authenticate } from "./admission";
 import type { ServerContext } from "./context";
 import { permissionDenied, toServiceError } from "./errors";
 
@@ -13,10 +13,9 @@ export function statusHandlers(ctx: ServerContext): StatusHandlers {
     ReportSyncStatus: (call: grpc.ServerUnaryCall<SyncStatusReport, SyncStatusAck>, callback: grpc.sendUnaryData<SyncStatusAck>) => {
       void (async () => {
         try {
-          const agent = await authenticateCall(ctx.registry, call.metadata);
+          const { agent } = await authenticate(ctx, call, "ReportSyncStatus");
           const report = call.request;
-          const projects = ctx.projects();
-          if (!canRead(agent, report.project_id, projects)) throw permissionDenied(denyMessage(agent, report.project_id, projects));
+          if (!canRead(agent, report.project_id, ctx.projects())) throw permissionDenied(denyMessage(agent, report.project_id));
           ctx.tracker.statusReported(agent, report);
           reports({ success: String(report.success) });
           ctx.logger.debug("Sync status reported", { [F.agentName]: agent.name, [F.projectId]: report.project_id, [F.commitId]: report.commit_id });

@@ -3,21 +3,34 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { Duplex } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
-import { WebSocketServer, createWebSocketStream } from "ws";
-import { F, type Logger } from "../../common";
-import type { TlsFiles } from "../config";
+import { WebSocketServer, type WebSocket } from "ws";
+import { F, type Logger, type Metrics } from "../../common";
+import type { AgentConnectionLimits, TlsFiles } from "../config";
+import type { AuthAudit } from "./admission";
 import { authenticateToken, bearerToken } from "./auth";
 import type { TokenAuthenticator } from "./ports";
 import { splitHostPort } from "./net";
+import { tunnelStream } from "./websocket-stream";
 
-/** Server-side keepalive: find dead agents, and let agents ping idle connections. */
-export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
-  "grpc.keepalive_time_ms": 30_000,
-  "grpc.keepalive_timeout_ms": 10_000,
-  "grpc.keepalive_permit_without_calls": 1,
-  "grpc.http2.min_ping_interval_without_data_ms": 5_000,
-  "grpc.max_receive_message_length": 8 * 1024 * 1024,
-};
+/** Largest WebSocket frame a tunnel accepts: agentk sends what it reads from a local socket, at most 64 KiB at a time. */
+const MAX_TUNNEL_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * Server-side keepalive finds dead agents and lets agents ping idle
+ * connections; a maximum connection age (with grace) makes every agent
+ * reconnect, and so re-authenticate, now and then.
+ */
+export function grpcServerOptions(limits: AgentConnectionLimits): grpc.ServerOptions {
+  return {
+    "grpc.keepalive_time_ms": limits.keepaliveTimeMs,
+    "grpc.keepalive_timeout_ms": limits.keepaliveTimeoutMs,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+    "grpc.max_receive_message_length": 8 * 1024 * 1024,
+    "grpc.max_connection_age_ms": limits.maxConnectionAgeMs,
+    "grpc.max_connection_age_grace_ms": limits.maxConnectionAgeGraceMs,
+  };
+}
 
 export async function listenGrpc(server: grpc.Server, address: string, tls?: TlsFiles): Promise<number> {
   const creds = tls
@@ -30,6 +43,8 @@ export async function listenGrpc(server: grpc.Server, address: string, tls?: Tls
 
 export interface WebSocketListener {
   readonly port: number;
+  /** Destroys every tunnel whose WebSocket is no longer open (the process guard's clean-up). */
+  dropDead(): void;
   close(): Promise<void>;
 }
 
@@ -41,7 +56,7 @@ export interface WebSocketListener {
  */
 export async function listenWebSocket(
   server: grpc.Server,
-  opts: { address: string; path: string; tls?: TlsFiles; registry: TokenAuthenticator; logger: Logger },
+  opts: { address: string; path: string; tls?: TlsFiles; registry: TokenAuthenticator; logger: Logger; metrics: Metrics; audit: AuthAudit },
 ): Promise<WebSocketListener> {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const httpServer = opts.tls
@@ -50,24 +65,36 @@ export async function listenWebSocket(
   httpServer.on("request", (_req, res) => {
     res.writeHead(426, { "content-type": "text/plain" }).end("this endpoint speaks gRPC over WebSocket; upgrade required\n");
   });
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // The tunnel carries TCP-sized pieces of HTTP/2; a peer sending one huge frame is refused, not buffered.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_TUNNEL_FRAME_BYTES });
+  const tunnels = new Map<Duplex, WebSocket>();
+  opts.metrics.gaugeFn("kas_websocket_tunnels_open", "gRPC-over-WebSocket tunnels open now", () => tunnels.size);
   httpServer.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A peer that resets the connection during the upgrade is its own problem, never kas's.
+    socket.on("error", () => socket.destroy());
     void (async () => {
       const path = (req.url ?? "").split("?")[0];
       if (path !== opts.path) return reject(socket, 404, `no WebSocket endpoint at ${path}; use ${opts.path}`);
       try {
         await authenticateToken(opts.registry, bearerToken(req.headers.authorization));
       } catch (err) {
-        opts.logger.info("WebSocket upgrade refused", { [F.peer]: req.socket.remoteAddress, [F.error]: err });
+        opts.audit.refused("websocket_upgrade", req.socket.remoteAddress, err);
         return reject(socket, 401, err instanceof Error ? err.message : "unauthenticated");
       }
+      if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const stream = createWebSocketStream(ws);
-        stream.on("error", () => ws.terminate());
+        const stream = tunnelStream(ws);
+        tunnels.set(stream, ws);
+        stream.on("close", () => tunnels.delete(stream));
+        stream.on("error", (err) => opts.logger.debug("WebSocket tunnel ended", { [F.peer]: req.socket.remoteAddress, [F.error]: err }));
         injector.injectConnection(stream);
       });
-    })();
+    })().catch((err: unknown) => {
+      opts.logger.error("WebSocket upgrade failed", { [F.peer]: req.socket.remoteAddress, [F.error]: err });
+      socket.destroy();
+    });
   });
+  httpServer.on("clientError", (_err, socket: Duplex) => socket.destroy());
   const { host, port } = splitHostPort(opts.address);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", (err) => reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)));
@@ -76,7 +103,11 @@ export async function listenWebSocket(
   const bound = httpServer.address();
   return {
     port: typeof bound === "object" && bound ? bound.port : port,
+    dropDead: () => {
+      for (const [t, ws] of tunnels) if (ws.readyState !== ws.OPEN) t.destroy();
+    },
     close: async () => {
+      for (const t of tunnels.keys()) t.destroy();
       for (const c of wss.clients) c.terminate();
       wss.close();
       injector.destroy();

@@ -1,0 +1,67 @@
+import * as grpc from "@grpc/grpc-js";
+import { F, rateLimitedLog, type Logger, type Metrics } from "../../common";
+import { AUTHORIZATION_HEADER } from "../../rpc";
+import type { AgentIdentity } from "./access";
+import { authenticateToken, bearerToken } from "./auth";
+import type { ServerContext } from "./context";
+import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } from "./errors";
+
+/**
+ * Failed authentications, logged (rate-limited: a peer can fail as often as
+ * it likes) and counted by transport and reason; never with the token.
+ */
+export class AuthAudit {
+  private readonly log: (fields: Parameters<Logger["warn"]>[1]) => void;
+  private readonly count: (labels: Record<string, string>) => void;
+
+  constructor(logger: Logger, metrics: Metrics) {
+    this.log = rateLimitedLog(logger, "warn", "Agent authentication failed");
+    this.count = metrics.counter("kas_auth_failures_total", "Failed agent authentications (gRPC calls and WebSocket upgrades), by transport and reason");
+  }
+
+  refused(where: string, peer: string | undefined, err: unknown): void {
+    const { code, details } = toStatus(err);
+    const reason = err instanceof RpcError && err.reason ? err.reason : code === grpc.status.UNAVAILABLE ? "registry_unavailable" : "error";
+    this.count({ where, reason });
+    this.log({ [F.grpcMethod]: where, [F.peer]: peer, [F.reason]: reason, [F.error]: details });
+  }
+}
+
+/** The bearer token of a call's metadata (throws UNAUTHENTICATED when missing or malformed). */
+export function callToken(metadata: grpc.Metadata): string {
+  const first = metadata.get(AUTHORIZATION_HEADER)[0];
+  return bearerToken(typeof first === "string" ? first : undefined);
+}
+
+/** Authenticates a call; a failure is audited, then thrown. */
+export async function authenticate(ctx: ServerContext, call: { metadata: grpc.Metadata; getPeer(): string }, method: string): Promise<{ agent: AgentIdentity; token: string }> {
+  try {
+    const token = callToken(call.metadata);
+    return { agent: await authenticateToken(ctx.registry, token), token };
+  } catch (err) {
+    ctx.audit.refused(method, call.getPeer(), err);
+    throw err;
+  }
+}
+
+type StreamCall = { metadata: grpc.Metadata; getPeer(): string; cancelled: boolean; emit(event: "error", err: unknown): boolean };
+
+/**
+ * Lets a stream in: authenticates it, refuses it when its agent already holds
+ * `max_streams_per_agent` streams, counts it for the agent, and registers it
+ * so a revoked token ends it; all of it undone when the stream ends. Resolves
+ * undefined when the stream ended while it was being authenticated.
+ */
+export async function admitStream(ctx: ServerContext, call: StreamCall, life: StreamLife, method: string): Promise<AgentIdentity | undefined> {
+  const { agent, token } = await authenticate(ctx, call, method);
+  if (life.ended) return undefined;
+  const open = ctx.tracker.openStreams(agent.id);
+  if (open >= ctx.limits.maxStreamsPerAgent) {
+    throw resourceExhausted(
+      `agent ${agent.name} already has ${open} streams open; at most ${ctx.limits.maxStreamsPerAgent} (agent_connections.max_streams_per_agent in kas config)`,
+    );
+  }
+  life.onEnd(ctx.tracker.streamOpened(agent));
+  life.onEnd(ctx.streams.add(token, agent, (err) => failStream(call, err)));
+  return agent;
+}
