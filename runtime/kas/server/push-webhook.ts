@@ -45,7 +45,7 @@ export function pushWebhookHandler(opts: PushWebhookOptions): HttpHandler {
     if (typeof given !== "string" || !sameSecret(given, secret)) return refuse(req, "token", jsonReply(401, { error: "wrong or missing X-Gitlab-Token" }));
     const body = await readBody(req, { max: MAX_WEBHOOK_BODY });
     if (!body.ok) {
-      if (body.reason === "aborted") return undefinedReply();
+      if (body.reason === "aborted") return abortedReply();
       // connection: close, so a client still sending learns the rest is not wanted.
       return refuse(req, "too_large", jsonReply(413, { error: `body over ${MAX_WEBHOOK_BODY} bytes (expected a GitLab push event)` }, { connection: "close" }));
     }
@@ -79,6 +79,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The peer is gone mid-body; the reply goes nowhere. */
-function undefinedReply(): HttpReply {
+function abortedReply(): HttpReply {
   return jsonReply(400, { error: "request aborted" });
 }
