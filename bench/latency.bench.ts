@@ -177,7 +177,7 @@ async function measurePath(
       const d0 = refWrittenAt(plan.repo);
       const t0 = performance.now() - (Date.now() - d0);
       if (plan.path === "push-webhook") {
-        const res = await fetch(`${kas.httpUrl}/api/v1/webhooks/push`, {
+        const res = await fetch(`${kas.webhookUrl}/api/v1/webhooks/push`, {
           method: "POST",
           headers: { "x-gitlab-token": WEBHOOK_SECRET, "content-type": "application/json" },
           body: JSON.stringify({ object_kind: "push", ref: "refs/heads/main", after: commit, project: { path_with_namespace: "bench/lat-push-webhook" } }),

@@ -1,2 +1,2 @@
 export { Kas, type KasArgs } from "./kas";
-export { renderKasConfig, KAS_PORTS, type KasProject } from "./kas-config";
+export { renderKasConfig, KAS_PORTS, type KasHttpAccess, type KasProject } from "./kas-config";

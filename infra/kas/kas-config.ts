@@ -7,21 +7,46 @@ export interface KasProject {
   readonly agents?: readonly string[];
 }
 
-export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153 } as const;
-export const REGISTRY_MOUNT = "/etc/kas/registry";
+/**
+ * Who may reach kas's HTTP listeners in the cluster. Probes and /metrics are
+ * always served (all interfaces: the kubelet probes the pod IP); the push
+ * webhook only with a secret; the agents API on all interfaces only with a
+ * token, else on the pod's loopback (reach it with `kubectl port-forward`).
+ */
+export interface KasHttpAccess {
+  /** Path of the agents API bearer token file in the pod; without it the API listens on 127.0.0.1 only. */
+  readonly apiTokenFile?: string;
+  /** Path of the push webhook secret file in the pod; without it there is no webhook listener. */
+  readonly webhookSecretFile?: string;
+}
 
-/** kas.yaml for the in-cluster kas (pure): listeners on all interfaces, file registry mounted from a Secret. */
-export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }): string {
+export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155 } as const;
+export const REGISTRY_MOUNT = "/etc/kas/registry";
+export const HTTP_SECRETS_MOUNT = "/etc/kas/http";
+
+/** kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces, file registry mounted from a Secret. */
+export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}): string {
   return stringify({
     listen: {
       grpc: `0.0.0.0:${KAS_PORTS.grpc}`,
       websocket: { address: `0.0.0.0:${KAS_PORTS.websocket}` },
-      observability: `0.0.0.0:${KAS_PORTS.observability}`,
+      ...httpListeners(access),
     },
     agents: gitlab
       ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${REGISTRY_MOUNT}/gitlab-kas-secret` } }
       : { registry: "file", file: `${REGISTRY_MOUNT}/agents.yaml` },
     git: { cache_dir: "/var/cache/kas", poll_period: "20s" },
     projects: projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: [...(p.agents ?? [])] })),
+    ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),
+    ...(access.apiTokenFile ? { api: { token_file: access.apiTokenFile } } : {}),
   });
+}
+
+/** The `listen` entries of kas's HTTP listeners (kas refuses an agents API off loopback without a token). */
+export function httpListeners(access: KasHttpAccess): Record<string, string> {
+  return {
+    observability: `0.0.0.0:${KAS_PORTS.observability}`,
+    ...(access.webhookSecretFile ? { webhook: `0.0.0.0:${KAS_PORTS.webhook}` } : {}),
+    api: `${access.apiTokenFile ? "0.0.0.0" : "127.0.0.1"}:${KAS_PORTS.api}`,
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createLogger, type Logger } from "../common";
 import { parseAgentConfig } from "./agentcfg";
-import type { KasConfig } from "./config";
+import { readSecretFile, type KasConfig } from "./config";
 import { GitSource, ProjectWatcher, validateGlob } from "./git";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
 import { startKasServer, type RunningKas } from "./server";
@@ -20,6 +20,9 @@ export interface StartKasOptions {
 /** Wires kas from its config: registry, Git sources, watcher, listeners. */
 export async function startKas(config: KasConfig, options: StartKasOptions = {}): Promise<Kas> {
   const logger = options.logger ?? createLogger({ level: config.logLevel }, { component: "kas" });
+  // Secrets first: an empty one refuses the start before anything is opened.
+  const secret = config.webhook && readSecretFile(config.webhook.secretFile, "webhook.secret_file");
+  const apiToken = config.api && readSecretFile(config.api.tokenFile, "api.token_file");
   const registry = createRegistry(config, logger);
   const git = new GitSource({
     projects: config.projects.map((p) => ({
@@ -30,7 +33,6 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cacheDir: config.git.cacheDir,
   });
   const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff });
-  const secret = config.webhook && readFileSync(config.webhook.secretFile, "utf8").trim();
   let running: RunningKas;
   try {
     running = await startKasServer({
@@ -43,6 +45,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       parseAgentConfig: (input, ctx) => parseAgentConfig(input, ctx),
       validateGlob,
       webhookSecret: () => secret,
+      apiToken: () => apiToken,
       logger,
     });
   } catch (err) {

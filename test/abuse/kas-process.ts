@@ -37,7 +37,12 @@ export interface KasProcess {
   readonly grpc: string;
   readonly wsPort: number;
   readonly wsPath: string;
+  /** The observability listener: /metrics, /liveness, /readiness. */
   readonly httpUrl: string;
+  /** The agents API listener (listen.api, loopback): /api/v1/agents and the status page. */
+  readonly apiUrl: string;
+  /** The push webhook listener (listen.webhook), served when kasYaml has a `webhook` section. */
+  readonly webhookUrl: string;
   readonly tokens: Readonly<Record<string, string>>;
   readonly evilRepo: string;
   readonly configRepo: string;
@@ -85,7 +90,7 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
   };
   writeAgents(Object.fromEntries(Object.entries(tokens).map(([n, t]) => [n, [t]])));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, name), content);
-  const [grpcPort, wsPort, httpPort] = (await freePorts(3)) as [number, number, number];
+  const [grpcPort, wsPort, httpPort, apiPort, webhookPort] = (await freePorts(5)) as [number, number, number, number, number];
   const extra = options.kasYaml ?? {};
   const kasYaml = {
     ...extra,
@@ -93,6 +98,8 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
       grpc: `127.0.0.1:${grpcPort}`,
       websocket: { address: `127.0.0.1:${wsPort}` },
       observability: `127.0.0.1:${httpPort}`,
+      api: `127.0.0.1:${apiPort}`,
+      ...(extra.webhook ? { webhook: `127.0.0.1:${webhookPort}` } : {}),
       ...((extra.listen as object | undefined) ?? {}),
     },
     agents: { registry: "file", file: "agents.yaml" },
@@ -116,7 +123,10 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
   for (;;) {
     const ok = await fetch(`${httpUrl}/readiness`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`kas exited (${proc.exitCode ?? proc.signalCode}) while starting:\n${output}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await removeDir(dir);
+      throw new Error(`kas exited (${proc.exitCode ?? proc.signalCode}) while starting:\n${output}`);
+    }
     if (Date.now() > deadline) throw new Error(`kas did not become ready in 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -129,6 +139,8 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
     wsPort,
     wsPath,
     httpUrl,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    webhookUrl: `http://127.0.0.1:${webhookPort}`,
     tokens,
     evilRepo,
     configRepo,

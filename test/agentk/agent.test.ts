@@ -80,7 +80,7 @@ test("dude/naww: the Deployment lands in dude, nothing in naww, and the log says
   expect(naww).toMatchObject({ group: "apps", kind: "Deployment", name: "nginx-deployment-naww", status: "ApplyFailed", level: "warn" });
   expect(log).toContain("Forbidden");
   expect(log).not.toContain(token);
-  const api = (await (await fetch(`${kas.httpUrl}/api/v1/agents`)).json()) as { agents: { connected: boolean; projects: Record<string, { lastReport?: { error: string } }> }[] };
+  const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { connected: boolean; projects: Record<string, { lastReport?: { error: string } }> }[] };
   expect(api.agents[0]!.connected).toBe(true);
   expect(api.agents[0]!.projects["group/dude-naww"]!.lastReport!.error).toBe("1 resources failed");
 });

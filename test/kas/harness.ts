@@ -35,7 +35,10 @@ export interface TestKasOptions {
   readonly agents: readonly TestAgent[];
   readonly projects: readonly TestProject[];
   readonly pollPeriod?: string;
+  /** Serves the push webhook on its own listener (webhookUrl). */
   readonly webhookSecret?: string;
+  /** Requires this bearer token on the agents API (apiUrl); default none (it is on loopback). */
+  readonly apiToken?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
   readonly listen?: { readonly grpc?: string; readonly websocket?: string };
@@ -46,7 +49,12 @@ export interface TestKas {
   readonly dir: string;
   readonly grpcAddress: string;
   readonly wsUrl: string;
+  /** The observability listener: /metrics, /liveness, /readiness. */
   readonly httpUrl: string;
+  /** The agents API listener: /api/v1/agents and the status page. */
+  readonly apiUrl: string;
+  /** The push webhook listener (with webhookSecret only). */
+  readonly webhookUrl?: string;
   readonly grpcsAddress?: string;
   /** First token of each agent, by name. */
   readonly tokens: Readonly<Record<string, string>>;
@@ -83,17 +91,21 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
   };
   writeAgents(agents);
   if (options.webhookSecret) writeFileSync(path.join(dir, "webhook-secret"), options.webhookSecret);
+  if (options.apiToken) writeFileSync(path.join(dir, "api-token"), options.apiToken);
   const kasYaml = {
     listen: {
       grpc: options.listen?.grpc ?? "127.0.0.1:0",
       websocket: { address: options.listen?.websocket ?? "127.0.0.1:0" },
       observability: "127.0.0.1:0",
+      api: "127.0.0.1:0",
+      ...(options.webhookSecret ? { webhook: "127.0.0.1:0" } : {}),
       ...(options.tls ? { grpcs: { address: "127.0.0.1:0", cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
     },
     agents: { registry: "file", file: "agents.yaml" },
     git: { cache_dir: "cache", poll_period: options.pollPeriod ?? "20s" },
     projects: options.projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: p.agents ?? [] })),
     ...(options.webhookSecret ? { webhook: { secret_file: "webhook-secret" } } : {}),
+    ...(options.apiToken ? { api: { token_file: "api-token" } } : {}),
     log_level: "debug",
   };
   writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));
@@ -109,6 +121,8 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     grpcAddress,
     wsUrl,
     httpUrl: `http://127.0.0.1:${kas.ports.observability}`,
+    apiUrl: `http://127.0.0.1:${kas.ports.api}`,
+    webhookUrl: kas.ports.webhook === undefined ? undefined : `http://127.0.0.1:${kas.ports.webhook}`,
     grpcsAddress: kas.ports.grpcs ? `127.0.0.1:${kas.ports.grpcs}` : undefined,
     tokens: Object.fromEntries(agents.map((a) => [a.name, a.tokens[0] as string])),
     logs,

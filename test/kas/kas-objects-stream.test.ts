@@ -127,7 +127,7 @@ test("a public remote project over git http-backend; unreachable -> the stream s
   expect(b!.files.map((f) => f.path)).toEqual(["deploy.yaml"]);
   await http.stop();
   const webhook = (project: string) =>
-    fetch(`${kas.httpUrl}/api/v1/webhooks/push`, {
+    fetch(`${kas.webhookUrl}/api/v1/webhooks/push`, {
       method: "POST",
       headers: { "x-gitlab-token": SECRET, "content-type": "application/json" },
       body: JSON.stringify({ object_kind: "push", ref: "refs/heads/main", project: { path_with_namespace: project } }),
@@ -151,7 +151,7 @@ test("the push webhook: a wrong secret is 401 and triggers nothing; the right on
   const before = http.requests;
   const next = await commitFiles(bare, { "deploy.yaml": "kind: Remote3\n" });
   const post = (secret: string) =>
-    fetch(`${kas.httpUrl}/api/v1/webhooks/push`, {
+    fetch(`${kas.webhookUrl}/api/v1/webhooks/push`, {
       method: "POST",
       headers: { "x-gitlab-token": secret, "content-type": "application/json" },
       body: JSON.stringify({ object_kind: "push", project: { path_with_namespace: "team/remote" } }),
@@ -166,7 +166,7 @@ test("the push webhook: a wrong secret is 401 and triggers nothing; the right on
   s.cancel();
 });
 
-test("status reports show up in /api/v1/agents; /metrics, /liveness and /readiness answer", async () => {
+test("status reports show up in /api/v1/agents and the status page (api listener); /metrics, /liveness and /readiness answer (observability listener)", async () => {
   const clients = await kas.clients(token());
   await new Promise<void>((resolve, reject) =>
     clients.status.ReportSyncStatus(
@@ -178,7 +178,7 @@ test("status reports show up in /api/v1/agents; /metrics, /liveness and /readine
   );
   const s = await objects("group/manifests");
   await s.atLeast(3);
-  const api = (await (await fetch(`${kas.httpUrl}/api/v1/agents`)).json()) as { agents: { name: string; connected: boolean; projects: Record<string, { lastReport?: { error: string; commit_id: string } }> }[] };
+  const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { name: string; connected: boolean; projects: Record<string, { lastReport?: { error: string; commit_id: string } }> }[] };
   const agent = api.agents.find((a) => a.name === "dude-agent")!;
   expect(agent.connected).toBe(true);
   expect(agent.projects["group/manifests"]!.lastReport).toMatchObject({ error: "1 resources failed", commit_id: firstCommit });
@@ -189,7 +189,12 @@ test("status reports show up in /api/v1/agents; /metrics, /liveness and /readine
   expect(metrics).toContain('kas_sync_reports_total{success="false"} 1');
   expect((await fetch(`${kas.httpUrl}/liveness`)).status).toBe(200);
   expect((await fetch(`${kas.httpUrl}/readiness`)).status).toBe(200);
-  const page = await (await fetch(`${kas.httpUrl}/`)).text();
+  const page = await (await fetch(`${kas.apiUrl}/`)).text();
   expect(page).toContain("dude-agent");
   expect(page).toContain("1 resources failed");
+  // Each listener serves only its own routes.
+  expect((await fetch(`${kas.httpUrl}/api/v1/agents`)).status).toBe(404);
+  expect((await fetch(`${kas.httpUrl}/`)).status).toBe(404);
+  expect((await fetch(`${kas.httpUrl}/api/v1/webhooks/push`, { method: "POST" })).status).toBe(404);
+  expect((await fetch(`${kas.apiUrl}/metrics`)).status).toBe(404);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { checkHttpListeners, HTTP_LISTEN_KEYS, parseApiConfig, parseHttpListeners, type ApiConfig, type HttpListeners } from "./http-listeners";
 import { ConfigReader } from "./reader";
 
 export interface TlsFiles {
@@ -21,11 +22,10 @@ export interface ProjectConfig {
 }
 
 export interface KasConfig {
-  readonly listen: {
+  readonly listen: HttpListeners & {
     readonly grpc?: string;
     readonly grpcs?: { readonly address: string } & TlsFiles;
     readonly websocket?: { readonly address: string; readonly path: string; readonly tls?: TlsFiles };
-    readonly observability?: string;
   };
   readonly agents:
     | { readonly registry: "file"; readonly file: string }
@@ -34,6 +34,8 @@ export interface KasConfig {
   readonly projects: readonly ProjectConfig[];
   readonly webhook?: { readonly secretFile: string };
   readonly agentConnections: AgentConnectionLimits;
+  /** The agents API's bearer token (see http-listeners.ts). */
+  readonly api?: ApiConfig;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -92,9 +94,9 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const r = new ConfigReader(file);
   const base = path.dirname(path.resolve(file));
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(base, p));
-  const root = r.map("", doc, ["listen", "agents", "git", "projects", "webhook", "agent_connections", "log_level"]) ?? {};
+  const root = r.map("", doc, ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "log_level"]) ?? {};
 
-  const listenMap = r.map("listen", root.listen, ["grpc", "grpcs", "websocket", "observability"]) ?? {};
+  const listenMap = r.map("listen", root.listen, ["grpc", "grpcs", "websocket", ...HTTP_LISTEN_KEYS]) ?? {};
   const tls = (key: string, m: Record<string, unknown>): TlsFiles | undefined => {
     const certFile = abs(r.string(`${key}.cert_file`, m.cert_file));
     const keyFile = abs(r.string(`${key}.key_file`, m.key_file));
@@ -116,7 +118,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
     grpc: r.address("listen.grpc", listenMap.grpc),
     grpcs: grpcsAddress && grpcsTls ? { address: grpcsAddress, ...grpcsTls } : undefined,
     websocket: wsAddress && wsPath ? { address: wsAddress, path: wsPath, tls: wsMap && tls("listen.websocket", wsMap) } : undefined,
-    observability: r.address("listen.observability", listenMap.observability),
+    ...parseHttpListeners(r, listenMap),
   };
   if (!listen.grpc && !listen.grpcs && !listen.websocket) {
     r.errors.push(`${file}: listen: at least one of grpc, grpcs, websocket is required`);
@@ -174,11 +176,14 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const webhookMap = root.webhook === undefined ? undefined : r.map("webhook", root.webhook, ["secret_file"]);
   const secretFile = webhookMap && abs(r.string("webhook.secret_file", webhookMap.secret_file));
   const logLevel = r.oneOf("log_level", root.log_level, ["debug", "info", "warn", "error"] as const, "info");
+  const webhook = secretFile ? { secretFile } : undefined;
+  const api = parseApiConfig(r, root.api, abs);
+  checkHttpListeners(r, listen, api, webhook);
 
   const agentConnections = parseAgentConnections(r, root.agent_connections);
 
   if (r.errors.length > 0) throw new KasConfigError(r.errors.join("\n"));
-  return { listen, agents, git, projects, webhook: secretFile ? { secretFile } : undefined, agentConnections, logLevel };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel };
 }
 
 function parseAgentConnections(r: ConfigReader, raw: unknown): AgentConnectionLimits {

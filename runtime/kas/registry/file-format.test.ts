@@ -33,8 +33,21 @@ describe("parseRegistryFile", () => {
     ]);
   });
 
-  test.each(["", "agents: []\n", "agents:\n"])("%j is an empty registry", (yaml) => {
-    expect(parseRegistryFile(yaml, FILE)).toEqual({ agents: [], entries: [] });
+  test("`agents: []` is an empty registry", () => {
+    expect(parseRegistryFile("agents: []\n", FILE)).toEqual({ agents: [], entries: [] });
+  });
+
+  // What a writer leaves mid-write: accepted as "no agents", each locked every agent out.
+  test.each<[string, string, string]>([
+    ["an empty file", "", `${FILE}: found an empty file; expected a mapping with key agents`],
+    ["only whitespace", "\n  \n", "found an empty file"],
+    ["cut off after agents:", "agents:\n", "agents: found nothing; expected a list of agents (write `agents: []` for no agents)"],
+    ["no agents key", "{}\n", "agents: found nothing; expected a list of agents"],
+    ["cut off inside a flow list", `${agent(`  token_sha256: [${H1.slice(0, 20)}`)}`, "found invalid YAML"],
+  ])("%s is refused, not taken as no agents", (_name, yaml, expected) => {
+    const err = errorOf(yaml);
+    expect(err.message).toContain(expected);
+    expect(err.message).not.toContain(H1.slice(0, 20));
   });
 
   test.each<[string, string, string[]]>([

@@ -41,8 +41,15 @@ export function parseRegistryFile(input: string | Buffer, file: string): Registr
   const loaded = loadYaml(input, file, REGISTRY_FILE_MAX_BYTES);
   if (!loaded.ok) throw new InvalidRegistryFileError(file, summarizeErrors(loaded.errors), ["(file)"]);
   const c = new Checker(file, loaded.locate, true);
-  if (loaded.value !== null && !isPlainObject(loaded.value)) c.error([], "found something other than a mapping; expected a mapping with key agents");
+  // An empty file, or one cut off right after `agents:`, is what a writer that
+  // does not rename over leaves behind mid-write: taken as "no agents", it locked
+  // every agent out. `agents: []` is how a registry says it has none.
+  if (loaded.value === null || loaded.value === undefined) c.error([], "found an empty file; expected a mapping with key agents (write `agents: []` for no agents)");
+  else if (!isPlainObject(loaded.value)) c.error([], "found something other than a mapping; expected a mapping with key agents");
   const top = c.mapping(loaded.value, [], TOP_KEYS) ?? {};
+  if (isPlainObject(loaded.value) && (top.agents === undefined || top.agents === null)) {
+    c.error(["agents"], "found nothing; expected a list of agents (write `agents: []` for no agents)");
+  }
   const agents: AgentInfo[] = [];
   const entries: TokenEntry[] = [];
   const agentIds = new Map<string, string>();

@@ -136,6 +136,27 @@ describe("FileRegistry", () => {
     await expect(registry.authenticate(TOKENS.dudeNew)).resolves.toEqual(DUDE);
   });
 
+  test.each<[string, string]>([
+    ["an empty file", ""],
+    ["a file cut off after `agents:`", "agents:\n"],
+    ["a file cut off mid-list (YAML parse error)", registryYaml({ dudeTokens: tokenLine(TOKENS.dudeOld) }).slice(0, -30)],
+  ])("%s on reload keeps the last good registry and logs at error", async (_name, content) => {
+    const registry = openRegistry();
+    const errorsBefore = logLines.filter((l) => l.includes('"level":"error"')).length;
+    // Written in place, as a writer that does not rename over leaves it mid-write.
+    writeFileSync(file, content);
+    await expect(registry.authenticate(TOKENS.dudeOld)).resolves.toEqual(DUDE);
+    await expect(registry.authenticate(TOKENS.naww)).resolves.toEqual(NAWW);
+    const errors = logLines.filter((l) => l.includes('"level":"error"')).slice(errorsBefore);
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0] ?? "{}")).toMatchObject({ msg: "Agent registry file is invalid; keeping the last good registry", file });
+  });
+
+  test("an empty file at start throws (there is no last good registry to keep)", () => {
+    writeFileSync(file, "");
+    expect(() => openRegistry()).toThrow(`${file}: found an empty file; expected a mapping with key agents`);
+  });
+
   test("a removed file keeps the last good registry", async () => {
     const registry = openRegistry();
     rmSync(file);

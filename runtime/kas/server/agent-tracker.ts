@@ -1,11 +1,12 @@
 import type { SyncStatusReport } from "../../rpc";
 import type { AgentIdentity } from "./access";
+import { boundReport, DEFAULT_REPORT_LIMITS, truncateUtf8, type ReportLimits, type StoredReport } from "./report-bounds";
 
 export interface ProjectState {
   /** Last commit kas sent on the objects stream. */
   sentCommit?: string;
   /** Last status the agent reported for this project. */
-  lastReport?: SyncStatusReport & { readonly received_at: string };
+  lastReport?: StoredReport & { readonly received_at: string };
 }
 
 export interface AgentState {
@@ -22,12 +23,26 @@ export interface AgentState {
   projects: Record<string, ProjectState>;
 }
 
-/** In-memory view of every agent that has talked to this kas, for /api/v1/agents. */
+/**
+ * In-memory view of every agent that has talked to this kas, for /api/v1/agents.
+ * What it holds is bounded: one entry per agent the registry knows, one per
+ * project the agent may read, each report cut to `limits` (report-bounds.ts).
+ */
 export class AgentTracker {
   private readonly agents = new Map<string, AgentState>();
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  private changes = 0;
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly limits: ReportLimits = DEFAULT_REPORT_LIMITS,
+  ) {}
+
+  /** Grows on every change, so a serialisation can be cached until the next one. */
+  get revision(): number {
+    return this.changes;
+  }
 
   private touch(agent: AgentIdentity): AgentState {
+    this.changes++;
     const t = this.now().toISOString();
     let s = this.agents.get(agent.id);
     if (!s) {
@@ -50,6 +65,7 @@ export class AgentTracker {
       s.open_streams--;
       s.connected = s.open_streams > 0;
       s.last_seen = this.now().toISOString();
+      this.changes++;
     };
   }
 
@@ -68,7 +84,8 @@ export class AgentTracker {
   configSent(agent: AgentIdentity, commit: string, error?: string): void {
     const s = this.touch(agent);
     s.config_commit = commit;
-    s.config_error = error;
+    // The error names what is wrong in a config.yaml the agent's project controls.
+    s.config_error = error === undefined ? undefined : truncateUtf8(error, this.limits.maxMessageBytes);
   }
 
   objectsSent(agent: AgentIdentity, projectId: string, commit: string): void {
@@ -78,7 +95,7 @@ export class AgentTracker {
 
   statusReported(agent: AgentIdentity, report: SyncStatusReport): void {
     const s = this.touch(agent);
-    (s.projects[report.project_id] ??= {}).lastReport = { ...report, received_at: this.now().toISOString() };
+    (s.projects[report.project_id] ??= {}).lastReport = { ...boundReport(report, this.limits), received_at: this.now().toISOString() };
   }
 
   list(): AgentState[] {

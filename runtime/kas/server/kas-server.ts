@@ -7,7 +7,7 @@ import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
-import { listenHttpApi } from "./http-api";
+import { listenHttpListeners } from "./http-listeners";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
@@ -17,11 +17,13 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"
   readonly listen: KasConfig["listen"];
   readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
+  /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
+  readonly apiToken?: () => string | undefined;
 }
 
 export interface RunningKas {
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number };
+  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
   /** Drops connections whose peer is gone (for the process guard). */
@@ -75,20 +77,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       droppers.push(() => ws.dropDead());
       ports.websocket = ws.port;
     }
-    if (listen.observability) {
-      const api = await listenHttpApi({
-        address: listen.observability,
-        metrics,
-        tracker,
-        commits: deps.commits,
-        projects: deps.projects,
-        webhookSecret: deps.webhookSecret,
-        ready: () => true,
-        logger: deps.logger,
-      });
-      closers.push(() => api.close());
-      ports.observability = api.port;
-    }
+    const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
+    closers.push(...http);
   } catch (err) {
     await close();
     throw err;

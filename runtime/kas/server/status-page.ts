@@ -12,13 +12,14 @@ export function renderStatusPage(agents: readonly AgentState[]): string {
       const r = p.lastReport;
       const failed = r ? r.objects.filter((o) => /fail/i.test(o.status)).length : 0;
       const result = r ? (r.success ? "synced" : `failed: ${esc(r.error)}`) : "pending";
-      return `<tr><td>${esc(a.name)}</td><td>${a.connected ? "connected" : "disconnected"}</td><td>${esc(id)}</td><td><code>${esc((r?.commit_id ?? p.sentCommit ?? "").slice(0, 12))}</code></td><td>${result}${failed ? ` (${failed} objects failed)` : ""}</td><td>${esc(a.config_error ?? "")}</td></tr>`;
+      const omitted = r && r.objects_omitted > 0 ? ` (${r.objects_omitted} more objects not kept)` : "";
+      return `<tr><td>${esc(a.name)}</td><td>${a.connected ? "connected" : "disconnected"}</td><td>${esc(id)}</td><td><code>${esc((r?.commit_id ?? p.sentCommit ?? "").slice(0, 12))}</code></td><td>${result}${failed ? ` (${failed} objects failed)` : ""}${omitted}</td><td>${esc(a.config_error ?? "")}</td></tr>`;
     });
   });
   return `<!doctype html><html><head><meta charset="utf-8"><title>kas: agents</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head>
 <body><h1>Agents</h1><table><tr><th>agent</th><th>connection</th><th>project</th><th>commit</th><th>last sync</th><th>config error</th></tr>
 ${rows.join("\n") || '<tr><td colspan="6">no agent has connected yet</td></tr>'}
-</table><p>JSON: <a href="/api/v1/agents">/api/v1/agents</a> · <a href="/metrics">/metrics</a></p></body></html>
+</table><p>JSON: <a href="/api/v1/agents">/api/v1/agents</a></p></body></html>
 `;
 }

@@ -1,0 +1,37 @@
+/** renderKasConfig: which HTTP listener is bound where, and which credential protects it. */
+import { parse } from "yaml";
+import { httpListeners, KAS_PORTS, renderKasConfig } from "./kas-config";
+
+type Doc = { listen: Record<string, unknown>; api?: { token_file: string }; webhook?: { secret_file: string } };
+const render = (access: Parameters<typeof renderKasConfig>[2]) => parse(renderKasConfig([{ id: "g/p", url: "https://git.example/g/p.git" }], undefined, access)) as Doc;
+
+describe("renderKasConfig", () => {
+  test("without credentials: probes and metrics on all interfaces, the agents API on loopback only, no webhook", () => {
+    const doc = render({});
+    expect(doc.listen).toEqual({
+      grpc: `0.0.0.0:${KAS_PORTS.grpc}`,
+      websocket: { address: `0.0.0.0:${KAS_PORTS.websocket}` },
+      observability: `0.0.0.0:${KAS_PORTS.observability}`,
+      api: `127.0.0.1:${KAS_PORTS.api}`,
+    });
+    expect(doc.api).toBeUndefined();
+    expect(doc.webhook).toBeUndefined();
+  });
+
+  test("with a token file the agents API listens on all interfaces and names the token file; with a secret the webhook has its own port", () => {
+    const doc = render({ apiTokenFile: "/etc/kas/http/api-token", webhookSecretFile: "/etc/kas/http/webhook-secret" });
+    expect(doc.listen).toMatchObject({ api: `0.0.0.0:${KAS_PORTS.api}`, webhook: `0.0.0.0:${KAS_PORTS.webhook}`, observability: `0.0.0.0:${KAS_PORTS.observability}` });
+    expect(doc.api).toEqual({ token_file: "/etc/kas/http/api-token" });
+    expect(doc.webhook).toEqual({ secret_file: "/etc/kas/http/webhook-secret" });
+  });
+
+  test.each([{}, { apiTokenFile: "t" }, { webhookSecretFile: "s" }, { apiTokenFile: "t", webhookSecretFile: "s" }])(
+    "%j: the agents API is never off loopback without a token, and each listener has its own port",
+    (access) => {
+      const listen = httpListeners(access);
+      if (!access.apiTokenFile) expect(listen.api).toMatch(/^127\.0\.0\.1:/);
+      const ports = Object.values(listen).map((a) => a.split(":").at(-1));
+      expect(new Set(ports).size).toBe(ports.length);
+    },
+  );
+});

@@ -1,0 +1,77 @@
+/** The Kas component under pulumi.runtime.setMocks: what the Service exposes, and where the HTTP credentials live. */
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import type * as KasModule from "./index";
+
+interface Created {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+}
+const created: Created[] = [];
+let kasModule: typeof KasModule;
+const API_TOKEN = "kas-api-token-for-the-mock-0123456789";
+const WEBHOOK_SECRET = "kas-webhook-secret-for-the-mock";
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, metadata: { ...(args.inputs.metadata as object), name: args.name } } };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    "gitops-agent",
+    "test",
+    false,
+  );
+  // Loaded after setMocks (see infra/agent/agentk.test.ts for why requireActual).
+  kasModule = jest.requireActual<typeof KasModule>("./index");
+});
+
+type Obj = Record<string, unknown>;
+const at = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, k) => (v as Obj | unknown[] | undefined)?.[k as never], o);
+
+async function build(name: string, extra: Partial<KasModule.KasArgs>): Promise<Created[]> {
+  const before = created.length;
+  const kas = new kasModule.Kas(name, { namespace: "gitlab-agent", image: "registry.example/gitops-agent:0.1.0", projects: [], ...extra });
+  await new Promise((resolve) => kas.address.apply(resolve));
+  await new Promise((r) => setTimeout(r, 50));
+  return created.slice(before);
+}
+
+const of = (mine: Created[], type: string, name?: string) => mine.filter((r) => r.type === type && (name === undefined || r.name === name));
+const servicePorts = (mine: Created[]) => (at(of(mine, "kubernetes:core/v1:Service")[0]!.inputs, "spec", "ports") as { name: string; port: number }[]).map((p) => `${p.name}:${p.port}`);
+const container = (mine: Created[]) => at(of(mine, "kubernetes:apps/v1:Deployment")[0]!.inputs, "spec", "template", "spec", "containers", 0) as Obj;
+const kasYaml = (mine: Created[]) => parse(at(of(mine, "kubernetes:core/v1:ConfigMap")[0]!.inputs, "data", "kas.yaml") as string) as { listen: Record<string, unknown>; api?: unknown; webhook?: unknown };
+
+describe("Kas", () => {
+  test("by default the Service carries only the agent listeners: no metrics, probes, agents API or webhook", async () => {
+    const mine = await build("kas-default", {});
+    expect(servicePorts(mine)).toEqual(["grpc:8150", "websocket:8152"]);
+    expect(kasYaml(mine).listen.api).toBe("127.0.0.1:8155");
+    expect(kasYaml(mine).api).toBeUndefined();
+    expect(of(mine, "kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["kas-default-registry"]);
+    // Probes still reach the observability port on the pod.
+    expect(at(container(mine), "livenessProbe", "httpGet")).toEqual({ path: "/liveness", port: "observability" });
+    expect((container(mine).ports as { name: string }[]).map((p) => p.name)).toEqual(["grpc", "websocket", "observability"]);
+  });
+
+  test("with an API token and a webhook secret: both in a Secret mounted read-only, both on the Service, the API on all interfaces behind the token", async () => {
+    const mine = await build("kas-open", { apiToken: API_TOKEN, webhookSecret: WEBHOOK_SECRET });
+    expect(servicePorts(mine)).toEqual(["grpc:8150", "websocket:8152", "webhook:8154", "api:8155"]);
+    const doc = kasYaml(mine);
+    expect(doc.listen).toMatchObject({ api: "0.0.0.0:8155", webhook: "0.0.0.0:8154", observability: "0.0.0.0:8153" });
+    expect(doc.api).toEqual({ token_file: "/etc/kas/http/api-token" });
+    expect(doc.webhook).toEqual({ secret_file: "/etc/kas/http/webhook-secret" });
+    const secret = of(mine, "kubernetes:core/v1:Secret", "kas-open-http")[0]!;
+    // The Kubernetes provider marks stringData secret: Pulumi's secret signature wraps the value.
+    expect(secret.inputs.stringData).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: { "api-token": API_TOKEN, "webhook-secret": WEBHOOK_SECRET } });
+    expect(container(mine).volumeMounts).toContainEqual({ name: "http-secrets", mountPath: "/etc/kas/http", readOnly: true });
+    // The token is in the Secret only, never in the ConfigMap.
+    expect(JSON.stringify(of(mine, "kubernetes:core/v1:ConfigMap"))).not.toContain(API_TOKEN);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * kas's HTTP listeners, each with its own audience (issue 13 item 8):
+ * `listen.observability` for probes and /metrics (the kubelet and Prometheus),
+ * `listen.webhook` for GitLab's push webhook (authenticated by its secret), and
+ * `listen.api` for the agents API and status page, which show agents, projects
+ * and sync errors and so require `api.token_file` unless bound to loopback.
+ * Kept apart from kas-config.ts so that file only calls in.
+ */
+import type { ConfigReader } from "./reader";
+
+export interface HttpListeners {
+  /** /metrics, /liveness, /readiness. */
+  readonly observability?: string;
+  /** POST /api/v1/webhooks/push. */
+  readonly webhook?: string;
+  /** GET /api/v1/agents and the status page at /. */
+  readonly api?: string;
+}
+
+/** `api:` in kas.yaml. */
+export interface ApiConfig {
+  /** File holding the bearer token callers of the agents API must present. */
+  readonly tokenFile: string;
+}
+
+export const HTTP_LISTEN_KEYS = ["observability", "webhook", "api"] as const;
+
+/** Reads listen.observability / listen.webhook / listen.api. */
+export function parseHttpListeners(r: ConfigReader, listenMap: Record<string, unknown>): HttpListeners {
+  return {
+    observability: r.address("listen.observability", listenMap.observability),
+    webhook: r.address("listen.webhook", listenMap.webhook),
+    api: r.address("listen.api", listenMap.api),
+  };
+}
+
+/** Reads the `api:` section; `abs` resolves a path against kas.yaml's directory. */
+export function parseApiConfig(r: ConfigReader, value: unknown, abs: (p: string | undefined) => string | undefined): ApiConfig | undefined {
+  if (value === undefined) return undefined;
+  const m = r.map("api", value, ["token_file"]) ?? {};
+  const tokenFile = abs(r.string("api.token_file", m.token_file));
+  if (!tokenFile) r.errors.push(`${r.file}: api.token_file: required in the api section (a file holding the bearer token for /api/v1/agents)`);
+  return tokenFile ? { tokenFile } : undefined;
+}
+
+/**
+ * The rules that tie listeners to their credentials; each problem is pushed to
+ * `r.errors`, so kas refuses to start with a config that would serve the
+ * agents API to anyone, or configure a webhook nobody can reach.
+ */
+export function checkHttpListeners(
+  r: ConfigReader,
+  listen: HttpListeners & { readonly grpc?: string; readonly grpcs?: { readonly address: string }; readonly websocket?: { readonly address: string } },
+  api: ApiConfig | undefined,
+  webhook: { readonly secretFile: string } | undefined,
+): void {
+  const file = r.file;
+  if (listen.api && !api && !isLoopbackAddress(listen.api)) {
+    r.errors.push(
+      `${file}: listen.api: ${listen.api} is not a loopback address, and api.token_file is not set; ` +
+        "expected api: { token_file: <file> } (the agents API shows agents, projects and sync errors), or listen.api on 127.0.0.1 or [::1]",
+    );
+  }
+  if (api && !listen.api) r.errors.push(`${file}: api.token_file: set, but listen.api is not; expected listen.api: host:port to serve the agents API`);
+  if (listen.webhook && !webhook) r.errors.push(`${file}: listen.webhook: set, but webhook.secret_file is not; expected webhook: { secret_file: <file> }`);
+  if (webhook && !listen.webhook) {
+    r.errors.push(`${file}: webhook.secret_file: set, but listen.webhook is not; the push webhook has its own listener now: expected listen.webhook: host:port`);
+  }
+  const named: [string, string | undefined][] = [
+    ["listen.grpc", listen.grpc],
+    ["listen.grpcs.address", listen.grpcs?.address],
+    ["listen.websocket.address", listen.websocket?.address],
+    ["listen.observability", listen.observability],
+    ["listen.webhook", listen.webhook],
+    ["listen.api", listen.api],
+  ];
+  const seen = new Map<string, string>();
+  for (const [key, address] of named) {
+    if (address === undefined || /:0$/.test(address)) continue;
+    const first = seen.get(address);
+    if (first) r.errors.push(`${file}: ${key}: ${address} is also ${first}; expected each listener on its own port`);
+    else seen.set(address, key);
+  }
+}
+
+/** 127.0.0.0/8 or ::1 (IP literals only: a name may resolve elsewhere). An empty host means all interfaces. */
+export function isLoopbackAddress(address: string): boolean {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):\d+$/.exec(address);
+  const host = m?.[1] ?? m?.[2] ?? "";
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "::1" || host === "0:0:0:0:0:0:0:1";
+}

@@ -1,0 +1,58 @@
+import * as http from "node:http";
+import { F, type Logger } from "../../common";
+import { splitHostPort } from "./net";
+
+export interface HttpReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A string or a ready Buffer (a cached serialisation is sent as is, not re-encoded per request). */
+  readonly body: string | Buffer;
+  readonly type: string;
+}
+
+/** A route handler: a reply, or undefined when no route matches (404). */
+export type HttpHandler = (req: http.IncomingMessage, path: string) => Promise<HttpReply | undefined> | HttpReply | undefined;
+
+export interface HttpListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function jsonReply(status: number, body: unknown, headers?: Record<string, string>): HttpReply {
+  return { status, type: "application/json", body: JSON.stringify(body, null, 2) + "\n", headers };
+}
+
+/**
+ * One of kas's HTTP listeners (observability, webhook, agents API): binds
+ * `address`, routes to `handle`, and answers 500 (logged) when it throws.
+ * `what` names the listener in errors ("listen.api").
+ */
+export async function listenHttp(what: string, address: string, handle: HttpHandler, logger: Logger): Promise<HttpListener> {
+  const server = http.createServer((req, res) => void serve(handle, req, res, logger));
+  const { host, port } = splitHostPort(address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`${what}: cannot listen on ${address}: ${err.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  return {
+    port: typeof bound === "object" && bound ? bound.port : port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function serve(handle: HttpHandler, req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  let reply: HttpReply | undefined;
+  try {
+    reply = (await handle(req, path)) ?? jsonReply(404, { error: `no route ${req.method} ${path}` });
+  } catch (err) {
+    logger.error("HTTP API error", { [F.path]: path, [F.error]: err });
+    reply = jsonReply(500, { error: "internal error" });
+  }
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(reply.status, { "content-type": reply.type, ...reply.headers }).end(reply.body);
+}

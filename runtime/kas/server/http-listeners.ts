@@ -1,0 +1,61 @@
+import { F, type Logger, type Metrics } from "../../common";
+import type { KasConfig, ProjectConfig } from "../config";
+import type { AgentTracker } from "./agent-tracker";
+import { agentsApiHandler } from "./agents-api";
+import { listenHttp } from "./http-listen";
+import { observabilityHandler } from "./observability-http";
+import type { CommitSubscriptions } from "./ports";
+import { pushWebhookHandler } from "./push-webhook";
+
+export interface HttpListenersDeps {
+  readonly listen: KasConfig["listen"];
+  readonly metrics: Metrics;
+  readonly tracker: AgentTracker;
+  readonly commits: CommitSubscriptions;
+  readonly projects: () => readonly ProjectConfig[];
+  readonly webhookSecret: () => string | undefined;
+  readonly apiToken?: () => string | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * Starts kas's HTTP listeners, each configured one on its own address:
+ * observability (probes, metrics), webhook (push events) and api (agents API,
+ * status page). Records bound ports in `ports`; returns their closers, in
+ * opening order (the caller closes what opened if a later one fails).
+ */
+export async function listenHttpListeners(
+  deps: HttpListenersDeps,
+  ports: { observability?: number; webhook?: number; api?: number },
+): Promise<(() => Promise<void>)[]> {
+  const { listen, logger } = deps;
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    if (listen.observability) {
+      const l = await listenHttp("listen.observability", listen.observability, observabilityHandler({ metrics: deps.metrics, ready: () => true }), logger);
+      closers.push(() => l.close());
+      ports.observability = l.port;
+    }
+    if (listen.webhook) {
+      const handler = pushWebhookHandler({ commits: deps.commits, projects: deps.projects, secret: deps.webhookSecret, metrics: deps.metrics, logger });
+      const l = await listenHttp("listen.webhook", listen.webhook, handler, logger);
+      closers.push(() => l.close());
+      ports.webhook = l.port;
+    }
+    if (listen.api) {
+      const token = deps.apiToken ?? (() => undefined);
+      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ tracker: deps.tracker, token, metrics: deps.metrics, logger }), logger);
+      closers.push(() => l.close());
+      ports.api = l.port;
+      if (token() === undefined) {
+        logger.warn("Agents API without a token: any process on this host can read it (loopback only; set api.token_file to require one)", {
+          [F.address]: listen.api,
+        });
+      }
+    }
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+  return closers;
+}
