@@ -5,6 +5,7 @@
  * it measures, so that run writes bench/results/<name>.profile.json instead,
  * profile summaries under raw, and prints them to stderr).
  */
+import { runAbuse } from "./abuse.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
@@ -21,6 +22,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   apply: runApply,
   "kas-scale": runKasScale,
   "agentk-memory": runAgentkMemory,
+  abuse: runAbuse,
 };
 
 function parseArgs(argv: readonly string[]): { only: string[]; profile: boolean } {

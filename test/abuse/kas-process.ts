@@ -27,6 +27,13 @@ export interface KasProcessOptions {
   readonly kasYaml?: Record<string, unknown>;
   /** Extra files written into kas's directory before it starts (name -> content). */
   readonly files?: Readonly<Record<string, string>>;
+  /** The checkout whose bin/kas runs (default this one): the benchmark runs an older kas beside this one. */
+  readonly root?: string;
+  /**
+   * The listeners as kas had them before issue 13 (no listen.api or listen.webhook: the agents
+   * API and the webhook shared the observability port). For running an older kas.
+   */
+  readonly legacyListen?: boolean;
   /** Extra agents besides a1 and mallory (same project layout as mallory: g/evil). */
   readonly moreAgents?: readonly string[];
 }
@@ -98,8 +105,8 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
       grpc: `127.0.0.1:${grpcPort}`,
       websocket: { address: `127.0.0.1:${wsPort}` },
       observability: `127.0.0.1:${httpPort}`,
-      api: `127.0.0.1:${apiPort}`,
-      ...(extra.webhook ? { webhook: `127.0.0.1:${webhookPort}` } : {}),
+      ...(options.legacyListen ? {} : { api: `127.0.0.1:${apiPort}` }),
+      ...(extra.webhook && !options.legacyListen ? { webhook: `127.0.0.1:${webhookPort}` } : {}),
       ...((extra.listen as object | undefined) ?? {}),
     },
     agents: { registry: "file", file: "agents.yaml" },
@@ -112,7 +119,7 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
   };
   writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));
 
-  const proc: ChildProcess = spawn(path.join(root, "bin/kas"), ["--config", path.join(dir, "kas.yaml")], {
+  const proc: ChildProcess = spawn(path.join(options.root ?? root, "bin/kas"), ["--config", path.join(dir, "kas.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -139,8 +146,8 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
     wsPort,
     wsPath,
     httpUrl,
-    apiUrl: `http://127.0.0.1:${apiPort}`,
-    webhookUrl: `http://127.0.0.1:${webhookPort}`,
+    apiUrl: options.legacyListen ? httpUrl : `http://127.0.0.1:${apiPort}`,
+    webhookUrl: options.legacyListen ? httpUrl : `http://127.0.0.1:${webhookPort}`,
     tokens,
     evilRepo,
     configRepo,
