@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { bearerMetadata, createClients, type SyncStatusReport } from "../../runtime/rpc";
 import type { KasProcess } from "../../test/abuse/kas-process";
 import { stalledObjectsCall, type StalledCall } from "../../test/abuse/raw-grpc";
-import { upgradeAndDrop } from "../../test/abuse/raw-ws";
+import { sessionThenDrop, upgradeAndDrop } from "../../test/abuse/raw-ws";
 import { commitFiles, git, revParse, setDefaultBranch, writeLooseZeros } from "../../test/git";
 
 const MiB = 1024 * 1024;
@@ -59,10 +59,12 @@ async function configStreams(kas: KasProcess, n: number): Promise<() => void> {
 export const ATTACKS: readonly Attack[] = [
   {
     name: "ws-drop",
-    what: "60 gRPC-over-WebSocket tunnels with a valid token, TCP dropped right after 101; measured past one keepalive (30 s)",
+    what: "60 gRPC-over-WebSocket tunnels with a valid token, TCP dropped right after 101, and 40 dropped under a live HTTP/2 session; measured past one keepalive (30 s)",
     run: async (kas) => {
       const kinds = ["drop", "preface", "half-close"] as const;
-      for (let i = 0; i < 60; i++) await upgradeAndDrop(kas.wsPort, kas.wsPath, kas.tokens.mallory as string, kinds[i % 3]!);
+      const token = kas.tokens.mallory as string;
+      for (let i = 0; i < 60; i++) await upgradeAndDrop(kas.wsPort, kas.wsPath, token, kinds[i % 3]!);
+      for (let i = 0; i < 40; i++) await sessionThenDrop(kas.wsPort, kas.wsPath, token, i % 2 === 1);
       return () => undefined;
     },
     afterMs: 40_000,

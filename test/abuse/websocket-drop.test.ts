@@ -5,7 +5,7 @@
  * keepalive ping wrote into a dead stream: an uncaught ERR_INTERNAL_ASSERTION.
  */
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
-import { upgradeAndDrop } from "./raw-ws";
+import { sessionThenDrop, upgradeAndDrop } from "./raw-ws";
 
 let kas: KasProcess;
 
@@ -18,10 +18,12 @@ afterAll(async () => {
   await kas?.stop();
 });
 
-test("kas survives 60 tunnels dropped right after 101 Switching Protocols, and a1 still syncs over the tunnel", async () => {
+test("kas survives 60 tunnels dropped right after 101 Switching Protocols and 40 dropped under live HTTP/2 sessions, and a1 still syncs over the tunnel", async () => {
   const token = kas.tokens.mallory as string;
   const kinds = ["drop", "preface", "half-close"] as const;
   for (let i = 0; i < 60; i++) await upgradeAndDrop(kas.wsPort, kas.wsPath, token, kinds[i % 3]!);
+  // A proxy dropping agents' connections: live HTTP/2 sessions (some with a stream open) lose their TCP connection.
+  for (let i = 0; i < 40; i++) await sessionThenDrop(kas.wsPort, kas.wsPath, token, i % 2 === 1);
   // Past several keepalive intervals: the sessions of the dropped tunnels would have pinged by now.
   for (const until = Date.now() + 4_000; Date.now() < until; ) {
     if (!kas.alive()) throw new Error(`kas exited after the dropped tunnels:\n${kas.output().slice(-4000)}`);

@@ -79,3 +79,12 @@ test("a blob is parsed once; a valid file without warnings is shared by every ag
   const none = await configs.load("group/config", NO_FILE, ".gitlab/agents/c/config.yaml");
   expect(none.ok && none.config.gitops.manifest_projects).toEqual([]);
 });
+
+test("streams asking for one invalid file at once share one read and one parse (a 128 KiB file of errors took ~0.5 s each)", async () => {
+  const errors = Array.from({ length: 2000 }, (_, i) => `k${i}: 1`).join("\n") + "\n";
+  const commit = await commitFiles(repo, { [A]: errors });
+  const blob = ((await configs.at("group/config", commit, A)) as { blob: string }).blob;
+  const results = await Promise.all(Array.from({ length: 5 }, () => configs.load("group/config", blob, A)));
+  expect(results.every((r) => r === results[0] && !r.ok)).toBe(true);
+  expect(parses).toEqual([`group/config:${A}`]);
+});

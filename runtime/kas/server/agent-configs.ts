@@ -20,6 +20,8 @@ export type ConfigFile = { readonly blob: string } | { readonly unreadable: Agen
 
 export class AgentConfigs {
   private readonly parsed = new Lru<string, AgentConfigParseResult>(PARSED_ENTRIES);
+  /** Loads in progress: streams asking for one file at once share a read and a parse (a 128 KiB file of errors takes ~0.5 s). */
+  private readonly loading = new Map<string, Promise<AgentConfigParseResult>>();
 
   constructor(
     private readonly git: GitReader,
@@ -41,11 +43,20 @@ export class AgentConfigs {
    * shared by every agent whose file is the same. A blob that cannot be read
    * (over 128 KiB, say) is an error result, not kept. Throws like at().
    */
-  async load(projectId: string, blob: string, file: string): Promise<AgentConfigParseResult> {
+  load(projectId: string, blob: string, file: string): Promise<AgentConfigParseResult> {
     const shared = `${blob}\0${projectId}`;
     const own = `${shared}\0${file}`;
     const known = this.parsed.get(shared) ?? this.parsed.get(own);
-    if (known !== undefined) return known;
+    if (known !== undefined) return Promise.resolve(known);
+    let pending = this.loading.get(own);
+    if (pending === undefined) {
+      pending = this.read(projectId, blob, file, shared, own).finally(() => this.loading.delete(own));
+      this.loading.set(own, pending);
+    }
+    return pending;
+  }
+
+  private async read(projectId: string, blob: string, file: string, shared: string, own: string): Promise<AgentConfigParseResult> {
     let data: Buffer;
     try {
       data = blob === NO_FILE ? Buffer.alloc(0) : await this.git.readBlob(projectId, blob, file, LIMITS.configFileBytes);
