@@ -11,6 +11,9 @@ import * as https from "node:https";
 import git, { type HttpClient } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { SourceUnavailableError } from "./errors";
+import { DEFAULT_MAX_OBJECT_BYTES, findOversizedObject } from "./odb";
+
+class OversizedPackError extends Error {}
 import { redactUrl } from "./paths";
 
 export interface Credentials {
@@ -85,12 +88,31 @@ export class RemoteRepository {
     }
   }
 
+  /**
+   * node:fs for isomorphic-git's fetch, except that a pack is checked before
+   * it is written (and then indexed): an object over the limit refuses the
+   * fetch, naming its size, instead of being inflated whole in memory.
+   */
+  private readonly checkedFs = {
+    ...fs,
+    promises: {
+      ...fs.promises,
+      writeFile: async (file: string, data: Buffer | string, options?: fs.WriteFileOptions): Promise<void> => {
+        if (file.endsWith(".pack") && Buffer.isBuffer(data)) {
+          const big = findOversizedObject(data, DEFAULT_MAX_OBJECT_BYTES);
+          if (big) throw new OversizedPackError(`the fetched pack holds an object of ${big.bytes} bytes, over the limit of ${DEFAULT_MAX_OBJECT_BYTES} bytes; nothing fetched`);
+        }
+        return fs.promises.writeFile(file, data, options);
+      },
+    },
+  };
+
   private async fetch(): Promise<void> {
     const { gitdir, url, credentials } = this.options;
     try {
       await this.init();
       const result = await git.fetch({
-        fs,
+        fs: this.checkedFs,
         http: this.http,
         gitdir,
         url,
@@ -123,6 +145,7 @@ export class RemoteRepository {
     const configured = this.options.credentials !== undefined || redactUrl(this.options.url) !== this.options.url;
     const withCredentials = configured ? "with the configured credentials" : "no credentials configured";
     if (err.code === "HttpError" && (status === 401 || status === 403)) return `authentication failed (HTTP ${status}, ${withCredentials})`;
+    if (e instanceof OversizedPackError) return e.message;
     if (err.code === "UserCanceledError") return `authentication failed (${withCredentials})`;
     if (err.code === "HttpError" && status === 404) return "repository not found (HTTP 404)";
     if (err.code === "HttpError") return `HTTP ${status} ${err.data?.statusMessage ?? ""}`.trim();

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { commitFiles, createTag, git, makeRepo, removeDir, setBranch, startGitHttpServer, tempDir, type GitHttpServer } from "../../../test/git";
+import { commitFiles, createTag, git, makeRepo, removeDir, setBranch, startGitHttpServer, tempDir, writeLooseZeros, type GitHttpServer } from "../../../test/git";
 import { GitSource, RefNotFoundError, SourceUnavailableError } from ".";
 
 let root: string;
@@ -126,4 +126,20 @@ test("an unreachable remote or a missing repository is SourceUnavailableError na
     new SourceUnavailableError("down", `${gone.url}/x.git`, "cannot connect (ECONNREFUSED)"),
   );
   await expect(source.resolveRef("missing")).rejects.toThrow(`project "missing": repository ${open.url}/no/such.git is unavailable: repository not found (HTTP 404)`);
+});
+
+test("a remote whose pack holds an object over 20 MiB is refused before isomorphic-git inflates it, naming its size; the last fetch stays", async () => {
+  const { dir, first, source } = await served({ "a.yaml": "one" });
+  expect(await source.resolveRef("group/app")).toBe(first);
+  // 64 MiB of zeros: 64 KiB on the wire, 64 MiB in memory for an indexer that inflates it whole.
+  const bomb = await writeLooseZeros(dir, 64 * 1024 * 1024);
+  await commitFiles(dir, { "bomb.yaml": { blob: bomb } });
+  const err = await source.resolveRef("group/app").then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SourceUnavailableError);
+  expect((err as Error).message).toMatch(/the fetched pack holds an object of 67108864 bytes, over the limit of 20971520 bytes; nothing fetched/);
+  // Nothing of the refused pack was written: the cache still answers with the last commit it has.
+  expect(await source.collectFiles("group/app", first, ["**/*.yaml"])).toHaveLength(1);
 });
