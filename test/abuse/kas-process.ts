@@ -109,7 +109,7 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
       ...(extra.webhook && !options.legacyListen ? { webhook: `127.0.0.1:${webhookPort}` } : {}),
       ...((extra.listen as object | undefined) ?? {}),
     },
-    agents: { registry: "file", file: "agents.yaml" },
+    agents: extra.agents ?? { registry: "file", file: "agents.yaml" },
     git: { cache_dir: "cache", poll_period: "1s" },
     projects: [
       { id: "g/config", url: "config" },

@@ -2,7 +2,9 @@
  * Issue 13, items 2, 5, 6 (stream caps), 11 and 12 (gRPC half): what one
  * agent's token can do to kas with streams, and what kas does back.
  */
+import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
+import { startFakeGitLab } from "../../runtime/kas/registry/fake-gitlab";
 import { bearerMetadata, createClients, type Clients } from "../../runtime/rpc";
 import { commitFiles, git } from "../git";
 import { record } from "../kas";
@@ -140,3 +142,26 @@ test("item 12: failed authentications are counted, and logged at a bounded rate 
   c.close();
   await kas.legitimate();
 }, 60_000);
+
+test("item 5, GitLab registry: a token revoked in GitLab ends its open streams within the cache period", async () => {
+  const secret = randomBytes(32);
+  const token = "glagent-gitlab-mode-token-0123456789abcdef";
+  const gitlab = await startFakeGitLab(secret, { [token]: { agentId: 42, agentName: "mallory", projectId: 7, projectPath: "g/evil" } });
+  const k = await startKasProcess({
+    kasYaml: { agents: { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: "gitlab-secret", cache_ttl: "1s" } } },
+    files: { "gitlab-secret": secret.toString("base64") },
+  });
+  try {
+    const c = createClients(k.grpc, grpc.credentials.createInsecure());
+    const s = record(c.configuration.GetConfiguration({ commit_id: "" }, bearerMetadata(token)));
+    await s.atLeast(1);
+    gitlab.agents.delete(token);
+    const err = await s.failed(10_000);
+    expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(err.details).toMatch(/revoked/);
+    c.close();
+  } finally {
+    await k.stop();
+    await gitlab.close();
+  }
+}, 90_000);
