@@ -22,11 +22,18 @@ const good = (commit: string): ObjectsBatch => configMapBatch(commit, PROJECT, "
 
 /** Writes `msgs` in order, then leaves the call to `after` (default: end with OK). */
 const send =
-  (msgs: ObjectsToSynchronizeResponse[], after: (c: ScriptedCall) => void = (c) => c.end()): ObjectsScript =>
+  (msgs: ObjectsToSynchronizeResponse[], after: (c: ScriptedCall) => void | Promise<void> = (c) => c.end()): ObjectsScript =>
   async (c) => {
     for (const m of msgs) if (!(await c.write(m))) return;
-    after(c);
+    await after(c);
   };
+
+/** The watcher of the test running now (scripts run before it exists, and act once agentk has read their Header). */
+let current: Follower | undefined;
+const headerRead = (commit: string): Promise<true> =>
+  until(`agentk read the Header of ${commit}`, async () =>
+    current?.lines.some((l) => l.msg === "Receiving a batch of objects" && l.commit_id === commit) ? true : undefined,
+  10_000);
 
 /** One file of `bytes`, written in chunks of `chunk` bytes, as one Header'd batch with no Trailer (agentk should stop it first). */
 const bigFile =
@@ -70,6 +77,7 @@ function follow(kas: FakeKas, backoff = { initialMs: 20, maxMs: 200, jitter: 0 }
     batches,
     lines,
     close: async () => {
+      current = undefined;
       stop.abort();
       await done;
       clients.close();
@@ -100,11 +108,17 @@ describe("the objects stream refuses a broken batch whole, says why, and takes t
     ["6 files of 4 MiB (over the 20 MiB batch limit)", bigFile("bad", 4 * MiB, chunk, 6), /batch of commit bad.*over the limit of 20971520 bytes/],
     ["1001 files", send([header("bad"), ...Array.from({ length: 1001 }, (_, i) => object(`f${i}.yaml`, Buffer.from("x"))), trailer]), /commit bad.*more than 1000 files/],
     ["one 9 MiB message (over gRPC's receive limit)", bigFile("bad", 9 * MiB, 9 * MiB), /middle of a batch.*commit bad.*RESOURCE_EXHAUSTED|larger than max/],
-    ["kas disappears mid-batch (TCP connection destroyed)", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], (c) => c.drop()), /middle of a batch.*commit bad/],
-    ["an error status mid-batch", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], (c) => c.fail(grpc.status.INTERNAL, "git exploded")), /middle of a batch.*commit bad.*INTERNAL.*git exploded/],
+    ["kas disappears mid-batch (TCP connection destroyed)", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], async (c) => {
+      await headerRead("bad"); // cut after agentk holds a partial batch, not while the Header is still in a buffer
+      c.drop();
+    }), /middle of a batch.*commit bad/],
+    ["an error status mid-batch", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], async (c) => {
+      await headerRead("bad");
+      c.fail(grpc.status.INTERNAL, "git exploded");
+    }), /middle of a batch.*commit bad.*INTERNAL.*git exploded/],
   ])("%s", async (_name, broken, expected) => {
     kas.objects(broken, async (c) => void (await c.batch(good("c2"))));
-    const f = follow(kas);
+    const f = (current = follow(kas));
     try {
       await until("the good batch after the broken one", async () => (f.batches.length > 0 ? true : undefined), 20_000, () => errorsOf(f).join("\n"));
       expect(f.batches.map((b) => b.commitId)).toEqual(["c2"]);
