@@ -29,3 +29,19 @@ export function errorAtObject(source: ManifestSource, field?: string): ErrorAt {
   const path = [source.item, field].filter((p): p is string => p !== undefined).join(".");
   return { file: source.file, index: source.index, ...(path === "" ? {} : { field: path }) };
 }
+
+/**
+ * Problems listed per rejected commit: enough to fix it, few enough that a
+ * garbage file (a million syntax errors) cannot make a log line or a status
+ * report of megabytes.
+ */
+export const MAX_LISTED_ERRORS = 100;
+
+/** The first MAX_LISTED_ERRORS problems, then one counting the rest (where they start, plus `note`). */
+export function capErrors(errors: readonly ManifestError[], note = ""): ManifestError[] {
+  const first = errors.slice(0, MAX_LISTED_ERRORS);
+  const next = errors[MAX_LISTED_ERRORS];
+  if (!next) return first;
+  const { file, index } = next;
+  return [...first, manifestError({ file, index }, `${errors.length - MAX_LISTED_ERRORS} more problem(s) not listed${note}`)];
+}

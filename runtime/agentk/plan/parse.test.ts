@@ -1,5 +1,6 @@
 import type { SourceFile } from "../../rpc/object-stream";
-import { parseManifests, splitApiVersion, type ManifestObject } from "./index";
+import { MAX_LISTED_ERRORS, parseManifests, splitApiVersion, type Decode, type ManifestObject } from "./index";
+import { manifestError } from "./errors";
 import { cases } from "./testdata/fixtures";
 
 const file = (path: string, text: string | Buffer): SourceFile => ({ path, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });
@@ -192,4 +193,27 @@ test.each([
   ["apps/", undefined],
 ])("splitApiVersion(%j)", (apiVersion, want) => {
   expect(splitApiVersion(apiVersion)).toEqual(want);
+});
+
+describe("parseManifests: a commit with a flood of problems (what a broken kas or a garbage file can send)", () => {
+  const syntaxErrors = (n: number): Decode => (f) => ({
+    documents: [],
+    errors: Array.from({ length: n }, (_, i) => manifestError({ file: f.path, index: 0, line: i + 1 }, "invalid YAML: Unexpected flow-seq-end token")),
+  });
+
+  test("200,000 syntax errors in one file are a rejection (not a RangeError), listing the first 100 and how many more", () => {
+    const result = parseManifests([file("a.yaml", "]"), file("b.yaml", "]")], syntaxErrors(200_000));
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
+    expect(result.errors[0]!.message).toBe("a.yaml: document 0: line 1: invalid YAML: Unexpected flow-seq-end token");
+    expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("a.yaml: document 0: 199900 more problem(s) not listed; files after a.yaml were not read");
+  });
+
+  test("a problem in every one of 1,000 files: reading stops once there are more than 100", () => {
+    const files = Array.from({ length: 1000 }, (_, i) => file(`f${i}.yaml`, "]"));
+    const result = parseManifests(files, syntaxErrors(1));
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors.map((e) => e.file)).toEqual([...files.slice(0, 100).map((f) => f.path), "f100.yaml"]);
+    expect(result.errors[MAX_LISTED_ERRORS]!.problem).toBe("1 more problem(s) not listed; files after f100.yaml were not read");
+  });
 });
