@@ -1,164 +1,218 @@
 /**
  * agentk under a broken kas (issue 13, "Also"): a kas-shaped server on
- * loopback sends truncated batches, frames out of order, oversized objects,
- * floods, or disappears mid-batch. agentk must deliver nothing from a broken
- * batch (so nothing is applied or pruned from it), say what was wrong, and
- * recover with backoff to take the next good batch.
+ * loopback (test/agentk/fake-kas.ts) sends truncated batches, frames out of
+ * order, oversized objects, floods, malformed YAML, or disappears mid-batch.
+ * agentk must deliver nothing from a broken batch (so nothing is applied or
+ * pruned from it), say what was wrong, and recover with backoff to take the
+ * next good batch. First the objects stream alone, then agentk whole on the
+ * real test cluster.
  */
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../runtime/common";
+import { kubeconfigAccess, startAgent, type RunningAgent } from "../../runtime/agentk";
 import { CHANNEL_OPTIONS, watchObjects } from "../../runtime/agentk/connection";
-import { createClients, LIMITS, type ObjectsBatch, type ObjectsToSynchronizeResponse } from "../../runtime/rpc";
-import { configMapBatch, startFakeKas, type FakeKas, type ObjectsScript, type ScriptedCall } from "../agentk/fake-kas";
+import { createClients, LIMITS, MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration, type ObjectsBatch } from "../../runtime/rpc";
+import { startTestCluster, type TestCluster } from "../cluster";
+import { grantAgent } from "../agentk/rbac";
+import { AGENT_NS } from "../agentk/scenario";
+import { bigFiles, configMapBatch, msg, send, sendBatch, startFakeKas, type FakeKas, type ObjectsScript } from "../agentk/fake-kas";
 import { until } from "../until";
 
 const PROJECT = "group/manifests";
 const MiB = 1024 * 1024;
-
-const header = (commit: string, project = PROJECT): ObjectsToSynchronizeResponse => ({ message: "header", header: { commit_id: commit, project_id: project } });
-const object = (source: string, data: Buffer): ObjectsToSynchronizeResponse => ({ message: "object", object: { source, data } });
-const trailer: ObjectsToSynchronizeResponse = { message: "trailer", trailer: {} };
+const { object, trailer } = msg;
+const header = (commit: string, project = PROJECT) => msg.header(commit, project);
 const good = (commit: string): ObjectsBatch => configMapBatch(commit, PROJECT, "dude", { a: commit, b: commit });
+const bigFile = (commit: string, bytes: number, chunk: number, files = 1): ObjectsScript => bigFiles(commit, PROJECT, bytes, chunk, files);
 
-/** Writes `msgs` in order, then leaves the call to `after` (default: end with OK). */
-const send =
-  (msgs: ObjectsToSynchronizeResponse[], after: (c: ScriptedCall) => void | Promise<void> = (c) => c.end()): ObjectsScript =>
-  async (c) => {
-    for (const m of msgs) if (!(await c.write(m))) return;
-    await after(c);
-  };
+type Line = Record<string, unknown>;
+const errorsIn = (lines: readonly Line[]): string => lines.filter((l) => l.level === "error").map((l) => `${String(l.msg)}: ${String(l.error)}`).join("\n");
 
-/** The watcher of the test running now (scripts run before it exists, and act once agentk has read their Header). */
-let current: Follower | undefined;
-const headerRead = (commit: string): Promise<true> =>
-  until(`agentk read the Header of ${commit}`, async () =>
-    current?.lines.some((l) => l.msg === "Receiving a batch of objects" && l.commit_id === commit) ? true : undefined,
-  10_000);
+/** Resolves once agentk logged that it read the Header of `commit` (so a cut after it finds a partial batch, not bytes in a buffer). */
+const headerRead = (lines: () => readonly Line[] | undefined, commit: string): Promise<true> =>
+  until(`agentk read the Header of ${commit}`, async () => (lines()?.some((l) => l.msg === "Receiving a batch of objects" && l.commit_id === commit) ? true : undefined), 10_000);
 
-/** One file of `bytes`, written in chunks of `chunk` bytes, as one Header'd batch with no Trailer (agentk should stop it first). */
-const bigFile =
-  (commit: string, bytes: number, chunk: number, files = 1): ObjectsScript =>
-  async (c) => {
-    if (!(await c.write(header(commit)))) return;
-    for (let f = 0; f < files; f++) {
-      for (let off = 0; off < bytes; off += chunk) {
-        if (!(await c.write(object(`manifests/big-${f}.yaml`, Buffer.alloc(Math.min(chunk, bytes - off), 0x20))))) return;
-      }
-    }
-    if (await c.write(trailer)) c.end();
-  };
+describe("the objects stream (watchObjects over gRPC from the fake kas)", () => {
+  interface Follower {
+    readonly batches: ObjectsBatch[];
+    readonly lines: Line[];
+    close(): Promise<void>;
+  }
+  let kas: FakeKas;
+  /** The watcher of the test running now: scripts run before it exists, and some wait for it. */
+  let current: Follower | undefined;
 
-interface Follower {
-  readonly batches: ObjectsBatch[];
-  readonly lines: Record<string, unknown>[];
-  close(): Promise<void>;
-}
+  /** agentk's objects watcher for PROJECT, on a real channel to the fake kas, with fast backoff and no jitter. */
+  function follow(backoff = { initialMs: 20, maxMs: 200, jitter: 0 }): Follower {
+    const batches: ObjectsBatch[] = [];
+    const lines: Line[] = [];
+    const stop = new AbortController();
+    const clients = createClients(kas.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const done = watchObjects({
+      clients,
+      token: "t",
+      projectId: PROJECT,
+      ref: { branch: "main" },
+      paths: [{ glob: "**/*.yaml" }],
+      lastCommit: () => batches[batches.length - 1]?.commitId ?? "",
+      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
+      signal: stop.signal,
+      backoff,
+      onBatch: (b) => void batches.push(b),
+    });
+    current = { batches, lines, close: async () => (stop.abort(), await done, clients.close()) };
+    return current;
+  }
+  const partialThen = (after: (c: Parameters<ObjectsScript>[0]) => void): ObjectsScript =>
+    send([header("bad"), object("manifests/a.yaml", "x")], async (c) => {
+      await headerRead(() => current?.lines, "bad");
+      after(c);
+    });
 
-/** agentk's objects watcher for PROJECT, on a real channel to the fake kas, with fast backoff and no jitter. */
-function follow(kas: FakeKas, backoff = { initialMs: 20, maxMs: 200, jitter: 0 }): Follower {
-  const batches: ObjectsBatch[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
-  const stop = new AbortController();
-  const clients = createClients(kas.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  const done = watchObjects({
-    clients,
-    token: "t",
-    projectId: PROJECT,
-    ref: { branch: "main" },
-    paths: [{ glob: "**/*.yaml" }],
-    lastCommit: () => batches[batches.length - 1]?.commitId ?? "",
-    logger,
-    signal: stop.signal,
-    backoff,
-    onBatch: (b) => void batches.push(b),
+  beforeEach(async () => {
+    kas = await startFakeKas({ configuration: { gitops: { manifest_projects: [], scope: { mode: "cluster", namespaces: [] }, reapply_interval_seconds: 300 }, observability: { logging: { level: "debug" } } } });
   });
-  return {
-    batches,
-    lines,
-    close: async () => {
-      current = undefined;
-      stop.abort();
-      await done;
-      clients.close();
-    },
-  };
-}
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    await kas.stop();
+  });
 
-const errorsOf = (f: Follower): string[] => f.lines.filter((l) => l.level === "error").map((l) => `${String(l.msg)}: ${String(l.error)}`);
-
-let kas: FakeKas;
-beforeEach(async () => {
-  kas = await startFakeKas({ configuration: { gitops: { manifest_projects: [], scope: { mode: "cluster", namespaces: [] }, reapply_interval_seconds: 300 }, observability: { logging: { level: "debug" } } } });
-});
-afterEach(() => kas.stop());
-
-describe("the objects stream refuses a broken batch whole, says why, and takes the next good one", () => {
   const chunk = LIMITS.chunkBytes;
   test.each<[string, ObjectsScript, RegExp]>([
-    ["truncated: Header, Object, then the stream ends OK without a Trailer", send([header("bad"), object("manifests/a.yaml", Buffer.from("kind: X"))]), /middle of a batch.*commit bad.*1 file.*no Trailer/],
-    ["an Object before any Header", send([object("manifests/a.yaml", Buffer.from("x")), trailer]), /Object manifests\/a\.yaml before any Header/],
-    ["a Header, then another Header", send([header("bad"), object("manifests/a.yaml", Buffer.from("x")), header("bad2"), trailer]), /Header for bad2 before the Trailer of bad/],
+    ["truncated: Header, Object, then the stream ends OK without a Trailer", send([header("bad"), object("manifests/a.yaml", "kind: X")]), /middle of a batch.*commit bad.*1 file.*no Trailer/],
+    ["an Object before any Header", send([object("manifests/a.yaml", "x"), trailer]), /Object manifests\/a\.yaml before any Header/],
+    ["a Header, then another Header", send([header("bad"), object("manifests/a.yaml", "x"), header("bad2"), trailer]), /Header for bad2 before the Trailer of bad/],
     ["a Trailer before any Header", send([trailer]), /Trailer before any Header/],
     ["a Header for another project", send([header("bad", "other/project"), trailer]), /Header for project other\/project.*asked for group\/manifests/],
-    ["an Object with no source", send([header("bad"), object("", Buffer.from("x")), trailer]), /Object without a source/],
-    ["one file sent in two runs (a, b, a)", send([header("bad"), object("a.yaml", Buffer.from("x")), object("b.yaml", Buffer.from("y")), object("a.yaml", Buffer.from("z")), trailer]), /a\.yaml.*twice/],
+    ["an Object with no source", send([header("bad"), object("", "x"), trailer]), /Object without a source/],
+    ["one file sent in two runs (a, b, a)", send([header("bad"), object("a.yaml", "x"), object("b.yaml", "y"), object("a.yaml", "z"), trailer]), /a\.yaml sent twice/],
     ["one 6 MiB chunk (over the 5 MiB file limit, under gRPC's 8 MiB message limit)", bigFile("bad", 6 * MiB, 6 * MiB), /manifests\/big-0\.yaml.*over the limit of 5242880 bytes a file/],
     ["one file of 6 MiB in 128 KiB chunks", bigFile("bad", 6 * MiB, chunk), /manifests\/big-0\.yaml.*over the limit of 5242880 bytes a file/],
     ["6 files of 4 MiB (over the 20 MiB batch limit)", bigFile("bad", 4 * MiB, chunk, 6), /batch of commit bad.*over the limit of 20971520 bytes/],
-    ["1001 files", send([header("bad"), ...Array.from({ length: 1001 }, (_, i) => object(`f${i}.yaml`, Buffer.from("x"))), trailer]), /commit bad.*more than 1000 files/],
-    ["one 9 MiB message (over gRPC's receive limit)", bigFile("bad", 9 * MiB, 9 * MiB), /middle of a batch.*commit bad.*RESOURCE_EXHAUSTED|larger than max/],
-    ["kas disappears mid-batch (TCP connection destroyed)", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], async (c) => {
-      await headerRead("bad"); // cut after agentk holds a partial batch, not while the Header is still in a buffer
-      c.drop();
-    }), /middle of a batch.*commit bad/],
-    ["an error status mid-batch", send([header("bad"), object("manifests/a.yaml", Buffer.from("x"))], async (c) => {
-      await headerRead("bad");
-      c.fail(grpc.status.INTERNAL, "git exploded");
-    }), /middle of a batch.*commit bad.*INTERNAL.*git exploded/],
+    ["1001 files", send([header("bad"), ...Array.from({ length: 1001 }, (_, i) => object(`f${i}.yaml`, "x")), trailer]), /commit bad.*more than 1000 files/],
+    ["one 9 MiB message (over gRPC's receive limit)", bigFile("bad", 9 * MiB, 9 * MiB), /middle of a batch.*commit bad.*RESOURCE_EXHAUSTED/],
+    ["kas disappears mid-batch (TCP connection destroyed)", partialThen((c) => c.drop()), /middle of a batch.*commit bad/],
+    ["an error status mid-batch", partialThen((c) => c.fail(grpc.status.INTERNAL, "git exploded")), /middle of a batch.*commit bad.*INTERNAL.*git exploded/],
   ])("%s", async (_name, broken, expected) => {
-    kas.objects(broken, async (c) => void (await c.batch(good("c2"))));
-    const f = (current = follow(kas));
-    try {
-      await until("the good batch after the broken one", async () => (f.batches.length > 0 ? true : undefined), 20_000, () => errorsOf(f).join("\n"));
-      expect(f.batches.map((b) => b.commitId)).toEqual(["c2"]);
-      expect(f.batches[0]!.files.map((x) => x.path)).toEqual(["manifests/a.yaml", "manifests/b.yaml"]);
-      // Nothing of the broken batch counted as received: the reconnect asks from where it was before.
-      expect(kas.calls[1]!.request.commit_id).toBe("");
-      expect(errorsOf(f).join("\n")).toMatch(expected);
-    } finally {
-      await f.close();
-    }
+    kas.objects(broken, sendBatch(good("c2")));
+    const f = follow();
+    await until("the good batch after the broken one", async () => (f.batches.length > 0 ? true : undefined), 20_000, () => errorsIn(f.lines));
+    expect(f.batches.map((b) => b.commitId)).toEqual(["c2"]);
+    expect(f.batches[0]!.files.map((x) => x.path)).toEqual(["manifests/a.yaml", "manifests/b.yaml"]);
+    // Nothing of the broken batch counted as received: the reconnect asks from where it was before.
+    expect(kas.calls[1]!.request.commit_id).toBe("");
+    expect(errorsIn(f.lines)).toMatch(expected);
   });
-});
 
-describe("a kas that sends without end cannot make agentk hold more than a batch's limit", () => {
   test("a 256 MiB flood of 4 MiB files is cut by agentk before 20 MiB + 4 MiB reached it", async () => {
-    kas.objects(bigFile("flood", 4 * MiB, LIMITS.chunkBytes, 64), async (c) => void (await c.batch(good("c2"))));
-    const f = follow(kas);
-    try {
-      await until("the good batch after the flood", async () => (f.batches.length > 0 ? true : undefined), 60_000, () => errorsOf(f).join("\n"));
-      expect(kas.calls[0]!.cancelledByPeer).toBe(true);
-      // What kas wrote past the limit is at most what HTTP/2 windows and socket buffers hold.
-      expect(kas.calls[0]!.objectBytes).toBeLessThan(LIMITS.totalBytes + 4 * MiB);
-      expect(errorsOf(f).join("\n")).toMatch(/over the limit of 20971520 bytes/);
-    } finally {
-      await f.close();
-    }
+    kas.objects(bigFile("flood", 4 * MiB, LIMITS.chunkBytes, 64), sendBatch(good("c2")));
+    const f = follow();
+    await until("the good batch after the flood", async () => (f.batches.length > 0 ? true : undefined), 60_000, () => errorsIn(f.lines));
+    expect(kas.calls[0]!.cancelledByPeer).toBe(true);
+    // What kas wrote past the limit is at most what HTTP/2 windows and socket buffers hold.
+    expect(kas.calls[0]!.objectBytes).toBeLessThan(LIMITS.totalBytes + 4 * MiB);
+    expect(errorsIn(f.lines)).toMatch(/over the limit of 20971520 bytes/);
+  });
+
+  test("four protocol violations in a row: the reconnect delays double (20, 40, 80, 160 ms), then a good batch is taken", async () => {
+    const violation = send([header("bad"), header("bad2")]);
+    kas.objects(violation, violation, violation, violation, sendBatch(good("c2")));
+    const f = follow({ initialMs: 20, maxMs: 10_000, jitter: 0 });
+    await until("the good batch", async () => (f.batches.length > 0 ? true : undefined), 20_000);
+    expect(f.lines.filter((l) => l.retry_in_ms !== undefined).map((l) => l.retry_in_ms)).toEqual([20, 40, 80, 160]);
   });
 });
 
-describe("reconnects back off while kas keeps breaking the stream", () => {
-  test("four protocol violations in a row: the delays double (20, 40, 80, 160 ms), then a good batch is taken", async () => {
-    const violation = send([header("bad"), header("bad2")]);
-    kas.objects(violation, violation, violation, violation, async (c) => void (await c.batch(good("c2"))));
-    const f = follow(kas, { initialMs: 20, maxMs: 10_000, jitter: 0 });
-    try {
-      await until("the good batch", async () => (f.batches.length > 0 ? true : undefined), 20_000);
-      const delays = f.lines.filter((l) => l.retry_in_ms !== undefined).map((l) => l.retry_in_ms);
-      expect(delays).toEqual([20, 40, 80, 160]);
-    } finally {
-      await f.close();
+describe("agentk on the real cluster: a broken batch applies nothing, prunes nothing, and the next good one is applied", () => {
+  const config: AgentConfiguration = {
+    gitops: {
+      manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }],
+      scope: { mode: "namespaced", namespaces: ["dude"] },
+      reapply_interval_seconds: 300,
+    },
+    observability: { logging: { level: "debug" } },
+  };
+  let cluster: TestCluster;
+  let kas: FakeKas;
+  let agent: RunningAgent | undefined;
+  const lines: Line[] = [];
+  let applied = "c1";
+
+  const value = async (name: string): Promise<string | null> => {
+    const out = await cluster.kubectl(["get", "configmap", "-n", "dude", name, "-o", "jsonpath={.data.v}", "--ignore-not-found"]);
+    return out === "" ? null : out;
+  };
+  /** What the broken batch would do if agentk took it: change a, create c, and (b missing) prune b. */
+  const brokenFiles = (commit: string) => [object("manifests/a.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: dude}\ndata: {v: ${commit}}\n`), object("manifests/c.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: dude}\ndata: {v: ${commit}}\n`)];
+  const cutAfterHeader = (commit: string, after: (c: Parameters<ObjectsScript>[0]) => void): ObjectsScript =>
+    send([header(commit), ...brokenFiles(commit)], async (c) => {
+      await headerRead(() => lines, commit);
+      after(c);
+    });
+
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    const kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
+    kas = await startFakeKas({ configuration: config });
+    kas.objects(sendBatch(good("c1")));
+    agent = await startAgent({
+      kasAddress: kas.address,
+      token: "t",
+      cluster: await kubeconfigAccess(kubeconfig),
+      namespace: AGENT_NS,
+      podName: "agentk-0",
+      backoff: { initialMs: 50, maxMs: 500 },
+      leaderElection: false,
+      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
+    });
+    await until("c1 applied", async () => ((await value("a")) === "c1" && (await value("b")) === "c1" ? true : undefined), 60_000, () => errorsIn(lines));
+  }, 240_000);
+  afterAll(async () => {
+    await agent?.close();
+    await kas?.stop();
+    await cluster?.stop();
+  });
+
+  const streamBroken = (why: RegExp) => ({ why, reconnects: true });
+  test.each<[string, (commit: string) => ObjectsScript, { why: RegExp; reconnects: boolean }]>([
+    ["truncated (no Trailer)", (k) => send([header(k), ...brokenFiles(k)]), streamBroken(/middle of a batch.*no Trailer/)],
+    ["Objects before any Header", (k) => send([...brokenFiles(k), trailer]), streamBroken(/before any Header/)],
+    ["a Header, then another Header", (k) => send([header(k), ...brokenFiles(k), header(`${k}-2`), trailer]), streamBroken(/Header for .*-2 before the Trailer/)],
+    ["a Header for another project", (k) => send([header(k, "other/project"), ...brokenFiles(k), trailer]), streamBroken(/Header for project other\/project/)],
+    ["one 6 MiB object", (k) => send([header(k), brokenFiles(k)[0]!, object("manifests/big.yaml", Buffer.alloc(6 * MiB, 0x20)), trailer]), streamBroken(/big\.yaml.*over the limit of 5242880 bytes a file/)],
+    ["chunks adding to over 20 MiB", (k) => bigFiles(k, PROJECT, 4 * MiB, LIMITS.chunkBytes, 8), streamBroken(/over the limit of 20971520 bytes a batch/)],
+    ["kas disappears mid-batch", (k) => cutAfterHeader(k, (c) => c.drop()), streamBroken(/middle of a batch.*no Trailer/)],
+    ["an error status mid-batch", (k) => cutAfterHeader(k, (c) => c.fail(grpc.status.UNAVAILABLE, "kas is shutting down")), streamBroken(/middle of a batch.*UNAVAILABLE.*kas is shutting down/)],
+    ["malformed YAML", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("kind: [\n") }] }), { why: /Commit rejected.*manifests\/d\.yaml.*invalid YAML/, reconnects: false }],
+    ["150,000 YAML syntax errors in one file", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("]\n".repeat(150_000)) }] }), { why: /Commit rejected.*149900 more problem\(s\) not listed/, reconnects: false }],
+  ])("%s", async (_name, script, expected) => {
+    const broken = `bad-${kas.calls.length}`;
+    const from = lines.length;
+    const calls = kas.calls.length;
+    kas.objects(script(broken));
+    await until("agentk's error about the broken batch", async () => (expected.why.test(errorsIn(lines.slice(from))) ? true : undefined), 30_000, () => errorsIn(lines.slice(from)));
+    if (expected.reconnects) {
+      // The stream was given up and opened again, asking from the commit last applied: the broken one never counted.
+      await until("agentk reconnected", async () => (kas.calls.length > calls ? true : undefined), 10_000);
+      expect(kas.calls[kas.calls.length - 1]!.request.commit_id).toBe(applied);
+    } else {
+      // A complete batch that does not parse is a commit agentk judged: it reports it, and waits for the next one.
+      await until("the rejection reported to kas", async () => (kas.reports.some((r) => r.commit_id === broken) ? true : undefined), 30_000);
+      expect(kas.reports.find((r) => r.commit_id === broken)).toMatchObject({ success: false, objects: [] });
     }
+    // Held: a unchanged, c never created, b not pruned.
+    expect([await value("a"), await value("b"), await value("c")]).toEqual([applied, applied, null]);
+
+    const next = `c${kas.calls.length}-${Date.now()}`;
+    kas.objects(sendBatch(good(next)));
+    await until(`${next} applied`, async () => ((await value("a")) === next ? true : undefined), 30_000, () => errorsIn(lines.slice(from)));
+    expect([await value("b"), await value("c")]).toEqual([next, null]);
+    applied = next;
   });
 });
+
+function toFile(m: ReturnType<typeof msg.object>): { path: string; data: Buffer } {
+  if (m.message !== "object") throw new Error("not an Object");
+  return { path: m.object.source, data: m.object.data };
+}

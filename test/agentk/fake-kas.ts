@@ -7,7 +7,7 @@
  *
  * Each GetObjectsToSynchronize call takes the next script queued with
  * `objects()`; with none queued, the call stays open and silent, as a real kas
- * with no new commit does.
+ * with no new commit does, and takes the next script queued while it is open.
  */
 import { once } from "node:events";
 import * as net from "node:net";
@@ -41,6 +41,8 @@ export interface ScriptedCall {
   /** Resolves when agentk cancels the call (or the connection dies). */
   readonly cancelled: Promise<void>;
   isCancelled(): boolean;
+  /** Neither ended by the script nor cancelled by agentk. */
+  isOpen(): boolean;
 }
 
 export type ObjectsScript = (call: ScriptedCall) => Promise<void>;
@@ -52,7 +54,7 @@ export interface ObjectsCallRecord {
   /** Bytes of Object data written (before agentk cancelled, if it did). */
   objectBytes: number;
   cancelledByPeer: boolean;
-  /** The script is done (returned or threw). */
+  /** A script is done with it (returned or threw). */
   finished: boolean;
 }
 
@@ -78,6 +80,8 @@ export interface FakeKasOptions {
 
 export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
   const scripts: ObjectsScript[] = [];
+  /** Open calls that had no script yet, oldest first. */
+  const idle: { run: (s: ObjectsScript) => void; isCancelled: () => boolean }[] = [];
   const calls: ObjectsCallRecord[] = [];
   const reports: SyncStatusReport[] = [];
   const relay = await startRelay();
@@ -94,12 +98,21 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
     GetObjectsToSynchronize: (call) => {
       const record: ObjectsCallRecord = { request: call.request, openedAt: Date.now(), objectBytes: 0, cancelledByPeer: false, finished: false };
       calls.push(record);
-      const script = scripts.shift();
       const scripted = scriptedCall(call, record, relay.drop);
-      if (!script) return; // nothing new: hold the call open until agentk cancels it
-      script(scripted)
-        .catch((err: unknown) => scripted.fail(grpc.status.INTERNAL, `fake kas script failed: ${String(err)}`))
-        .finally(() => (record.finished = true));
+      const hold = (): void => {
+        // Nothing (more) to send: the call stays open for the next script, as kas waits for the next commit.
+        const next = scripts.shift();
+        if (next) run(next);
+        else idle.push({ run, isCancelled: () => !scripted.isOpen() });
+      };
+      const run = (script: ObjectsScript): void =>
+        void script(scripted)
+          .catch((err: unknown) => scripted.fail(grpc.status.INTERNAL, `fake kas script failed: ${String(err)}`))
+          .finally(() => {
+            record.finished = true;
+            if (scripted.isOpen()) hold();
+          });
+      hold();
     },
   };
   const status: StatusHandlers = {
@@ -121,7 +134,14 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
     target: `127.0.0.1:${relay.port}`,
     calls,
     reports,
-    objects: (...more) => void scripts.push(...more),
+    objects: (...more) => {
+      for (const script of more) {
+        while (idle[0]?.isCancelled()) idle.shift();
+        const call = idle.shift();
+        if (call) call.run(script);
+        else scripts.push(script);
+      }
+    },
     drop: relay.drop,
     stop: async () => {
       relay.drop();
@@ -170,9 +190,13 @@ function scriptedCall(
       // grpc-js's way for a handler to end a stream with a status (server-call.ts listens for 'error').
       call.emit("error", Object.assign(new Error(details), { code, details }));
     },
-    drop,
+    drop: () => {
+      ended = true; // the server learns of the dead connection later; until then the call must not take another script
+      drop();
+    },
     cancelled: cancelledP,
     isCancelled: () => cancelled,
+    isOpen: () => !cancelled && !ended,
   };
 }
 
@@ -223,3 +247,41 @@ export function configMapBatch(commitId: string, projectId: string, ns: string, 
     })),
   };
 }
+
+/** Script building blocks: single messages, and scripts that send them. */
+export const msg = {
+  header: (commit: string, project: string): ObjectsToSynchronizeResponse => ({ message: "header", header: { commit_id: commit, project_id: project } }),
+  object: (source: string, data: Buffer | string): ObjectsToSynchronizeResponse => ({ message: "object", object: { source, data: Buffer.from(data) } }),
+  trailer: { message: "trailer", trailer: {} } as ObjectsToSynchronizeResponse,
+};
+
+/** Writes `msgs` in order, then leaves the call to `after` (default: end with OK). */
+export const send =
+  (msgs: readonly ObjectsToSynchronizeResponse[], after: (c: ScriptedCall) => void | Promise<void> = (c) => c.end()): ObjectsScript =>
+  async (c) => {
+    for (const m of msgs) if (!(await c.write(m))) return;
+    await after(c);
+  };
+
+/** A well-formed batch; the call then stays open (kas waiting for the next commit). */
+export const sendBatch =
+  (batch: ObjectsBatch): ObjectsScript =>
+  async (c) =>
+    void (await c.batch(batch));
+
+/**
+ * `files` files of `bytes` each, in chunks of `chunk` bytes, after a Header for
+ * `commit`; a Trailer only if all of it was written (agentk should have cut it
+ * short: this is a kas that would send gigabytes if let).
+ */
+export const bigFiles =
+  (commit: string, project: string, bytes: number, chunk: number, files = 1): ObjectsScript =>
+  async (c) => {
+    if (!(await c.write(msg.header(commit, project)))) return;
+    for (let f = 0; f < files; f++) {
+      for (let off = 0; off < bytes; off += chunk) {
+        if (!(await c.write(msg.object(`manifests/big-${f}.yaml`, Buffer.alloc(Math.min(chunk, bytes - off), 0x20))))) return;
+      }
+    }
+    if (await c.write(msg.trailer)) c.end();
+  };
