@@ -163,7 +163,7 @@ describe("agentk on the real cluster: a broken batch applies nothing, prunes not
       namespace: AGENT_NS,
       podName: "agentk-0",
       backoff: { initialMs: 50, maxMs: 500 },
-      leaderElection: false,
+      leaderElectionRetryMs: 300,
       logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
     });
     await until("c1 applied", async () => ((await value("a")) === "c1" && (await value("b")) === "c1" ? true : undefined), 60_000, () => errorsIn(lines));
@@ -209,6 +209,68 @@ describe("agentk on the real cluster: a broken batch applies nothing, prunes not
     await until(`${next} applied`, async () => ((await value("a")) === next ? true : undefined), 30_000, () => errorsIn(lines.slice(from)));
     expect([await value("b"), await value("c")]).toEqual([next, null]);
     applied = next;
+  });
+});
+
+describe("agentk on the real cluster: a configuration with holes from kas", () => {
+  let cluster: TestCluster;
+  let kubeconfig: string;
+  const stops: (() => Promise<void>)[] = [];
+  const base: AgentConfiguration = {
+    gitops: { manifest_projects: [], scope: { mode: "namespaced", namespaces: ["dude"] }, reapply_interval_seconds: 300 },
+    observability: { logging: { level: "debug" } },
+  };
+  /** What protobuf delivers when kas leaves a message out: null. */
+  const holes = { ...base, gitops: { ...base.gitops, reapply_interval_seconds: 0, manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: null }] } } as unknown as AgentConfiguration;
+  const goodConfig: AgentConfiguration = { ...base, gitops: { ...base.gitops, manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }] } };
+
+  async function agentk(agentId: string, configuration: AgentConfiguration): Promise<{ kas: FakeKas; agent: RunningAgent; lines: Line[] }> {
+    const kas = await startFakeKas({ configuration, agentId });
+    const lines: Line[] = [];
+    const agent = await startAgent({
+      kasAddress: kas.address,
+      token: "t",
+      cluster: await kubeconfigAccess(kubeconfig),
+      namespace: AGENT_NS,
+      podName: `agentk-${agentId}`,
+      backoff: { initialMs: 50, maxMs: 500 },
+      leaderElectionRetryMs: 300,
+      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
+    });
+    stops.push(async () => (await agent.close(), await kas.stop()));
+    return { kas, agent, lines };
+  }
+  const logged = (lines: readonly Line[], re: RegExp) => async () => (re.test(errorsIn(lines)) ? true : undefined);
+
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
+  }, 240_000);
+  afterAll(async () => {
+    for (const stop of stops) await stop();
+    await cluster?.stop();
+  });
+
+  test("as the first configuration (before the Lease is won): refused, naming the fields; agentk runs on and takes the next good one", async () => {
+    const { kas, agent, lines } = await agentk("holes-first", holes);
+    await until("the refusal", logged(lines, /Invalid agent configuration.*manifest_projects\[0\]\.ref: missing.*reapply_interval_seconds: 0/), 30_000, () => errorsIn(lines));
+    await until("leadership", async () => (agent.isLeader() ? true : undefined), 30_000);
+    kas.configure(goodConfig);
+    kas.objects(sendBatch(configMapBatch("h1", PROJECT, "dude", { h: "h1" })));
+    await until("the good configuration's project applied", async () =>
+      (await cluster.kubectl(["get", "configmap", "-n", "dude", "h", "-o", "jsonpath={.data.v}", "--ignore-not-found"])) === "h1" ? true : undefined,
+    60_000, () => errorsIn(lines));
+  });
+
+  test("after a good one: refused, and the running worker keeps following its project", async () => {
+    const { kas, lines } = await agentk("holes-later", goodConfig);
+    kas.objects(sendBatch(configMapBatch("l1", PROJECT, "dude", { l: "l1" })));
+    const value = () => cluster.kubectl(["get", "configmap", "-n", "dude", "l", "-o", "jsonpath={.data.v}", "--ignore-not-found"]);
+    await until("l1 applied", async () => ((await value()) === "l1" ? true : undefined), 60_000, () => errorsIn(lines));
+    kas.configure(holes);
+    await until("the refusal", logged(lines, /Invalid agent configuration.*manifest_projects\[0\]\.ref: missing/), 30_000, () => errorsIn(lines));
+    kas.objects(sendBatch(configMapBatch("l2", PROJECT, "dude", { l: "l2" })));
+    await until("l2 applied by the same worker", async () => ((await value()) === "l2" ? true : undefined), 60_000, () => errorsIn(lines));
   });
 });
 

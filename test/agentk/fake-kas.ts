@@ -17,6 +17,7 @@ import {
   serviceDefinitions,
   type AgentConfiguration,
   type ConfigurationHandlers,
+  type ConfigurationResponse,
   type GitopsHandlers,
   type ObjectsBatch,
   type ObjectsToSynchronizeRequest,
@@ -69,6 +70,8 @@ export interface FakeKas {
   objects(...scripts: ObjectsScript[]): void;
   /** Destroys every TCP connection through the relay. */
   drop(): void;
+  /** Sends a new configuration on every open configuration call (and to later ones). */
+  configure(configuration: AgentConfiguration): void;
   stop(): Promise<void>;
 }
 
@@ -88,10 +91,16 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
   const server = new grpc.Server();
   const defs = serviceDefinitions();
 
+  let config = { commitId: "config-1", configuration: opts.configuration };
+  const configCalls = new Set<grpc.ServerWritableStream<unknown, ConfigurationResponse>>();
+  const sendConfig = (call: grpc.ServerWritableStream<unknown, ConfigurationResponse>): void =>
+    void call.write({ commit_id: config.commitId, event: "configuration", configuration: config.configuration, warnings: [], agent_id: opts.agentId ?? "1", agent_name: "fake" });
   const configuration: ConfigurationHandlers = {
     GetConfiguration: (call) => {
-      call.write({ commit_id: "config-1", event: "configuration", configuration: opts.configuration, warnings: [], agent_id: opts.agentId ?? "1", agent_name: "fake" });
-      // Stays open like kas's: agentk must not see an end of the configuration stream as an event.
+      // Stays open like kas's, for the next configuration.
+      configCalls.add(call);
+      call.on("cancelled", () => configCalls.delete(call));
+      sendConfig(call);
     },
   };
   const gitops: GitopsHandlers = {
@@ -143,6 +152,10 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
       }
     },
     drop: relay.drop,
+    configure: (configuration) => {
+      config = { commitId: `config-${Number(config.commitId.slice(7)) + 1}`, configuration };
+      for (const call of configCalls) sendConfig(call);
+    },
     stop: async () => {
       relay.drop();
       server.forceShutdown();
