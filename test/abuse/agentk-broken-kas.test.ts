@@ -253,13 +253,14 @@ describe("agentk on the real cluster: a configuration with holes from kas", () =
 
   test("as the first configuration (before the Lease is won): refused, naming the fields; agentk runs on and takes the next good one", async () => {
     const { kas, agent, lines } = await agentk("holes-first", holes);
-    await until("the refusal", logged(lines, /Invalid agent configuration.*manifest_projects\[0\]\.ref: missing.*reapply_interval_seconds: 0/), 30_000, () => errorsIn(lines));
-    await until("leadership", async () => (agent.isLeader() ? true : undefined), 30_000);
+    await until("the refusal", logged(lines, /Invalid agent configuration.*reapply_interval_seconds: 0.*manifest_projects\[0\]\.ref: missing/), 30_000, () => errorsIn(lines));
+    expect(agent.isLeader()).toBe(false); // nothing to lead with: the election starts on the first usable configuration
     kas.configure(goodConfig);
     kas.objects(sendBatch(configMapBatch("h1", PROJECT, "dude", { h: "h1" })));
     await until("the good configuration's project applied", async () =>
       (await cluster.kubectl(["get", "configmap", "-n", "dude", "h", "-o", "jsonpath={.data.v}", "--ignore-not-found"])) === "h1" ? true : undefined,
     60_000, () => errorsIn(lines));
+    expect(agent.isLeader()).toBe(true);
   });
 
   test("after a good one: refused, and the running worker keeps following its project", async () => {

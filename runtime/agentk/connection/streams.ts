@@ -12,6 +12,7 @@ import {
   type ObjectsToSynchronizeResponse,
   type PathGlob,
 } from "../../rpc";
+import { configurationProblems } from "./configuration-check";
 import { runResilientStream } from "./resilient-stream";
 
 /** Keepalive on every call's channel (set at channel creation, see createKasClients). */
@@ -52,8 +53,12 @@ export function watchConfiguration(opts: WatchConfigurationOptions): Promise<voi
     onMessage: (msg) => {
       lastCommit = msg.commit_id;
       for (const w of msg.warnings) opts.logger.warn("Agent configuration warning", { [F.commitId]: msg.commit_id, [F.message]: w });
-      if (msg.event === "configuration" && msg.configuration) {
+      const problems = msg.event === "configuration" && msg.configuration ? configurationProblems(msg.configuration) : [];
+      if (msg.event === "configuration" && msg.configuration && problems.length === 0) {
         opts.onConfiguration(msg.configuration, msg.commit_id, { agentId: msg.agent_id, agentName: msg.agent_name });
+        return true;
+      } else if (problems.length > 0) {
+        opts.logger.error("Invalid agent configuration from kas; keeping the last good one", { [F.commitId]: msg.commit_id, [F.error]: problems.join("; ") });
         return true;
       } else {
         opts.logger.error("Invalid agent configuration; keeping the last good one", {
