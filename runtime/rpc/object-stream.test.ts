@@ -41,6 +41,14 @@ describe("objects stream framing", () => {
       ],
     ],
     ["header without commit", [{ message: "header", header: { commit_id: "", project_id: "p" } }]],
+    ["a commit_id longer than any hash", [{ message: "header", header: { commit_id: "c".repeat(257), project_id: "p" } }]],
+    [
+      "a source longer than any path",
+      [
+        { message: "header", header: { commit_id: "c", project_id: "p" } },
+        { message: "object", object: { source: "s".repeat(4097), data: Buffer.alloc(1) } },
+      ],
+    ],
   ])("out of order (%s) is rejected", (_name, msgs) => {
     const a = new BatchAssembler();
     expect(() => msgs.forEach((m) => a.push(m))).toThrow(StreamOrderError);

@@ -86,6 +86,9 @@ describe("the objects stream (watchObjects over gRPC from the fake kas)", () => 
     ["a Trailer before any Header", send([trailer]), /Trailer before any Header/],
     ["a Header for another project", send([header("bad", "other/project"), trailer]), /Header for project other\/project.*asked for group\/manifests/],
     ["an Object with no source", send([header("bad"), object("", "x"), trailer]), /Object without a source/],
+    // 1000 such names would be 4 GiB held outside the byte limits, which count data only.
+    ["an Object whose source is a 4 MiB name", send([header("bad"), object("a".repeat(4 * MiB), "x"), trailer]), /Object with a source of 4194304 characters in the batch of commit bad; a path has at most 4096/],
+    ["a Header whose commit_id is 1 MiB", send([header("b".repeat(MiB)), trailer]), /Header with a commit_id of 1048576 characters; at most 256/],
     ["one file sent in two runs (a, b, a)", send([header("bad"), object("a.yaml", "x"), object("b.yaml", "y"), object("a.yaml", "z"), trailer]), /a\.yaml sent twice/],
     ["one 6 MiB chunk (over the 5 MiB file limit, under gRPC's 8 MiB message limit)", bigFile("bad", 6 * MiB, 6 * MiB), /manifests\/big-0\.yaml.*over the limit of 5242880 bytes a file/],
     ["one file of 6 MiB in 128 KiB chunks", bigFile("bad", 6 * MiB, chunk), /manifests\/big-0\.yaml.*over the limit of 5242880 bytes a file/],
