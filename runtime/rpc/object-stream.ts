@@ -57,6 +57,14 @@ export interface BatchAssemblerOptions {
   readonly projectId?: string;
 }
 
+/**
+ * Names are bounded apart from the byte limits, which count file data only:
+ * without a bound, 1000 files named with megabytes each would be gigabytes.
+ * A commit id is a SHA-1 or SHA-256 hash (40 or 64 hex digits); a path, at most Linux's PATH_MAX.
+ */
+export const MAX_COMMIT_ID_CHARS = 256;
+export const MAX_SOURCE_CHARS = 4096;
+
 /** A batch begun but not finished: what a broken stream leaves behind. */
 export interface PartialBatch {
   readonly commitId: string;
@@ -98,16 +106,17 @@ export class BatchAssembler {
     switch (msg.message) {
       case "header": {
         const { commit_id: commitId, project_id: projectId } = msg.header;
+        if (commitId.length > MAX_COMMIT_ID_CHARS) throw new StreamOrderError(`Header with a commit_id of ${commitId.length} characters; at most ${MAX_COMMIT_ID_CHARS}`);
         if (this.header) throw new StreamOrderError(`Header for ${commitId} before the Trailer of ${this.header.commitId}`);
         if (!commitId) throw new StreamOrderError("Header without commit_id");
         if (this.options.projectId !== undefined && projectId !== this.options.projectId) {
-          throw new StreamOrderError(`Header for project ${projectId} (commit ${commitId}), but agentk asked for ${this.options.projectId}`);
+          throw new StreamOrderError(`Header for project ${clip(projectId)} (commit ${commitId}), but agentk asked for ${this.options.projectId}`);
         }
         this.header = { commitId, projectId };
         return undefined;
       }
       case "object":
-        if (!this.header) throw new StreamOrderError(`Object ${msg.object.source} before any Header`);
+        if (!this.header) throw new StreamOrderError(`Object ${clip(msg.object.source)} before any Header`);
         this.addChunk(this.header.commitId, msg.object.source, msg.object.data);
         return undefined;
       case "trailer": {
@@ -117,7 +126,7 @@ export class BatchAssembler {
         return batch;
       }
       default:
-        throw new StreamOrderError(`unknown message ${JSON.stringify((msg as { message?: unknown }).message)}`);
+        throw new StreamOrderError(`unknown message ${clip(JSON.stringify((msg as { message?: unknown }).message) ?? "undefined")}`);
     }
   }
 
@@ -125,6 +134,7 @@ export class BatchAssembler {
   private addChunk(commitId: string, source: string, data: Buffer): void {
     const where = `the batch of commit ${commitId}`;
     if (!source) throw new StreamOrderError(`Object without a source in ${where}`);
+    if (source.length > MAX_SOURCE_CHARS) throw new StreamOrderError(`Object with a source of ${source.length} characters in ${where}; a path has at most ${MAX_SOURCE_CHARS}`);
     let file = this.files[this.files.length - 1];
     if (!file || file.path !== source) {
       // frameBatch sends a file's chunks together: a path seen again is a second file by that name, or chunks out of order.
@@ -151,4 +161,9 @@ export class BatchAssembler {
     this.seen = new Set();
     this.bytes = 0;
   }
+}
+
+/** A name from the peer, cut for an error message: the message must not grow with what a broken kas sends. */
+function clip(name: string): string {
+  return name.length <= 200 ? name : `${name.slice(0, 200)}... (${name.length} characters)`;
 }
