@@ -5,7 +5,7 @@
 import { LineCounter, parseAllDocuments } from "yaml";
 import { goCompatibleTags } from "../../common/yaml-tags";
 import type { SourceFile } from "../../rpc/object-stream";
-import { manifestError } from "./errors";
+import { manifestError, MAX_LISTED_ERRORS } from "./errors";
 import { deepFreeze } from "./fields";
 import type { ManifestError } from "./types";
 
@@ -18,7 +18,10 @@ export interface DecodedDocument {
 
 export interface DecodedFile {
   readonly documents: readonly DecodedDocument[];
+  /** At most MAX_LISTED_ERRORS: a garbage file has millions, and the decode memo holds what is returned. */
   readonly errors: readonly ManifestError[];
+  /** Errors found beyond those listed. */
+  readonly unlisted?: number;
 }
 
 /** Aliases a document may expand (a "billion laughs" guard, as the yaml library's default). */
@@ -45,9 +48,14 @@ function decodeYaml(path: string, text: string): DecodedFile {
   });
   const documents: DecodedDocument[] = [];
   const errors: ManifestError[] = [];
+  let unlisted = 0;
   (Array.isArray(parsed) ? parsed : []).forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
+        if (errors.length >= MAX_LISTED_ERRORS) {
+          unlisted++;
+          continue;
+        }
         const line = lines.linePos(e.pos[0]).line;
         errors.push(manifestError({ file: path, index, line }, `invalid YAML: ${e.message}`));
       }
@@ -58,10 +66,11 @@ function decodeYaml(path: string, text: string): DecodedFile {
       const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       if (value !== null && value !== undefined) documents.push({ index, value: deepFreeze(value) });
     } catch (e) {
-      errors.push(manifestError({ file: path, index }, `YAML that cannot be expanded: ${(e as Error).message}`));
+      if (errors.length < MAX_LISTED_ERRORS) errors.push(manifestError({ file: path, index }, `YAML that cannot be expanded: ${(e as Error).message}`));
+      else unlisted++;
     }
   });
-  return { documents, errors };
+  return unlisted > 0 ? { documents, errors, unlisted } : { documents, errors };
 }
 
 /** A JSON file holds one document (an object or a `List`); an empty file holds none. */

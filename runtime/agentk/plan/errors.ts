@@ -37,11 +37,14 @@ export function errorAtObject(source: ManifestSource, field?: string): ErrorAt {
  */
 export const MAX_LISTED_ERRORS = 100;
 
-/** The first MAX_LISTED_ERRORS problems, then one counting the rest (where they start, plus `note`). */
-export function capErrors(errors: readonly ManifestError[], note = ""): ManifestError[] {
+/**
+ * The first MAX_LISTED_ERRORS problems, then one counting the rest (placed
+ * where they start, plus `note`); `unlisted` counts problems already dropped.
+ */
+export function capErrors(errors: readonly ManifestError[], note = "", unlisted = 0): ManifestError[] {
   const first = errors.slice(0, MAX_LISTED_ERRORS);
-  const next = errors[MAX_LISTED_ERRORS];
-  if (!next) return first;
-  const { file, index } = next;
-  return [...first, manifestError({ file, index }, `${errors.length - MAX_LISTED_ERRORS} more problem(s) not listed${note}`)];
+  const more = errors.length - first.length + unlisted;
+  const at = errors[MAX_LISTED_ERRORS] ?? errors[errors.length - 1];
+  if (more === 0 || !at) return first;
+  return [...first, manifestError({ file: at.file, index: at.index }, `${more} more problem(s) not listed${note}`)];
 }

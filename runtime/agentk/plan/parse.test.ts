@@ -1,5 +1,5 @@
 import type { SourceFile } from "../../rpc/object-stream";
-import { MAX_LISTED_ERRORS, parseManifests, splitApiVersion, type Decode, type ManifestObject } from "./index";
+import { decodeFile, MAX_LISTED_ERRORS, parseManifests, splitApiVersion, type Decode, type ManifestObject } from "./index";
 import { manifestError } from "./errors";
 import { cases } from "./testdata/fixtures";
 
@@ -207,6 +207,16 @@ describe("parseManifests: a commit with a flood of problems (what a broken kas o
     expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
     expect(result.errors[0]!.message).toBe("a.yaml: document 0: line 1: invalid YAML: Unexpected flow-seq-end token");
     expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("a.yaml: document 0: 199900 more problem(s) not listed; files after a.yaml were not read");
+  });
+
+  test("decodeFile keeps the first 100 syntax errors of a file and counts the rest (the decode memo holds what it returns)", () => {
+    const decoded = decodeFile(file("d.yaml", "]\n".repeat(1000)));
+    expect(decoded.errors).toHaveLength(MAX_LISTED_ERRORS);
+    expect(decoded.unlisted).toBe(900);
+    const result = parseManifests([file("d.yaml", "]\n".repeat(1000))]);
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
+    expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("d.yaml: document 0: 900 more problem(s) not listed");
   });
 
   test("a problem in every one of 1,000 files: reading stops once there are more than 100", () => {
