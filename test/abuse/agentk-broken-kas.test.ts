@@ -215,6 +215,54 @@ describe("agentk on the real cluster: a broken batch applies nothing, prunes not
   });
 });
 
+describe("agentk on the real cluster: a kas that repeats itself", () => {
+  let cluster: TestCluster;
+  let kas: FakeKas;
+  let agent: RunningAgent | undefined;
+  const lines: Line[] = [];
+  const config: AgentConfiguration = {
+    gitops: {
+      manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }],
+      scope: { mode: "namespaced", namespaces: ["dude"] },
+      reapply_interval_seconds: 300,
+    },
+    observability: { logging: { level: "debug" } },
+  };
+
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    const kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
+    kas = await startFakeKas({ configuration: config, agentId: "repeat" });
+    agent = await startAgent({
+      kasAddress: kas.address,
+      token: "t",
+      cluster: await kubeconfigAccess(kubeconfig),
+      namespace: AGENT_NS,
+      podName: "agentk-repeat",
+      backoff: { initialMs: 50, maxMs: 500 },
+      leaderElectionRetryMs: 300,
+      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await agent?.close();
+    await kas?.stop();
+    await cluster?.stop();
+  });
+
+  test("the same commit sent 20 times on one stream is synced once, not cancelled and restarted by each copy", async () => {
+    const maps = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`r${i}`, "r1"]));
+    const batch = configMapBatch("r1", PROJECT, "dude", maps);
+    kas.objects(async (c) => {
+      for (let i = 0; i < 20; i++) if (!(await c.batch(batch))) return;
+    });
+    await until("r1 reported", async () => (kas.reports.some((r) => r.commit_id === "r1") ? true : undefined), 60_000, () => errorsIn(lines));
+    expect(kas.reports.filter((r) => r.commit_id === "r1").map((r) => r.success)).toEqual([true]);
+    expect(lines.filter((l) => l.msg === "Synchronizing objects" && l.commit_id === "r1")).toHaveLength(1);
+    expect(lines.some((l) => l.msg === "kas sent the commit it sent last again; ignored" && l.commit_id === "r1")).toBe(true);
+  });
+});
+
 describe("agentk on the real cluster: a configuration with holes from kas", () => {
   let cluster: TestCluster;
   let kubeconfig: string;
