@@ -1,4 +1,5 @@
-import { BatchAssembler, BatchLimitError, frameBatch, StreamOrderError, type ObjectsBatch } from "./object-stream";
+import { BatchAssembler, BatchLimitError, StreamOrderError } from "./batch-assembler";
+import { frameBatch, type ObjectsBatch } from "./object-stream";
 import type { ObjectsToSynchronizeResponse } from "./messages";
 
 const batch = (files: Record<string, Buffer>): ObjectsBatch => ({

@@ -15,7 +15,8 @@ import { createClients, LIMITS, MANIFEST_PROJECT_DEFAULTS, type AgentConfigurati
 import { startTestCluster, type TestCluster } from "../cluster";
 import { grantAgent } from "../agentk/rbac";
 import { AGENT_NS } from "../agentk/scenario";
-import { bigFiles, configMapBatch, msg, send, sendBatch, startFakeKas, type FakeKas, type ObjectsScript } from "../agentk/fake-kas";
+import { startFakeKas, type FakeKas, type ObjectsScript } from "../agentk/fake-kas";
+import { bigFiles, configMapBatch, msg, send, sendBatch } from "../agentk/fake-kas-scripts";
 import { until } from "../until";
 
 const PROJECT = "group/manifests";
