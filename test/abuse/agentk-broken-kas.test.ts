@@ -189,7 +189,9 @@ describe("agentk on the real cluster: a broken batch applies nothing, prunes not
     ["kas disappears mid-batch", (k) => cutAfterHeader(k, (c) => c.drop()), streamBroken(/middle of a batch.*no Trailer/)],
     ["an error status mid-batch", (k) => cutAfterHeader(k, (c) => c.fail(grpc.status.UNAVAILABLE, "kas is shutting down")), streamBroken(/middle of a batch.*UNAVAILABLE.*kas is shutting down/)],
     ["malformed YAML", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("kind: [\n") }] }), { why: /Commit rejected.*manifests\/d\.yaml.*invalid YAML/, reconnects: false }],
-    ["150,000 YAML syntax errors in one file", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("]\n".repeat(150_000)) }] }), { why: /Commit rejected.*149900 more problem\(s\) not listed/, reconnects: false }],
+    // Within the 5 MiB file limit; before, agentk ran out of memory on either (3.5 GB, 2.5 GB).
+    ["a 5 MiB file of ']' lines (2.6 million YAML errors)", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("]\n".repeat(2.5 * MiB)) }] }), { why: /Commit rejected.*manifests\/d\.yaml: invalid YAML: more than 1000 errors; the rest of the file was not read.*902 more problem\(s\) not listed/, reconnects: false }],
+    ["a 5 MiB file of '- [' lines (nested 1.3 million deep)", (k) => sendBatch({ commitId: k, projectId: PROJECT, files: [...brokenFiles(k).map(toFile), { path: "manifests/d.yaml", data: Buffer.from("- [\n".repeat(1.25 * MiB)) }] }), { why: /Commit rejected.*manifests\/d\.yaml: line 10001: invalid YAML: flow collections .* nested more than 10000 deep/, reconnects: false }],
   ])("%s", async (_name, script, expected) => {
     const broken = `bad-${kas.calls.length}`;
     const from = lines.length;
