@@ -76,7 +76,7 @@ export interface FakeKas {
 }
 
 export interface FakeKasOptions {
-  /** Sent once on every GetConfiguration call, which then stays open. */
+  /** The first configuration, sent on every GetConfiguration call, which then stays open (see configure()). */
   readonly configuration: AgentConfiguration;
   readonly agentId?: string;
 }
@@ -84,7 +84,7 @@ export interface FakeKasOptions {
 export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
   const scripts: ObjectsScript[] = [];
   /** Open calls that had no script yet, oldest first. */
-  const idle: { run: (s: ObjectsScript) => void; isCancelled: () => boolean }[] = [];
+  const idle: { run: (s: ObjectsScript) => void; closed: () => boolean }[] = [];
   const calls: ObjectsCallRecord[] = [];
   const reports: SyncStatusReport[] = [];
   const relay = await startRelay();
@@ -112,7 +112,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
         // Nothing (more) to send: the call stays open for the next script, as kas waits for the next commit.
         const next = scripts.shift();
         if (next) run(next);
-        else idle.push({ run, isCancelled: () => !scripted.isOpen() });
+        else idle.push({ run, closed: () => !scripted.isOpen() });
       };
       const run = (script: ObjectsScript): void =>
         void script(scripted)
@@ -145,7 +145,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
     reports,
     objects: (...more) => {
       for (const script of more) {
-        while (idle[0]?.isCancelled()) idle.shift();
+        while (idle[0]?.closed()) idle.shift();
         const call = idle.shift();
         if (call) call.run(script);
         else scripts.push(script);
