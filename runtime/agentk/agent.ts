@@ -61,6 +61,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     else await workers.stop();
   };
 
+  // Every caller is fire-and-forget: a rejection left unhandled would end the process (Node's default), cutting off every project.
+  const applyConfigLogged = (): Promise<void> => applyConfig().catch((err: unknown) => log.error("Applying configuration failed", { [F.error]: err }));
+
   const configDone = watchConfiguration({
     clients,
     token: opts.token,
@@ -86,12 +89,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           retryPeriodMs: opts.leaderElectionRetryMs,
           onStartedLeading: (lost) => {
             leading = lost;
-            void applyConfig();
-            lost.addEventListener("abort", () => void applyConfig(), { once: true });
+            void applyConfigLogged();
+            lost.addEventListener("abort", () => void applyConfigLogged(), { once: true });
           },
         });
       }
-      void applyConfig().catch((err: unknown) => log.error("Applying configuration failed", { [F.error]: err }));
+      void applyConfigLogged();
     },
   });
 

@@ -90,6 +90,15 @@ export const MANIFEST_PROJECT_DEFAULTS = {
 
 export const REAPPLY_INTERVAL_DEFAULT_SECONDS = 300;
 
+/** The values each string-typed enum of the configuration may take (the proto carries them as plain strings). */
+export const CONFIG_ENUMS = {
+  dry_run_strategy: ["none", "client", "server"],
+  prune_propagation_policy: ["orphan", "background", "foreground"],
+  inventory_policy: ["must_match", "adopt_if_no_inventory", "adopt_all"],
+  scope_mode: ["namespaced", "cluster"],
+  log_level: ["debug", "info", "warn", "error"],
+} as const satisfies Record<string, readonly string[]>;
+
 /** Limits GitLab enforces (NOTES.md). */
 export const LIMITS = {
   configFileBytes: 128 * 1024,

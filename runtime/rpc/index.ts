@@ -2,3 +2,4 @@ export * from "./agent-config";
 export * from "./messages";
 export * from "./protocol";
 export * from "./object-stream";
+export * from "./batch-assembler";

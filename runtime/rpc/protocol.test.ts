@@ -1,7 +1,8 @@
 /** The proto and messages.ts agree, over a real gRPC server on a loopback port. */
 import * as grpc from "@grpc/grpc-js";
 import { bearerMetadata, createClients, serviceDefinitions, type ConfigurationHandlers, type GitopsHandlers, type StatusHandlers } from "./protocol";
-import { frameBatch, BatchAssembler } from "./object-stream";
+import { frameBatch } from "./object-stream";
+import { BatchAssembler } from "./batch-assembler";
 import { MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration } from "./agent-config";
 import type { ConfigurationResponse, ObjectsToSynchronizeResponse, SyncStatusReport } from "./messages";
 

@@ -6,8 +6,12 @@ export interface ResilientStreamOptions<T> {
   readonly name: string;
   /** Opens a new call; called again after every failure. */
   readonly open: () => grpc.ClientReadableStream<T>;
-  /** Handles one message; throwing cancels the call and reconnects (e.g. out-of-order stream). */
-  readonly onMessage: (msg: T) => void;
+  /**
+   * Handles one message; throwing cancels the call and reconnects (e.g. out-of-order stream).
+   * Returns true when the message completed something usable (a configuration, a whole batch):
+   * only that resets the backoff, so a kas that breaks every call mid-batch is retried ever more slowly.
+   */
+  readonly onMessage: (msg: T) => boolean;
   readonly backoff?: BackoffOptions;
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -18,15 +22,15 @@ export interface ResilientStreamOptions<T> {
 /**
  * Keeps a server-streaming call open for as long as `signal` is not aborted:
  * reconnects with exponential backoff and jitter after any end or error, and
- * resets the backoff once a message has arrived.
+ * resets the backoff once a call has delivered something usable.
  */
 export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Promise<void> {
   const backoff = createBackoff(opts.backoff);
   while (!opts.signal.aborted) {
-    const { status, details, received } = await oneCall(opts);
+    const { status, details, delivered } = await oneCall(opts);
     if (opts.signal.aborted) return;
     opts.onCallEnded?.(status, details);
-    if (received) backoff.reset();
+    if (delivered) backoff.reset();
     const delay = backoff.next();
     const log = status === grpc.status.UNAUTHENTICATED || status === grpc.status.PERMISSION_DENIED ? opts.logger.error : opts.logger.warn;
     log(`${opts.name} stream ended; reconnecting`, {
@@ -39,23 +43,30 @@ export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Pr
   }
 }
 
-function oneCall<T>(opts: ResilientStreamOptions<T>): Promise<{ status: grpc.status; details: string; received: boolean }> {
+function oneCall<T>(opts: ResilientStreamOptions<T>): Promise<{ status: grpc.status; details: string; delivered: boolean }> {
   return new Promise((resolve) => {
-    let received = false;
+    let delivered = false;
     let settled = false;
-    const call = opts.open();
+    let call: grpc.ClientReadableStream<T>;
+    try {
+      call = opts.open();
+    } catch (err) {
+      // A call that cannot even start (e.g. a request that does not serialize) is retried like one that failed, not thrown out of the loop.
+      return resolve({ status: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err), delivered });
+    }
     const finish = (status: grpc.status, details: string): void => {
       if (settled) return;
       settled = true;
       opts.signal.removeEventListener("abort", onAbort);
-      resolve({ status, details, received });
+      resolve({ status, details, delivered });
     };
     const onAbort = (): void => call.cancel();
     opts.signal.addEventListener("abort", onAbort, { once: true });
     call.on("data", (msg: T) => {
-      received = true;
+      // Messages already buffered when the call was given up on belong to a stream no longer trusted.
+      if (settled) return;
       try {
-        opts.onMessage(msg);
+        if (opts.onMessage(msg)) delivered = true;
       } catch (err) {
         call.cancel();
         finish(grpc.status.INTERNAL, err instanceof Error ? err.message : String(err));

@@ -2,10 +2,11 @@
  * Bytes to documents, the way kubectl (and GitLab's agentk) read manifests:
  * YAML through Go's YAML 1.1 decoder, JSON files as JSON.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
+import { LineCounter } from "yaml";
 import { goCompatibleTags } from "../../common/yaml-tags";
 import type { SourceFile } from "../../rpc/object-stream";
-import { manifestError } from "./errors";
+import { manifestError, MAX_LISTED_ERRORS } from "./errors";
+import { TooManyYamlErrors, YamlTooDeep, yamlDocuments } from "./yaml-stream";
 import { deepFreeze } from "./fields";
 import type { ManifestError } from "./types";
 
@@ -18,7 +19,10 @@ export interface DecodedDocument {
 
 export interface DecodedFile {
   readonly documents: readonly DecodedDocument[];
+  /** At most MAX_LISTED_ERRORS: a garbage file has millions, and the decode memo holds what is returned. */
   readonly errors: readonly ManifestError[];
+  /** Errors found beyond those listed. */
+  readonly unlisted?: number;
 }
 
 /** Aliases a document may expand (a "billion laughs" guard, as the yaml library's default). */
@@ -34,34 +38,51 @@ export function decodeFile(file: SourceFile): DecodedFile {
   return file.path.toLowerCase().endsWith(".json") ? decodeJson(file.path, text) : decodeYaml(file.path, text);
 }
 
+/** Errors read in one file before giving up on it: past the MAX_LISTED_ERRORS listed, only to say roughly how many. */
+const MAX_YAML_ERRORS = 1000;
+
 function decodeYaml(path: string, text: string): DecodedFile {
   const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, {
-    version: "1.1",
-    customTags: goCompatibleTags,
-    merge: true,
-    prettyErrors: false,
-    lineCounter: lines,
-  });
   const documents: DecodedDocument[] = [];
   const errors: ManifestError[] = [];
-  (Array.isArray(parsed) ? parsed : []).forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const line = lines.linePos(e.pos[0]).line;
-        errors.push(manifestError({ file: path, index, line }, `invalid YAML: ${e.message}`));
+  let unlisted = 0;
+  let index = 0;
+  const docs = yamlDocuments(text, { version: "1.1", customTags: goCompatibleTags, merge: true }, lines, { maxErrors: MAX_YAML_ERRORS, keep: MAX_LISTED_ERRORS - 1 });
+  try {
+    for (const doc of docs) {
+      const at = index++;
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors) {
+          if (errors.length >= MAX_LISTED_ERRORS) {
+            unlisted++;
+            continue;
+          }
+          const line = lines.linePos(e.pos[0]).line;
+          errors.push(manifestError({ file: path, index: at, line }, `invalid YAML: ${e.message}`));
+        }
+        continue;
       }
-      return;
+      if (doc.contents === null) continue;
+      try {
+        const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+        if (value !== null && value !== undefined) documents.push({ index: at, value: deepFreeze(value) });
+      } catch (e) {
+        if (errors.length < MAX_LISTED_ERRORS) errors.push(manifestError({ file: path, index: at }, `YAML that cannot be expanded: ${(e as Error).message}`));
+        else unlisted++;
+      }
     }
-    if (doc.contents === null) return;
-    try {
-      const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      if (value !== null && value !== undefined) documents.push({ index, value: deepFreeze(value) });
-    } catch (e) {
-      errors.push(manifestError({ file: path, index }, `YAML that cannot be expanded: ${(e as Error).message}`));
+  } catch (err) {
+    if (err instanceof YamlTooDeep) {
+      const line = lines.linePos(err.offset).line;
+      return { documents: [], errors: [manifestError({ file: path, line }, `invalid YAML: ${err.message}; the rest of the file was not read`)] };
     }
-  });
-  return { documents, errors };
+    if (!(err instanceof TooManyYamlErrors)) throw err;
+    // The errors of the documents read whole are among err.first, which saw every error as it was made.
+    const listed = err.first.map((e) => manifestError({ file: path, index: e.index, line: lines.linePos(e.offset).line }, `invalid YAML: ${e.message}`));
+    listed.push(manifestError({ file: path }, `invalid YAML: more than ${MAX_YAML_ERRORS} errors; the rest of the file was not read`));
+    return { documents: [], errors: listed, unlisted: err.count - err.first.length };
+  }
+  return unlisted > 0 ? { documents, errors, unlisted } : { documents, errors };
 }
 
 /** A JSON file holds one document (an object or a `List`); an empty file holds none. */

@@ -29,3 +29,22 @@ export function errorAtObject(source: ManifestSource, field?: string): ErrorAt {
   const path = [source.item, field].filter((p): p is string => p !== undefined).join(".");
   return { file: source.file, index: source.index, ...(path === "" ? {} : { field: path }) };
 }
+
+/**
+ * Problems listed per rejected commit: enough to fix it, few enough that a
+ * garbage file (a million syntax errors) cannot make a log line or a status
+ * report of megabytes.
+ */
+export const MAX_LISTED_ERRORS = 100;
+
+/**
+ * The first MAX_LISTED_ERRORS problems, then one counting the rest (placed
+ * where they start, plus `note`); `unlisted` counts problems already dropped.
+ */
+export function capErrors(errors: readonly ManifestError[], note = "", unlisted = 0): ManifestError[] {
+  const first = errors.slice(0, MAX_LISTED_ERRORS);
+  const more = errors.length - first.length + unlisted;
+  const at = errors[MAX_LISTED_ERRORS] ?? errors[errors.length - 1];
+  if (more === 0 || !at) return first;
+  return [...first, manifestError({ file: at.file, index: at.index }, `${more} more problem(s) not listed${note}`)];
+}

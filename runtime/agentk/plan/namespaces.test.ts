@@ -1,4 +1,4 @@
-import { applyDefaultNamespace, type ManifestObject, type ScopeOf } from "./index";
+import { applyDefaultNamespace, MAX_LISTED_ERRORS, type ManifestObject, type ScopeOf } from "./index";
 import { builtInScopes, manifests } from "./testdata/fixtures";
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
@@ -95,5 +95,17 @@ describe("applyDefaultNamespace", () => {
       "m.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: naww}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: c}\n",
     });
     expect(summary(settle(objs).objects)).toEqual(["ConfigMap/dude/c", "ConfigMap/naww/c", "Secret/dude/c"]);
+  });
+});
+
+describe("applyDefaultNamespace: a flood of repeats", () => {
+  test("200,000 copies of one object are a rejection (not a RangeError), listing the first 100 and how many more", () => {
+    const [one] = manifests({ "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n" });
+    const copies = Array.from({ length: 200_001 }, (_, i) => ({ ...one!, source: { file: "a.yaml", index: i } }));
+    const result = applyDefaultNamespace(copies, "dude", builtInScopes);
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
+    expect(result.errors[0]!.message).toMatch(/^a\.yaml: document 1: ConfigMap\/a in namespace dude \(v1\) is also defined at a\.yaml: document 0/);
+    expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("a.yaml: document 101: 199900 more problem(s) not listed");
   });
 });

@@ -6,7 +6,7 @@
  * the applier fails those objects one by one, it does not reject the commit.
  */
 import { crdsInBatch, kindKey } from "./crd";
-import { describeSource, errorAtObject, manifestError } from "./errors";
+import { capErrors, describeSource, errorAtObject, manifestError } from "./errors";
 import { describeObject, withMetadata } from "./fields";
 import { objRefKey, refOf } from "./refs";
 import type { ManifestError, ManifestObject, ResourceScope, ScopeOf } from "./types";
@@ -55,8 +55,8 @@ export function applyDefaultNamespace(
       settled.push(done);
     }
   }
-  errors.push(...duplicates(settled));
-  return errors.length > 0 ? { errors } : { objects: scoped, unknown };
+  for (const e of duplicates(settled)) errors.push(e); // not push(...): a batch can repeat one object 300,000 times, more than a call takes arguments
+  return errors.length > 0 ? { errors: capErrors(errors) } : { objects: scoped, unknown };
 }
 
 /** One error per repeated object, at the repeat, naming where it was first written. */

@@ -1,5 +1,6 @@
 import type { SourceFile } from "../../rpc/object-stream";
-import { parseManifests, splitApiVersion, type ManifestObject } from "./index";
+import { decodeFile, MAX_LISTED_ERRORS, parseManifests, splitApiVersion, type Decode, type ManifestObject } from "./index";
+import { manifestError } from "./errors";
 import { cases } from "./testdata/fixtures";
 
 const file = (path: string, text: string | Buffer): SourceFile => ({ path, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });
@@ -192,4 +193,55 @@ test.each([
   ["apps/", undefined],
 ])("splitApiVersion(%j)", (apiVersion, want) => {
   expect(splitApiVersion(apiVersion)).toEqual(want);
+});
+
+describe("parseManifests: a commit with a flood of problems (what a broken kas or a garbage file can send)", () => {
+  const syntaxErrors = (n: number): Decode => (f) => ({
+    documents: [],
+    errors: Array.from({ length: n }, (_, i) => manifestError({ file: f.path, index: 0, line: i + 1 }, "invalid YAML: Unexpected flow-seq-end token")),
+  });
+
+  test("200,000 syntax errors in one file are a rejection (not a RangeError), listing the first 100 and how many more", () => {
+    const result = parseManifests([file("a.yaml", "]"), file("b.yaml", "]")], syntaxErrors(200_000));
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
+    expect(result.errors[0]!.message).toBe("a.yaml: document 0: line 1: invalid YAML: Unexpected flow-seq-end token");
+    expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("a.yaml: document 0: 199900 more problem(s) not listed; files after a.yaml were not read");
+  });
+
+  test("decodeFile keeps the first 100 syntax errors of a file and counts the rest (the decode memo holds what it returns)", () => {
+    const decoded = decodeFile(file("d.yaml", "]\n".repeat(1000)));
+    expect(decoded.errors).toHaveLength(MAX_LISTED_ERRORS);
+    expect(decoded.unlisted).toBe(900);
+    const result = parseManifests([file("d.yaml", "]\n".repeat(1000))]);
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS + 1);
+    expect(result.errors[MAX_LISTED_ERRORS]!.message).toBe("d.yaml: document 0: 900 more problem(s) not listed");
+  });
+
+  // Before: the yaml library built all 2.6 million errors (with stack traces) first: 3.5 GB of heap and 44 s, an out-of-memory crash.
+  test("a 5 MiB file of ']' lines (2.6 million syntax errors) is read only until 1,000 errors, then rejected", () => {
+    const decoded = decodeFile(file("d.yaml", "]\n".repeat(2.5 * 1024 * 1024)));
+    expect(decoded.errors).toHaveLength(MAX_LISTED_ERRORS);
+    expect(decoded.errors[0]!.message).toBe('d.yaml: document 0: line 1: invalid YAML: Unexpected flow-seq-end token in YAML document: "]"');
+    expect(decoded.errors[MAX_LISTED_ERRORS - 1]!.message).toBe("d.yaml: invalid YAML: more than 1000 errors; the rest of the file was not read");
+    expect(decoded.unlisted).toBe(902);
+  });
+
+  // Before: the syntax tree of one document nested 1.3 million deep was built whole first: 2.5 GB of heap, an out-of-memory crash.
+  test("a 5 MiB file of '- [' lines (flow collections nested 1.3 million deep) is refused at depth 10,000", () => {
+    const decoded = decodeFile(file("d.yaml", "- [\n".repeat(1.25 * 1024 * 1024)));
+    expect(decoded.errors.map((e) => e.message)).toEqual([
+      "d.yaml: line 10001: invalid YAML: flow collections ([ ], { }) nested more than 10000 deep; the rest of the file was not read",
+    ]);
+    expect(decoded.documents).toEqual([]);
+  });
+
+  test("a problem in every one of 1,000 files: reading stops once there are more than 100", () => {
+    const files = Array.from({ length: 1000 }, (_, i) => file(`f${i}.yaml`, "]"));
+    const result = parseManifests(files, syntaxErrors(1));
+    if (!("errors" in result)) throw new Error("expected errors");
+    expect(result.errors.map((e) => e.file)).toEqual([...files.slice(0, 100).map((f) => f.path), "f100.yaml"]);
+    expect(result.errors[MAX_LISTED_ERRORS]!.problem).toBe("1 more problem(s) not listed; files after f100.yaml were not read");
+  });
 });

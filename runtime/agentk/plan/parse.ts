@@ -5,7 +5,7 @@
  */
 import type { SourceFile } from "../../rpc/object-stream";
 import { decodeFile, type DecodedFile } from "./decode";
-import { errorAtObject, manifestError } from "./errors";
+import { capErrors, errorAtObject, manifestError, MAX_LISTED_ERRORS } from "./errors";
 import { describeValue, isRecord, type UnknownRecord } from "./fields";
 import type { ManifestError, ManifestObject, ManifestSource } from "./types";
 
@@ -17,11 +17,19 @@ export type Decode = (file: SourceFile) => DecodedFile;
 export function parseManifests(files: readonly SourceFile[], decode: Decode = decodeFile): ParseResult {
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
-  for (const file of files) {
+  let unlisted = 0;
+  for (const [i, file] of files.entries()) {
     const decoded = decode(file);
-    errors.push(...decoded.errors);
+    // One by one: a Decode may return more errors than a call takes arguments (push(...) throws a RangeError).
+    for (const e of decoded.errors) errors.push(e);
+    unlisted += decoded.unlisted ?? 0;
     for (const doc of decoded.documents) {
+      if (errors.length + unlisted > MAX_LISTED_ERRORS) break;
       collect(doc.value, { file: file.path, index: doc.index }, objects, errors);
+    }
+    // The commit is rejected either way; reading on would only cost time for problems nobody will see.
+    if (errors.length + unlisted > MAX_LISTED_ERRORS) {
+      return { errors: capErrors(errors, i < files.length - 1 ? `; files after ${file.path} were not read` : "", unlisted) };
     }
   }
   return errors.length > 0 ? { errors } : { objects };

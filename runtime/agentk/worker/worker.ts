@@ -61,6 +61,12 @@ export class ProjectWorker {
       signal: this.stopping.signal,
       backoff: deps.backoff,
       onBatch: (batch) => {
+        // kas sends a commit once per stream; a copy would cancel the sync of that very commit and start it over,
+        // so a kas that repeats itself would keep agentk from ever finishing.
+        if (batch.commitId === this.lastReceived) {
+          this.log.warn("kas sent the commit it sent last again; ignored", { [F.commitId]: batch.commitId });
+          return;
+        }
         this.lastReceived = batch.commitId;
         this.enqueue(batch, "new commit");
       },
