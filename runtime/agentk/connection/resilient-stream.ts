@@ -17,6 +17,15 @@ export interface ResilientStreamOptions<T> {
   readonly signal: AbortSignal;
   /** Called each time a call ends with a status (for metrics/tests). */
   readonly onCallEnded?: (status: grpc.status, details: string) => void;
+  /**
+   * A call that stayed open this long and ended without a protocol violation
+   * also resets the backoff. An objects stream at the commit the agent has
+   * delivers nothing for hours, then ends at kas's maximum connection age
+   * (2 h): without this, each such end would grow the reconnect delay until
+   * agentk spent 5 minutes deaf after every one. Default 60 s.
+   */
+  readonly healthyAfterMs?: number;
+  readonly now?: () => number;
 }
 
 /**
@@ -26,11 +35,13 @@ export interface ResilientStreamOptions<T> {
  */
 export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Promise<void> {
   const backoff = createBackoff(opts.backoff);
+  const now = opts.now ?? Date.now;
   while (!opts.signal.aborted) {
-    const { status, details, delivered } = await oneCall(opts);
+    const opened = now();
+    const { status, details, delivered, violated } = await oneCall(opts);
     if (opts.signal.aborted) return;
     opts.onCallEnded?.(status, details);
-    if (delivered) backoff.reset();
+    if (delivered || (!violated && now() - opened >= (opts.healthyAfterMs ?? 60_000))) backoff.reset();
     const delay = backoff.next();
     const log = status === grpc.status.UNAUTHENTICATED || status === grpc.status.PERMISSION_DENIED ? opts.logger.error : opts.logger.warn;
     log(`${opts.name} stream ended; reconnecting`, {
@@ -43,22 +54,23 @@ export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Pr
   }
 }
 
-function oneCall<T>(opts: ResilientStreamOptions<T>): Promise<{ status: grpc.status; details: string; delivered: boolean }> {
+function oneCall<T>(opts: ResilientStreamOptions<T>): Promise<{ status: grpc.status; details: string; delivered: boolean; violated: boolean }> {
   return new Promise((resolve) => {
     let delivered = false;
+    let violated = false;
     let settled = false;
     let call: grpc.ClientReadableStream<T>;
     try {
       call = opts.open();
     } catch (err) {
       // A call that cannot even start (e.g. a request that does not serialize) is retried like one that failed, not thrown out of the loop.
-      return resolve({ status: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err), delivered });
+      return resolve({ status: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err), delivered, violated: true });
     }
     const finish = (status: grpc.status, details: string): void => {
       if (settled) return;
       settled = true;
       opts.signal.removeEventListener("abort", onAbort);
-      resolve({ status, details, delivered });
+      resolve({ status, details, delivered, violated });
     };
     const onAbort = (): void => call.cancel();
     opts.signal.addEventListener("abort", onAbort, { once: true });
@@ -68,6 +80,7 @@ function oneCall<T>(opts: ResilientStreamOptions<T>): Promise<{ status: grpc.sta
       try {
         if (opts.onMessage(msg)) delivered = true;
       } catch (err) {
+        violated = true;
         call.cancel();
         finish(grpc.status.INTERNAL, err instanceof Error ? err.message : String(err));
       }
