@@ -128,15 +128,18 @@ describe("the objects stream (watchObjects over gRPC from the fake kas)", () => 
   });
 });
 
+/** agentk follows PROJECT's main branch into namespace dude. */
+const DUDE_CONFIG: AgentConfiguration = {
+  gitops: {
+    manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }],
+    scope: { mode: "namespaced", namespaces: ["dude"] },
+    reapply_interval_seconds: 300,
+  },
+  observability: { logging: { level: "debug" } },
+};
+
 describe("agentk on the real cluster: a broken batch applies nothing, prunes nothing, and the next good one is applied", () => {
-  const config: AgentConfiguration = {
-    gitops: {
-      manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }],
-      scope: { mode: "namespaced", namespaces: ["dude"] },
-      reapply_interval_seconds: 300,
-    },
-    observability: { logging: { level: "debug" } },
-  };
+  const config = DUDE_CONFIG;
   let cluster: TestCluster;
   let kas: FakeKas;
   let agent: RunningAgent | undefined;
@@ -223,14 +226,7 @@ describe("agentk on the real cluster: a kas that repeats itself", () => {
   let kas: FakeKas;
   let agent: RunningAgent | undefined;
   const lines: Line[] = [];
-  const config: AgentConfiguration = {
-    gitops: {
-      manifest_projects: [{ ...MANIFEST_PROJECT_DEFAULTS, id: PROJECT, ref: { branch: "main" }, default_namespace: "dude", paths: [{ glob: "**/*.yaml" }] }],
-      scope: { mode: "namespaced", namespaces: ["dude"] },
-      reapply_interval_seconds: 300,
-    },
-    observability: { logging: { level: "debug" } },
-  };
+  const config = DUDE_CONFIG;
 
   beforeAll(async () => {
     cluster = await startTestCluster();

@@ -5,7 +5,7 @@
  * Sections GitLab defines that this agent does not implement are listed apart:
  * they are accepted with a warning so a GitLab config works unchanged.
  */
-import type { DryRunStrategy, InventoryPolicy, LogLevel, PrunePropagationPolicy } from "../../rpc/agent-config";
+import { CONFIG_ENUMS, type DryRunStrategy, type InventoryPolicy, type LogLevel, type PrunePropagationPolicy } from "../../rpc/agent-config";
 
 export const TOP_LEVEL_KEYS = ["gitops", "observability"] as const;
 /** ConfigurationFile fields of GitLab (13.x to 17.x) this agent ignores. `cilium` existed until 15.0. */
@@ -32,12 +32,13 @@ export const OBSERVABILITY_KEYS = ["logging"] as const;
 export const OBSERVABILITY_UNIMPLEMENTED = ["google_profiler"] as const;
 export const LOGGING_KEYS = ["level", "grpc_level"] as const;
 
-export const DRY_RUN_STRATEGIES: readonly DryRunStrategy[] = ["none", "client", "server"];
-export const PRUNE_PROPAGATION_POLICIES: readonly PrunePropagationPolicy[] = ["orphan", "background", "foreground"];
-export const INVENTORY_POLICIES: readonly InventoryPolicy[] = ["must_match", "adopt_if_no_inventory", "adopt_all"];
+// One source with agentk, which checks what kas sends against the same lists.
+export const DRY_RUN_STRATEGIES: readonly DryRunStrategy[] = CONFIG_ENUMS.dry_run_strategy;
+export const PRUNE_PROPAGATION_POLICIES: readonly PrunePropagationPolicy[] = CONFIG_ENUMS.prune_propagation_policy;
+export const INVENTORY_POLICIES: readonly InventoryPolicy[] = CONFIG_ENUMS.inventory_policy;
 /** GitLab's log_level_enum. */
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-export const SCOPE_MODES = ["namespaced", "cluster"] as const;
+export const LOG_LEVELS: readonly LogLevel[] = CONFIG_ENUMS.log_level;
+export const SCOPE_MODES = CONFIG_ENUMS.scope_mode;
 
 /** A Kubernetes namespace name (RFC 1123 label). */
 export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
