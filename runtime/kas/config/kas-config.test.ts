@@ -78,3 +78,34 @@ git: { poll_period: 1m30s }
     ["-1s", undefined],
   ])("duration %s", (s, ms) => expect(parseDurationMs(s)).toBe(ms));
 });
+
+describe("agent_connections", () => {
+  test("defaults (GitLab kas's 2 h connection age) and values given", () => {
+    expect(parseKasConfig(minimal, FILE).agentConnections).toEqual({
+      keepaliveTimeMs: 30_000,
+      keepaliveTimeoutMs: 10_000,
+      maxConnectionAgeMs: 7_200_000,
+      maxConnectionAgeGraceMs: 60_000,
+      maxStreamsPerAgent: 100,
+      stalledStreamTimeoutMs: 120_000,
+      maxBufferedBytesPerAgent: 64 * 1024 * 1024,
+    });
+    const c = parseKasConfig(`${minimal}agent_connections: { max_connection_age: 30m, max_streams_per_agent: 10, stalled_stream_timeout: 45s }\n`, FILE);
+    expect(c.agentConnections).toMatchObject({ maxConnectionAgeMs: 1_800_000, maxStreamsPerAgent: 10, stalledStreamTimeoutMs: 45_000 });
+  });
+
+  test("zero durations, a budget under one batch, and unknown keys are errors naming the key", () => {
+    const text = `${minimal}agent_connections: { max_connection_age: 0s, stalled_stream_timeout: 0, max_buffered_bytes_per_agent: 1024, max_streams: 3 }\n`;
+    expect(() => parseKasConfig(text, FILE)).toThrow(KasConfigError);
+    let message = "";
+    try {
+      parseKasConfig(text, FILE);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`${FILE}: agent_connections.max_connection_age: expected a duration above zero, found "0s"`);
+    expect(message).toContain(`${FILE}: agent_connections.stalled_stream_timeout: expected a duration above zero, found 0`);
+    expect(message).toContain(`${FILE}: agent_connections.max_buffered_bytes_per_agent: expected at least 20971520 (one project's largest batch), found 1024`);
+    expect(message).toMatch(/agent_connections.max_streams: unknown key/);
+  });
+});

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { checkHttpListeners, HTTP_LISTEN_KEYS, parseApiConfig, parseHttpListeners, type ApiConfig, type HttpListeners } from "./http-listeners";
+import { LIMITS } from "../../rpc/agent-config";
 import { ConfigReader } from "./reader";
 
 export interface TlsFiles {
@@ -198,13 +199,23 @@ function parseAgentConnections(r: ConfigReader, raw: unknown): AgentConnectionLi
       "stalled_stream_timeout",
       "max_buffered_bytes_per_agent",
     ]) ?? {};
+  // Zero would mean "at once" here (every connection cut, every blocked write ended), never "off".
+  const duration = (key: keyof typeof m & string, fallback: number): number => {
+    const ms = r.durationMs(`agent_connections.${key}`, m[key], fallback);
+    if (ms <= 0) r.errors.push(`${r.file}: agent_connections.${key}: expected a duration above zero, found ${JSON.stringify(m[key])}`);
+    return ms;
+  };
+  const buffered = r.positiveInt("agent_connections.max_buffered_bytes_per_agent", m.max_buffered_bytes_per_agent, d.maxBufferedBytesPerAgent);
+  if (buffered < LIMITS.totalBytes) {
+    r.errors.push(`${r.file}: agent_connections.max_buffered_bytes_per_agent: expected at least ${LIMITS.totalBytes} (one project's largest batch), found ${buffered}`);
+  }
   return {
-    keepaliveTimeMs: r.durationMs("agent_connections.keepalive_time", m.keepalive_time, d.keepaliveTimeMs),
-    keepaliveTimeoutMs: r.durationMs("agent_connections.keepalive_timeout", m.keepalive_timeout, d.keepaliveTimeoutMs),
-    maxConnectionAgeMs: r.durationMs("agent_connections.max_connection_age", m.max_connection_age, d.maxConnectionAgeMs),
-    maxConnectionAgeGraceMs: r.durationMs("agent_connections.max_connection_age_grace", m.max_connection_age_grace, d.maxConnectionAgeGraceMs),
+    keepaliveTimeMs: duration("keepalive_time", d.keepaliveTimeMs),
+    keepaliveTimeoutMs: duration("keepalive_timeout", d.keepaliveTimeoutMs),
+    maxConnectionAgeMs: duration("max_connection_age", d.maxConnectionAgeMs),
+    maxConnectionAgeGraceMs: duration("max_connection_age_grace", d.maxConnectionAgeGraceMs),
     maxStreamsPerAgent: r.positiveInt("agent_connections.max_streams_per_agent", m.max_streams_per_agent, d.maxStreamsPerAgent),
-    stalledStreamTimeoutMs: r.durationMs("agent_connections.stalled_stream_timeout", m.stalled_stream_timeout, d.stalledStreamTimeoutMs),
-    maxBufferedBytesPerAgent: r.positiveInt("agent_connections.max_buffered_bytes_per_agent", m.max_buffered_bytes_per_agent, d.maxBufferedBytesPerAgent),
+    stalledStreamTimeoutMs: duration("stalled_stream_timeout", d.stalledStreamTimeoutMs),
+    maxBufferedBytesPerAgent: buffered,
   };
 }
