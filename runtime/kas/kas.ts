@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createLogger, type Logger } from "../common";
-import { parseAgentConfig } from "./agentcfg";
+import { ParsePool } from "./agentcfg";
 import { readSecretFile, type KasConfig } from "./config";
 import { GitSource, ProjectWatcher, validateGlob } from "./git";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
@@ -33,6 +33,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cacheDir: config.git.cacheDir,
   });
   const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff });
+  const parser = new ParsePool();
   let running: RunningKas;
   try {
     running = await startKasServer({
@@ -42,7 +43,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       git,
       commits: watcher,
       projects: () => config.projects,
-      parseAgentConfig: (input, ctx) => parseAgentConfig(input, ctx),
+      parseAgentConfig: (input, ctx) => parser.parse(input, ctx),
       validateGlob,
       webhookSecret: () => secret,
       apiToken: () => apiToken,
@@ -51,6 +52,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   } catch (err) {
     registry.close();
     await watcher.close();
+    await parser.close();
     throw err;
   }
   running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
@@ -63,6 +65,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       await watcher.close();
       registry.close();
       git.close();
+      await parser.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  * registry reuses for its own YAML file.
  */
 export { parseAgentConfig, type ParseContext, type ParseResult } from "./parse";
+export { ParsePool, type ParsePoolOptions } from "./parse-pool";
 export { parseDuration } from "./duration";
 export { loadYaml, type LoadResult } from "./load";
 export { closest, editDistance } from "./suggest";

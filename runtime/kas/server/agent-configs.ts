@@ -63,7 +63,7 @@ export class AgentConfigs {
     } catch (err) {
       return unreadable(err);
     }
-    const result = this.parse(data, { file: `${projectId}:${file}`, configProjectId: projectId });
+    const result = await this.parse(data, { file: `${projectId}:${file}`, configProjectId: projectId });
     this.parsed.set(result.ok && result.warnings.length === 0 ? shared : own, result);
     return result;
   }

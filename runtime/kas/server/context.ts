@@ -12,7 +12,8 @@ export type AgentConfigParseResult =
   | { readonly ok: true; readonly config: AgentConfiguration; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly error: string };
 
-export type AgentConfigParser = (input: Buffer, ctx: { file: string; configProjectId: string }) => AgentConfigParseResult;
+/** Parses an agent config file; may answer later (kas parses large files in a worker thread). */
+export type AgentConfigParser = (input: Buffer, ctx: { file: string; configProjectId: string }) => AgentConfigParseResult | Promise<AgentConfigParseResult>;
 
 /** Everything the RPC services share. */
 export interface ServerContext {
