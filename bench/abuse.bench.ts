@@ -62,7 +62,8 @@ async function measure(attack: Attack, side: "before" | "after", root: string, l
     let sampling = true;
     const sampler = (async () => {
       while (sampling && kas.alive()) {
-        peakMiB = Math.max(peakMiB, kas.rssMiB());
+        const rss = kas.rssMiB();
+        if (Number.isFinite(rss)) peakMiB = Math.max(peakMiB, rss);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();

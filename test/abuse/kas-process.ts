@@ -58,7 +58,7 @@ export interface KasProcess {
   /** Log lines (parsed JSON) whose msg matches. */
   logs(msg: RegExp): Record<string, unknown>[];
   alive(): boolean;
-  /** Resident set size in MiB, from /proc. */
+  /** Resident set size in MiB, from /proc; NaN once the process is gone. */
   rssMiB(): number;
   /** A number from /metrics (sum over label sets), or undefined when absent. */
   metric(name: string, labels?: RegExp): Promise<number | undefined>;
@@ -166,7 +166,13 @@ export async function startKasProcess(options: KasProcessOptions = {}): Promise<
         .filter((l) => typeof l.msg === "string" && msg.test(l.msg)),
     alive: () => proc.exitCode === null && proc.signalCode === null,
     rssMiB: () => {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"));
+      let status = "";
+      try {
+        status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+      } catch {
+        // The process is gone (or going): no reading.
+      }
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
       return m ? Number(m[1]) / 1024 : NaN;
     },
     metric: async (name, labels) => {

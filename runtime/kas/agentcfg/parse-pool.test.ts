@@ -33,3 +33,15 @@ test("after close, parses are done inline", async () => {
   await pool.close();
   expect(await pool.parse(flood, ctx)).toEqual(parseAgentConfig(flood, ctx));
 });
+
+test("the worker ends after idleMs without work, and a later parse starts a new one", async () => {
+  pool = new ParsePool({ idleMs: 50 });
+  await pool.parse(flood, ctx);
+  const p = pool;
+  await new Promise<void>((resolve) => {
+    const check = (): void => (p.hasWorker ? void setTimeout(check, 20) : resolve());
+    check();
+  });
+  expect(pool.hasWorker).toBe(false);
+  expect(await pool.parse(flood, ctx)).toEqual(parseAgentConfig(flood, ctx));
+}, 30_000);

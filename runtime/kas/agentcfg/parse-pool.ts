@@ -18,6 +18,8 @@ export interface ParsePoolOptions {
   readonly timeoutMs?: number;
   /** The worker's V8 old-generation heap. Default 128 MiB. */
   readonly heapMiB?: number;
+  /** The worker is ended after this long without work, giving its memory back (a flood is rare). Default 10 s. */
+  readonly idleMs?: number;
 }
 
 interface Job {
@@ -47,6 +49,7 @@ export class ParsePool {
   private running: { job: Job; timer: NodeJS.Timeout } | undefined;
   private nextId = 0;
   private closed = false;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ParsePoolOptions = {}) {}
 
@@ -61,6 +64,7 @@ export class ParsePool {
   /** Ends the worker; what is queued is parsed inline. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idle) clearTimeout(this.idle);
     const worker = this.worker;
     this.worker = undefined;
     if (this.running) {
@@ -72,13 +76,32 @@ export class ParsePool {
     await worker?.terminate();
   }
 
+  /** True while a worker is running (for tests of its idle end). */
+  get hasWorker(): boolean {
+    return this.worker !== undefined;
+  }
+
   private pump(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running) return;
+    if (this.queue.length === 0) return this.idleSoon();
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
     const job = this.queue.shift() as Job;
     const worker = (this.worker ??= this.start());
     const timer = setTimeout(() => this.fail(`parsing took longer than ${(this.options.timeoutMs ?? 10_000) / 1000} s`), this.options.timeoutMs ?? 10_000);
     this.running = { job, timer };
     worker.postMessage({ id: job.id, input: job.input, ctx: job.ctx });
+  }
+
+  private idleSoon(): void {
+    if (!this.worker || this.idle) return;
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      const worker = this.worker;
+      this.worker = undefined;
+      void worker?.terminate();
+    }, this.options.idleMs ?? 10_000);
+    this.idle.unref();
   }
 
   private start(): Worker {
