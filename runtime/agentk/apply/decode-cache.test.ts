@@ -1,3 +1,4 @@
+import { decodeFile, DOCUMENTS_PER_TURN } from "../plan";
 import { decodeCache } from "./decode-cache";
 
 const file = (path: string, text: string) => ({ path, data: Buffer.from(text) });
@@ -30,4 +31,24 @@ test("the memo is bounded: past its budget the oldest files are decoded again", 
   for (let i = 0; i < 10; i++) decode(file(`f${i}.yaml`, cm(`f${i}`)));
   expect(decode(file("a.yaml", cm("a")))).not.toBe(a);
   expect(decode(file("a.yaml", cm("a")))).toEqual(a);
+});
+
+test("prepare decodes with turns of the event loop (a file of many documents does not hold it), to what decodeFile gives", async () => {
+  const decode = decodeCache();
+  const many = file("many.yaml", Array.from({ length: 10 * DOCUMENTS_PER_TURN }, (_, i) => cm(`m${i}`)).join("---\n"));
+  const other = file("other.yaml", cm("o"));
+  let turns = 0;
+  let counting = true;
+  const tick = (): void => {
+    turns++;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const ready = await decode.prepare([many, other]);
+  counting = false;
+  // Ten runs of documents in the big file: the loop had at least nine turns while it was decoded.
+  expect(turns).toBeGreaterThanOrEqual(9);
+  expect(ready(many)).toEqual(decodeFile(many));
+  expect(ready(many).documents).toHaveLength(10 * DOCUMENTS_PER_TURN);
+  expect(ready(other)).toBe(decode(other));
 });

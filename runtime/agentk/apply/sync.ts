@@ -60,7 +60,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   log.info("Synchronizing objects", { [F.agentId]: req.agentId });
 
   // 1-2: anything wrong in the commit rejects it whole, before a single write.
-  const parsed = parseManifests(req.batch.files, decode);
+  // Decoded with turns of the event loop (a huge commit must not stall Lease renewal and keepalives), then parsed.
+  const parsed = parseManifests(req.batch.files, await decode.prepare(req.batch.files));
   if ("errors" in parsed) return reject(log, base, parsed.errors.map((e) => e.message));
   if (parsed.objects.some((o) => !store.discovery.scopeOf(o.group, o.kind))) await store.discovery.refresh();
   const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));

@@ -29,19 +29,46 @@ export interface DecodedFile {
 const MAX_ALIAS_COUNT = 100;
 
 export function decodeFile(file: SourceFile): DecodedFile {
+  const steps = decodeSteps(file);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * decodeFile, giving the event loop a turn every DOCUMENTS_PER_TURN documents:
+ * a 5 MiB file of tiny documents (valid, and within GitLab's limits) takes
+ * the YAML library about 18 s, during which agentk would renew no Lease and
+ * answer no keepalive.
+ */
+export async function decodeFileYielding(file: SourceFile): Promise<DecodedFile> {
+  const steps = decodeSteps(file);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Documents decoded between two turns of the event loop (a few milliseconds' worth). */
+export const DOCUMENTS_PER_TURN = 200;
+
+/** The decode, as steps: it yields between runs of DOCUMENTS_PER_TURN documents and returns the file. */
+function* decodeSteps(file: SourceFile): Generator<void, DecodedFile, void> {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(file.data);
   } catch {
     return { documents: [], errors: [manifestError({ file: file.path }, "found bytes that are not UTF-8; expected a UTF-8 text file")] };
   }
-  return file.path.toLowerCase().endsWith(".json") ? decodeJson(file.path, text) : decodeYaml(file.path, text);
+  return file.path.toLowerCase().endsWith(".json") ? decodeJson(file.path, text) : yield* decodeYaml(file.path, text);
 }
 
 /** Errors read in one file before giving up on it: past the MAX_LISTED_ERRORS listed, only to say roughly how many. */
 const MAX_YAML_ERRORS = 1000;
 
-function decodeYaml(path: string, text: string): DecodedFile {
+function* decodeYaml(path: string, text: string): Generator<void, DecodedFile, void> {
   const lines = new LineCounter();
   const documents: DecodedDocument[] = [];
   const errors: ManifestError[] = [];
@@ -51,6 +78,7 @@ function decodeYaml(path: string, text: string): DecodedFile {
   try {
     for (const doc of docs) {
       const at = index++;
+      if (at > 0 && at % DOCUMENTS_PER_TURN === 0) yield;
       if (doc.errors.length > 0) {
         for (const e of doc.errors) {
           if (errors.length >= MAX_LISTED_ERRORS) {

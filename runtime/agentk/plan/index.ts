@@ -13,7 +13,7 @@
  */
 export type { ManifestError, ManifestObject, ManifestSource, ObjRef, ResourceScope, ScopeOf } from "./types";
 export { parseManifests, splitApiVersion, type Decode, type ParseResult } from "./parse";
-export { decodeFile, type DecodedDocument, type DecodedFile } from "./decode";
+export { decodeFile, decodeFileYielding, DOCUMENTS_PER_TURN, type DecodedDocument, type DecodedFile } from "./decode";
 export { MAX_LISTED_ERRORS } from "./errors";
 export { applyDefaultNamespace, type DefaultNamespaceResult, type ScopedObject } from "./namespaces";
 export { checkScope, matches as selectorMatches, type KindRules, type ScopeSubject } from "./scope";
