@@ -128,6 +128,20 @@ describe("the objects stream (watchObjects over gRPC from the fake kas)", () => 
   });
 });
 
+/** agentk in-process against `kas`, as the ServiceAccount of `kubeconfig`, with a fast backoff; its log lines go to `lines`. */
+async function agentOn(kas: FakeKas, kubeconfig: string, podName: string, lines: Line[]): Promise<RunningAgent> {
+  return startAgent({
+    kasAddress: kas.address,
+    token: "t",
+    cluster: await kubeconfigAccess(kubeconfig),
+    namespace: AGENT_NS,
+    podName,
+    backoff: { initialMs: 50, maxMs: 500 },
+    leaderElectionRetryMs: 300,
+    logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
+  });
+}
+
 /** agentk follows PROJECT's main branch into namespace dude. */
 const DUDE_CONFIG: AgentConfiguration = {
   gitops: {
@@ -163,16 +177,7 @@ describe("agentk on the real cluster: a broken batch applies nothing, prunes not
     const kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
     kas = await startFakeKas({ configuration: config });
     kas.objects(sendBatch(good("c1")));
-    agent = await startAgent({
-      kasAddress: kas.address,
-      token: "t",
-      cluster: await kubeconfigAccess(kubeconfig),
-      namespace: AGENT_NS,
-      podName: "agentk-0",
-      backoff: { initialMs: 50, maxMs: 500 },
-      leaderElectionRetryMs: 300,
-      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
-    });
+    agent = await agentOn(kas, kubeconfig, "agentk-0", lines);
     await until("c1 applied", async () => ((await value("a")) === "c1" && (await value("b")) === "c1" ? true : undefined), 60_000, () => errorsIn(lines));
   }, 240_000);
   afterAll(async () => {
@@ -232,16 +237,7 @@ describe("agentk on the real cluster: a kas that repeats itself", () => {
     cluster = await startTestCluster();
     const kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
     kas = await startFakeKas({ configuration: config, agentId: "repeat" });
-    agent = await startAgent({
-      kasAddress: kas.address,
-      token: "t",
-      cluster: await kubeconfigAccess(kubeconfig),
-      namespace: AGENT_NS,
-      podName: "agentk-repeat",
-      backoff: { initialMs: 50, maxMs: 500 },
-      leaderElectionRetryMs: 300,
-      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
-    });
+    agent = await agentOn(kas, kubeconfig, "agentk-repeat", lines);
   }, 240_000);
   afterAll(async () => {
     await agent?.close();
@@ -277,16 +273,7 @@ describe("agentk on the real cluster: a configuration with holes from kas", () =
   async function agentk(agentId: string, configuration: AgentConfiguration): Promise<{ kas: FakeKas; agent: RunningAgent; lines: Line[] }> {
     const kas = await startFakeKas({ configuration, agentId });
     const lines: Line[] = [];
-    const agent = await startAgent({
-      kasAddress: kas.address,
-      token: "t",
-      cluster: await kubeconfigAccess(kubeconfig),
-      namespace: AGENT_NS,
-      podName: `agentk-${agentId}`,
-      backoff: { initialMs: 50, maxMs: 500 },
-      leaderElectionRetryMs: 300,
-      logger: createLogger({ level: "debug", write: (l) => void lines.push(JSON.parse(l) as Line) }),
-    });
+    const agent = await agentOn(kas, kubeconfig, `agentk-${agentId}`, lines);
     stops.push(async () => (await agent.close(), await kas.stop()));
     return { kas, agent, lines };
   }
