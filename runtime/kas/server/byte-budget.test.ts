@@ -39,3 +39,18 @@ test("a request over the whole budget is capped to it; a waiter that gives up is
   expect(granted).toBe(false);
   expect(budgets.used("a")).toBe(0);
 });
+
+test("a waiter that gives up at the head of the line lets the ones behind it in when they fit", async () => {
+  const budgets = new ByteBudgets(100);
+  await budgets.acquire("a", 50, never);
+  let cancelHead: (() => void) | undefined;
+  void budgets.acquire("a", 80, (c) => (cancelHead = c));
+  let granted = false;
+  void budgets.acquire("a", 30, never).then(() => (granted = true));
+  await new Promise((r) => setImmediate(r));
+  expect(granted).toBe(false);
+  cancelHead!();
+  await new Promise((r) => setImmediate(r));
+  expect(granted).toBe(true);
+  expect(budgets.used("a")).toBe(80);
+});

@@ -47,6 +47,8 @@ export class ByteBudgets {
       onCancel(() => {
         const i = b.waiters.indexOf(waiter);
         if (i >= 0) b.waiters.splice(i, 1);
+        // A waiter behind the one that gave up may fit now.
+        this.grant(agentId, b);
         this.drop(agentId, b);
       });
       this.grant(agentId, b);
