@@ -6,6 +6,7 @@
  * header) is checked first, and no inflate may produce more than the limit.
  */
 import { inflateSync } from "node:zlib";
+import { parseDeltaHeader } from "./delta";
 import { parseEntryHeader } from "./pack-entry";
 
 export interface OversizedObject {
@@ -27,26 +28,10 @@ export function findOversizedObject(pack: Buffer, maxBytes: number): OversizedOb
       maxOutputLength: Math.max(header.size, 1),
     }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
     if (header.kind !== "whole") {
-      const result = deltaResultSize(buffer);
+      const result = parseDeltaHeader(buffer, "fetched pack").resultSize;
       if (result > maxBytes) return { offset, bytes: result };
     }
     offset += header.dataStart + engine.bytesWritten;
   }
   return undefined;
-}
-
-/** A delta starts with two varints: the base's size, then the result's. */
-function deltaResultSize(delta: Buffer): number {
-  let at = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let scale = 1; ; scale *= 128) {
-      const b = delta[at++];
-      if (b === undefined) throw new Error("fetched pack: truncated delta header");
-      value += (b & 0x7f) * scale;
-      if (!(b & 0x80)) return value;
-    }
-  };
-  varint();
-  return varint();
 }
