@@ -6,6 +6,7 @@
  * and sync errors and so require `api.token_file` unless bound to loopback.
  * Kept apart from kas-config.ts so that file only calls in.
  */
+import { splitHostPort } from "./host-port";
 import type { ConfigReader } from "./reader";
 
 export interface HttpListeners {
@@ -85,7 +86,11 @@ export function checkHttpListeners(
 
 /** 127.0.0.0/8 or ::1 (IP literals only: a name may resolve elsewhere). An empty host means all interfaces. */
 export function isLoopbackAddress(address: string): boolean {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):\d+$/.exec(address);
-  const host = m?.[1] ?? m?.[2] ?? "";
+  let host: string;
+  try {
+    ({ host } = splitHostPort(address));
+  } catch {
+    return false;
+  }
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "::1" || host === "0:0:0:0:0:0:0:1";
 }

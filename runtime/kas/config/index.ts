@@ -3,3 +3,4 @@ export type { AgentConnectionLimits, KasConfig, ProjectConfig, TlsFiles } from "
 export { isLoopbackAddress, type ApiConfig, type HttpListeners } from "./http-listeners";
 export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./reader";
+export { splitHostPort } from "./host-port";

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { F, type Logger } from "../../common";
-import { splitHostPort } from "./net";
+import { splitHostPort } from "../config";
 
 export interface HttpReply {
   readonly status: number;

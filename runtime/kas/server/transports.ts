@@ -5,11 +5,10 @@ import type { Duplex } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { WebSocketServer, type WebSocket } from "ws";
 import { F, type Logger, type Metrics } from "../../common";
-import type { AgentConnectionLimits, TlsFiles } from "../config";
+import { splitHostPort, type AgentConnectionLimits, type TlsFiles } from "../config";
 import type { AuthAudit } from "./admission";
 import { authenticateToken, bearerToken } from "./auth";
 import type { TokenAuthenticator } from "./ports";
-import { splitHostPort } from "./net";
 import { tunnelStream } from "./websocket-stream";
 
 /** Largest WebSocket frame a tunnel accepts: agentk sends what it reads from a local socket, at most 64 KiB at a time. */
