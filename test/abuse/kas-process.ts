@@ -14,6 +14,7 @@ import { hashToken } from "../../runtime/kas/registry";
 import { freePorts } from "../cluster/ports";
 import { makeRepo, removeDir, tempDir, type RepoFiles } from "../git";
 import { newToken } from "../kas";
+import { until } from "../until";
 import { legitimateSync, type LegitimateSync } from "./legit";
 
 const root = path.resolve(__dirname, "../..");
@@ -212,18 +213,7 @@ function keepTail(s: string): string {
   return s.length > 2 * 1024 * 1024 ? s.slice(-1024 * 1024) : s;
 }
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes; throws with `what` and the last value seen. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** `until` (test/until.ts) with the abuse suite's pace: a 20 s deadline, polled every 100 ms, and a probe that may answer at once. */
+export function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  return until(what, async () => check(), timeoutMs, undefined, everyMs);
 }
