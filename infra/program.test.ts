@@ -6,41 +6,28 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { recordResources, type Created } from "../test/pulumi-mocks";
 import type * as ConfigModule from "./config";
 import type * as ProgramModule from "./program";
 
-interface Created {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-const created: Created[] = [];
+let created: Created[];
 const TOKEN = "glagent-program-test-token-0123456789abcdefghijklmnop";
 let outputs: ProgramModule.ProgramOutputs;
 let stack: ConfigModule.StackConfig;
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type.startsWith("pulumi-nodejs:dynamic")) Object.assign(state, { agentId: 7, tokenId: 9, token: TOKEN, tokenSha256: "0".repeat(64) });
-        if (args.type === "aws:eks/cluster:Cluster") {
-          Object.assign(state, { name: "cluster-eks", endpoint: "https://eks.example", certificateAuthority: { data: "Q0E=" }, identities: [{ oidcs: [{ issuer: "https://oidc.example/id/X" }] }] });
-        }
-        if (args.type === "kubernetes:core/v1:Service") Object.assign(state, { metadata: { ...(args.inputs.metadata as object), name: "kas", namespace: "gitlab-k8s-agent" } });
-        return { id: `${args.name}-id`, state };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") return { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] };
-        return args.inputs;
-      },
+  created = await recordResources("dude-naww", {
+    state: (args) => {
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type.startsWith("pulumi-nodejs:dynamic")) Object.assign(state, { agentId: 7, tokenId: 9, token: TOKEN, tokenSha256: "0".repeat(64) });
+      if (args.type === "aws:eks/cluster:Cluster") {
+        Object.assign(state, { name: "cluster-eks", endpoint: "https://eks.example", certificateAuthority: { data: "Q0E=" }, identities: [{ oidcs: [{ issuer: "https://oidc.example/id/X" }] }] });
+      }
+      if (args.type === "kubernetes:core/v1:Service") Object.assign(state, { metadata: { ...(args.inputs.metadata as object), name: "kas", namespace: "gitlab-k8s-agent" } });
+      return state;
     },
-    "gitops-agent",
-    "dude-naww",
-    false,
-  );
+    call: (args) => (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones" ? { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] } : undefined),
+  });
   const config = jest.requireActual<typeof ConfigModule>("./config");
   const program = jest.requireActual<typeof ProgramModule>("./program");
   const raw = config.readStackFile(path.join(__dirname, "../examples/dude-naww/Pulumi.dude-naww.yaml"));

@@ -1,14 +1,9 @@
 /** The Agentk component (and the registration resources' secrecy) under pulumi.runtime.setMocks. */
 import * as pulumi from "@pulumi/pulumi";
+import { recordResources, type Created } from "../../test/pulumi-mocks";
 import type * as AgentModule from "./index";
 
-interface Created {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-
-const created: Created[] = [];
+let created: Created[];
 let agent: typeof AgentModule;
 const TOKEN = "glagent-mock-token-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef";
 /** additionalSecretOutputs of each registration request, by resource name. */
@@ -23,25 +18,16 @@ interface Monitor {
 }
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "pulumi-nodejs:dynamic/agent:GitLabAgentRegistration") Object.assign(state, { agentId: 7, tokenId: 9, token: TOKEN, configProject: args.inputs.project });
-        if (args.type === "pulumi-nodejs:dynamic/agent:LocalAgentRegistration") Object.assign(state, { agentId: 7, token: TOKEN, tokenSha256: "0".repeat(64) });
-        // What the engine does with additionalSecretOutputs (the mock monitor does not).
-        for (const key of secretOutputs.get(args.name) ?? []) if (key in state) state[key] = pulumi.secret(state[key]);
-        return { id: `${args.name}-id`, state };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        return args.inputs;
-      },
+  created = await recordResources("test", {
+    state: (args) => {
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "pulumi-nodejs:dynamic/agent:GitLabAgentRegistration") Object.assign(state, { agentId: 7, tokenId: 9, token: TOKEN, configProject: args.inputs.project });
+      if (args.type === "pulumi-nodejs:dynamic/agent:LocalAgentRegistration") Object.assign(state, { agentId: 7, token: TOKEN, tokenSha256: "0".repeat(64) });
+      // What the engine does with additionalSecretOutputs (the mock monitor does not).
+      for (const key of secretOutputs.get(args.name) ?? []) if (key in state) state[key] = pulumi.secret(state[key]);
+      return state;
     },
-    "gitops-agent",
-    "test",
-    false,
-  );
+  });
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {

@@ -1,33 +1,16 @@
 /** The Kas component under pulumi.runtime.setMocks: what the Service exposes, and where the HTTP credentials live. */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { recordResources, type Created } from "../../test/pulumi-mocks";
 import type * as KasModule from "./index";
 
-interface Created {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-const created: Created[] = [];
+let created: Created[];
 let kasModule: typeof KasModule;
 const API_TOKEN = "kas-api-token-for-the-mock-0123456789";
 const WEBHOOK_SECRET = "kas-webhook-secret-for-the-mock";
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, metadata: { ...(args.inputs.metadata as object), name: args.name } } };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        return args.inputs;
-      },
-    },
-    "gitops-agent",
-    "test",
-    false,
-  );
+  created = await recordResources("test", { state: (args) => ({ ...args.inputs, metadata: { ...(args.inputs.metadata as object), name: args.name } }) });
   // Loaded after setMocks (see infra/agent/agentk.test.ts for why requireActual).
   kasModule = jest.requireActual<typeof KasModule>("./index");
 });

@@ -7,30 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, readStackFile } from "../config";
 import * as rbac from "./index";
+import { recordResources, type Created } from "../../test/pulumi-mocks";
 
-interface Created {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-  readonly provider?: string;
-}
-
-const created: Created[] = [];
+let created: Created[];
 
 // Importing the modules first is fine: no resource is built at import time, only in the tests, after setMocks.
-beforeAll(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "gitops-agent",
-    "test",
-    false,
-  );
+beforeAll(async () => {
+  created = await recordResources("test");
 });
 
 const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
