@@ -3,7 +3,7 @@ import { sleep, type Logger } from "../../common";
 import { objRefKey, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
 import { KubeApiError } from "../kube";
 import { result } from "./events";
-import type { Live, ObjectStore } from "./objects";
+import { FIELD_MANAGER, type Live, type ObjectStore } from "./objects";
 import type { LiveCache } from "./prefetch";
 import { isUnchanged } from "./unchanged";
 
@@ -48,7 +48,7 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     const live = ctx.liveCache?.has(key) ? ctx.liveCache.get(key) : await ctx.store.get(info, obj.namespace, obj.name);
     const decision = ownershipDecision(ctx.project.inventory_policy, ctx.inventoryId, live);
     if (decision.action === "skip") return out("ApplyFailed", `${describe(ref)}: ${decision.reason}`, { notOwned: true });
-    if (live && isUnchanged(body, live)) return out("Skipped", `${describe(ref)}: unchanged`);
+    if (live && isUnchanged(body, live, FIELD_MANAGER)) return out("Skipped", `${describe(ref)}: unchanged`);
     if (ctx.project.dry_run_strategy === "client") return out("Skipped", `${describe(ref)}: dry run (client): not sent`);
     await ctx.store.apply(info, obj.namespace, obj.name, body, ctx.project.dry_run_strategy === "server");
     const dry = ctx.project.dry_run_strategy === "server" ? " (server dry run)" : "";
