@@ -1,4 +1,5 @@
 export { syncCommit, type SyncRequest, type SyncOutcome } from "./sync";
 export { ObjectStore, FIELD_MANAGER } from "./objects";
+export { OwnWrites } from "./own-writes";
 export { InventoryStore } from "./inventory-store";
 export { isUnchanged } from "./unchanged";

@@ -1,5 +1,6 @@
 import { Discovery, isNotFound, resourcePath, type KubeClient, type ResourceInfo } from "../kube";
 import type { PrunePropagationPolicy } from "../../rpc";
+import { OwnWrites } from "./own-writes";
 
 export const FIELD_MANAGER = "agentk";
 
@@ -10,6 +11,8 @@ export class ObjectStore {
   constructor(
     readonly client: KubeClient,
     readonly discovery: Discovery,
+    /** What our applies and deletes produced, for the drift watch to tell our writes from others'. */
+    readonly ownWrites: OwnWrites = new OwnWrites(),
   ) {}
 
   info(apiVersion: string, kind: string): ResourceInfo | undefined {
@@ -27,20 +30,22 @@ export class ObjectStore {
 
   /** Server-side apply of the body exactly as given; `dryRun` asks the server to validate without persisting. */
   apply(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, dryRun = false): Promise<Live> {
-    return this.client.request<Live>("PATCH", resourcePath(info, namespace, name), {
-      body,
-      contentType: "application/apply-patch+yaml",
-      query: { fieldManager: FIELD_MANAGER, force: "true", dryRun: dryRun ? "All" : undefined },
-    });
+    const path = resourcePath(info, namespace, name);
+    const send = (): Promise<Live> =>
+      this.client.request<Live>("PATCH", path, {
+        body,
+        contentType: "application/apply-patch+yaml",
+        query: { fieldManager: FIELD_MANAGER, force: "true", dryRun: dryRun ? "All" : undefined },
+      });
+    return dryRun ? send() : this.ownWrites.track(path, "apply", send);
   }
 
   /** Deletes; a missing object is fine (already pruned). */
   async delete(info: ResourceInfo, namespace: string | undefined, name: string, policy: PrunePropagationPolicy): Promise<void> {
     const propagationPolicy = policy === "foreground" ? "Foreground" : policy === "background" ? "Background" : "Orphan";
+    const path = resourcePath(info, namespace, name);
     try {
-      await this.client.request("DELETE", resourcePath(info, namespace, name), {
-        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy },
-      });
+      await this.ownWrites.track(path, "delete", () => this.client.request("DELETE", path, { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy } }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,2 +1,2 @@
-export { DriftWatcher, type WatchedObject } from "./watcher";
+export { DriftWatcher, type OwnWriteLog, type WatchedObject } from "./watcher";
 export { fingerprint } from "./fingerprint";

@@ -3,17 +3,32 @@ import { createBackoff, F, sleep, type Logger } from "../../common";
 import { resourcePath, type KubeClient, type ResourceInfo } from "../kube";
 import { fingerprint } from "./fingerprint";
 
+/** The applier's record of its own writes (apply's OwnWrites), as the watch reads it. */
+export interface OwnWriteLog {
+  /** Resolves once no write of ours to the object at `path` (resourcePath with its name) is in flight. */
+  settled(path: string): Promise<void>;
+  /** Whether the object of an event is in a state our own write made. */
+  isOwn(object: { metadata?: { resourceVersion?: unknown; uid?: unknown } }): boolean;
+}
+
 export interface WatchedObject {
   readonly info: ResourceInfo;
   readonly namespace: string;
   readonly name: string;
 }
 
+interface WatchEvent {
+  readonly type: string;
+  readonly object: { metadata?: { name?: string; resourceVersion?: unknown; uid?: unknown } };
+}
+
 /**
  * Watches the objects a worker manages and calls `onDrift` when one is
  * deleted or edited by someone (its fingerprint changes), so the worker
  * re-applies at once instead of at the next periodic re-apply.
- * One watch per (resource, namespace); our own no-op re-apply changes nothing.
+ * One watch per (resource, namespace); our own no-op re-apply changes nothing,
+ * and events our own applies and prunes produced (`own`) are not drift: a
+ * commit is synced once, not once more for its own writes.
  */
 export class DriftWatcher {
   private controller = new AbortController();
@@ -25,6 +40,7 @@ export class DriftWatcher {
     private readonly client: KubeClient,
     private readonly logger: Logger,
     private readonly onDrift: (what: string) => void,
+    private readonly own?: OwnWriteLog,
   ) {}
 
   /**
@@ -69,7 +85,7 @@ export class DriftWatcher {
         backoff.reset();
         for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
           if (!line) continue;
-          this.handle(JSON.parse(line) as { type: string; object: { metadata?: { name?: string; namespace?: string } } }, names, path);
+          await this.handle(JSON.parse(line) as WatchEvent, names, path);
         }
       } catch (err) {
         if (signal.aborted) return;
@@ -79,10 +95,19 @@ export class DriftWatcher {
     }
   }
 
-  private handle(event: { type: string; object: { metadata?: { name?: string } } }, names: Set<string>, path: string): void {
+  private async handle(event: WatchEvent, names: Set<string>, path: string): Promise<void> {
     const name = event.object.metadata?.name;
     if (!name || !names.has(name)) return;
     const key = `${path}/${name}`;
+    if (this.own) {
+      // The event can come before the answer to the write that made it: judge it once that answer is in.
+      await this.own.settled(`${path}/${encodeURIComponent(name)}`);
+      if (this.own.isOwn(event.object)) {
+        if (event.type === "DELETED") this.seen.delete(key);
+        else this.seen.set(key, fingerprint(event.object));
+        return;
+      }
+    }
     if (event.type === "DELETED") {
       this.seen.delete(key);
       this.onDrift(`${key} deleted`);

@@ -47,7 +47,7 @@ export class ProjectWorker {
     readonly config: WorkerConfig,
   ) {
     this.log = deps.logger.with({ [F.projectId]: config.project.id });
-    this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply(`drift: ${what}`));
+    this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply(`drift: ${what}`), deps.store.ownWrites);
     this.timer = setInterval(() => this.reapply("periodic re-apply"), config.reapplyIntervalMs);
     this.timer.unref();
     this.stream = watchObjects({
