@@ -104,3 +104,10 @@ test("an edit by another client is drift: it brings one re-sync that reverts it"
   expect(passes(commit)).toBe(before + 1);
   expect(parsed().some((l) => l.msg === "Sync starting" && String(l.message).startsWith("drift:") && String(l.message).endsWith("/b modified"))).toBe(true);
 });
+
+test("a commit that changes the Deployment's pod template (a rollout) is synced exactly once", async () => {
+  const commit = await commitFiles(repo, { "manifests/dude.yaml": nginx("dude", 1).replace("nginx:1.14.2", "nginx:1.27") });
+  await until("the commit synced", finished(commit), 90_000);
+  await settle();
+  expect(passes(commit)).toBe(1);
+});

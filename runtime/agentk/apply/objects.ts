@@ -12,7 +12,7 @@ export class ObjectStore {
     readonly client: KubeClient,
     readonly discovery: Discovery,
     /** What our applies and deletes produced, for the drift watch to tell our writes from others'. */
-    readonly ownWrites: OwnWrites = new OwnWrites(),
+    readonly ownWrites: OwnWrites = new OwnWrites(FIELD_MANAGER),
   ) {}
 
   info(apiVersion: string, kind: string): ResourceInfo | undefined {

@@ -3,7 +3,7 @@ import { OwnWrites } from "./own-writes";
 const P = "/api/v1/namespaces/dude/configmaps/a";
 
 test("an event that comes before the answer to our write is judged once the answer is in: settled waits for it", async () => {
-  const own = new OwnWrites();
+  const own = new OwnWrites("agentk");
   let answer: (v: unknown) => void = () => {};
   const write = own.track(P, "apply", () => new Promise((resolve) => (answer = resolve)));
   const event = { metadata: { resourceVersion: "7", uid: "u" } };
@@ -22,7 +22,7 @@ test("an event that comes before the answer to our write is judged once the answ
 });
 
 test("a delete marks the object's uid (from the object or a Status's details): its later events are ours", async () => {
-  const own = new OwnWrites();
+  const own = new OwnWrites("agentk");
   await own.track(P, "delete", async () => ({ kind: "Status", status: "Success", details: { name: "a", uid: "u1" } }));
   await own.track("/x", "delete", async () => ({ metadata: { resourceVersion: "9", uid: "u2", deletionTimestamp: "t" } }));
   expect(own.isOwn({ metadata: { resourceVersion: "100", uid: "u1" } })).toBe(true);
@@ -33,7 +33,7 @@ test("a delete marks the object's uid (from the object or a Status's details): i
 });
 
 test("a failed write records nothing and does not keep settled waiting", async () => {
-  const own = new OwnWrites();
+  const own = new OwnWrites("agentk");
   await expect(own.track(P, "apply", async () => Promise.reject(new Error("Forbidden")))).rejects.toThrow("Forbidden");
   await expect(own.settled(P)).resolves.toBeUndefined();
   expect(own.isOwn({ metadata: { resourceVersion: "1" } })).toBe(false);

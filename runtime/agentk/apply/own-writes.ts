@@ -21,6 +21,9 @@ export class OwnWrites {
   /** Object path -> writes to it still in flight. */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
 
+  /** @param fieldManager the field manager the applies are sent as */
+  constructor(readonly fieldManager: string) {}
+
   /**
    * Runs `write` (to the object at `path`, as resourcePath names it) and
    * records what its answer produced before anyone awaiting `settled(path)`

@@ -10,28 +10,11 @@
  * `v:...` (sets), `i:N` (positions), no children (atomic). Whatever cannot be
  * matched one to one counts as different: an apply too many, never a wrong skip.
  */
-/** A fieldsV1 tree: `f:name`, `k:{json}`, `v:json`, `i:N` and `.` keys, each to its subtree. */
-export type FieldsV1 = { readonly [key: string]: FieldsV1 };
-
-export interface ManagedFieldsEntry {
-  readonly manager?: string;
-  readonly operation?: string;
-  readonly apiVersion?: string;
-  readonly subresource?: string;
-  readonly fieldsType?: string;
-  readonly fieldsV1?: FieldsV1;
-}
+import { appliedFields, elementMatcher, sameJson, type ElementMatcher, type FieldsV1 } from "../plan";
 
 /** Fields the apiserver never records in managedFields (fieldmanager's stripped set). */
 const UNTRACKED_TOP = new Set(["apiVersion", "kind"]);
 const UNTRACKED_METADATA = new Set(["name", "namespace", "creationTimestamp", "selfLink", "uid", "generation", "managedFields", "resourceVersion"]);
-
-/** The fieldsV1 of `manager`'s Apply entry on the main resource, or undefined when it owns nothing. */
-export function appliedFields(live: unknown, manager: string): ManagedFieldsEntry | undefined {
-  const entries = (asObject(asObject(live)?.metadata)?.managedFields ?? []) as readonly ManagedFieldsEntry[];
-  if (!Array.isArray(entries)) return undefined;
-  return entries.find((e) => e.manager === manager && e.operation === "Apply" && !e.subresource && e.fieldsType === "FieldsV1");
-}
 
 /**
  * True when `manager` owns (by Apply, in the manifest's apiVersion) exactly
@@ -74,7 +57,7 @@ function sameFields(owned: FieldsV1, desired: unknown, live: unknown, keyFields:
 }
 
 function sameListFields(owned: FieldsV1, children: readonly string[], desired: readonly unknown[], live: readonly unknown[]): boolean {
-  const matchers = children.map((c) => matcherOf(c));
+  const matchers: (ElementMatcher | undefined)[] = children.map((c) => elementMatcher(c));
   if (matchers.some((m) => m === undefined)) return false;
   // One to one: every element matched by exactly one owned entry, every entry by exactly one element.
   const byElement = desired.map((el, i) => matchers.flatMap((m, j) => (m!(el, i) ? [j] : [])));
@@ -85,62 +68,17 @@ function sameListFields(owned: FieldsV1, children: readonly string[], desired: r
     const j = byElement[i]![0]!;
     const child = children[j]!;
     const liveEl = child.startsWith("i:") ? live[i] : live.find((l, li) => matchers[j]!(l, li));
-    const keys = child.startsWith("k:") ? new Set(Object.keys(parseJson(child.slice(2)) as object)) : new Set<string>();
+    const keys = child.startsWith("k:") ? new Set(Object.keys(JSON.parse(child.slice(2)) as object)) : new Set<string>();
     return child.startsWith("v:") || sameFields(owned[child]!, el, liveEl, keys);
   });
 }
 
-type Matcher = (element: unknown, index: number) => boolean;
-
-function matcherOf(child: string): Matcher | undefined {
-  const body = child.slice(2);
-  if (child.startsWith("i:")) {
-    const n = Number(body);
-    return Number.isInteger(n) ? (_el, i) => i === n : undefined;
-  }
-  if (child.startsWith("v:")) {
-    const value = parseJson(body);
-    return value === undefined ? undefined : (el) => sameJson(el, value);
-  }
-  if (child.startsWith("k:")) {
-    const key = asObject(parseJson(body));
-    if (!key) return undefined;
-    return (el) => {
-      const e = asObject(el);
-      if (!e) return false;
-      const given = Object.keys(key).filter((k) => e[k] !== undefined && e[k] !== null);
-      // A key field the element leaves out is one the server defaulted; at least one must be given.
-      return given.length > 0 && given.every((k) => sameJson(e[k], key[k]));
-    };
-  }
-  return undefined;
-}
-
-/** Structural equality of JSON values (no prototypes compared: YAML and JSON decoders make plain objects of their own). */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
-  const oa = asObject(a);
-  const ob = asObject(b);
-  if (!oa || !ob) return false;
-  const keys = Object.keys(oa);
-  return keys.length === Object.keys(ob).length && keys.every((k) => Object.hasOwn(ob, k) && sameJson(oa[k], ob[k]));
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function asObject(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function omit(o: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {

@@ -1,9 +1,18 @@
+import { ownedValues } from "../plan";
+
 /**
- * What of an object a person can change, without what the system changes on
- * its own (status, resourceVersion, managedFields...): a status update by a
- * controller is not drift; an edit of spec, data or labels is.
+ * What of an object drift is: with `manager`, the values of the fields it
+ * owns by server-side apply and the set of those fields (ownedValues); an edit
+ * of one by another client changes its value or takes it over, while a
+ * controller's own fields (a Deployment's revision annotation at a rollout,
+ * status) are no concern of a re-apply, which would leave them as they are.
+ * Without `manager`, or while it owns nothing there, what a person can change,
+ * without what the system changes on its own (status, resourceVersion,
+ * managedFields...).
  */
-export function fingerprint(obj: unknown): string {
+export function fingerprint(obj: unknown, manager?: string): string {
+  const owned = manager === undefined ? undefined : ownedValues(obj, manager);
+  if (owned !== undefined) return JSON.stringify(sortKeys(owned));
   if (obj === null || typeof obj !== "object") return JSON.stringify(obj);
   const { status: _status, metadata, ...rest } = obj as Record<string, unknown>;
   const m = (metadata ?? {}) as Record<string, unknown>;

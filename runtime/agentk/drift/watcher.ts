@@ -5,6 +5,8 @@ import { fingerprint } from "./fingerprint";
 
 /** The applier's record of its own writes (apply's OwnWrites), as the watch reads it. */
 export interface OwnWriteLog {
+  /** The field manager our applies write as: drift is a change to what it owns (fingerprint). */
+  readonly fieldManager: string;
   /** Resolves once no write of ours to the object at `path` (resourcePath with its name) is in flight. */
   settled(path: string): Promise<void>;
   /** Whether the object of an event is in a state our own write made. */
@@ -104,7 +106,7 @@ export class DriftWatcher {
       await this.own.settled(`${path}/${encodeURIComponent(name)}`);
       if (this.own.isOwn(event.object)) {
         if (event.type === "DELETED") this.seen.delete(key);
-        else this.seen.set(key, fingerprint(event.object));
+        else this.seen.set(key, fingerprint(event.object, this.own?.fieldManager));
         return;
       }
     }
@@ -113,7 +115,7 @@ export class DriftWatcher {
       this.onDrift(`${key} deleted`);
       return;
     }
-    const fp = fingerprint(event.object);
+    const fp = fingerprint(event.object, this.own?.fieldManager);
     const before = this.seen.get(key);
     this.seen.set(key, fp);
     if (before !== undefined && before !== fp) this.onDrift(`${key} modified`);

@@ -40,3 +40,4 @@ export {
 export { computeStatus, type KStatus, type StatusOptions, type StatusResult } from "./status";
 export { SCHEDULE_WINDOW_MS } from "./status-rules";
 export { summarize, type ObjectResult, type ObjectResultStatus, type SyncSummary } from "./summary";
+export { appliedFields, elementMatcher, ownedValues, sameJson, type ElementMatcher, type FieldsV1, type ManagedFieldsEntry } from "./managed-fields";
