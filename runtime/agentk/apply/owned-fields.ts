@@ -45,7 +45,8 @@ function sameFields(owned: FieldsV1, desired: unknown, live: unknown, keyFields:
   const l = asObject(live);
   // An atomic map or struct (a selector) is owned as one leaf: the same only if it is exactly the live value.
   if (children.length === 0) return sameJson(withoutNulls(d), live ?? {});
-  const set = Object.keys(d).filter((k) => d[k] !== null);
+  // An empty map or list we do not own holds no field an apply could add or remove.
+  const set = Object.keys(d).filter((k) => d[k] !== null && !isEmpty(d[k]));
   if (!set.every((k) => Object.hasOwn(owned, `f:${k}`))) return false;
   return children.every((child) => {
     if (!child.startsWith("f:")) return false;
@@ -75,6 +76,10 @@ function sameListFields(owned: FieldsV1, children: readonly string[], desired: r
 
 function asObject(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function isEmpty(v: unknown): boolean {
+  return Array.isArray(v) ? v.length === 0 : asObject(v) !== undefined && Object.keys(v as object).length === 0;
 }
 
 function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {

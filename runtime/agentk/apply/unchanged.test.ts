@@ -82,6 +82,7 @@ describe("isUnchanged: the manifest as applied, with the server's defaults and a
     ["a Service (ports keyed by port and protocol, a finalizer set, an atomic selector)", service, serviceLive],
     ["a ConfigMap", configMap, configMapLive],
     ["a ConfigMap whose manifest unsets a label with null", edited(configMap, (c) => Object.assign(c.metadata.labels, { gone: null })), configMapLive],
+    ["a ConfigMap with an empty map we do not own (nothing in it to add or remove)", edited(configMap, (c) => Object.assign(c, { binaryData: {} })), liveOf(edited(configMap, (c) => Object.assign(c, { binaryData: {} })), configMapFields)],
   ])("%s is unchanged: no apply", (_name, desired, live) => {
     expect(isUnchanged(desired, live, M)).toBe(true);
   });

@@ -106,7 +106,7 @@ export class DriftWatcher {
       await this.own.settled(`${path}/${encodeURIComponent(name)}`);
       if (this.own.isOwn(event.object)) {
         if (event.type === "DELETED") this.seen.delete(key);
-        else this.seen.set(key, fingerprint(event.object, this.own?.fieldManager));
+        else this.seen.set(key, fingerprint(event.object, this.own.fieldManager));
         return;
       }
     }
