@@ -69,8 +69,7 @@ function sameListFields(owned: FieldsV1, children: readonly string[], desired: r
     const j = byElement[i]![0]!;
     const child = children[j]!;
     const liveEl = child.startsWith("i:") ? live[i] : live.find((l, li) => matchers[j]!(l, li));
-    const keys = child.startsWith("k:") ? new Set(Object.keys(JSON.parse(child.slice(2)) as object)) : new Set<string>();
-    return child.startsWith("v:") || sameFields(owned[child]!, el, liveEl, keys);
+    return child.startsWith("v:") || sameFields(owned[child]!, el, liveEl, new Set(matchers[j]!.keyFields));
   });
 }
 

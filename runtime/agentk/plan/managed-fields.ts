@@ -27,8 +27,8 @@ export function appliedFields(obj: unknown, manager: string): ManagedFieldsEntry
   return (entries as readonly ManagedFieldsEntry[]).find((e) => e.manager === manager && e.operation === "Apply" && !e.subresource && e.fieldsType === "FieldsV1");
 }
 
-/** Whether a list element is the one a `k:`, `v:` or `i:` key names. */
-export type ElementMatcher = (element: unknown, index: number) => boolean;
+/** Whether a list element is the one a `k:`, `v:` or `i:` key names; `keyFields`: the names a `k:` key holds. */
+export type ElementMatcher = ((element: unknown, index: number) => boolean) & { readonly keyFields?: readonly string[] };
 
 /**
  * The matcher of a list child key, or undefined for a key that is not one.
@@ -36,6 +36,20 @@ export type ElementMatcher = (element: unknown, index: number) => boolean;
  * fields, a port's protocol); at least one key field must be given.
  */
 export function elementMatcher(child: string): ElementMatcher | undefined {
+  // The same few keys (k:{"name":"app"}) come in every object of a sync: parse each once.
+  let memo = matchers.get(child);
+  if (memo === undefined) {
+    if (matchers.size >= MAX_MATCHERS) matchers.clear();
+    memo = { matcher: parseMatcher(child) };
+    matchers.set(child, memo);
+  }
+  return memo.matcher;
+}
+
+const matchers = new Map<string, { readonly matcher: ElementMatcher | undefined }>();
+const MAX_MATCHERS = 10_000;
+
+function parseMatcher(child: string): ElementMatcher | undefined {
   const body = child.slice(2);
   if (child.startsWith("i:")) {
     const n = Number(body);
@@ -48,11 +62,13 @@ export function elementMatcher(child: string): ElementMatcher | undefined {
   if (!child.startsWith("k:")) return undefined;
   const key = parseJson(body);
   if (!isRecord(key)) return undefined;
-  return (el) => {
+  const keyFields = Object.keys(key);
+  const matcher = (el: unknown): boolean => {
     if (!isRecord(el)) return false;
-    const given = Object.keys(key).filter((k) => el[k] !== undefined && el[k] !== null);
+    const given = keyFields.filter((k) => el[k] !== undefined && el[k] !== null);
     return given.length > 0 && given.every((k) => sameJson(el[k], key[k]));
   };
+  return Object.assign(matcher, { keyFields });
 }
 
 /** Marks a field owned but missing from the object. */
