@@ -40,7 +40,7 @@ describe("parseStackConfig: valid config", () => {
       cluster: { provider: "existing", kubeconfig: "~/.kube/config" },
       agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
       kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0" },
-      namespaces: { dude: { access: "write", secrets: false }, naww: { access: "none", secrets: false } },
+      namespaces: { dude: { access: "write", secrets: false, podSecurity: "baseline" }, naww: { access: "none", secrets: false } },
     });
   });
 
@@ -128,6 +128,7 @@ describe("parseStackConfig: every invalid form names its key, what was found and
     ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, or a map"],
     ["long form access misspelt", withKey("namespaces", { dude: { access: "admin" } }), "gitops-agent:namespaces.dude.access", '"admin"', "one of write, read, none"],
     ["long form unknown key", withKey("namespaces", { dude: { access: "write", verbs: ["*"] } }), "gitops-agent:namespaces.dude.verbs", "an unknown key", "one of access, secrets, kinds"],
+    ["podSecurity misspelt", withKey("namespaces", { dude: { access: "write", podSecurity: "strict" } }), "gitops-agent:namespaces.dude.podSecurity", '"strict"', "one of restricted, baseline, privileged"],
     ["secrets not a boolean", withKey("namespaces", { dude: { access: "write", secrets: "yes" } }), "gitops-agent:namespaces.dude.secrets", '"yes"', "true or false"],
     ["none with secrets", withKey("namespaces", { naww: { access: "none", secrets: true } }), "gitops-agent:namespaces.naww", "access none with secrets or kinds", "no secrets or kinds with access none"],
     ["namespace name uppercase", withKey("namespaces", { Dude: "write" }), "gitops-agent:namespaces.Dude", '"Dude"', "a namespace name (RFC 1123 label)"],

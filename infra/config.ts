@@ -7,9 +7,10 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
 import type { Access } from "../runtime/common/rbac-rules";
 
-export type { Access };
+export type { Access, PodSecurityLevel };
 
 /** The Pulumi config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "gitops-agent";
@@ -89,6 +90,8 @@ export interface NamespaceConfig {
   readonly secrets: boolean;
   /** Kinds granted instead of the usual managed set. Default: the managed set (MANAGED_RESOURCES). */
   readonly kinds?: readonly KindRule[];
+  /** Pod Security level enforced on the Namespace (enforce, warn and audit labels). Default `restricted` (DEFAULT_POD_SECURITY). */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 export interface StackConfig {
@@ -317,16 +320,17 @@ function parseNamespaceEntry(r: Reader, path: string, raw: unknown): NamespaceCo
     const access = r.oneOf(path, raw, ACCESS_LEVELS);
     return access && { access, secrets: false };
   }
-  const m = r.map(path, raw, ["access", "secrets", "kinds"], "one of write, read, none, or a map { access, secrets, kinds }");
+  const m = r.map(path, raw, ["access", "secrets", "kinds", "podSecurity"], "one of write, read, none, or a map { access, secrets, kinds, podSecurity }");
   if (!m) return undefined;
   const access = r.oneOf(`${path}.access`, m.access, ACCESS_LEVELS);
+  const podSecurity = m.podSecurity === undefined ? undefined : r.oneOf(`${path}.podSecurity`, m.podSecurity, POD_SECURITY_LEVELS);
   const secrets = r.boolean(`${path}.secrets`, m.secrets, false);
   const kinds = m.kinds === undefined ? undefined : parseKinds(r, `${path}.kinds`, m.kinds);
   if (access === "none" && (secrets || m.kinds !== undefined)) {
     return r.report(path, raw, "no secrets or kinds with access none (the agent gets nothing there)", "access none with secrets or kinds");
   }
-  if (access === undefined || secrets === undefined || (m.kinds !== undefined && !kinds)) return undefined;
-  return { access, secrets, ...(kinds ? { kinds } : {}) };
+  if (access === undefined || secrets === undefined || (m.kinds !== undefined && !kinds) || (m.podSecurity !== undefined && !podSecurity)) return undefined;
+  return { access, secrets, ...(kinds ? { kinds } : {}), ...(podSecurity ? { podSecurity } : {}) };
 }
 
 function parseNamespaces(r: Reader, raw: unknown, agent: AgentConfig | undefined): Record<string, NamespaceConfig> | undefined {

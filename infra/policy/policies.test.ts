@@ -48,6 +48,8 @@ async function violations(policy: ResourceValidationPolicy, type: string, props:
 
 const TYPE_OF: Record<RbacManifest["kind"], string> = {
   Namespace: "kubernetes:core/v1:Namespace",
+  ConfigMap: "kubernetes:core/v1:ConfigMap",
+  Lease: "kubernetes:coordination.k8s.io/v1:Lease",
   Role: ROLE,
   RoleBinding: ROLE_BINDING,
 };

@@ -20,7 +20,13 @@ const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => 
 
 /** Waits until every child is registered (Roles wait for their Namespace, bindings for their Role). */
 async function settle(component: rbac.AgentRbac): Promise<void> {
-  const children = [...Object.values(component.namespaces), ...Object.values(component.roles), ...Object.values(component.roleBindings)];
+  const children = [
+    ...Object.values(component.namespaces),
+    component.lease,
+    component.inventory,
+    ...Object.values(component.roles),
+    ...Object.values(component.roleBindings),
+  ];
   await Promise.all([component, ...children].map((r) => output(r.urn)));
 }
 
@@ -34,6 +40,8 @@ describe("AgentRbac", () => {
     const children = created.filter((c) => c.type !== "gitops-agent:rbac:AgentRbac");
     expect(created.map((c) => c.type)).toContain("gitops-agent:rbac:AgentRbac");
     expect(children.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "kubernetes:coordination.k8s.io/v1:Lease dude-lease",
+      "kubernetes:core/v1:ConfigMap dude-inventory",
       "kubernetes:core/v1:Namespace dude-dude",
       "kubernetes:core/v1:Namespace dude-gitlab-k8s-agent",
       "kubernetes:core/v1:Namespace dude-naww",

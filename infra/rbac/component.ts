@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RbacPlan } from "./plan";
-import { renderNamespace, renderRole, renderRoleBinding } from "./render";
+import { renderAgentState, renderNamespace, renderRole, renderRoleBinding } from "./render";
 
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
@@ -23,6 +23,10 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly roleBindings: Readonly<Record<string, k8s.rbac.v1.RoleBinding>>;
   /** The agent's own namespace, known once it exists: depend on it for the agent's ServiceAccount. */
   readonly agentNamespace: pulumi.Output<string>;
+  /** The agent's leader-election Lease, created empty: its Role cannot create one (create is not restricted by name). */
+  readonly lease: k8s.coordination.v1.Lease;
+  /** The agent's inventory ConfigMap, created empty for the same reason; agentk owns its data. */
+  readonly inventory: k8s.core.v1.ConfigMap;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:rbac:AgentRbac", name, {}, opts);
@@ -38,6 +42,11 @@ export class AgentRbac extends pulumi.ComponentResource {
       const { metadata } = renderNamespace(plan, ns);
       namespaces[ns.name] = new k8s.core.v1.Namespace(`${name}-${ns.name}`, { metadata }, childOpts());
     }
+    const home = plan.serviceAccount.namespace;
+    const [lease, inventory] = renderAgentState(plan);
+    this.lease = new k8s.coordination.v1.Lease(`${name}-lease`, { metadata: lease?.metadata }, childOpts(namespaces[home]));
+    this.inventory = new k8s.core.v1.ConfigMap(`${name}-inventory`, { metadata: inventory?.metadata }, childOpts(namespaces[home]));
+
     const roles: Record<string, k8s.rbac.v1.Role> = {};
     const roleBindings: Record<string, k8s.rbac.v1.RoleBinding> = {};
     for (const grant of plan.grants) {
@@ -54,7 +63,6 @@ export class AgentRbac extends pulumi.ComponentResource {
       );
     }
 
-    const home = plan.serviceAccount.namespace;
     this.namespaces = namespaces;
     this.roles = roles;
     this.roleBindings = roleBindings;

@@ -53,7 +53,9 @@ function permissions(plan: RbacPlan): Map<string, Set<string>> {
   for (const grant of plan.grants) {
     const set = out.get(grant.namespace) ?? new Set<string>();
     for (const rule of grant.rules) {
-      for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
+      // A rule confined to named objects reads `configmaps[dude-agent-inventory]`: losing the names is gaining every object.
+      const resources = rule.resources.flatMap((r) => (rule.resourceNames ? rule.resourceNames.map((n) => `${r}[${n}]`) : [r]));
+      for (const g of rule.apiGroups) for (const r of resources) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
     }
     out.set(grant.namespace, set);
   }

@@ -16,6 +16,7 @@ export {
 export {
   renderManifests,
   renderNamespace,
+  renderAgentState,
   renderRole,
   renderRoleBinding,
   manifestsToYaml,
@@ -23,6 +24,7 @@ export {
   type NamespaceManifest,
   type RoleManifest,
   type RoleBindingManifest,
+  type AgentStateManifest,
   type ManifestMetadata,
 } from "./render";
 export { diffRbac, isEmptyDiff, groupPermissions, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";

@@ -47,19 +47,44 @@ describe("planRbac: access levels", () => {
 
   test("GIVEN naww: none WHEN planned THEN naww is created and holds no Role and no RoleBinding", () => {
     const plan = planRbac(given({ naww: "none" }));
-    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true });
+    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true, podSecurity: "restricted" });
     expect(grantsIn(plan, "naww")).toEqual([]);
     expect(renderManifests(plan).filter((m) => m.metadata.namespace === "naww")).toEqual([]);
   });
 
-  test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: inventory ConfigMaps and the Lease", () => {
+  test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: its own inventory ConfigMap and Lease, by name", () => {
     const plan = planRbac(given({}, { name: "a1", namespace: "agents" }));
-    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true }]);
+    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true, podSecurity: "restricted" }]);
     expect(plan.grants).toEqual([
       expect.objectContaining({ name: "a1-self", namespace: "agents", purpose: "self" }),
     ]);
-    expect(verbsFor(plan, "agents", "", "configmaps")).toEqual(expect.arrayContaining(["get", "create", "update", "patch"]));
-    expect(verbsFor(plan, "agents", "coordination.k8s.io", "leases")).toEqual(["get", "create", "update"]);
+    // Agents may share the namespace: no create, list or watch, and every verb confined to this agent's two objects.
+    expect(plan.grants[0]?.rules).toEqual([
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["a1-inventory"], verbs: ["get", "update", "patch"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["a1-lock"], verbs: ["get", "update"] },
+    ]);
+    // Hence both are created up front, empty.
+    expect(renderManifests(plan).filter((m) => m.kind === "Lease" || m.kind === "ConfigMap").map((m) => [m.kind, m.metadata.namespace, m.metadata.name])).toEqual([
+      ["Lease", "agents", "a1-lock"],
+      ["ConfigMap", "agents", "a1-inventory"],
+    ]);
+  });
+
+  test("GIVEN podSecurity overrides WHEN rendered THEN each created Namespace enforces, warns and audits its level (restricted by default)", () => {
+    const plan = planRbac(given({ dude: { access: "write", podSecurity: "baseline" }, ops: { access: "read", podSecurity: "privileged" }, web: "write" }));
+    const levels = Object.fromEntries(
+      renderManifests(plan).filter((m) => m.kind === "Namespace").map((m) => [m.metadata.name, m.metadata.labels["pod-security.kubernetes.io/enforce"]]),
+    );
+    expect(levels).toEqual({ dude: "baseline", ops: "privileged", web: "restricted", "gitlab-k8s-agent": "restricted" });
+    const web = renderManifests(plan).find((m) => m.kind === "Namespace" && m.metadata.name === "web");
+    expect(web?.metadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/warn-version": "latest",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/audit-version": "latest",
+    });
   });
 
   test("GIVEN the agent's namespace listed as write WHEN planned THEN it holds both <agent>-self and <agent>-write", () => {
@@ -130,8 +155,8 @@ describe("planRbac: never cluster-wide, never a wildcard", () => {
   );
   const manifests = renderManifests(plan);
 
-  test("GIVEN every access form WHEN rendered THEN only Namespaces, Roles and RoleBindings, every Role and binding namespaced", () => {
-    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(["Namespace", "Role", "RoleBinding"]));
+  test("GIVEN every access form WHEN rendered THEN only Namespaces, the agent's Lease and inventory, Roles and RoleBindings, all but Namespaces namespaced", () => {
+    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(["Namespace", "Lease", "ConfigMap", "Role", "RoleBinding"]));
     for (const m of manifests.filter((x) => x.kind !== "Namespace")) expect(m.metadata.namespace).toEqual(expect.any(String));
     for (const m of manifests) if (m.kind === "RoleBinding") expect(m.roleRef.kind).toBe("Role");
   });

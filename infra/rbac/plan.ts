@@ -12,6 +12,7 @@ import {
   type Access,
   type PolicyRule,
 } from "../../runtime/common/rbac-rules";
+import { DEFAULT_POD_SECURITY, type PodSecurityLevel } from "../../runtime/common/pod-security";
 import type { KindRule, NamespaceConfig, StackConfig } from "../config";
 
 export type { PolicyRule };
@@ -39,6 +40,8 @@ export interface PlannedNamespace {
   readonly agentHome: boolean;
   /** False for namespaces that always exist (`default`): the plan grants there but does not create them. */
   readonly create: boolean;
+  /** Pod Security level its labels enforce when the plan creates it; `restricted` unless the stack config says otherwise. */
+  readonly podSecurity: PodSecurityLevel;
 }
 
 /** One Role and the RoleBinding of the same name that binds it to the agent's ServiceAccount. */
@@ -95,12 +98,13 @@ export function planRbac(config: Pick<StackConfig, "agent" | "namespaces">): Rba
     access: config.namespaces[name]?.access ?? "none",
     agentHome: name === home,
     create: !BUILT_IN_NAMESPACES.includes(name),
+    podSecurity: config.namespaces[name]?.podSecurity ?? DEFAULT_POD_SECURITY,
   }));
   const grants: PlannedGrant[] = [];
   for (const name of names) {
     const ns = config.namespaces[name];
     if (name === home) {
-      grants.push({ name: grantName(agent, "self"), namespace: name, purpose: "self", secrets: false, rules: agentSelfRules() });
+      grants.push({ name: grantName(agent, "self"), namespace: name, purpose: "self", secrets: false, rules: agentSelfRules(agent) });
     }
     if (ns && ns.access !== "none") {
       const access = ns.access;

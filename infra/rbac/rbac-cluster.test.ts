@@ -62,10 +62,12 @@ describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitla
     ["get secrets in dude (not asked for)", "denied", ["get", "secrets", "-n", "dude"]],
     ["patch deployments in naww", "denied", ["patch", "deployments.apps", "-n", "naww"]],
     ["get pods in naww", "denied", ["get", "pods", "-n", "naww"]],
-    ["create configmaps in its own namespace (inventory)", "allowed", ["create", "configmaps", "-n", "gitlab-k8s-agent"]],
-    ["update configmaps in its own namespace (inventory)", "allowed", ["update", "configmaps", "-n", "gitlab-k8s-agent"]],
-    ["create leases in its own namespace (leader election)", "allowed", ["create", "leases.coordination.k8s.io", "-n", "gitlab-k8s-agent"]],
-    ["update leases in its own namespace (leader election)", "allowed", ["update", "leases.coordination.k8s.io", "-n", "gitlab-k8s-agent"]],
+    ["patch its inventory ConfigMap", "allowed", ["patch", "configmaps/dude-agent-inventory", "-n", "gitlab-k8s-agent"]],
+    ["update its Lease (leader election)", "allowed", ["update", "leases.coordination.k8s.io/dude-agent-lock", "-n", "gitlab-k8s-agent"]],
+    ["patch another agent's inventory ConfigMap in its namespace", "denied", ["patch", "configmaps/other-agent-inventory", "-n", "gitlab-k8s-agent"]],
+    ["update another agent's Lease in its namespace", "denied", ["update", "leases.coordination.k8s.io/other-agent-lock", "-n", "gitlab-k8s-agent"]],
+    ["create configmaps in its own namespace (its inventory is created up front)", "denied", ["create", "configmaps", "-n", "gitlab-k8s-agent"]],
+    ["create leases in its own namespace (its Lease is created up front)", "denied", ["create", "leases.coordination.k8s.io", "-n", "gitlab-k8s-agent"]],
     ["get secrets in its own namespace", "denied", ["get", "secrets", "-n", "gitlab-k8s-agent"]],
     ["create deployments in its own namespace", "denied", ["create", "deployments.apps", "-n", "gitlab-k8s-agent"]],
     ["create clusterroles", "denied", ["create", "clusterroles.rbac.authorization.k8s.io"]],
@@ -102,5 +104,93 @@ describe("read with secrets: true, as system:serviceaccount:readers:reader", () 
     ["get configmaps in plain", "allowed", ["get", "configmaps", "-n", "plain"]],
   ])("%s: %s", async (_what, expected, args) => {
     expect((await canI(sa, args)) ? "allowed" : "denied").toBe(expected);
+  });
+});
+
+/** A Pod that mounts the node's root filesystem, privileged: what a `restricted` or `baseline` namespace must refuse. */
+const PRIVILEGED_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: rootfs}
+spec:
+  containers:
+  - name: shell
+    image: busybox
+    securityContext: {privileged: true}
+    volumeMounts: [{name: host, mountPath: /host}]
+  volumes:
+  - name: host
+    hostPath: {path: /}
+`;
+/** Runs as root, nothing else: baseline allows it, restricted does not. */
+const ROOT_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: root}
+spec:
+  containers: [{name: nginx, image: "nginx:1.14.2"}]
+`;
+const RESTRICTED_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: tidy}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: app
+    image: gitops-agent:0.1.0
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+`;
+
+describe("Pod Security labels on the namespaces the plan creates, as system:serviceaccount:guards:guard", () => {
+  let sa: string;
+  let plan: RbacPlan;
+
+  beforeAll(async () => {
+    const config = parseStackConfig({
+      cluster: { provider: "existing", kubeconfig: "unused" },
+      agent: { name: "guard", namespace: "guards" },
+      namespaces: { locked: "write", relaxed: { access: "write", podSecurity: "baseline" }, open: { access: "write", podSecurity: "privileged" } },
+    });
+    plan = planRbac(config);
+    sa = await applyPlan(plan, "guard.yaml");
+    await until("guard may create pods in open", async () => ((await canI(sa, ["create", "pods", "-n", "open"])) ? true : undefined), 30_000);
+  });
+
+  /** `kubectl create --dry-run=server` as the agent: "" when admitted, else the apiserver's refusal. */
+  async function dryRun(namespace: string, pod: string, name: string): Promise<string> {
+    const file = path.join(cluster.dir, `${namespace}-${name}.yaml`);
+    writeFileSync(file, pod);
+    try {
+      await cluster.kubectl(["create", "--dry-run=server", "-n", namespace, "-f", file], sa);
+      return "";
+    } catch (err) {
+      return String((err as { stderr?: unknown }).stderr ?? err);
+    }
+  }
+
+  test("the namespaces carry enforce, warn and audit at their level, version latest", async () => {
+    const labels = async (ns: string) => JSON.parse(await cluster.kubectl(["get", "namespace", ns, "-o", "jsonpath={.metadata.labels}"])) as Record<string, string>;
+    for (const [ns, level] of [["guards", "restricted"], ["locked", "restricted"], ["relaxed", "baseline"], ["open", "privileged"]] as const) {
+      expect(await labels(ns)).toMatchObject({
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": level,
+        "pod-security.kubernetes.io/warn-version": "latest",
+        "pod-security.kubernetes.io/audit": level,
+        "pod-security.kubernetes.io/audit-version": "latest",
+      });
+    }
+  });
+
+  test.each<[string, string, string, RegExp | ""]>([
+    ["locked (restricted, the default)", "locked", "privileged", /violates PodSecurity "restricted:latest".*privileged.*hostPath/s],
+    ["locked (restricted, the default)", "locked", "root", /violates PodSecurity "restricted:latest"/],
+    ["locked (restricted, the default)", "locked", "restricted", ""],
+    ["relaxed (baseline)", "relaxed", "privileged", /violates PodSecurity "baseline:latest".*privileged.*hostPath/s],
+    ["relaxed (baseline)", "relaxed", "root", ""],
+    ["open (privileged, asked for)", "open", "privileged", ""],
+  ])("%s: a %s pod, server-side dry-run as the agent", async (_what, namespace, kind, expected) => {
+    const pod = { privileged: PRIVILEGED_POD, root: ROOT_POD, restricted: RESTRICTED_POD }[kind] as string;
+    const refusal = await dryRun(namespace, pod, kind);
+    if (expected === "") expect(refusal).toBe("");
+    else expect(refusal).toMatch(expected);
   });
 });

@@ -5,6 +5,8 @@
  * gives the very same rights.
  */
 import { stringify } from "yaml";
+import { agentStateObjects } from "../../runtime/common/agent-state";
+import { podSecurityLabels } from "../../runtime/common/pod-security";
 import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION, type PlannedGrant, type PlannedNamespace, type RbacPlan } from "./plan";
 
 const RBAC_API = "rbac.authorization.k8s.io";
@@ -26,7 +28,7 @@ export interface RoleManifest {
   apiVersion: "rbac.authorization.k8s.io/v1";
   kind: "Role";
   metadata: ManifestMetadata;
-  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
 }
 
 export interface RoleBindingManifest {
@@ -37,7 +39,14 @@ export interface RoleBindingManifest {
   subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
 }
 
-export type RbacManifest = NamespaceManifest | RoleManifest | RoleBindingManifest;
+/** The agent's Lease or inventory ConfigMap (runtime/common/agent-state), created empty. */
+export interface AgentStateManifest {
+  apiVersion: "v1" | "coordination.k8s.io/v1";
+  kind: "ConfigMap" | "Lease";
+  metadata: ManifestMetadata;
+}
+
+export type RbacManifest = NamespaceManifest | RoleManifest | RoleBindingManifest | AgentStateManifest;
 
 function labels(plan: RbacPlan): Record<string, string> {
   return {
@@ -48,7 +57,16 @@ function labels(plan: RbacPlan): Record<string, string> {
 }
 
 export function renderNamespace(plan: RbacPlan, ns: PlannedNamespace): NamespaceManifest {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, labels: labels(plan) } };
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, labels: { ...labels(plan), ...podSecurityLabels(ns.podSecurity) } } };
+}
+
+/** The agent's Lease and inventory ConfigMap, created up front: its Role may only get, update and patch them by name. */
+export function renderAgentState(plan: RbacPlan): AgentStateManifest[] {
+  return agentStateObjects(plan.serviceAccount.namespace, plan.serviceAccount.name, labels(plan)).map((o) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { ...o.metadata, labels: { ...o.metadata.labels } },
+  }));
 }
 
 export function renderRole(plan: RbacPlan, grant: PlannedGrant): RoleManifest {
@@ -61,7 +79,12 @@ export function renderRole(plan: RbacPlan, grant: PlannedGrant): RoleManifest {
       labels: labels(plan),
       ...(grant.secrets ? { annotations: { [SECRETS_ALLOWED_ANNOTATION]: "true" } } : {}),
     },
-    rules: grant.rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    rules: grant.rules.map((r) => ({
+      apiGroups: [...r.apiGroups],
+      resources: [...r.resources],
+      ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+      verbs: [...r.verbs],
+    })),
   };
 }
 
@@ -76,10 +99,11 @@ export function renderRoleBinding(plan: RbacPlan, grant: PlannedGrant): RoleBind
   };
 }
 
-/** Namespaces first (Roles need them), then each Role followed by its RoleBinding. */
+/** Namespaces first (Roles need them), the agent's own Lease and inventory, then each Role followed by its RoleBinding. */
 export function renderManifests(plan: RbacPlan): RbacManifest[] {
   return [
     ...plan.namespaces.filter((ns) => ns.create).map((ns) => renderNamespace(plan, ns)),
+    ...(plan.serviceAccount.name ? renderAgentState(plan) : []),
     ...plan.grants.flatMap((g) => [renderRole(plan, g), renderRoleBinding(plan, g)]),
   ];
 }

@@ -4,6 +4,8 @@ export { createBackoff, sleep, RECONNECT_BACKOFF, type Backoff, type BackoffOpti
 export { Metrics, registerProcessMetrics } from "./metrics";
 export { listenObservability } from "./observability";
 export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOURCES, type PolicyRule, type Access } from "./rbac-rules";
+export { agentStateNames, agentStateObjects, type AgentStateNames, type AgentStateManifest } from "./agent-state";
+export { podSecurityLabels, POD_SECURITY_LEVELS, DEFAULT_POD_SECURITY, type PodSecurityLevel } from "./pod-security";
 export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";

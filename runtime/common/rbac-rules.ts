@@ -3,9 +3,13 @@
  * and derived in this one place, for `agentk generate` and infra/rbac alike.
  * No wildcard verbs or resources; Secrets only when asked for.
  */
+import { agentStateNames } from "./agent-state";
+
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
+  /** Only these objects (never honoured for create, list or watch: those verbs are not granted with names). */
+  readonly resourceNames?: readonly string[];
   readonly verbs: readonly string[];
 }
 
@@ -37,10 +41,16 @@ export function namespaceRules(access: Access, options: { secrets?: boolean } = 
   }));
 }
 
-/** What the agent needs in its own namespace: inventory ConfigMaps and the leader-election Lease. */
-export function agentSelfRules(): PolicyRule[] {
+/**
+ * What the agent needs in its own namespace: its inventory ConfigMap and its
+ * leader-election Lease, by name and nothing else, so agents sharing the
+ * namespace cannot read, take or rewrite each other's (see agent-state.ts).
+ * No create, list, watch or delete: the two objects are created up front.
+ */
+export function agentSelfRules(serviceAccount: string): PolicyRule[] {
+  const names = agentStateNames(serviceAccount);
   return [
-    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+    { apiGroups: [""], resources: ["configmaps"], resourceNames: [names.inventory], verbs: ["get", "update", "patch"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [names.lease], verbs: ["get", "update"] },
   ];
 }

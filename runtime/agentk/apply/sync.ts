@@ -27,8 +27,10 @@ export interface SyncRequest {
   readonly project: ManifestProject;
   readonly scope: GitopsScope;
   readonly agentId: string;
-  /** The agent's own namespace: where inventories live. */
+  /** The agent's own namespace: where its inventory lives. */
   readonly agentNamespace: string;
+  /** The agent's inventory ConfigMap there (agentStateNames(serviceAccount).inventory): one key per manifest project. */
+  readonly inventoryName: string;
   readonly signal: AbortSignal;
   /** Override reconcile_timeout (tests, drift re-applies that need not wait). */
   readonly waitTimeoutMs?: number;
@@ -76,7 +78,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   });
 
   // 3: record every object we are about to touch before touching it.
-  const inventory = new InventoryStore(store.client, req.agentNamespace, req.agentId, req.batch.projectId);
+  const inventory = new InventoryStore(store.client, req.agentNamespace, req.inventoryName, req.agentId, req.batch.projectId, log);
   const previous = await inventory.read();
   const desired: ObjRef[] = [...inScope, ...defaulted.unknown].map(refOf);
   let stored: readonly ObjRef[] = previous;

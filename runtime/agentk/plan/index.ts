@@ -23,6 +23,8 @@ export { objRefKey, parseObjRefKey, refOf, refSet } from "./refs";
 export {
   INVENTORY_ID_LABEL,
   inventoryConfigMap,
+  inventoryEntry,
+  readInventoryEntry,
   nextInventory,
   planPrune,
   readInventory,
