@@ -18,6 +18,7 @@ import {
   ROLE_BINDING,
   type RbacPolicyConfig,
 } from "./policies";
+import { NAMESPACE, namespacePodSecurity } from "./pod-security";
 
 type Props = Record<string, unknown>;
 
@@ -63,12 +64,13 @@ const binding = (roleRef: Props, subjects: Props[] = [{ kind: "ServiceAccount", 
 });
 
 describe("the pack", () => {
-  test("four mandatory policies with unique names", () => {
+  test("four mandatory policies and one advisory, with unique names", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["rbac-no-wildcards", "mandatory"],
       ["rbac-no-admin-bindings", "mandatory"],
       ["rbac-no-cluster-wide-agent-write", "mandatory"],
       ["rbac-no-unasked-secret-read", "mandatory"],
+      ["namespace-pod-security", "advisory"],
     ]);
   });
 
@@ -148,5 +150,20 @@ describe("rbac-no-unasked-secret-read", () => {
     ["ClusterRole reading secrets, even annotated", CLUSTER_ROLE, role([rule([""], ["secrets"], ["list"])], { ...annotated, namespace: undefined }), {}, ["ClusterRole r reads Secrets cluster-wide: grant Secrets per namespace with secrets: true in the stack config."]],
   ])("%s", async (_case, type, props, config, expected) => {
     expect(await violations(noUnaskedSecretRead, type, props, config)).toEqual(expected);
+  });
+});
+
+describe("namespace-pod-security (advisory)", () => {
+  const ns = (labels?: Record<string, string>): Props => ({ metadata: { name: "dude", ...(labels ? { labels } : {}) } });
+  const rendered = (podSecurity: string) =>
+    renderManifests(planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1" }, namespaces: { dude: { access: "write", podSecurity } } })))
+      .find((m) => m.kind === "Namespace" && m.metadata.name === "dude") as unknown as Props;
+  test.each<[string, Props, string[]]>([
+    ["as planned by default (restricted)", rendered("restricted"), []],
+    ["as planned with podSecurity: baseline", rendered("baseline"), []],
+    ["as planned with podSecurity: privileged", rendered("privileged"), ['Namespace dude enforces Pod Security "privileged": a commit may run privileged Pods with host mounts there. Keep it only if a workload needs it; otherwise podSecurity: baseline or restricted.']],
+    ["without labels (made by hand or another component)", ns(), ["Namespace dude has no pod-security.kubernetes.io/enforce label, so Pods there are not checked at all: set podSecurity for it in the stack config (restricted unless a workload needs less)."]],
+  ])("a Namespace %s", async (_case, props, expected) => {
+    expect(await violations(namespacePodSecurity, NAMESPACE, props)).toEqual(expected);
   });
 });

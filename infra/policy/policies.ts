@@ -8,6 +8,7 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { READ_VERBS } from "../../runtime/common/rbac-rules";
 import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
+import { namespacePodSecurity } from "./pod-security";
 
 export { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION };
 
@@ -169,4 +170,4 @@ export const noUnaskedSecretRead: ResourceValidationPolicy = {
   validateResource: checkSecretRead,
 };
 
-export const policies: ResourceValidationPolicy[] = [noWildcards, noAdminBindings, noClusterWideAgentWrite, noUnaskedSecretRead];
+export const policies: ResourceValidationPolicy[] = [noWildcards, noAdminBindings, noClusterWideAgentWrite, noUnaskedSecretRead, namespacePodSecurity];
