@@ -10,6 +10,7 @@ import { InventoryStore } from "../../runtime/agentk/apply";
 import { KubeApiError, KubeClient, kubeconfigAccess } from "../../runtime/agentk/kube";
 import { runLeaderElection } from "../../runtime/agentk/leader";
 import { microTime } from "../../runtime/agentk/leader/decide";
+import { inventoryConfigMap } from "../../runtime/agentk/plan";
 import { ownServiceAccount } from "../../runtime/agentk/self";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { until } from "../until";
@@ -162,5 +163,36 @@ describe("a replica whose Lease is taken", () => {
     }
     const logged = lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toContainEqual(expect.objectContaining({ level: "error", msg: "Lost leadership: stopped syncing", holder: "mallory", identity: "a-victim", name: A.lease }));
+  });
+});
+
+describe("an inventory an older agentk kept per manifest project (agentk-inventory-<id>-<hash>)", () => {
+  const ref = (name: string) => ({ group: "", kind: "ConfigMap", namespace: "dude", name });
+  /** The older ConfigMap, in the format that agentk wrote (cli-utils': one key per object, the inventory id as a label). */
+  async function legacyInventory(store: InventoryStore, refs: ReturnType<typeof ref>[]): Promise<void> {
+    const admin = await clientFor(cluster.kubeconfigPath);
+    await admin.request("POST", `/api/v1/namespaces/${NS}/configmaps`, { body: inventoryConfigMap(store.legacyName, NS, store.id, refs) });
+  }
+  const exists = async (name: string) => (await cluster.kubectl(["get", "-n", NS, `configmap/${name}`, "--ignore-not-found", "-o", "name"])).trim() !== "";
+
+  test("readable: carried over under the same inventory id (objects stay owned), then deleted", async () => {
+    const admin = await clientFor(cluster.kubeconfigPath);
+    const store = new InventoryStore(admin, NS, A.inventory, "7", "group/old", logger);
+    await legacyInventory(store, [ref("kept"), ref("gone-from-git")]);
+    expect(await store.read()).toEqual([ref("gone-from-git"), ref("kept")]);
+    await store.write([ref("kept")]);
+    expect(await exists(store.legacyName)).toBe(false);
+    const live = JSON.parse(await cluster.kubectl(["get", "-n", NS, `configmap/${A.inventory}`, "-o", "json"])) as { data: Record<string, string> };
+    expect(live.data[store.id]).toBe("dude_kept__ConfigMap");
+  });
+
+  test("unreadable with the agent's Role: the sync starts from Git, with a warning naming the older ConfigMap, which is left alone", async () => {
+    const store = new InventoryStore(await clientFor(kubeconfigA), NS, A.inventory, "8", "group/old", logger);
+    await legacyInventory(store, [ref("x")]);
+    const from = lines.length;
+    expect(await store.read()).toEqual([]);
+    const warned = lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warned).toContainEqual(expect.objectContaining({ level: "warn", name: store.legacyName, msg: expect.stringContaining(`Delete ${NS}/${store.legacyName}`) }));
+    expect(await exists(store.legacyName)).toBe(true);
   });
 });
