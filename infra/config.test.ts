@@ -41,6 +41,7 @@ describe("parseStackConfig: valid config", () => {
       agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
       kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0" },
       namespaces: { dude: { access: "write", secrets: false }, naww: { access: "none", secrets: false } },
+      clusterResources: [],
     });
   });
 
@@ -125,8 +126,8 @@ describe("parseStackConfig: every invalid form names its key, what was found and
     ["namespaces not a map", withKey("namespaces", ["dude"]), "gitops-agent:namespaces", "a list", "a map of namespace name"],
     ["access misspelt", withKey("namespaces", { dude: "writ" }), "gitops-agent:namespaces.dude", '"writ"', "one of write, read, none"],
     ["access empty", withKey("namespaces", { dude: null }), "gitops-agent:namespaces.dude", "null", "one of write, read, none"],
-    ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, or a map"],
-    ["long form access misspelt", withKey("namespaces", { dude: { access: "admin" } }), "gitops-agent:namespaces.dude.access", '"admin"', "one of write, read, none"],
+    ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, admin, or a map"],
+    ["long form access misspelt", withKey("namespaces", { dude: { access: "owner" } }), "gitops-agent:namespaces.dude.access", '"owner"', "one of write, read, none, admin"],
     ["long form unknown key", withKey("namespaces", { dude: { access: "write", verbs: ["*"] } }), "gitops-agent:namespaces.dude.verbs", "an unknown key", "one of access, secrets, kinds"],
     ["secrets not a boolean", withKey("namespaces", { dude: { access: "write", secrets: "yes" } }), "gitops-agent:namespaces.dude.secrets", '"yes"', "true or false"],
     ["none with secrets", withKey("namespaces", { naww: { access: "none", secrets: true } }), "gitops-agent:namespaces.naww", "access none with secrets or kinds", "no secrets or kinds with access none"],

@@ -35,7 +35,7 @@ describe("rbac:diff CLI", () => {
     expect(res.code).toBe(0);
     const lines = res.stdout.split("\n");
     expect(lines[0]).toBe("naww: none -> write");
-    expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS                | RESOURCES                                     | VERBS");
+    expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS        | RESOURCES                                        | VERBS");
     expect(res.stdout).toMatch(/^naww +\| \+ grant \| apps +\| daemonsets, deployments, replicasets, +\| get, list, watch, create, update, patch, delete$/m);
     expect(res.stdout).not.toMatch(/^dude /m);
   });
