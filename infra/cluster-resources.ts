@@ -5,7 +5,7 @@
  * object names; RBAC kinds, Namespaces and the other ways to more rights are
  * refused, naming why.
  */
-import type { ClusterResourceGrant } from "../runtime/common/rbac-rules";
+import { ESCALATION_RESOURCES, MANAGED_RESOURCES, type ClusterResourceGrant } from "../runtime/common/rbac-rules";
 import type { Reader } from "./config";
 
 export type { ClusterResourceGrant };
@@ -40,10 +40,14 @@ const RESOURCE = /^[a-z][a-z0-9]*$/;
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const EXPECTED_ENTRY = `a known cluster-scoped resource (${Object.keys(KNOWN_CLUSTER_RESOURCES).join(", ")}) or a map { apiGroup, resources, resourceNames }`;
 
+const NAMESPACED_REASON = "it is namespaced, so a ClusterRoleBinding would grant it in every namespace; grant it under gitops-agent:namespaces";
+
 function refusal(group: string, resource: string): string | undefined {
   if (group === "rbac.authorization.k8s.io") return "RBAC is never granted cluster-wide";
   if (group === "" && resource === "namespaces") return REFUSED_CLUSTER_RESOURCES.namespaces;
-  return REFUSED_CLUSTER_RESOURCES[resource];
+  if (MANAGED_RESOURCES[group]?.includes(resource) || (group === "" && resource === "secrets")) return NAMESPACED_REASON;
+  const escalation = ESCALATION_RESOURCES.find((e) => e.apiGroup === group && e.resource === resource);
+  return escalation ? `it ${escalation.why}` : REFUSED_CLUSTER_RESOURCES[resource];
 }
 
 function checkResource(r: Reader, path: string, group: string | undefined, res: unknown): res is string {

@@ -23,8 +23,9 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly roleBindings: Readonly<Record<string, k8s.rbac.v1.RoleBinding>>;
   /** The agent's own namespace, known once it exists: depend on it for the agent's ServiceAccount. */
   readonly agentNamespace: pulumi.Output<string>;
-  /** The `clusterResources` ClusterRole, when the plan has one. */
+  /** The `clusterResources` ClusterRole and its binding, when the plan has them. */
   readonly clusterRole?: k8s.rbac.v1.ClusterRole;
+  readonly clusterRoleBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:rbac:AgentRbac", name, {}, opts);
@@ -60,7 +61,7 @@ export class AgentRbac extends pulumi.ComponentResource {
       const { metadata, rules } = renderClusterRole(plan, plan.cluster);
       this.clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata, rules }, childOpts());
       const binding = renderClusterRoleBinding(plan, plan.cluster);
-      new k8s.rbac.v1.ClusterRoleBinding(
+      this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-cluster`,
         { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
         childOpts(this.clusterRole),
