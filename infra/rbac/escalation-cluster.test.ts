@@ -13,8 +13,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { canI, startTestCluster, type TestCluster } from "../../test/cluster";
-import { until } from "../../test/until";
+import { canI, startTestCluster, untilCan, type TestCluster } from "../../test/cluster";
 import { parseStackConfig } from "../config";
 import { manifestsToYaml, planRbac, renderManifests } from "./index";
 
@@ -35,8 +34,7 @@ async function grant(agent: string, namespaces: Record<string, unknown>, cluster
   writeFileSync(file, manifestsToYaml(renderManifests(planRbac(config))));
   await cluster.kubectl(["apply", "-f", file]);
   const sa = await cluster.serviceAccountKubeconfig(`${agent}-home`, agent);
-  // The authorizer's informers see new bindings a moment after the apply.
-  await until(`${agent} may ${probe.join(" ")}`, async () => ((await canI(cluster, sa, probe)) ? true : undefined), 30_000);
+  await untilCan(cluster, sa, probe);
   return sa;
 }
 
@@ -81,7 +79,7 @@ describe("write and admin, as system:serviceaccount:esc-agent-home:esc-agent (te
 
   beforeAll(async () => {
     sa = await grant("esc-agent", { team: "write", ops: "admin" }, [], ["patch", "deployments.apps", "-n", "team"]);
-    await until("esc-agent may create rolebindings in ops", async () => ((await canI(cluster, sa, ["create", "rolebindings.rbac.authorization.k8s.io", "-n", "ops"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["create", "rolebindings.rbac.authorization.k8s.io", "-n", "ops"]);
   });
 
   test.each<[string, "allowed" | "denied", string[]]>([

@@ -5,8 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { canI, startTestCluster, type TestCluster } from "../../test/cluster";
-import { until } from "../../test/until";
+import { canI, startTestCluster, untilCan, type TestCluster } from "../../test/cluster";
 import { parseStackConfig, readStackFile } from "../config";
 import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
 
@@ -35,7 +34,7 @@ describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitla
   beforeAll(async () => {
     sa = await applyPlan(planRbac(parseStackConfig(readStackFile(EXAMPLE))), "dude-naww.yaml");
     // The authorizer's informers see new bindings a moment after the apply.
-    await until("dude-agent may patch deployments in dude", async () => ((await canI(cluster, sa, ["patch", "deployments", "-n", "dude"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["patch", "deployments", "-n", "dude"]);
   });
 
   test("the namespaces exist, labelled for the agent; naww holds no Role and no RoleBinding", async () => {
@@ -79,7 +78,7 @@ describe("read with secrets: true, as system:serviceaccount:readers:reader", () 
       namespaces: { vault: { access: "read", secrets: true }, plain: "read" },
     });
     sa = await applyPlan(planRbac(config), "reader.yaml");
-    await until("reader may get secrets in vault", async () => ((await canI(cluster, sa, ["get", "secrets", "-n", "vault"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["get", "secrets", "-n", "vault"]);
   });
 
   test.each<[string, "allowed" | "denied", string[]]>([

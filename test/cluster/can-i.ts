@@ -1,3 +1,4 @@
+import { until } from "../until";
 import type { TestCluster } from "./start";
 
 /**
@@ -13,4 +14,9 @@ export async function canI(cluster: TestCluster, kubeconfig: string, args: reado
     if (out.startsWith("no")) return false;
     throw err;
   }
+}
+
+/** Waits until the holder of `kubeconfig` may do `args`: the authorizer's informers see new bindings a moment after an apply. */
+export async function untilCan(cluster: TestCluster, kubeconfig: string, args: readonly string[], timeoutMs = 30_000): Promise<void> {
+  await until(`${args.join(" ")} to be allowed`, async () => ((await canI(cluster, kubeconfig, args)) ? true : undefined), timeoutMs);
 }
