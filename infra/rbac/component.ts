@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RbacPlan } from "./plan";
-import { renderNamespace, renderRole, renderRoleBinding } from "./render";
+import { renderClusterRole, renderClusterRoleBinding, renderNamespace, renderRole, renderRoleBinding } from "./render";
 
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
@@ -11,8 +11,8 @@ export interface AgentRbacArgs {
 }
 
 /**
- * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan.
- * Only namespaced RBAC: the plan has no cluster-scoped objects to render.
+ * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan;
+ * a ClusterRole and its binding only for the kinds `clusterResources` opts in to.
  */
 export class AgentRbac extends pulumi.ComponentResource {
   /** Created Namespaces by name (built-in ones such as `default` are not created). */
@@ -23,6 +23,9 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly roleBindings: Readonly<Record<string, k8s.rbac.v1.RoleBinding>>;
   /** The agent's own namespace, known once it exists: depend on it for the agent's ServiceAccount. */
   readonly agentNamespace: pulumi.Output<string>;
+  /** The `clusterResources` ClusterRole and its binding, when the plan has them. */
+  readonly clusterRole?: k8s.rbac.v1.ClusterRole;
+  readonly clusterRoleBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:rbac:AgentRbac", name, {}, opts);
@@ -54,6 +57,17 @@ export class AgentRbac extends pulumi.ComponentResource {
       );
     }
 
+    if (plan.cluster) {
+      const { metadata, rules } = renderClusterRole(plan, plan.cluster);
+      this.clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata, rules }, childOpts());
+      const binding = renderClusterRoleBinding(plan, plan.cluster);
+      this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-cluster`,
+        { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
+        childOpts(this.clusterRole),
+      );
+    }
+
     const home = plan.serviceAccount.namespace;
     this.namespaces = namespaces;
     this.roles = roles;
@@ -63,6 +77,7 @@ export class AgentRbac extends pulumi.ComponentResource {
       agentNamespace: this.agentNamespace,
       namespaces: Object.keys(namespaces),
       roles: Object.keys(roles),
+      clusterRole: plan.cluster?.name,
     });
   }
 }
