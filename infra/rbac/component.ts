@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RbacPlan } from "./plan";
-import { renderAgentState, renderNamespace, renderRole, renderRoleBinding } from "./render";
+import { renderAgentState, renderClusterRole, renderClusterRoleBinding, renderNamespace, renderRole, renderRoleBinding } from "./render";
 
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
@@ -11,8 +11,8 @@ export interface AgentRbacArgs {
 }
 
 /**
- * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan.
- * Only namespaced RBAC: the plan has no cluster-scoped objects to render.
+ * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan;
+ * a ClusterRole and its binding only for the kinds `clusterResources` opts in to.
  */
 export class AgentRbac extends pulumi.ComponentResource {
   /** Created Namespaces by name (built-in ones such as `default` are not created). */
@@ -27,6 +27,9 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly lease: k8s.coordination.v1.Lease;
   /** The agent's inventory ConfigMap, created empty for the same reason; agentk owns its data. */
   readonly inventory: k8s.core.v1.ConfigMap;
+  /** The `clusterResources` ClusterRole and its binding, when the plan has them. */
+  readonly clusterRole?: k8s.rbac.v1.ClusterRole;
+  readonly clusterRoleBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:rbac:AgentRbac", name, {}, opts);
@@ -63,6 +66,17 @@ export class AgentRbac extends pulumi.ComponentResource {
       );
     }
 
+    if (plan.cluster) {
+      const { metadata, rules } = renderClusterRole(plan, plan.cluster);
+      this.clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata, rules }, childOpts());
+      const binding = renderClusterRoleBinding(plan, plan.cluster);
+      this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-cluster`,
+        { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
+        childOpts(this.clusterRole),
+      );
+    }
+
     this.namespaces = namespaces;
     this.roles = roles;
     this.roleBindings = roleBindings;
@@ -71,6 +85,7 @@ export class AgentRbac extends pulumi.ComponentResource {
       agentNamespace: this.agentNamespace,
       namespaces: Object.keys(namespaces),
       roles: Object.keys(roles),
+      clusterRole: plan.cluster?.name,
     });
   }
 }

@@ -178,3 +178,67 @@ describe("planRbac: never cluster-wide, never a wildcard", () => {
     ]);
   });
 });
+
+describe("planRbac: admin, for teams that manage RBAC through Git", () => {
+  test("GIVEN dude: admin WHEN planned THEN <agent>-admin: the write rules plus roles and rolebindings, nothing cluster-wide", () => {
+    const plan = planRbac(given({ dude: "admin" }));
+    expect(grantsIn(plan, "dude").map((g) => [g.name, g.purpose])).toEqual([["dude-agent-admin", "admin"]]);
+    expect(verbsFor(plan, "dude", "rbac.authorization.k8s.io", "rolebindings")).toEqual([...WRITE_VERBS]);
+    expect(verbsFor(plan, "dude", "rbac.authorization.k8s.io", "roles")).toEqual([...WRITE_VERBS]);
+    expect(verbsFor(plan, "dude", "apps", "deployments")).toEqual([...WRITE_VERBS]);
+    expect(plan.cluster).toBeUndefined();
+  });
+
+  test("GIVEN dude: write WHEN planned THEN no rule of any grant mentions roles, rolebindings or endpoints", () => {
+    const plan = planRbac(given({ dude: "write", web: { access: "write", secrets: true } }));
+    const resources = plan.grants.filter((g) => g.purpose === "write").flatMap((g) => g.rules.flatMap((r) => [...r.resources]));
+    expect(resources.filter((r) => ["roles", "rolebindings", "endpoints"].includes(r))).toEqual([]);
+  });
+
+  test("GIVEN admin with custom kinds WHEN planned THEN those kinds with the write verbs, plus roles and rolebindings", () => {
+    const plan = planRbac(given({ dude: { access: "admin", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } }));
+    expect(grantsIn(plan, "dude").flatMap((g) => g.rules)).toEqual([
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: [...WRITE_VERBS] },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: [...WRITE_VERBS] },
+    ]);
+  });
+});
+
+describe("planRbac: the clusterResources opt-in", () => {
+  const withCluster = (clusterResources: unknown[]) =>
+    parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "dude-agent" }, namespaces: { dude: "write" }, clusterResources });
+
+  test("GIVEN no clusterResources WHEN rendered THEN no ClusterRole and no ClusterRoleBinding", () => {
+    expect(planRbac(withCluster([])).cluster).toBeUndefined();
+    expect(renderManifests(planRbac(withCluster([]))).filter((m) => m.kind.startsWith("Cluster"))).toEqual([]);
+  });
+
+  test("GIVEN [customresourcedefinitions] WHEN rendered THEN <agent>-cluster grants exactly the write verbs on CRDs, annotated, bound to the agent", () => {
+    const manifests = renderManifests(planRbac(withCluster(["customresourcedefinitions"])));
+    const cluster = manifests.filter((m) => m.kind.startsWith("Cluster"));
+    expect(cluster).toEqual([
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: expect.objectContaining({ name: "dude-agent-cluster", annotations: { "gitops-agent.dev/cluster-resources": "true" } }),
+        rules: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: [...WRITE_VERBS] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: expect.objectContaining({ name: "dude-agent-cluster", annotations: { "gitops-agent.dev/cluster-resources": "true" } }),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "dude-agent-cluster" },
+        subjects: [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }],
+      },
+    ]);
+    expect(manifests.at(-1)?.kind).toBe("ClusterRoleBinding");
+  });
+
+  test("GIVEN resourceNames WHEN planned THEN everything but list/watch is narrowed to those names (create too: agentk creates by server-side apply)", () => {
+    const plan = planRbac(withCluster([{ apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], resourceNames: ["widgets.example.com"] }]));
+    expect(plan.cluster?.rules).toEqual([
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "create", "update", "patch", "delete"], resourceNames: ["widgets.example.com"] },
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list", "watch"] },
+    ]);
+  });
+});

@@ -5,8 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { startTestCluster, type TestCluster } from "../../test/cluster";
-import { until } from "../../test/until";
+import { canI, startTestCluster, untilCan, type TestCluster } from "../../test/cluster";
 import { parseStackConfig, readStackFile } from "../config";
 import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
 
@@ -29,24 +28,13 @@ async function applyPlan(plan: RbacPlan, file: string): Promise<string> {
   return cluster.serviceAccountKubeconfig(plan.serviceAccount.namespace, plan.serviceAccount.name);
 }
 
-/** `kubectl auth can-i` as the holder of `kubeconfig`: "yes" exits 0, "no" exits 1. */
-async function canI(kubeconfig: string, args: readonly string[]): Promise<boolean> {
-  try {
-    return (await cluster.kubectl(["auth", "can-i", ...args], kubeconfig)).trim() === "yes";
-  } catch (err) {
-    const out = String((err as { stdout?: unknown }).stdout ?? "").trim();
-    if (out.startsWith("no")) return false;
-    throw err;
-  }
-}
-
 describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitlab-k8s-agent:dude-agent", () => {
   let sa: string;
 
   beforeAll(async () => {
     sa = await applyPlan(planRbac(parseStackConfig(readStackFile(EXAMPLE))), "dude-naww.yaml");
     // The authorizer's informers see new bindings a moment after the apply.
-    await until("dude-agent may patch deployments in dude", async () => ((await canI(sa, ["patch", "deployments", "-n", "dude"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["patch", "deployments", "-n", "dude"]);
   });
 
   test("the namespaces exist, labelled for the agent; naww holds no Role and no RoleBinding", async () => {
@@ -78,7 +66,7 @@ describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitla
     ["create namespaces", "denied", ["create", "namespaces"]],
     ["anything anywhere", "denied", ["*", "*", "--all-namespaces"]],
   ])("%s: %s", async (_what, expected, args) => {
-    expect((await canI(sa, args)) ? "allowed" : "denied").toBe(expected);
+    expect((await canI(cluster, sa, args)) ? "allowed" : "denied").toBe(expected);
   });
 });
 
@@ -92,7 +80,7 @@ describe("read with secrets: true, as system:serviceaccount:readers:reader", () 
       namespaces: { vault: { access: "read", secrets: true }, plain: "read" },
     });
     sa = await applyPlan(planRbac(config), "reader.yaml");
-    await until("reader may get secrets in vault", async () => ((await canI(sa, ["get", "secrets", "-n", "vault"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["get", "secrets", "-n", "vault"]);
   });
 
   test.each<[string, "allowed" | "denied", string[]]>([
@@ -103,7 +91,7 @@ describe("read with secrets: true, as system:serviceaccount:readers:reader", () 
     ["get secrets in plain (not asked for)", "denied", ["get", "secrets", "-n", "plain"]],
     ["get configmaps in plain", "allowed", ["get", "configmaps", "-n", "plain"]],
   ])("%s: %s", async (_what, expected, args) => {
-    expect((await canI(sa, args)) ? "allowed" : "denied").toBe(expected);
+    expect((await canI(cluster, sa, args)) ? "allowed" : "denied").toBe(expected);
   });
 });
 
@@ -151,7 +139,7 @@ describe("Pod Security labels on the namespaces the plan creates, as system:serv
     });
     plan = planRbac(config);
     sa = await applyPlan(plan, "guard.yaml");
-    await until("guard may create pods in open", async () => ((await canI(sa, ["create", "pods", "-n", "open"])) ? true : undefined), 30_000);
+    await untilCan(cluster, sa, ["create", "pods", "-n", "open"]);
   });
 
   /** `kubectl create --dry-run=server` as the agent: "" when admitted, else the apiserver's refusal. */

@@ -12,7 +12,7 @@ import { runLeaderElection } from "../../runtime/agentk/leader";
 import { microTime } from "../../runtime/agentk/leader/decide";
 import { inventoryConfigMap } from "../../runtime/agentk/plan";
 import { ownServiceAccount } from "../../runtime/agentk/self";
-import { startTestCluster, type TestCluster } from "../cluster";
+import { canI, startTestCluster, untilCan, type TestCluster } from "../cluster";
 import { until } from "../until";
 import { grantAgent } from "./rbac";
 
@@ -32,15 +32,8 @@ async function clientFor(kubeconfig: string): Promise<KubeClient> {
   return c;
 }
 
-/** `kubectl auth can-i` (a SelfSubjectAccessReview) as the holder of `kubeconfig`. */
-async function canI(kubeconfig: string, args: readonly string[]): Promise<"yes" | "no"> {
-  try {
-    return (await cluster.kubectl(["auth", "can-i", ...args, "-n", NS], kubeconfig)).trim() === "yes" ? "yes" : "no";
-  } catch (err) {
-    if (String((err as { stdout?: unknown }).stdout ?? "").trim().startsWith("no")) return "no";
-    throw err;
-  }
-}
+/** `kubectl auth can-i` (a SelfSubjectAccessReview) as the holder of `kubeconfig`, in the shared namespace. */
+const may = async (kubeconfig: string, args: readonly string[]): Promise<"yes" | "no"> => ((await canI(cluster, kubeconfig, [...args, "-n", NS])) ? "yes" : "no");
 
 /** The HTTP status the apiserver answers a real request with. */
 async function statusOf(request: Promise<unknown>): Promise<number> {
@@ -57,7 +50,7 @@ beforeAll(async () => {
   cluster = await startTestCluster();
   kubeconfigA = await grantAgent(cluster, NS, "agent-a", []);
   kubeconfigB = await grantAgent(cluster, NS, "agent-b", []);
-  await until("agent-b may get its Lease", async () => ((await canI(kubeconfigB, ["get", `leases.coordination.k8s.io/${B.lease}`])) === "yes" ? true : undefined), 30_000);
+  await untilCan(cluster, kubeconfigB, ["get", `leases.coordination.k8s.io/${B.lease}`, "-n", NS]);
 }, 240_000);
 
 afterAll(async () => {
@@ -84,7 +77,7 @@ describe("agent A's ServiceAccount and agent B's state in a shared namespace", (
     ["get its own inventory", "yes", ["get", `configmaps/${A.inventory}`]],
     ["patch its own inventory", "yes", ["patch", `configmaps/${A.inventory}`]],
   ])("SelfSubjectAccessReview: may A %s? %s", async (_what, expected, args) => {
-    expect(await canI(kubeconfigA, args)).toBe(expected);
+    expect(await may(kubeconfigA, args)).toBe(expected);
   });
 
   test("real requests as A on B's Lease and inventory: every one 403 Forbidden, and nothing changed", async () => {
