@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { podSecurityLabels } from "../../runtime/common/pod-security";
 import { READ_VERBS, WRITE_VERBS } from "../../runtime/common/rbac-rules";
 import { parseStackConfig, readStackFile, type StackConfig } from "../config";
 import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
@@ -77,14 +78,7 @@ describe("planRbac: access levels", () => {
     );
     expect(levels).toEqual({ dude: "baseline", ops: "privileged", web: "restricted", "gitlab-k8s-agent": "restricted" });
     const web = renderManifests(plan).find((m) => m.kind === "Namespace" && m.metadata.name === "web");
-    expect(web?.metadata.labels).toMatchObject({
-      "pod-security.kubernetes.io/enforce": "restricted",
-      "pod-security.kubernetes.io/enforce-version": "latest",
-      "pod-security.kubernetes.io/warn": "restricted",
-      "pod-security.kubernetes.io/warn-version": "latest",
-      "pod-security.kubernetes.io/audit": "restricted",
-      "pod-security.kubernetes.io/audit-version": "latest",
-    });
+    expect(web?.metadata.labels).toMatchObject(podSecurityLabels("restricted"));
   });
 
   test("GIVEN the agent's namespace listed as write WHEN planned THEN it holds both <agent>-self and <agent>-write", () => {

@@ -1,3 +1,4 @@
+import { podSecurityLabels } from "../common";
 import { installObjects, rbacObjects } from "./generate";
 import { main } from "./main";
 
@@ -10,14 +11,7 @@ describe("agentk generate", () => {
   test("Namespaces enforce, warn and audit Pod Security restricted (latest) by default", () => {
     const objects = installObjects(base);
     expect(enforced(objects)).toEqual([["agents", "restricted"], ["dude", "restricted"]]);
-    expect((objects as Obj[])[0]?.metadata.labels).toEqual({
-      "pod-security.kubernetes.io/enforce": "restricted",
-      "pod-security.kubernetes.io/enforce-version": "latest",
-      "pod-security.kubernetes.io/warn": "restricted",
-      "pod-security.kubernetes.io/warn-version": "latest",
-      "pod-security.kubernetes.io/audit": "restricted",
-      "pod-security.kubernetes.io/audit-version": "latest",
-    });
+    expect((objects as Obj[])[0]?.metadata.labels).toEqual(podSecurityLabels("restricted"));
   });
 
   test("--pod-security baseline relaxes every Namespace it prints", () => {
