@@ -189,3 +189,23 @@ describe("an inventory an older agentk kept per manifest project (agentk-invento
     expect(await exists(store.legacyName)).toBe(true);
   });
 });
+
+describe("the agent's inventory ConfigMap missing", () => {
+  const ref = { group: "", kind: "ConfigMap", namespace: "dude", name: "x" };
+
+  test("run as an admin (out of the cluster), agentk creates it on its first write", async () => {
+    const store = new InventoryStore(await clientFor(cluster.kubeconfigPath), NS, "agent-5-inventory", "5", "group/p", logger);
+    expect(await store.read()).toEqual([]);
+    await store.write([ref]);
+    expect(await store.read()).toEqual([ref]);
+  });
+
+  test("as the agent's ServiceAccount, the write fails naming the ConfigMap and what creates it", async () => {
+    await cluster.kubectl(["delete", "-n", NS, `configmap/${B.inventory}`]);
+    const store = new InventoryStore(await clientFor(kubeconfigB), NS, B.inventory, "2", "group/p", logger);
+    expect(await store.read()).toEqual([]);
+    await expect(store.write([ref])).rejects.toThrow(
+      `cannot write the agent's inventory ConfigMap ${NS}/${B.inventory} (Forbidden: configmaps "${B.inventory}" is forbidden: User "system:serviceaccount:${NS}:agent-b" cannot create resource "configmaps"`,
+    );
+  });
+});

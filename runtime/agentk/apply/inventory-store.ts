@@ -45,13 +45,14 @@ export class InventoryStore {
   }
 
   async read(): Promise<ObjRef[]> {
-    let cm: { data?: Record<string, string> | null };
+    let cm: { data?: Record<string, string> | null } | undefined;
     try {
       cm = await this.client.request("GET", this.path());
     } catch (err) {
-      throw this.explain(err, "read");
+      // Missing is fine for an agent allowed to create it (run as an admin, out of the cluster); the first write says otherwise.
+      if (!isNotFound(err)) throw this.explain(err, "read");
     }
-    const entry = cm.data?.[this.id];
+    const entry = cm?.data?.[this.id];
     if (entry !== undefined) return readInventoryEntry(this.id, entry).refs;
     return this.readLegacy();
   }
@@ -96,7 +97,7 @@ export class InventoryStore {
     this.migrated = false;
   }
 
-  /** A 403 or 404 on the agent's own inventory means its RBAC or the ConfigMap created with it is missing: say which and where it comes from. */
+  /** A 403 or 404 on the agent's own inventory means its RBAC or the ConfigMap created with it is missing: say where both come from. */
   private explain(err: unknown, what: "read" | "write"): unknown {
     if (!(err instanceof KubeApiError) || (err.status !== 403 && err.status !== 404)) return err;
     return new Error(

@@ -40,8 +40,11 @@ interface Lease {
 
 /**
  * Runs until `signal` aborts: tries to acquire the Lease every retry period,
- * renews it while leading, and aborts the leader's signal if it cannot renew
- * within the renew deadline (another replica may then take over).
+ * renews it while leading, and aborts the leader's signal at once when
+ * another identity holds a fresh Lease, or when it cannot renew within the
+ * renew deadline (another replica may then take over). Why it does not lead
+ * (the holder, a conflict, a 403) is logged once per change, so a replica
+ * that stops syncing always says why.
  */
 export async function runLeaderElection(opts: LeaderElectionOptions): Promise<void> {
   const duration = opts.leaseDurationSeconds ?? LEADER_ELECTION_DEFAULTS.leaseDurationSeconds;
