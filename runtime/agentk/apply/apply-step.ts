@@ -1,7 +1,7 @@
 import type { ManifestProject } from "../../rpc";
 import { sleep, type Logger } from "../../common";
 import { objRefKey, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
-import { KubeApiError } from "../kube";
+import { errorMessage } from "../kube";
 import { result } from "./events";
 import type { Live, ObjectStore } from "./objects";
 import type { LiveCache } from "./prefetch";
@@ -41,7 +41,7 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     if (!ready) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established`);
   }
   const info = ctx.store.info(obj.apiVersion, obj.kind);
-  if (!info) return out("ApplyFailed", `${describe(ref)}: no API resource for ${obj.apiVersion} ${obj.kind} in the cluster`);
+  if (!info) return out("ApplyFailed", `${describe(ref)}: ${ctx.store.discovery.whyUnknown(obj.group, obj.version, obj.kind)}`);
   const body = withOwner(obj.body as Record<string, unknown>, ctx.inventoryId);
   try {
     const key = objRefKey(ref);
@@ -63,10 +63,7 @@ export function describe(ref: ObjRef): string {
   return `${ref.kind}${g} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
 }
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof KubeApiError) return `${err.reason}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage } from "../kube";
 
 async function waitForCrd(ctx: ApplyContext, name: string): Promise<boolean> {
   const info = ctx.store.info("apiextensions.k8s.io/v1", "CustomResourceDefinition");

@@ -89,7 +89,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
 
   // 4: apply; one failure does not stop the others.
   for (const o of defaulted.unknown) {
-    results.push(result(refOf(o), "ApplyFailed", `${describe(refOf(o))}: no API resource for ${o.apiVersion} ${o.kind} in the cluster`, log));
+    results.push(result(refOf(o), "ApplyFailed", `${describe(refOf(o))}: ${store.discovery.whyUnknown(o.group, o.version, o.kind)}`, log));
   }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
@@ -115,9 +115,11 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
     results.push(...pruned.results);
     const deleted = pruned.results.filter((r) => r.status === "Pruned").map((r) => r.ref);
     writes += deleted.length;
-    pruneFailed = pruned.failed;
     const waitPrune = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
-    results.push(...(await waitForDeletion(store, deleted, req.project.prune_timeout_seconds * 1000, log, waitPrune)));
+    const gone = await waitForDeletion(store, deleted, req.project.prune_timeout_seconds * 1000, log, waitPrune);
+    results.push(...gone);
+    // Not confirmed gone (the read failed): still ours, so the next sync looks again.
+    pruneFailed = [...pruned.failed, ...gone.filter((r) => r.status === "WaitFailed").map((r) => r.ref)];
   } else {
     pruneFailed = planPrune(previous, desired, failedToApply); // not pruned: still ours, keep tracking them
   }
