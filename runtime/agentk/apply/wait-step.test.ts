@@ -166,4 +166,30 @@ describe("discovery: a group-version whose list failed is named in the object's 
     expect(out.results[0]!.message).toMatch(/^Deployment\.apps dude\/d: .*apps\/v1 discovery failed: ServiceUnavailable/);
     expect(logs.join("")).toMatch(/"level":"warn","msg":"API discovery failed: its kinds are unknown until it answers".*"path":"\/apis\/apps\/v1"/);
   });
+
+  test("after a good refresh, a failing apps/v1 keeps its kinds; an object of a group that could not be discovered is kept, not dropped by prune", async () => {
+    let failApps = false;
+    const { store, proxy } = await proxied((method, path) => (failApps && method === "GET" && path === "/apis/apps/v1" ? { status: 503 } : "pass"));
+    const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kept, namespace: dude}\nspec: {replicas: 0, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}}\n";
+    const sync = (commitId: string, files: { path: string; data: Buffer }[], s: ObjectStore) =>
+      syncCommit(
+        s,
+        { batch: { commitId, projectId: "group/kept", files }, project: { id: "group/kept", ref: {}, ...MANIFEST_PROJECT_DEFAULTS }, scope: { mode: "cluster", namespaces: [] }, agentId: "80", agentNamespace: AGENT_NS, signal, waitTimeoutMs: 1_000 },
+        logger,
+      );
+    expect((await sync("k1", [{ path: "d.yaml", data: Buffer.from(deployment) }], store)).results[0]!.status).toBe("Applied");
+    failApps = true;
+    await store.discovery.refresh();
+    expect(store.info("apps/v1", "Deployment")?.resource).toBe("deployments");
+
+    // A fresh agent (restart) while apps/v1 fails: Deployments are unknown, so the one in the inventory cannot be pruned yet.
+    const fresh = await storeOn(proxy.access);
+    expect(fresh.info("apps/v1", "Deployment")).toBeUndefined();
+    const out = await sync("k2", [], fresh);
+    expect(out.error).toBe("1 resources failed");
+    expect(out.results.map((r) => [r.status, r.message])).toEqual([["PruneFailed", expect.stringMatching(/^Deployment\.apps dude\/kept: .*apps\/v1 discovery failed: ServiceUnavailable/)]]);
+    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
+    expect(inv).toContain("dude_kept_apps_Deployment");
+    expect(await cluster.kubectl(["get", "deployment", "-n", "dude", "kept", "-o", "name"])).toBe("deployment.apps/kept\n");
+  });
 });
