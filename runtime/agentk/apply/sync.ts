@@ -9,6 +9,7 @@ import {
   parseManifests,
   planPrune,
   refOf,
+  reportByFile,
   summarize,
   type ObjectResult,
   type ObjRef,
@@ -62,10 +63,10 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   // 1-2: anything wrong in the commit rejects it whole, before a single write.
   // Decoded with turns of the event loop (a huge commit must not stall Lease renewal and keepalives), then parsed.
   const parsed = parseManifests(req.batch.files, await decode.prepare(req.batch.files));
-  if ("errors" in parsed) return reject(log, base, parsed.errors.map((e) => e.message));
+  if ("errors" in parsed) return reject(log, base, reportByFile(parsed.errors));
   if (parsed.objects.some((o) => !store.discovery.scopeOf(o.group, o.kind))) await store.discovery.refresh();
   const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
-  if ("errors" in defaulted) return reject(log, base, defaulted.errors.map((e) => e.message));
+  if ("errors" in defaulted) return reject(log, base, reportByFile(defaulted.errors));
 
   // Objects outside the agent's scope are refused here, before any API call, and never enter the inventory.
   const results: ObjectResult[] = [];
