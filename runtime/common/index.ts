@@ -7,3 +7,4 @@ export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOUR
 export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";
+export { logProcessWarnings, type WarningSource } from "./process-warnings";
