@@ -8,33 +8,14 @@ import { createLogger } from "../../common";
 import { MANIFEST_PROJECT_DEFAULTS, type ObjectsBatch } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { Discovery, KubeClient, kubeconfigAccess } from "../kube";
+import { exampleCrd } from "../plan/testdata/fixtures";
 import { ObjectStore, syncCommit } from "./index";
 
 let cluster: TestCluster;
 let store: ObjectStore;
 const logger = createLogger({ write: () => undefined });
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-              color: {type: string, enum: [red, blue]}
-`;
+const CRD = exampleCrd("Gadget", "gadgets", "{type: object, properties: {spec: {type: object, properties: {size: {type: integer}, color: {type: string, enum: [red, blue]}}}}}");
 
 beforeAll(async () => {
   cluster = await startTestCluster();

@@ -16,6 +16,24 @@ export function testdataFiles(dir: string): SourceFile[] {
     .map((p) => ({ path: relative(__dirname, p), data: readFileSync(p) }));
 }
 
+/** A namespaced CustomResourceDefinition of example.com/v1 as YAML; `schema` is its openAPIV3Schema (flow or block YAML, indented for its place). */
+export function exampleCrd(kind: string, plural: string, schema = "{type: object, x-kubernetes-preserve-unknown-fields: true}"): string {
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${plural}.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: ${plural}, singular: ${kind.toLowerCase()}, kind: ${kind}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: ${schema}
+`;
+}
+
 /** The documents of a multi-document YAML file in testdata/, one test case each. */
 export function cases<T>(name: string): T[] {
   return parseAllDocuments(testdata(name)).map((d) => d.toJS() as T);
