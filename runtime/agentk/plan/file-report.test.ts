@@ -92,4 +92,10 @@ describe("reportByFile: bounded whatever the commit", () => {
     expect(Math.max(...report.map((e) => e.length))).toBeLessThan(1_000);
     expect(report[report.length - 1]).toMatch(/^\d+ more problem\(s\) not listed; files after flood\.yaml were not read$/);
   });
+
+  test("a problem of the whole file (the rest was not read) leads its entry", () => {
+    const report = reportByFile(errorsOf([file("d.yaml", "]\n".repeat(2000))]));
+    expect(report[0]).toMatch(/^d\.yaml: invalid YAML: more than 1000 errors; the rest of the file was not read \(99 problems, first: document 0: line 1: invalid YAML: /);
+    expect(report[1]).toBe("902 more problem(s) not listed");
+  });
 });

@@ -32,13 +32,20 @@ export function reportByFile(errors: readonly ManifestError[]): string[] {
   return [...entries, ...notes];
 }
 
-function fileEntry(file: string, hint: ManifestError | undefined, problems: readonly ManifestError[]): string {
+/**
+ * `<lead> (N problems, first: a; b; c; and M more)`, where the lead is the hint,
+ * else a problem of the whole file (`the rest of the file was not read`);
+ * without a lead, `<file>: N problems: a; b; c; and M more`, or the one problem.
+ */
+function fileEntry(file: string, hint: ManifestError | undefined, all: readonly ManifestError[]): string {
+  const lead = hint ?? all.find((p) => p.index === undefined);
+  const problems = all.filter((p) => p !== lead);
   const shown = problems.slice(0, PROBLEMS_PER_FILE).map((p) => clip(p.message.slice(file.length + 2)));
   const total = problems.length + (hint?.omitted ?? 0);
   const rest = total - shown.length;
   const list = `${shown.join("; ")}${rest > 0 ? `; and ${rest} more` : ""}`;
   const count = `${total} problem${total === 1 ? "" : "s"}`;
-  if (hint) return `${hint.message}${total > 0 ? ` (${count}, first: ${list})` : ""}`;
+  if (lead) return `${lead.message}${total > 0 ? ` (${count}, first: ${list})` : ""}`;
   return problems.length === 1 ? clip(problems[0]!.message) : `${file}: ${count}: ${list}`;
 }
 
