@@ -10,6 +10,7 @@ import { grantAgent } from "../../../test/agentk/rbac";
 import { startFailingProxy, type FailingProxy, type ProxyAction } from "../../../test/agentk/failing-proxy";
 import { Discovery, KubeClient, kubeconfigAccess, type ClusterAccess } from "../kube";
 import { summarize, type ObjRef } from "../plan";
+import { exampleCrd } from "../plan/testdata/fixtures";
 import { ObjectStore, syncCommit } from "./index";
 import { waitForDeletion, waitForStatus } from "./wait-step";
 
@@ -82,6 +83,28 @@ describe("a 403 while waiting (ServiceAccount that may delete but not get)", () 
     expect(Date.now() - started).toBeLessThan(10_000); // a 403 will not change by waiting for it
     expect(summarize(results).error).toBeDefined();
   });
+});
+
+test("a CRD the agent may not read: its custom resource fails at once with Forbidden, not after a minute's wait as 'not Established'", async () => {
+  const store = await storeOn(agentAccess);
+  const started = Date.now();
+  const out = await syncCommit(
+    store,
+    {
+      batch: { commitId: "crd1", projectId: "group/crd", files: [{ path: "0-crd.yaml", data: Buffer.from(exampleCrd("Sprocket", "sprockets")) }, { path: "1-s.yaml", data: Buffer.from("apiVersion: example.com/v1\nkind: Sprocket\nmetadata: {name: s, namespace: dude}\n") }] },
+      project: { id: "group/crd", ref: {}, ...MANIFEST_PROJECT_DEFAULTS },
+      scope: { mode: "cluster", namespaces: [] },
+      agentId: "81",
+      agentNamespace: AGENT_NS,
+      signal,
+      waitTimeoutMs: 1_000,
+    },
+    logger,
+  );
+  const sprocket = out.results.find((r) => r.ref.kind === "Sprocket")!;
+  expect(sprocket.status).toBe("ApplyFailed");
+  expect(sprocket.message).toMatch(/^Sprocket\.example\.com dude\/s: CustomResourceDefinition sprockets\.example\.com did not become Established: reading it failed: Forbidden: /);
+  expect(Date.now() - started).toBeLessThan(20_000);
 });
 
 describe("5xx and resets during a sync (a real loopback proxy in front of the apiserver)", () => {
