@@ -4,14 +4,14 @@
  * the object and the cause, never a success.
  */
 import { createLogger, type Logger } from "../../common";
-import { MANIFEST_PROJECT_DEFAULTS, type ManifestProject, type ObjectsBatch } from "../../rpc";
+import { MANIFEST_PROJECT_DEFAULTS, type ManifestProject } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
 import { startFailingProxy, type FailingProxy, type ProxyAction } from "../../../test/agentk/failing-proxy";
 import { Discovery, KubeClient, kubeconfigAccess, type ClusterAccess } from "../kube";
 import { summarize, type ObjRef } from "../plan";
 import { exampleCrd } from "../plan/testdata/fixtures";
-import { ObjectStore, syncCommit } from "./index";
+import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
 import { waitForDeletion, waitForStatus } from "./wait-step";
 
 const AGENT_NS = "gitlab-k8s-agent";
@@ -41,6 +41,23 @@ async function proxied(decide: (method: string, path: string) => ProxyAction): P
 const configMap = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: dude}\ndata: {a: b}\n`;
 const cmRef = (name: string): ObjRef => ({ group: "", kind: "ConfigMap", namespace: "dude", name });
 const cmPath = (name: string): string => `/api/v1/namespaces/dude/configmaps/${name}`;
+
+/** One sync in cluster mode as `agentId`, of `files` (path -> text) as commit `commitId` of project `projectId`. */
+function sync(store: ObjectStore, commitId: string, projectId: string, agentId: string, files: Record<string, string>, over: Partial<ManifestProject> = {}): Promise<SyncOutcome> {
+  return syncCommit(
+    store,
+    {
+      batch: { commitId, projectId, files: Object.entries(files).map(([path, data]) => ({ path, data: Buffer.from(data) })) },
+      project: { id: projectId, ref: {}, ...MANIFEST_PROJECT_DEFAULTS, prune_timeout_seconds: 2, ...over },
+      scope: { mode: "cluster", namespaces: [] },
+      agentId,
+      agentNamespace: AGENT_NS,
+      signal,
+      waitTimeoutMs: 2_000,
+    },
+    logger,
+  );
+}
 
 beforeAll(async () => {
   cluster = await startTestCluster();
@@ -88,19 +105,7 @@ describe("a 403 while waiting (ServiceAccount that may delete but not get)", () 
 test("a CRD the agent may not read: its custom resource fails at once with Forbidden, not after a minute's wait as 'not Established'", async () => {
   const store = await storeOn(agentAccess);
   const started = Date.now();
-  const out = await syncCommit(
-    store,
-    {
-      batch: { commitId: "crd1", projectId: "group/crd", files: [{ path: "0-crd.yaml", data: Buffer.from(exampleCrd("Sprocket", "sprockets")) }, { path: "1-s.yaml", data: Buffer.from("apiVersion: example.com/v1\nkind: Sprocket\nmetadata: {name: s, namespace: dude}\n") }] },
-      project: { id: "group/crd", ref: {}, ...MANIFEST_PROJECT_DEFAULTS },
-      scope: { mode: "cluster", namespaces: [] },
-      agentId: "81",
-      agentNamespace: AGENT_NS,
-      signal,
-      waitTimeoutMs: 1_000,
-    },
-    logger,
-  );
+  const out = await sync(store, "crd1", "group/crd", "81", { "0-crd.yaml": exampleCrd("Sprocket", "sprockets"), "1-s.yaml": "apiVersion: example.com/v1\nkind: Sprocket\nmetadata: {name: s, namespace: dude}\n" });
   const sprocket = out.results.find((r) => r.ref.kind === "Sprocket")!;
   expect(sprocket.status).toBe("ApplyFailed");
   expect(sprocket.message).toMatch(/^Sprocket\.example\.com dude\/s: CustomResourceDefinition sprockets\.example\.com did not become Established: reading it failed: Forbidden: /);
@@ -108,15 +113,6 @@ test("a CRD the agent may not read: its custom resource fails at once with Forbi
 });
 
 describe("5xx and resets during a sync (a real loopback proxy in front of the apiserver)", () => {
-  const project = (over: Partial<ManifestProject> = {}): ManifestProject => ({ id: "group/p", ref: {}, ...MANIFEST_PROJECT_DEFAULTS, prune_timeout_seconds: 2, ...over });
-  const batch = (commitId: string, files: Record<string, string>, projectId: string): ObjectsBatch => ({
-    commitId,
-    projectId,
-    files: Object.entries(files).map(([path, data]) => ({ path, data: Buffer.from(data) })),
-  });
-  const sync = (store: ObjectStore, b: ObjectsBatch, agentId: string, over: Partial<ManifestProject> = {}) =>
-    syncCommit(store, { batch: b, project: project(over), scope: { mode: "cluster", namespaces: [] }, agentId, agentNamespace: AGENT_NS, signal, waitTimeoutMs: 2_000 }, logger);
-
   /** Fails GETs of ConfigMap dude/name once a `write` request for it went through, `times` times (Infinity: always). */
   const getsAfter = (write: "DELETE" | "PATCH", name: string, action: ProxyAction, times: number) => {
     let written = false;
@@ -139,8 +135,8 @@ describe("5xx and resets during a sync (a real loopback proxy in front of the ap
     const id = name.length.toString(); // one inventory per case
     const cm = `pruned-${id}`;
     const { store } = await proxied(getsAfter("DELETE", cm, action, Infinity));
-    expect((await sync(store, batch("c1", { "keep.yaml": configMap(`keep-${id}`), "gone.yaml": configMap(cm) }, `group/p${id}`), id)).error).toBeUndefined();
-    const out = await sync(store, batch("c2", { "keep.yaml": configMap(`keep-${id}`) }, `group/p${id}`), id);
+    expect((await sync(store, "c1", `group/p${id}`, id, { "keep.yaml": configMap(`keep-${id}`), "gone.yaml": configMap(cm) })).error).toBeUndefined();
+    const out = await sync(store, "c2", `group/p${id}`, id, { "keep.yaml": configMap(`keep-${id}`) });
     expect(out.error).toBe("1 resources failed to reconcile before timeout");
     const last = out.results.filter((r) => r.ref.name === cm).map((r) => r.status);
     expect(last).toEqual(["Pruned", "WaitFailed"]);
@@ -152,8 +148,8 @@ describe("5xx and resets during a sync (a real loopback proxy in front of the ap
 
   test("one failed GET, then the real answer (404): retried, and the sync succeeds", async () => {
     const { store, proxy } = await proxied(getsAfter("DELETE", "flaky", { status: 500, reason: "InternalError" }, 1));
-    expect((await sync(store, batch("c1", { "keep.yaml": configMap("keep-flaky"), "gone.yaml": configMap("flaky") }, "group/flaky"), "77")).error).toBeUndefined();
-    const out = await sync(store, batch("c2", { "keep.yaml": configMap("keep-flaky") }, "group/flaky"), "77");
+    expect((await sync(store, "c1", "group/flaky", "77", { "keep.yaml": configMap("keep-flaky"), "gone.yaml": configMap("flaky") })).error).toBeUndefined();
+    const out = await sync(store, "c2", "group/flaky", "77", { "keep.yaml": configMap("keep-flaky") });
     expect(out.error).toBeUndefined();
     expect(out.results.filter((r) => r.ref.name === "flaky").map((r) => r.status)).toEqual(["Pruned"]);
     expect(proxy.seen.filter((s) => s === `GET ${cmPath("flaky")}`).length).toBeGreaterThanOrEqual(3); // prune's read, the failed one, the 404
@@ -161,7 +157,7 @@ describe("5xx and resets during a sync (a real loopback proxy in front of the ap
 
   test("a 503 on every GET of an applied object: its status wait ends in WaitFailed with the cause, not Current or NotFound", async () => {
     const { store } = await proxied(getsAfter("PATCH", "unreadable", { status: 503 }, Infinity));
-    const out = await sync(store, batch("c1", { "u.yaml": configMap("unreadable") }, "group/unreadable"), "78", { prune: false });
+    const out = await sync(store, "c1", "group/unreadable", "78", { "u.yaml": configMap("unreadable") }, { prune: false });
     expect(out.results.filter((r) => r.ref.name === "unreadable").map((r) => r.status)).toEqual(["Applied", "WaitFailed"]);
     expect(out.results[1]!.message).toMatch(/^ConfigMap dude\/unreadable: .*ServiceUnavailable/);
     expect(out.error).toBe("1 resources failed to reconcile before timeout");
@@ -172,19 +168,7 @@ describe("discovery: a group-version whose list failed is named in the object's 
   test("apps/v1 answering 503: the Deployment's error says apps/v1 discovery failed, and the failure is logged", async () => {
     const { store } = await proxied((method, path) => (method === "GET" && path === "/apis/apps/v1" ? { status: 503 } : "pass"));
     const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: dude}\nspec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}}\n";
-    const out = await syncCommit(
-      store,
-      {
-        batch: { commitId: "d1", projectId: "group/disco", files: [{ path: "d.yaml", data: Buffer.from(deployment) }] },
-        project: { id: "group/disco", ref: {}, ...MANIFEST_PROJECT_DEFAULTS },
-        scope: { mode: "cluster", namespaces: [] },
-        agentId: "79",
-        agentNamespace: AGENT_NS,
-        signal,
-        waitTimeoutMs: 1_000,
-      },
-      logger,
-    );
+    const out = await sync(store, "d1", "group/disco", "79", { "d.yaml": deployment });
     expect(out.error).toBe("1 resources failed");
     expect(out.results[0]!.message).toMatch(/^Deployment\.apps dude\/d: .*apps\/v1 discovery failed: ServiceUnavailable/);
     expect(logs.join("")).toMatch(/"level":"warn","msg":"API discovery failed: its kinds are unknown until it answers".*"path":"\/apis\/apps\/v1"/);
@@ -194,13 +178,7 @@ describe("discovery: a group-version whose list failed is named in the object's 
     let failApps = false;
     const { store, proxy } = await proxied((method, path) => (failApps && method === "GET" && path === "/apis/apps/v1" ? { status: 503 } : "pass"));
     const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kept, namespace: dude}\nspec: {replicas: 0, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}}\n";
-    const sync = (commitId: string, files: { path: string; data: Buffer }[], s: ObjectStore) =>
-      syncCommit(
-        s,
-        { batch: { commitId, projectId: "group/kept", files }, project: { id: "group/kept", ref: {}, ...MANIFEST_PROJECT_DEFAULTS }, scope: { mode: "cluster", namespaces: [] }, agentId: "80", agentNamespace: AGENT_NS, signal, waitTimeoutMs: 1_000 },
-        logger,
-      );
-    expect((await sync("k1", [{ path: "d.yaml", data: Buffer.from(deployment) }], store)).results[0]!.status).toBe("Applied");
+    expect((await sync(store, "k1", "group/kept", "80", { "d.yaml": deployment })).results[0]!.status).toBe("Applied");
     failApps = true;
     await store.discovery.refresh();
     expect(store.info("apps/v1", "Deployment")?.resource).toBe("deployments");
@@ -208,7 +186,7 @@ describe("discovery: a group-version whose list failed is named in the object's 
     // A fresh agent (restart) while apps/v1 fails: Deployments are unknown, so the one in the inventory cannot be pruned yet.
     const fresh = await storeOn(proxy.access);
     expect(fresh.info("apps/v1", "Deployment")).toBeUndefined();
-    const out = await sync("k2", [], fresh);
+    const out = await sync(fresh, "k2", "group/kept", "80", {});
     expect(out.error).toBe("1 resources failed");
     expect(out.results.map((r) => [r.status, r.message])).toEqual([["PruneFailed", expect.stringMatching(/^Deployment\.apps dude\/kept: .*apps\/v1 discovery failed: ServiceUnavailable/)]]);
     const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
