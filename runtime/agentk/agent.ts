@@ -48,7 +48,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
   const kube = KubeClient.fromAccess(opts.cluster);
-  const store = new ObjectStore(kube, new Discovery(kube));
+  const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;
   let latest: AgentConfiguration | undefined;
   let leading: AbortSignal | undefined;

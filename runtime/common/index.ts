@@ -24,3 +24,4 @@ export { podSecurityLabels, POD_SECURITY_LEVELS, DEFAULT_POD_SECURITY, type PodS
 export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";
+export { logProcessWarnings, type WarningSource } from "./process-warnings";

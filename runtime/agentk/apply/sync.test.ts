@@ -6,6 +6,7 @@ import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
 import { nginx } from "../../../test/agentk/scenario";
 import { Discovery, KubeClient, kubeconfigAccess } from "../kube";
+import { exampleCrd } from "../plan/testdata/fixtures";
 import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
 
 const AGENT_NS = "gitlab-k8s-agent";
@@ -131,19 +132,7 @@ describe("sync on the real cluster", () => {
   });
 
   test("a CRD and a custom resource of it in one commit (cluster mode, admin rights)", async () => {
-    const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`;
+    const crd = exampleCrd("Widget", "widgets");
     const out = await run(admin, batch("c6", { "1-widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: dude}\nspec: {size: 3}\n", "0-crd.yaml": crd }, "group/crds"), {}, "9");
     expect(out.error).toBeUndefined();
     expect(out.results.filter((r) => r.status === "Applied").map((r) => r.ref.kind)).toEqual(["CustomResourceDefinition", "Widget"]);
