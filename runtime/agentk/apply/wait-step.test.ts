@@ -143,7 +143,7 @@ describe("5xx and resets during a sync (a real loopback proxy in front of the ap
     expect(last).toEqual(["Pruned", "WaitFailed"]);
     expect(out.results.find((r) => r.status === "WaitFailed")!.message).toMatch(new RegExp(`^ConfigMap dude/${cm}: .*(${cause.source})`));
     // Not confirmed gone: it stays in the inventory, so the next sync checks again.
-    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
+    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, agentStateNames("agentk").inventory, "-o", "json"]);
     expect(inv).toContain(`dude_${cm}__ConfigMap`);
   });
 
@@ -190,7 +190,7 @@ describe("discovery: a group-version whose list failed is named in the object's 
     const out = await sync(fresh, "k2", "group/kept", "80", {});
     expect(out.error).toBe("1 resources failed");
     expect(out.results.map((r) => [r.status, r.message])).toEqual([["PruneFailed", expect.stringMatching(/^Deployment\.apps dude\/kept: .*apps\/v1 discovery failed: ServiceUnavailable/)]]);
-    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
+    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, agentStateNames("agentk").inventory, "-o", "json"]);
     expect(inv).toContain("dude_kept_apps_Deployment");
     expect(await cluster.kubectl(["get", "deployment", "-n", "dude", "kept", "-o", "name"])).toBe("deployment.apps/kept\n");
   });
