@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { createLogger } from "../runtime/common";
+import { agentStateNames, createLogger } from "../runtime/common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject } from "../runtime/rpc";
 import { Discovery, KubeClient, kubeconfigAccess } from "../runtime/agentk/kube";
 import { ObjectStore, syncCommit, type SyncOutcome } from "../runtime/agentk/apply";
@@ -139,6 +139,7 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
               scope,
               agentId: "bench",
               agentNamespace: AGENT_NS,
+              inventoryName: agentStateNames(SA).inventory,
               signal: new AbortController().signal,
               // Step 7 (waiting for kstatus Current) is skipped: only the apply is measured.
               waitTimeoutMs: 0,

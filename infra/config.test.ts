@@ -40,7 +40,8 @@ describe("parseStackConfig: valid config", () => {
       cluster: { provider: "existing", kubeconfig: "~/.kube/config" },
       agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
       kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0" },
-      namespaces: { dude: { access: "write", secrets: false }, naww: { access: "none", secrets: false } },
+      namespaces: { dude: { access: "write", secrets: false, podSecurity: "baseline" }, naww: { access: "none", secrets: false } },
+      clusterResources: [],
     });
   });
 
@@ -70,6 +71,23 @@ describe("parseStackConfig: valid config", () => {
       kinds: [{ apiGroup: "apps", resources: ["deployments"] }, { apiGroup: "", resources: ["services"] }],
     });
     expect(config.namespaces["gitlab-k8s-agent"]).toEqual({ access: "read", secrets: false });
+  });
+
+  test("admin, short and long form; clusterResources short form (known group) and long form with resourceNames", () => {
+    const config = parseStackConfig({
+      ...valid(),
+      namespaces: { dude: "admin", web: { access: "admin", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } },
+      clusterResources: ["customresourcedefinitions", { apiGroup: "scheduling.k8s.io", resources: ["priorityclasses"] }, { apiGroup: "storage.k8s.io", resources: ["storageclasses"], resourceNames: ["fast"] }],
+    });
+    expect(config.namespaces).toEqual({
+      dude: { access: "admin", secrets: false },
+      web: { access: "admin", secrets: false, kinds: [{ apiGroup: "apps", resources: ["deployments"] }] },
+    });
+    expect(config.clusterResources).toEqual([
+      { apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"] },
+      { apiGroup: "scheduling.k8s.io", resources: ["priorityclasses"] },
+      { apiGroup: "storage.k8s.io", resources: ["storageclasses"], resourceNames: ["fast"] },
+    ]);
   });
 
   test("an external kas (deploy false) with a wss address and its own image", () => {
@@ -125,9 +143,10 @@ describe("parseStackConfig: every invalid form names its key, what was found and
     ["namespaces not a map", withKey("namespaces", ["dude"]), "gitops-agent:namespaces", "a list", "a map of namespace name"],
     ["access misspelt", withKey("namespaces", { dude: "writ" }), "gitops-agent:namespaces.dude", '"writ"', "one of write, read, none"],
     ["access empty", withKey("namespaces", { dude: null }), "gitops-agent:namespaces.dude", "null", "one of write, read, none"],
-    ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, or a map"],
-    ["long form access misspelt", withKey("namespaces", { dude: { access: "admin" } }), "gitops-agent:namespaces.dude.access", '"admin"', "one of write, read, none"],
+    ["access a number", withKey("namespaces", { dude: 1 }), "gitops-agent:namespaces.dude", "the number 1", "one of write, read, none, admin, or a map"],
+    ["long form access misspelt", withKey("namespaces", { dude: { access: "owner" } }), "gitops-agent:namespaces.dude.access", '"owner"', "one of write, read, none, admin"],
     ["long form unknown key", withKey("namespaces", { dude: { access: "write", verbs: ["*"] } }), "gitops-agent:namespaces.dude.verbs", "an unknown key", "one of access, secrets, kinds"],
+    ["podSecurity misspelt", withKey("namespaces", { dude: { access: "write", podSecurity: "strict" } }), "gitops-agent:namespaces.dude.podSecurity", '"strict"', "one of restricted, baseline, privileged"],
     ["secrets not a boolean", withKey("namespaces", { dude: { access: "write", secrets: "yes" } }), "gitops-agent:namespaces.dude.secrets", '"yes"', "true or false"],
     ["none with secrets", withKey("namespaces", { naww: { access: "none", secrets: true } }), "gitops-agent:namespaces.naww", "access none with secrets or kinds", "no secrets or kinds with access none"],
     ["namespace name uppercase", withKey("namespaces", { Dude: "write" }), "gitops-agent:namespaces.Dude", '"Dude"', "a namespace name (RFC 1123 label)"],
@@ -144,6 +163,25 @@ describe("parseStackConfig: every invalid form names its key, what was found and
     ["kind secrets", withKey("namespaces", { dude: { access: "read", kinds: [{ apiGroup: "", resources: ["pods", "secrets"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[1]", '"secrets"', "grant Secrets with secrets: true"],
     ["kind cluster-scoped", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "rbac.authorization.k8s.io", resources: ["clusterroles"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"clusterroles"', "clusterroles is cluster-scoped"],
     ["kind resource malformed", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "apps", resources: ["Deployment"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"Deployment"', "a plural lowercase resource name"],
+    ["kind rolebindings with write", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "rbac.authorization.k8s.io", resources: ["rolebindings"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"rolebindings"', "not an escalation path: rolebindings a RoleBinding hands the agent's rights to anyone, e.g. system:authenticated; use access admin"],
+    ["kind roles even with admin", withKey("namespaces", { dude: { access: "admin", kinds: [{ apiGroup: "rbac.authorization.k8s.io", resources: ["roles"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"roles"', "use access admin"],
+    ["kind serviceaccounts/token", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "", resources: ["serviceaccounts/token"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"serviceaccounts/token"', "mints tokens"],
+    ["kind pods/exec", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "core", resources: ["pods/exec"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"pods/exec"', "not an escalation path"],
+    ["kind endpoints", withKey("namespaces", { dude: { access: "write", kinds: [{ apiGroup: "", resources: ["endpoints"] }] } }), "gitops-agent:namespaces.dude.kinds[0].resources[0]", '"endpoints"', "CVE-2021-25740"],
+    ["clusterResources not a list", withKey("clusterResources", "customresourcedefinitions"), "gitops-agent:clusterResources", '"customresourcedefinitions"', "a list, each entry a known cluster-scoped resource"],
+    ["clusterResources unknown short form", withKey("clusterResources", ["crds"]), "gitops-agent:clusterResources[0]", '"crds"', "a known cluster-scoped resource (customresourcedefinitions, "],
+    ["clusterResources namespaces", withKey("clusterResources", ["namespaces"]), "gitops-agent:clusterResources[0]", '"namespaces"', "namespaces is refused (the program creates the agent's namespaces"],
+    ["clusterResources clusterrolebindings", withKey("clusterResources", [{ apiGroup: "rbac.authorization.k8s.io", resources: ["clusterrolebindings"] }]), "gitops-agent:clusterResources[0].resources[0]", '"clusterrolebindings"', "clusterrolebindings is refused (RBAC is never granted cluster-wide)"],
+    ["clusterResources any RBAC kind", withKey("clusterResources", [{ apiGroup: "rbac.authorization.k8s.io", resources: ["roles"] }]), "gitops-agent:clusterResources[0].resources[0]", '"roles"', "RBAC is never granted cluster-wide"],
+    ["clusterResources webhooks", withKey("clusterResources", [{ apiGroup: "admissionregistration.k8s.io", resources: ["mutatingwebhookconfigurations"] }]), "gitops-agent:clusterResources[0].resources[0]", '"mutatingwebhookconfigurations"', "Secrets included"],
+    ["clusterResources a namespaced kind", withKey("clusterResources", [{ apiGroup: "apps", resources: ["deployments"] }]), "gitops-agent:clusterResources[0].resources[0]", '"deployments"', "it is namespaced, so a ClusterRoleBinding would grant it in every namespace"],
+    ["clusterResources persistentvolumes", withKey("clusterResources", [{ apiGroup: "core", resources: ["persistentvolumes"] }]), "gitops-agent:clusterResources[0].resources[0]", '"persistentvolumes"', "a hostPath PersistentVolume mounts a node's root filesystem"],
+    ["clusterResources secrets", withKey("clusterResources", [{ apiGroup: "", resources: ["secrets"] }]), "gitops-agent:clusterResources[0].resources[0]", '"secrets"', "it is namespaced"],
+    ["clusterResources wildcard resource", withKey("clusterResources", [{ apiGroup: "apiextensions.k8s.io", resources: ["*"] }]), "gitops-agent:clusterResources[0].resources[0]", '"*"', "no wildcards"],
+    ["clusterResources wildcard group", withKey("clusterResources", [{ apiGroup: "*", resources: ["customresourcedefinitions"] }]), "gitops-agent:clusterResources[0].apiGroup", '"*"', "no wildcards"],
+    ["clusterResources unknown key", withKey("clusterResources", [{ apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], verbs: ["get"] }]), "gitops-agent:clusterResources[0].verbs", "an unknown key", "one of apiGroup, resources, resourceNames"],
+    ["clusterResources empty resourceNames", withKey("clusterResources", [{ apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], resourceNames: [] }]), "gitops-agent:clusterResources[0].resourceNames", "a list", "a non-empty list of object names"],
+    ["clusterResources bad resourceName", withKey("clusterResources", [{ apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], resourceNames: ["Widgets"] }]), "gitops-agent:clusterResources[0].resourceNames[0]", '"Widgets"', "an object name"],
   ])("%s", (_case, raw, key, found, expected) => {
     const problems = problemsOf(raw);
     const problem = problems.find((p) => p.key === key);

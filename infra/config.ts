@@ -7,14 +7,16 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import type { Access } from "../runtime/common/rbac-rules";
+import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
+import { ESCALATION_RESOURCES, type Access } from "../runtime/common/rbac-rules";
+import { parseClusterResources, type ClusterResourceGrant } from "./cluster-resources";
 
-export type { Access };
+export type { Access, ClusterResourceGrant, PodSecurityLevel };
 
 /** The Pulumi config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "gitops-agent";
-export const STACK_KEYS = ["cluster", "agent", "gitlab", "kas", "namespaces"] as const;
-export const ACCESS_LEVELS: readonly Access[] = ["write", "read", "none"];
+export const STACK_KEYS = ["cluster", "agent", "gitlab", "kas", "namespaces", "clusterResources"] as const;
+export const ACCESS_LEVELS: readonly Access[] = ["write", "read", "none", "admin"];
 export const DEFAULT_AGENT_NAMESPACE = "gitlab-k8s-agent";
 export const DEFAULT_IMAGE = "gitops-agent:0.1.0";
 export const DEFAULT_EKS_VERSION = "1.31";
@@ -83,12 +85,14 @@ export interface KindRule {
 }
 
 export interface NamespaceConfig {
-  /** What the agent may do there: write, read or none. */
+  /** What the agent may do there: write, read or none; admin is write plus Roles and RoleBindings. */
   readonly access: Access;
   /** Grant Secrets at the same access level. Default false. */
   readonly secrets: boolean;
   /** Kinds granted instead of the usual managed set. Default: the managed set (MANAGED_RESOURCES). */
   readonly kinds?: readonly KindRule[];
+  /** Pod Security level enforced on the Namespace (enforce, warn and audit labels). Default `restricted` (DEFAULT_POD_SECURITY). */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 export interface StackConfig {
@@ -102,6 +106,8 @@ export interface StackConfig {
   readonly kas: KasConfig;
   /** Access per namespace, by namespace name. Default: none listed (the agent only has its own namespace). */
   readonly namespaces: Readonly<Record<string, NamespaceConfig>>;
+  /** Cluster-scoped kinds the agent may write (e.g. CRDs), an explicit opt-in. Default: none. */
+  readonly clusterResources: readonly ClusterResourceGrant[];
 }
 
 export interface ConfigProblem {
@@ -156,7 +162,7 @@ function describe(value: unknown): string {
 }
 
 /** Collects problems while reading one raw value after another. */
-class Reader {
+export class Reader {
   readonly problems: ConfigProblem[] = [];
 
   report(path: string, found: unknown, expected: string, foundText?: string): undefined {
@@ -296,15 +302,17 @@ function parseKinds(r: Reader, path: string, raw: unknown): KindRule[] | undefin
       ? r.report(`${at}.apiGroup`, "*", "a named API group: wildcards are not allowed")
       : m.apiGroup === "core" || m.apiGroup === "" ? "" : r.string(`${at}.apiGroup`, m.apiGroup, DNS_SUBDOMAIN, 'an API group such as apps, or "" (core)');
     const resources = Array.isArray(m.resources) && m.resources.length > 0
-      ? m.resources.filter((res: unknown, j: number) => checkResource(r, `${at}.resources[${j}]`, res))
+      ? m.resources.filter((res: unknown, j: number) => checkResource(r, `${at}.resources[${j}]`, group, res))
       : r.report(`${at}.resources`, m.resources, "a non-empty list of resource names such as [deployments]");
     if (group !== undefined && resources) kinds.push({ apiGroup: group, resources: resources as string[] });
   });
   return kinds.length === raw.length ? kinds : undefined;
 }
 
-function checkResource(r: Reader, path: string, res: unknown): boolean {
+function checkResource(r: Reader, path: string, group: string | undefined, res: unknown): boolean {
+  const escalation = ESCALATION_RESOURCES.find((e) => e.apiGroup === group && e.resource === res);
   if (res === "*") r.report(path, res, "a named resource: wildcards are not allowed");
+  else if (escalation) r.report(path, res, `a resource that is not an escalation path: ${escalation.resource} ${escalation.why}`);
   else if (res === "secrets") r.report(path, res, "no secrets in kinds: grant Secrets with secrets: true");
   else if (typeof res === "string" && CLUSTER_SCOPED.has(res)) r.report(path, res, `a namespaced resource: ${res} is cluster-scoped and a Role cannot grant it`);
   else if (typeof res !== "string" || !RESOURCE.test(res)) r.report(path, res, "a plural lowercase resource name such as deployments");
@@ -317,21 +325,22 @@ function parseNamespaceEntry(r: Reader, path: string, raw: unknown): NamespaceCo
     const access = r.oneOf(path, raw, ACCESS_LEVELS);
     return access && { access, secrets: false };
   }
-  const m = r.map(path, raw, ["access", "secrets", "kinds"], "one of write, read, none, or a map { access, secrets, kinds }");
+  const m = r.map(path, raw, ["access", "secrets", "kinds", "podSecurity"], "one of write, read, none, admin, or a map { access, secrets, kinds, podSecurity }");
   if (!m) return undefined;
   const access = r.oneOf(`${path}.access`, m.access, ACCESS_LEVELS);
+  const podSecurity = m.podSecurity === undefined ? undefined : r.oneOf(`${path}.podSecurity`, m.podSecurity, POD_SECURITY_LEVELS);
   const secrets = r.boolean(`${path}.secrets`, m.secrets, false);
   const kinds = m.kinds === undefined ? undefined : parseKinds(r, `${path}.kinds`, m.kinds);
   if (access === "none" && (secrets || m.kinds !== undefined)) {
     return r.report(path, raw, "no secrets or kinds with access none (the agent gets nothing there)", "access none with secrets or kinds");
   }
-  if (access === undefined || secrets === undefined || (m.kinds !== undefined && !kinds)) return undefined;
-  return { access, secrets, ...(kinds ? { kinds } : {}) };
+  if (access === undefined || secrets === undefined || (m.kinds !== undefined && !kinds) || (m.podSecurity !== undefined && !podSecurity)) return undefined;
+  return { access, secrets, ...(kinds ? { kinds } : {}), ...(podSecurity ? { podSecurity } : {}) };
 }
 
 function parseNamespaces(r: Reader, raw: unknown, agent: AgentConfig | undefined): Record<string, NamespaceConfig> | undefined {
   if (raw === undefined) return {};
-  const m = r.map("namespaces", raw, "any", "a map of namespace name to write, read or none");
+  const m = r.map("namespaces", raw, "any", "a map of namespace name to write, read, none or admin");
   if (!m) return undefined;
   const out: Record<string, NamespaceConfig> = {};
   let ok = true;
@@ -359,8 +368,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const gitlab = raw.gitlab === undefined ? undefined : parseGitlab(r, raw.gitlab);
   const kas = parseKas(r, raw.kas, agent);
   const namespaces = parseNamespaces(r, raw.namespaces, agent);
-  if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces) throw new StackConfigError(r.problems);
-  return { cluster, agent, ...(gitlab ? { gitlab } : {}), kas, namespaces };
+  const clusterResources = parseClusterResources(r, raw.clusterResources);
+  if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces || !clusterResources) throw new StackConfigError(r.problems);
+  return { cluster, agent, ...(gitlab ? { gitlab } : {}), kas, namespaces, clusterResources };
 }
 
 /** Reads the stack's config through Pulumi (one getObject per key) and validates it. */

@@ -51,7 +51,7 @@ function analyze(type: string, props: Record<string, unknown>): Promise<string[]
 }
 
 describe("the policy pack served as by `pulumi preview --policy-pack infra/policy`", () => {
-  test("announces its name, the package.json version and the four mandatory policies", async () => {
+  test("announces its name, the package.json version, the five mandatory policies and the three advisory ones", async () => {
     const info = await new Promise<pb.AnalyzerInfo>((resolve, reject) =>
       client.getAnalyzerInfo(new Empty(), (err, res) => (err ? reject(err) : resolve(res))),
     );
@@ -62,6 +62,10 @@ describe("the policy pack served as by `pulumi preview --policy-pack infra/polic
       ["rbac-no-admin-bindings", pb.EnforcementLevel.MANDATORY],
       ["rbac-no-cluster-wide-agent-write", pb.EnforcementLevel.MANDATORY],
       ["rbac-no-unasked-secret-read", pb.EnforcementLevel.MANDATORY],
+      ["rbac-no-escalation-paths", pb.EnforcementLevel.MANDATORY],
+      ["rbac-admin-level", pb.EnforcementLevel.ADVISORY],
+      ["rbac-cluster-resources", pb.EnforcementLevel.ADVISORY],
+      ["namespace-pod-security", pb.EnforcementLevel.ADVISORY],
     ]);
   });
 

@@ -7,10 +7,13 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { parseStackConfig } from "../config";
 import { planRbac, renderManifests, type RbacManifest } from "../rbac";
 import {
+  adminLevel,
   CLUSTER_ROLE,
   CLUSTER_ROLE_BINDING,
+  clusterResources,
   noAdminBindings,
   noClusterWideAgentWrite,
+  noEscalationPaths,
   noUnaskedSecretRead,
   noWildcards,
   policies,
@@ -18,6 +21,7 @@ import {
   ROLE_BINDING,
   type RbacPolicyConfig,
 } from "./policies";
+import { NAMESPACE, namespacePodSecurity } from "./pod-security";
 
 type Props = Record<string, unknown>;
 
@@ -48,8 +52,12 @@ async function violations(policy: ResourceValidationPolicy, type: string, props:
 
 const TYPE_OF: Record<RbacManifest["kind"], string> = {
   Namespace: "kubernetes:core/v1:Namespace",
+  ConfigMap: "kubernetes:core/v1:ConfigMap",
+  Lease: "kubernetes:coordination.k8s.io/v1:Lease",
   Role: ROLE,
   RoleBinding: ROLE_BINDING,
+  ClusterRole: CLUSTER_ROLE,
+  ClusterRoleBinding: CLUSTER_ROLE_BINDING,
 };
 
 const role = (rules: Props[], metadata: Props = { name: "r", namespace: "dude" }): Props => ({ metadata, rules });
@@ -61,13 +69,35 @@ const binding = (roleRef: Props, subjects: Props[] = [{ kind: "ServiceAccount", 
 });
 
 describe("the pack", () => {
-  test("four mandatory policies with unique names", () => {
+  test("five mandatory and three advisory policies with unique names", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["rbac-no-wildcards", "mandatory"],
       ["rbac-no-admin-bindings", "mandatory"],
       ["rbac-no-cluster-wide-agent-write", "mandatory"],
       ["rbac-no-unasked-secret-read", "mandatory"],
+      ["rbac-no-escalation-paths", "mandatory"],
+      ["rbac-admin-level", "advisory"],
+      ["rbac-cluster-resources", "advisory"],
+      ["namespace-pod-security", "advisory"],
     ]);
+  });
+
+  test("GIVEN admin and clusterResources WHEN rendered THEN every mandatory policy passes and the advisory ones flag exactly the admin Role and the ClusterRole", async () => {
+    const config = parseStackConfig({
+      cluster: { provider: "existing", kubeconfig: "k" },
+      agent: { name: "dude-agent" },
+      namespaces: { dude: "admin", web: "write" },
+      clusterResources: ["customresourcedefinitions", { apiGroup: "storage.k8s.io", resources: ["storageclasses"], resourceNames: ["fast"] }],
+    });
+    const flagged: string[] = [];
+    for (const m of renderManifests(planRbac(config))) {
+      for (const policy of policies) {
+        const found = await violations(policy, TYPE_OF[m.kind], m as unknown as Props, { agentServiceAccounts: ["gitlab-k8s-agent/dude-agent"] });
+        if (policy.enforcementLevel === "mandatory") expect([policy.name, found]).toEqual([policy.name, []]);
+        else flagged.push(...found.map((f) => `${policy.name}: ${f.split(" lets ")[0]}`));
+      }
+    }
+    expect(flagged).toEqual(["rbac-admin-level: Role dude/dude-agent-admin", "rbac-cluster-resources: ClusterRole dude-agent-cluster"]);
   });
 
   test("everything the planner renders passes every policy (write, read, none, secrets, custom kinds)", async () => {
@@ -146,5 +176,73 @@ describe("rbac-no-unasked-secret-read", () => {
     ["ClusterRole reading secrets, even annotated", CLUSTER_ROLE, role([rule([""], ["secrets"], ["list"])], { ...annotated, namespace: undefined }), {}, ["ClusterRole r reads Secrets cluster-wide: grant Secrets per namespace with secrets: true in the stack config."]],
   ])("%s", async (_case, type, props, config, expected) => {
     expect(await violations(noUnaskedSecretRead, type, props, config)).toEqual(expected);
+  });
+});
+
+describe("rbac-no-escalation-paths", () => {
+  test.each<[string, string, Props, string[]]>([
+    ["the write Role's kinds", ROLE, role([rule([""], ["pods", "serviceaccounts"], ["create", "patch"])]), []],
+    ["reading endpoints", ROLE, role([rule([""], ["endpoints"], ["get", "list"])]), []],
+    ["creating tokens", ROLE, role([rule([""], ["serviceaccounts/token"], ["create"])]), ["Role dude/r rule 0 grants an escalation path: serviceaccounts/token (mints tokens of every ServiceAccount in the namespace)."]],
+    ["exec into pods", ROLE, role([rule([""], ["pods"], ["get"]), rule([""], ["pods/exec"], ["create", "get"])]), ["Role dude/r rule 1 grants an escalation path: pods/exec (runs commands in running pods, with their ServiceAccount and mounts)."]],
+    ["bind and escalate", CLUSTER_ROLE, role([rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["bind", "escalate"])], { name: "esc" }), ["ClusterRole esc rule 0 grants an escalation path: verb bind; verb escalate."]],
+    ["impersonate", ROLE, role([rule([""], ["serviceaccounts"], ["impersonate"])]), ["Role dude/r rule 0 grants an escalation path: verb impersonate."]],
+    ["writing endpoints", ROLE, role([rule([""], ["endpoints"], ["patch"])]), ["Role dude/r rule 0 grants an escalation path: endpoints (can point a Service at any address (CVE-2021-25740))."]],
+  ])("%s", async (_case, type, props, expected) => {
+    expect(await violations(noEscalationPaths, type, props)).toEqual(expected);
+  });
+});
+
+describe("rbac-admin-level (advisory)", () => {
+  const flag = (what: string) =>
+    `${what} lets its holder write Roles and RoleBindings (access admin): a commit can hand the agent's rights there to anyone, e.g. system:authenticated. Keep it to namespaces whose RBAC is managed through Git, or use access write.`;
+  test.each<[string, string, Props, string[]]>([
+    ["a write Role", ROLE, role([rule(["apps"], ["deployments"], ["patch"])]), []],
+    ["reading RoleBindings", ROLE, role([rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["get", "list"])]), []],
+    ["creating RoleBindings", ROLE, role([rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["create"])]), [flag("Role dude/r")]],
+    ["patching Roles through a wildcard group", ROLE, role([rule(["*"], ["roles"], ["patch"])]), [flag("Role dude/r")]],
+    ["a RoleBinding (not a role)", ROLE_BINDING, binding({ kind: "Role", name: "x" }), []],
+  ])("%s", async (_case, type, props, expected) => {
+    expect(await violations(adminLevel, type, props)).toEqual(expected);
+  });
+});
+
+describe("the clusterResources opt-in: advisory, and mandatory checks on what it holds", () => {
+  const optIn = { name: "dude-agent-cluster", labels: { "gitops-agent.dev/agent": "dude-agent" }, annotations: { "gitops-agent.dev/cluster-resources": "true" } };
+  const crds = rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["get", "create", "patch", "delete"]);
+  const agentConfig: RbacPolicyConfig = { agentServiceAccounts: ["gitlab-k8s-agent/dude-agent"] };
+
+  test.each<[string, string, Props, string[]]>([
+    ["the opt-in ClusterRole for CRDs", CLUSTER_ROLE, role([crds], optIn), []],
+    ["the opt-in's binding to its own ClusterRole", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "dude-agent-cluster" }, undefined, optIn), []],
+    ["an annotated binding to another ClusterRole", CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "edit" }, undefined, optIn), ["ClusterRoleBinding dude-agent-cluster gives the ServiceAccount gitlab-k8s-agent/dude-agent cluster-wide rights: use a RoleBinding in each namespace the agent may write."]],
+    ["an annotated ClusterRole writing clusterrolebindings", CLUSTER_ROLE, role([crds, rule(["rbac.authorization.k8s.io"], ["clusterrolebindings"], ["create"])], optIn), ["ClusterRole dude-agent-cluster is marked as the clusterResources opt-in but writes RBAC cluster-wide: the opt-in is for cluster-scoped kinds such as customresourcedefinitions only."]],
+    ["an annotated ClusterRole writing namespaces and deployments", CLUSTER_ROLE, role([rule([""], ["namespaces"], ["create"]), rule(["apps"], ["deployments"], ["patch"])], optIn), ["ClusterRole dude-agent-cluster is marked as the clusterResources opt-in but writes namespaces, deployments cluster-wide: the opt-in is for cluster-scoped kinds such as customresourcedefinitions only."]],
+    ["the same CRD ClusterRole without the annotation", CLUSTER_ROLE, role([crds], { name: "crd-writer" }), ["ClusterRole crd-writer grants write verbs cluster-wide (create, patch, delete): the agent writes only through namespaced Roles."]],
+  ])("rbac-no-cluster-wide-agent-write: %s", async (_case, type, props, expected) => {
+    expect(await violations(noClusterWideAgentWrite, type, props, agentConfig)).toEqual(expected);
+  });
+
+  test("rbac-cluster-resources flags the opt-in ClusterRole, naming its kinds; other ClusterRoles and bindings are not its business", async () => {
+    expect(await violations(clusterResources, CLUSTER_ROLE, role([crds, rule(["storage.k8s.io"], ["storageclasses"], ["patch"])], optIn))).toEqual([
+      "ClusterRole dude-agent-cluster lets the agent write customresourcedefinitions.apiextensions.k8s.io, storageclasses.storage.k8s.io cluster-wide (gitops-agent:clusterResources): a commit can change these for the whole cluster. Narrow it with resourceNames where you can.",
+    ]);
+    expect(await violations(clusterResources, CLUSTER_ROLE, role([crds], { name: "other" }))).toEqual([]);
+    expect(await violations(clusterResources, CLUSTER_ROLE_BINDING, binding({ kind: "ClusterRole", name: "dude-agent-cluster" }, undefined, optIn))).toEqual([]);
+  });
+});
+
+describe("namespace-pod-security (advisory)", () => {
+  const ns = (labels?: Record<string, string>): Props => ({ metadata: { name: "dude", ...(labels ? { labels } : {}) } });
+  const rendered = (podSecurity: string) =>
+    renderManifests(planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1" }, namespaces: { dude: { access: "write", podSecurity } } })))
+      .find((m) => m.kind === "Namespace" && m.metadata.name === "dude") as unknown as Props;
+  test.each<[string, Props, string[]]>([
+    ["as planned by default (restricted)", rendered("restricted"), []],
+    ["as planned with podSecurity: baseline", rendered("baseline"), []],
+    ["as planned with podSecurity: privileged", rendered("privileged"), ['Namespace dude enforces Pod Security "privileged": a commit may run privileged Pods with host mounts there. Keep it only if a workload needs it; otherwise podSecurity: baseline or restricted.']],
+    ["without labels (made by hand or another component)", ns(), ["Namespace dude has no pod-security.kubernetes.io/enforce label, so Pods there are not checked at all: set podSecurity for it in the stack config (restricted unless a workload needs less)."]],
+  ])("a Namespace %s", async (_case, props, expected) => {
+    expect(await violations(namespacePodSecurity, NAMESPACE, props)).toEqual(expected);
   });
 });

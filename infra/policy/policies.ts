@@ -6,10 +6,12 @@
  * component, or a hand edit.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { READ_VERBS } from "../../runtime/common/rbac-rules";
-import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
+import { ESCALATION_RESOURCES, ESCALATION_VERBS, MANAGED_RESOURCES, RBAC_GROUP, READ_VERBS } from "../../runtime/common/rbac-rules";
+import { REFUSED_CLUSTER_RESOURCES } from "../cluster-resources";
+import { AGENT_LABEL, CLUSTER_RESOURCES_ANNOTATION, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
+import { namespacePodSecurity } from "./pod-security";
 
-export { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION };
+export { AGENT_LABEL, CLUSTER_RESOURCES_ANNOTATION, SECRETS_ALLOWED_ANNOTATION };
 
 export const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 export const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
@@ -96,11 +98,32 @@ const isAgentSubject = (subject: Record<string, unknown>, config: RbacPolicyConf
   return listed.length === 0 || listed.includes(`${String(subject.namespace)}/${String(subject.name)}`);
 };
 
+const isWriteVerb = (v: string): boolean => !(READ_VERBS as readonly string[]).includes(v);
+const optedIn = (props: Record<string, unknown>): boolean =>
+  record(record(props.metadata).annotations)[CLUSTER_RESOURCES_ANNOTATION] === "true";
+const NAMESPACED: ReadonlySet<string> = new Set(Object.values(MANAGED_RESOURCES).flat().concat("secrets"));
+
+/**
+ * Why a rule of a `clusterResources` ClusterRole is not what the opt-in may
+ * grant (the config refuses the same, but a hand edit could add it):
+ * wildcards, RBAC, Namespaces and the other refused kinds, namespaced kinds.
+ */
+function optInProblem(rule: Rule): string | undefined {
+  if (!rule.verbs.some(isWriteVerb)) return undefined;
+  if (isWild(rule.apiGroups) || isWild(rule.resources)) return "a wildcard";
+  if (rule.apiGroups.includes(RBAC_GROUP)) return "RBAC";
+  return rule.resources.map((r) => (REFUSED_CLUSTER_RESOURCES[r] || NAMESPACED.has(r) ? r : "")).find(Boolean);
+}
+
 function checkClusterWideWrite(args: ResourceValidationArgs, report: ReportViolation): void {
   if (args.type === CLUSTER_ROLE) {
-    const read: readonly string[] = READ_VERBS;
-    const writes = [...new Set(rulesOf(args.props).flatMap((r) => (r.resources.length > 0 ? r.verbs : [])))].filter((v) => !read.includes(v));
-    if (writes.length > 0) {
+    const rules = rulesOf(args.props);
+    const problems = rules.map(optInProblem).filter((p): p is string => p !== undefined);
+    if (optedIn(args.props) && problems.length === 0) return; // the clusterResources opt-in: flagged by rbac-cluster-resources
+    const writes = [...new Set(rules.flatMap((r) => (r.resources.length > 0 ? r.verbs : [])))].filter(isWriteVerb);
+    if (optedIn(args.props) && problems.length > 0) {
+      report(`${describeObject(args)} is marked as the clusterResources opt-in but writes ${problems.join(", ")} cluster-wide: the opt-in is for cluster-scoped kinds such as customresourcedefinitions only.`);
+    } else if (writes.length > 0) {
       report(`${describeObject(args)} grants write verbs cluster-wide (${writes.join(", ")}): the agent writes only through namespaced Roles.`);
     }
   } else if (args.type === CLUSTER_ROLE_BINDING) {
@@ -108,6 +131,10 @@ function checkClusterWideWrite(args: ResourceValidationArgs, report: ReportViola
     const labels = record(record(args.props.metadata).labels);
     const subjects = (Array.isArray(args.props.subjects) ? args.props.subjects : []).map(record);
     const agents = subjects.filter((s) => isAgentSubject(s, config)).map((s) => `${String(s.namespace)}/${String(s.name)}`);
+    const ref = record(args.props.roleRef);
+    // The opt-in's binding may only bind the opt-in's own ClusterRole, `<agent>-cluster` (checked as a ClusterRole above).
+    const optInBinding = optedIn(args.props) && ref.kind === "ClusterRole" && typeof labels[AGENT_LABEL] === "string" && ref.name === `${labels[AGENT_LABEL]}-cluster`;
+    if (optInBinding) return;
     if (agents.length > 0 || typeof labels[AGENT_LABEL] === "string") {
       const who = agents.length > 0 ? `ServiceAccount ${agents.join(", ")}` : `agent ${String(labels[AGENT_LABEL])}`;
       report(`${describeObject(args)} gives the ${who} cluster-wide rights: use a RoleBinding in each namespace the agent may write.`);
@@ -135,6 +162,36 @@ function checkSecretRead(args: ResourceValidationArgs, report: ReportViolation):
     const why = annotated ? `namespace ${String(meta.namespace)} is not in secretsAllowedNamespaces` : `it lacks the ${SECRETS_ALLOWED_ANNOTATION}: "true" annotation`;
     report(`${describeObject(args)} reads Secrets (get/list/watch) but the namespace config did not ask for them (${why}): set secrets: true for that namespace in the stack config, or drop secrets from the Role.`);
   }
+}
+
+/** A rule that writes Roles or RoleBindings: the `admin` level (or a hand-written equivalent). */
+const WRITES_RBAC = (rule: Rule): boolean =>
+  (rule.apiGroups.includes(RBAC_GROUP) || isWild(rule.apiGroups)) &&
+  rule.resources.some((r) => r === "roles" || r === "rolebindings" || r === "*") &&
+  rule.verbs.some((v) => v === "*" || isWriteVerb(v));
+
+function checkAdminLevel(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
+  if (!rulesOf(args.props).some(WRITES_RBAC)) return;
+  report(`${describeObject(args)} lets its holder write Roles and RoleBindings (access admin): a commit can hand the agent's rights there to anyone, e.g. system:authenticated. Keep it to namespaces whose RBAC is managed through Git, or use access write.`);
+}
+
+const ESCALATION_PATHS = ESCALATION_RESOURCES.filter((e) => e.apiGroup !== RBAC_GROUP);
+
+function checkEscalation(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
+  rulesOf(args.props).forEach((rule, i) => {
+    const verbs = rule.verbs.filter((v) => (ESCALATION_VERBS as readonly string[]).includes(v));
+    const paths = ESCALATION_PATHS.filter((e) => rule.apiGroups.includes(e.apiGroup) && rule.resources.includes(e.resource) && rule.verbs.some(isWriteVerb));
+    const found = [...verbs.map((v) => `verb ${v}`), ...paths.map((e) => `${e.resource} (${e.why})`)];
+    if (found.length > 0) report(`${describeObject(args)} rule ${i} grants an escalation path: ${found.join("; ")}.`);
+  });
+}
+
+function checkClusterResources(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== CLUSTER_ROLE || !optedIn(args.props)) return;
+  const kinds = rulesOf(args.props).flatMap((r) => r.resources.map((res) => `${res}${r.apiGroups[0] ? `.${r.apiGroups[0]}` : ""}`));
+  report(`${describeObject(args)} lets the agent write ${[...new Set(kinds)].join(", ")} cluster-wide (gitops-agent:clusterResources): a commit can change these for the whole cluster. Narrow it with resourceNames where you can.`);
 }
 
 const stringList = { type: "array", items: { type: "string" } } as const;
@@ -169,4 +226,42 @@ export const noUnaskedSecretRead: ResourceValidationPolicy = {
   validateResource: checkSecretRead,
 };
 
-export const policies: ResourceValidationPolicy[] = [noWildcards, noAdminBindings, noClusterWideAgentWrite, noUnaskedSecretRead];
+export const noEscalationPaths: ResourceValidationPolicy = {
+  name: "rbac-no-escalation-paths",
+  description: "No escalate, bind or impersonate verb, and no write on serviceaccounts/token, pods/exec and the other escalation paths.",
+  enforcementLevel: "mandatory",
+  validateResource: checkEscalation,
+};
+
+/**
+ * Advisory, not mandatory: `admin` is a level the stack config names on
+ * purpose, rbac:diff highlights every change to or from it, and the apiserver
+ * still refuses to grant anything the agent does not hold. Mandatory would
+ * make it unusable without a second switch; the advisory keeps it visible in
+ * every preview.
+ */
+export const adminLevel: ResourceValidationPolicy = {
+  name: "rbac-admin-level",
+  description: "Flags Roles that let the agent write Roles and RoleBindings (access admin).",
+  enforcementLevel: "advisory",
+  validateResource: checkAdminLevel,
+};
+
+/** Advisory: the clusterResources opt-in is explicit and narrow (rbac-no-cluster-wide-agent-write checks its contents). */
+export const clusterResources: ResourceValidationPolicy = {
+  name: "rbac-cluster-resources",
+  description: "Flags the clusterResources opt-in: cluster-scoped kinds (e.g. CRDs) the agent may write.",
+  enforcementLevel: "advisory",
+  validateResource: checkClusterResources,
+};
+
+export const policies: ResourceValidationPolicy[] = [
+  noWildcards,
+  noAdminBindings,
+  noClusterWideAgentWrite,
+  noUnaskedSecretRead,
+  noEscalationPaths,
+  adminLevel,
+  clusterResources,
+  namespacePodSecurity,
+];

@@ -20,7 +20,15 @@ const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => 
 
 /** Waits until every child is registered (Roles wait for their Namespace, bindings for their Role). */
 async function settle(component: rbac.AgentRbac): Promise<void> {
-  const children = [...Object.values(component.namespaces), ...Object.values(component.roles), ...Object.values(component.roleBindings)];
+  const cluster = [component.clusterRole, component.clusterRoleBinding].filter((r): r is NonNullable<typeof r> => r !== undefined);
+  const children = [
+    ...Object.values(component.namespaces),
+    component.lease,
+    component.inventory,
+    ...Object.values(component.roles),
+    ...Object.values(component.roleBindings),
+    ...cluster,
+  ];
   await Promise.all([component, ...children].map((r) => output(r.urn)));
 }
 
@@ -34,6 +42,8 @@ describe("AgentRbac", () => {
     const children = created.filter((c) => c.type !== "gitops-agent:rbac:AgentRbac");
     expect(created.map((c) => c.type)).toContain("gitops-agent:rbac:AgentRbac");
     expect(children.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "kubernetes:coordination.k8s.io/v1:Lease dude-lease",
+      "kubernetes:core/v1:ConfigMap dude-inventory",
       "kubernetes:core/v1:Namespace dude-dude",
       "kubernetes:core/v1:Namespace dude-gitlab-k8s-agent",
       "kubernetes:core/v1:Namespace dude-naww",
@@ -70,5 +80,22 @@ describe("AgentRbac", () => {
     for (const c of mine) expect(c.provider).toContain("pulumi:providers:kubernetes::target-cluster");
     expect(created.slice(before).map((c) => c.type)).not.toContain("kubernetes:core/v1:Namespace");
     expect(Object.keys(component.roles)).toEqual(["default/a1-self"]);
+  });
+
+  test("a plan with clusterResources adds the annotated ClusterRole and its ClusterRoleBinding, as rendered", async () => {
+    const plan = rbac.planRbac(
+      parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "op" }, namespaces: {}, clusterResources: ["customresourcedefinitions"] }),
+    );
+    const before = created.length;
+    const component = new rbac.AgentRbac("op", { plan });
+    await settle(component);
+    const mine = created.slice(before).filter((c) => /ClusterRole/.test(c.type));
+    expect(mine.map((c) => `${c.type} ${c.name}`)).toEqual([
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole op-cluster",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding op-cluster",
+    ]);
+    const [role, binding] = rbac.renderManifests(plan).filter((m) => m.kind.startsWith("Cluster"));
+    expect(mine[0]?.inputs).toMatchObject({ metadata: role?.metadata, rules: (role as rbac.ClusterRoleManifest).rules });
+    expect(mine[1]?.inputs).toMatchObject({ metadata: binding?.metadata, roleRef: (binding as rbac.ClusterRoleBindingManifest).roleRef });
   });
 });

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RbacPlan } from "./plan";
-import { renderNamespace, renderRole, renderRoleBinding } from "./render";
+import { renderAgentState, renderClusterRole, renderClusterRoleBinding, renderNamespace, renderRole, renderRoleBinding } from "./render";
 
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
@@ -11,8 +11,8 @@ export interface AgentRbacArgs {
 }
 
 /**
- * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan.
- * Only namespaced RBAC: the plan has no cluster-scoped objects to render.
+ * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan;
+ * a ClusterRole and its binding only for the kinds `clusterResources` opts in to.
  */
 export class AgentRbac extends pulumi.ComponentResource {
   /** Created Namespaces by name (built-in ones such as `default` are not created). */
@@ -23,6 +23,13 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly roleBindings: Readonly<Record<string, k8s.rbac.v1.RoleBinding>>;
   /** The agent's own namespace, known once it exists: depend on it for the agent's ServiceAccount. */
   readonly agentNamespace: pulumi.Output<string>;
+  /** The agent's leader-election Lease, created empty: its Role cannot create one (create is not restricted by name). */
+  readonly lease: k8s.coordination.v1.Lease;
+  /** The agent's inventory ConfigMap, created empty for the same reason; agentk owns its data. */
+  readonly inventory: k8s.core.v1.ConfigMap;
+  /** The `clusterResources` ClusterRole and its binding, when the plan has them. */
+  readonly clusterRole?: k8s.rbac.v1.ClusterRole;
+  readonly clusterRoleBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:rbac:AgentRbac", name, {}, opts);
@@ -38,6 +45,11 @@ export class AgentRbac extends pulumi.ComponentResource {
       const { metadata } = renderNamespace(plan, ns);
       namespaces[ns.name] = new k8s.core.v1.Namespace(`${name}-${ns.name}`, { metadata }, childOpts());
     }
+    const home = plan.serviceAccount.namespace;
+    const [lease, inventory] = renderAgentState(plan);
+    this.lease = new k8s.coordination.v1.Lease(`${name}-lease`, { metadata: lease?.metadata }, childOpts(namespaces[home]));
+    this.inventory = new k8s.core.v1.ConfigMap(`${name}-inventory`, { metadata: inventory?.metadata }, childOpts(namespaces[home]));
+
     const roles: Record<string, k8s.rbac.v1.Role> = {};
     const roleBindings: Record<string, k8s.rbac.v1.RoleBinding> = {};
     for (const grant of plan.grants) {
@@ -54,7 +66,17 @@ export class AgentRbac extends pulumi.ComponentResource {
       );
     }
 
-    const home = plan.serviceAccount.namespace;
+    if (plan.cluster) {
+      const { metadata, rules } = renderClusterRole(plan, plan.cluster);
+      this.clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata, rules }, childOpts());
+      const binding = renderClusterRoleBinding(plan, plan.cluster);
+      this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-cluster`,
+        { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
+        childOpts(this.clusterRole),
+      );
+    }
+
     this.namespaces = namespaces;
     this.roles = roles;
     this.roleBindings = roleBindings;
@@ -63,6 +85,7 @@ export class AgentRbac extends pulumi.ComponentResource {
       agentNamespace: this.agentNamespace,
       namespaces: Object.keys(namespaces),
       roles: Object.keys(roles),
+      clusterRole: plan.cluster?.name,
     });
   }
 }

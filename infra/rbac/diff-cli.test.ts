@@ -35,9 +35,26 @@ describe("rbac:diff CLI", () => {
     expect(res.code).toBe(0);
     const lines = res.stdout.split("\n");
     expect(lines[0]).toBe("naww: none -> write");
-    expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS                | RESOURCES                                     | VERBS");
+    expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS        | RESOURCES                                        | VERBS");
     expect(res.stdout).toMatch(/^naww +\| \+ grant \| apps +\| daemonsets, deployments, replicasets, +\| get, list, watch, create, update, patch, delete$/m);
     expect(res.stdout).not.toMatch(/^dude /m);
+  });
+
+  test("dude write -> admin and a clusterResources opt-in: both highlighted first, then the rows", () => {
+    const before = stackFile("old-admin.yaml", readFileSync(EXAMPLE, "utf8"));
+    const after = stackFile(
+      "new-admin.yaml",
+      `${readFileSync(EXAMPLE, "utf8").replace("dude: { access: write", "dude: { access: admin").trimEnd()}\n  gitops-agent:clusterResources: [customresourcedefinitions]\n`,
+    );
+    const res = rbacDiff(before, after);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout.split("\n").slice(0, 2)).toEqual([
+      "! (cluster-wide): none -> cluster resources: cluster-scoped write rights change: the agent reaches past its namespaces (gitops-agent:clusterResources)",
+      "! dude: write -> admin: the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone",
+    ]);
+    expect(res.stdout).toMatch(/^dude +\| \+ grant \| rbac\.authorization\.k8s\.io +\| rolebindings, roles +\| get, list, watch, create, update, patch, delete$/m);
+    expect(res.stdout).toMatch(/^\(cluster-wide\) +\| \+ grant \| apiextensions\.k8s\.io +\| customresourcedefinitions +\| get, list, watch, create, update, patch, delete$/m);
   });
 
   test("the same file twice: no RBAC change", () => {

@@ -1,8 +1,8 @@
 import { parseStackConfig } from "../config";
 import { diffRbac, EMPTY_PLAN, formatDiffTable, planRbac, type RbacPlan } from "./index";
 
-function planOf(namespaces: Record<string, unknown>, agent: Record<string, unknown> = { name: "dude-agent" }): RbacPlan {
-  return planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent, namespaces }));
+function planOf(namespaces: Record<string, unknown>, agent: Record<string, unknown> = { name: "dude-agent" }, clusterResources?: unknown[]): RbacPlan {
+  return planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent, namespaces, ...(clusterResources ? { clusterResources } : {}) }));
 }
 
 describe("diffRbac", () => {
@@ -74,5 +74,58 @@ describe("diffRbac", () => {
       ["dude", "absent", "write"],
       ["gitlab-k8s-agent", "absent", "agent home"],
       ]);
+  });
+});
+
+describe("diffRbac: changes a reviewer must not miss", () => {
+  test("GIVEN write -> admin THEN Roles and RoleBindings are granted and the change is highlighted first", () => {
+    const diff = diffRbac(planOf({ dude: "write" }), planOf({ dude: "admin" }));
+    expect(diff.namespaces).toEqual([
+      {
+        namespace: "dude",
+        before: "write",
+        after: "admin",
+        added: [{ apiGroup: "rbac.authorization.k8s.io", resources: ["rolebindings", "roles"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] }],
+        removed: [],
+        highlight: "the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone",
+      },
+    ]);
+    expect(formatDiffTable(diff).split("\n")[0]).toBe(
+      "! dude: write -> admin: the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone",
+    );
+  });
+
+  test("GIVEN admin -> read THEN the loss of RBAC rights is highlighted too", () => {
+    const diff = diffRbac(planOf({ dude: "admin" }), planOf({ dude: "read" }));
+    expect(formatDiffTable(diff).split("\n")[0]).toBe("! dude: admin -> read: the agent may no longer write Roles and RoleBindings here");
+  });
+
+  test("GIVEN a new admin namespace THEN it is highlighted (absent -> admin)", () => {
+    const diff = diffRbac(planOf({}), planOf({ ops: "admin" }));
+    expect(diff.namespaces.map((n) => [n.namespace, n.after, n.highlight !== undefined])).toEqual([["ops", "admin", true]]);
+  });
+
+  test("GIVEN clusterResources added with resourceNames THEN a (cluster-wide) row, narrowed names shown, highlighted", () => {
+    const crds = { apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], resourceNames: ["widgets.example.com"] };
+    const diff = diffRbac(planOf({ dude: "write" }), planOf({ dude: "write" }, undefined, [crds]));
+    expect(diff.namespaces).toEqual([
+      {
+        namespace: "(cluster-wide)",
+        before: "none",
+        after: "cluster resources",
+        added: [
+          { apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions (widgets.example.com)"], verbs: ["get", "create", "update", "patch", "delete"] },
+          { apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], verbs: ["list", "watch"] },
+        ],
+        removed: [],
+        highlight: "cluster-scoped write rights change: the agent reaches past its namespaces (gitops-agent:clusterResources)",
+      },
+    ]);
+    expect(formatDiffTable(diff)).toMatchSnapshot();
+  });
+
+  test("GIVEN the same clusterResources twice THEN no change", () => {
+    const diff = diffRbac(planOf({}, undefined, ["customresourcedefinitions"]), planOf({}, undefined, ["customresourcedefinitions"]));
+    expect(diff).toEqual({ namespaces: [] });
   });
 });

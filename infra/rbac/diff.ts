@@ -15,10 +15,13 @@ export interface PermissionGroup {
 }
 
 export interface NamespaceRbacChange {
+  /** A namespace name, or CLUSTER_SCOPE for the `clusterResources` opt-in. */
   readonly namespace: string;
-  /** The namespace's access before and after, in words: write, read (either `+ secrets`), none, agent home, or absent. */
+  /** The namespace's access before and after, in words: admin, write, read (either `+ secrets`), none, agent home, or absent; `cluster resources` or none for CLUSTER_SCOPE. */
   readonly before: string;
   readonly after: string;
+  /** Why a reviewer should look twice: a change to or from admin, or of cluster-scoped rights. */
+  readonly highlight?: string;
   /** Permissions the agent gains there. */
   readonly added: readonly PermissionGroup[];
   /** Permissions the agent loses there. */
@@ -32,6 +35,9 @@ export interface RbacDiff {
   readonly namespaces: readonly NamespaceRbacChange[];
 }
 
+/** The row name of cluster-scoped rights (no namespace is named this: parentheses are not allowed in names). */
+export const CLUSTER_SCOPE = "(cluster-wide)";
+
 const VERB_ORDER: readonly string[] = [...WRITE_VERBS, ...READ_VERBS];
 const byVerbOrder = (a: string, b: string): number =>
   (VERB_ORDER.indexOf(a) + 1 || 99) - (VERB_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b);
@@ -40,6 +46,7 @@ const subjectOf = (plan: RbacPlan): string =>
   plan.serviceAccount.name ? `${plan.serviceAccount.namespace}/${plan.serviceAccount.name}` : "";
 
 function levelOf(plan: RbacPlan, namespace: string): string {
+  if (namespace === CLUSTER_SCOPE) return plan.cluster ? "cluster resources" : "none";
   const ns = plan.namespaces.find((n) => n.name === namespace);
   if (!ns) return "absent";
   const secrets = plan.grants.some((g) => g.namespace === namespace && g.secrets) ? " + secrets" : "";
@@ -47,17 +54,36 @@ function levelOf(plan: RbacPlan, namespace: string): string {
   return ns.access === "none" ? "agent home" : `${ns.access}${secrets} + agent home`;
 }
 
-/** namespace -> set of "apiGroup|resource|verb". */
+/** A resource as the table shows it: `customresourcedefinitions (widgets.example.com)` when narrowed to a name. */
+const named = (resource: string, names: readonly string[] | undefined): string[] =>
+  names ? names.map((n) => `${resource} (${n})`) : [resource];
+
+/** namespace (or CLUSTER_SCOPE) -> set of "apiGroup|resource|verb". */
 function permissions(plan: RbacPlan): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const grant of plan.grants) {
+  const scoped = [...plan.grants, ...(plan.cluster ? [{ ...plan.cluster, namespace: CLUSTER_SCOPE }] : [])];
+  for (const grant of scoped) {
     const set = out.get(grant.namespace) ?? new Set<string>();
     for (const rule of grant.rules) {
-      for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
+      for (const g of rule.apiGroups) {
+        for (const r of rule.resources.flatMap((res) => named(res, rule.resourceNames))) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
+      }
     }
     out.set(grant.namespace, set);
   }
   return out;
+}
+
+/** admin can hand the agent's rights to anyone; cluster-scoped kinds reach past every namespace. */
+function highlightOf(namespace: string, before: string, after: string, changed: boolean): string | undefined {
+  if (namespace === CLUSTER_SCOPE) {
+    return changed ? "cluster-scoped write rights change: the agent reaches past its namespaces (gitops-agent:clusterResources)" : undefined;
+  }
+  const wasAdmin = before.startsWith("admin");
+  const isAdmin = after.startsWith("admin");
+  if (isAdmin && !wasAdmin) return "the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone";
+  if (wasAdmin && !isAdmin) return "the agent may no longer write Roles and RoleBindings here";
+  return undefined;
 }
 
 /** Triples -> one group per (apiGroup, verb set), resources merged, in a stable order. */
@@ -90,6 +116,7 @@ export function diffRbac(oldPlan: RbacPlan, newPlan: RbacPlan): RbacDiff {
   const oldPerms = permissions(oldPlan);
   const newPerms = permissions(newPlan);
   const names = new Set([...oldPlan.namespaces, ...newPlan.namespaces].map((n) => n.name));
+  if (oldPlan.cluster || newPlan.cluster) names.add(CLUSTER_SCOPE);
   const namespaces: NamespaceRbacChange[] = [];
   for (const namespace of [...names].sort()) {
     const was = oldPerms.get(namespace) ?? new Set<string>();
@@ -97,12 +124,14 @@ export function diffRbac(oldPlan: RbacPlan, newPlan: RbacPlan): RbacDiff {
     // A new subject holds none of the old grants: all of them are removed and all the new ones added.
     const added = [...is].filter((t) => subjectChanged || !was.has(t));
     const removed = [...was].filter((t) => subjectChanged || !is.has(t));
+    const levels = { before: levelOf(oldPlan, namespace), after: levelOf(newPlan, namespace) };
+    const highlight = highlightOf(namespace, levels.before, levels.after, added.length > 0 || removed.length > 0);
     const change = {
       namespace,
-      before: levelOf(oldPlan, namespace),
-      after: levelOf(newPlan, namespace),
+      ...levels,
       added: groupPermissions(added),
       removed: groupPermissions(removed),
+      ...(highlight ? { highlight } : {}),
     };
     if (change.before !== change.after || added.length > 0 || removed.length > 0) namespaces.push(change);
   }

@@ -5,10 +5,12 @@ export {
   EMPTY_PLAN,
   AGENT_LABEL,
   SECRETS_ALLOWED_ANNOTATION,
+  CLUSTER_RESOURCES_ANNOTATION,
   BUILT_IN_NAMESPACES,
   type RbacPlan,
   type PlannedNamespace,
   type PlannedGrant,
+  type PlannedClusterGrant,
   type GrantPurpose,
   type ServiceAccountRef,
   type PolicyRule,
@@ -16,16 +18,22 @@ export {
 export {
   renderManifests,
   renderNamespace,
+  renderAgentState,
   renderRole,
   renderRoleBinding,
+  renderClusterRole,
+  renderClusterRoleBinding,
   manifestsToYaml,
   type RbacManifest,
   type NamespaceManifest,
   type RoleManifest,
   type RoleBindingManifest,
+  type AgentStateManifest,
+  type ClusterRoleManifest,
+  type ClusterRoleBindingManifest,
   type ManifestMetadata,
 } from "./render";
-export { diffRbac, isEmptyDiff, groupPermissions, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";
+export { diffRbac, isEmptyDiff, groupPermissions, CLUSTER_SCOPE, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";
 export { formatDiffTable } from "./table";
 export { planFromStackFile } from "./stack-file";
 export { AgentRbac, type AgentRbacArgs } from "./component";

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { podSecurityLabels } from "../../runtime/common/pod-security";
 import { READ_VERBS, WRITE_VERBS } from "../../runtime/common/rbac-rules";
 import { parseStackConfig, readStackFile, type StackConfig } from "../config";
 import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
@@ -47,19 +48,37 @@ describe("planRbac: access levels", () => {
 
   test("GIVEN naww: none WHEN planned THEN naww is created and holds no Role and no RoleBinding", () => {
     const plan = planRbac(given({ naww: "none" }));
-    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true });
+    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true, podSecurity: "restricted" });
     expect(grantsIn(plan, "naww")).toEqual([]);
     expect(renderManifests(plan).filter((m) => m.metadata.namespace === "naww")).toEqual([]);
   });
 
-  test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: inventory ConfigMaps and the Lease", () => {
+  test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: its own inventory ConfigMap and Lease, by name", () => {
     const plan = planRbac(given({}, { name: "a1", namespace: "agents" }));
-    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true }]);
+    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true, podSecurity: "restricted" }]);
     expect(plan.grants).toEqual([
       expect.objectContaining({ name: "a1-self", namespace: "agents", purpose: "self" }),
     ]);
-    expect(verbsFor(plan, "agents", "", "configmaps")).toEqual(expect.arrayContaining(["get", "create", "update", "patch"]));
-    expect(verbsFor(plan, "agents", "coordination.k8s.io", "leases")).toEqual(["get", "create", "update"]);
+    // Agents may share the namespace: no create, list or watch, and every verb confined to this agent's two objects.
+    expect(plan.grants[0]?.rules).toEqual([
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["a1-inventory"], verbs: ["get", "update", "patch"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["a1-lock"], verbs: ["get", "update"] },
+    ]);
+    // Hence both are created up front, empty.
+    expect(renderManifests(plan).filter((m) => m.kind === "Lease" || m.kind === "ConfigMap").map((m) => [m.kind, m.metadata.namespace, m.metadata.name])).toEqual([
+      ["Lease", "agents", "a1-lock"],
+      ["ConfigMap", "agents", "a1-inventory"],
+    ]);
+  });
+
+  test("GIVEN podSecurity overrides WHEN rendered THEN each created Namespace enforces, warns and audits its level (restricted by default)", () => {
+    const plan = planRbac(given({ dude: { access: "write", podSecurity: "baseline" }, ops: { access: "read", podSecurity: "privileged" }, web: "write" }));
+    const levels = Object.fromEntries(
+      renderManifests(plan).filter((m) => m.kind === "Namespace").map((m) => [m.metadata.name, m.metadata.labels["pod-security.kubernetes.io/enforce"]]),
+    );
+    expect(levels).toEqual({ dude: "baseline", ops: "privileged", web: "restricted", "gitlab-k8s-agent": "restricted" });
+    const web = renderManifests(plan).find((m) => m.kind === "Namespace" && m.metadata.name === "web");
+    expect(web?.metadata.labels).toMatchObject(podSecurityLabels("restricted"));
   });
 
   test("GIVEN the agent's namespace listed as write WHEN planned THEN it holds both <agent>-self and <agent>-write", () => {
@@ -130,8 +149,8 @@ describe("planRbac: never cluster-wide, never a wildcard", () => {
   );
   const manifests = renderManifests(plan);
 
-  test("GIVEN every access form WHEN rendered THEN only Namespaces, Roles and RoleBindings, every Role and binding namespaced", () => {
-    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(["Namespace", "Role", "RoleBinding"]));
+  test("GIVEN every access form WHEN rendered THEN only Namespaces, the agent's Lease and inventory, Roles and RoleBindings, all but Namespaces namespaced", () => {
+    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(["Namespace", "Lease", "ConfigMap", "Role", "RoleBinding"]));
     for (const m of manifests.filter((x) => x.kind !== "Namespace")) expect(m.metadata.namespace).toEqual(expect.any(String));
     for (const m of manifests) if (m.kind === "RoleBinding") expect(m.roleRef.kind).toBe("Role");
   });
@@ -150,6 +169,70 @@ describe("planRbac: never cluster-wide, never a wildcard", () => {
       "dude/dude-agent-write",
       "gitlab-k8s-agent/dude-agent-self",
       "web/dude-agent-read",
+    ]);
+  });
+});
+
+describe("planRbac: admin, for teams that manage RBAC through Git", () => {
+  test("GIVEN dude: admin WHEN planned THEN <agent>-admin: the write rules plus roles and rolebindings, nothing cluster-wide", () => {
+    const plan = planRbac(given({ dude: "admin" }));
+    expect(grantsIn(plan, "dude").map((g) => [g.name, g.purpose])).toEqual([["dude-agent-admin", "admin"]]);
+    expect(verbsFor(plan, "dude", "rbac.authorization.k8s.io", "rolebindings")).toEqual([...WRITE_VERBS]);
+    expect(verbsFor(plan, "dude", "rbac.authorization.k8s.io", "roles")).toEqual([...WRITE_VERBS]);
+    expect(verbsFor(plan, "dude", "apps", "deployments")).toEqual([...WRITE_VERBS]);
+    expect(plan.cluster).toBeUndefined();
+  });
+
+  test("GIVEN dude: write WHEN planned THEN no rule of any grant mentions roles, rolebindings or endpoints", () => {
+    const plan = planRbac(given({ dude: "write", web: { access: "write", secrets: true } }));
+    const resources = plan.grants.filter((g) => g.purpose === "write").flatMap((g) => g.rules.flatMap((r) => [...r.resources]));
+    expect(resources.filter((r) => ["roles", "rolebindings", "endpoints"].includes(r))).toEqual([]);
+  });
+
+  test("GIVEN admin with custom kinds WHEN planned THEN those kinds with the write verbs, plus roles and rolebindings", () => {
+    const plan = planRbac(given({ dude: { access: "admin", kinds: [{ apiGroup: "apps", resources: ["deployments"] }] } }));
+    expect(grantsIn(plan, "dude").flatMap((g) => g.rules)).toEqual([
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: [...WRITE_VERBS] },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: [...WRITE_VERBS] },
+    ]);
+  });
+});
+
+describe("planRbac: the clusterResources opt-in", () => {
+  const withCluster = (clusterResources: unknown[]) =>
+    parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "dude-agent" }, namespaces: { dude: "write" }, clusterResources });
+
+  test("GIVEN no clusterResources WHEN rendered THEN no ClusterRole and no ClusterRoleBinding", () => {
+    expect(planRbac(withCluster([])).cluster).toBeUndefined();
+    expect(renderManifests(planRbac(withCluster([]))).filter((m) => m.kind.startsWith("Cluster"))).toEqual([]);
+  });
+
+  test("GIVEN [customresourcedefinitions] WHEN rendered THEN <agent>-cluster grants exactly the write verbs on CRDs, annotated, bound to the agent", () => {
+    const manifests = renderManifests(planRbac(withCluster(["customresourcedefinitions"])));
+    const cluster = manifests.filter((m) => m.kind.startsWith("Cluster"));
+    expect(cluster).toEqual([
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: expect.objectContaining({ name: "dude-agent-cluster", annotations: { "gitops-agent.dev/cluster-resources": "true" } }),
+        rules: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: [...WRITE_VERBS] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: expect.objectContaining({ name: "dude-agent-cluster", annotations: { "gitops-agent.dev/cluster-resources": "true" } }),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "dude-agent-cluster" },
+        subjects: [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }],
+      },
+    ]);
+    expect(manifests.at(-1)?.kind).toBe("ClusterRoleBinding");
+  });
+
+  test("GIVEN resourceNames WHEN planned THEN everything but list/watch is narrowed to those names (create too: agentk creates by server-side apply)", () => {
+    const plan = planRbac(withCluster([{ apiGroup: "apiextensions.k8s.io", resources: ["customresourcedefinitions"], resourceNames: ["widgets.example.com"] }]));
+    expect(plan.cluster?.rules).toEqual([
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "create", "update", "patch", "delete"], resourceNames: ["widgets.example.com"] },
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list", "watch"] },
     ]);
   });
 });

@@ -5,24 +5,29 @@
  * come from runtime/common/rbac-rules so `agentk generate` grants the same.
  */
 import {
+  adminRules,
   agentSelfRules,
+  clusterRules,
   namespaceRules,
   READ_VERBS,
   WRITE_VERBS,
   type Access,
   type PolicyRule,
 } from "../../runtime/common/rbac-rules";
+import { DEFAULT_POD_SECURITY, type PodSecurityLevel } from "../../runtime/common/pod-security";
 import type { KindRule, NamespaceConfig, StackConfig } from "../config";
 
 export type { PolicyRule };
 
 /** Why a Role exists: an access level of the stack config, or the agent's own needs. */
-export type GrantPurpose = "write" | "read" | "self";
+export type GrantPurpose = "admin" | "write" | "read" | "self";
 
 /** The label every object of the plan carries, naming the agent it serves. */
 export const AGENT_LABEL = "gitops-agent.dev/agent";
 /** On a Role that grants Secrets because the namespace config asked for it (the policy pack checks it). */
 export const SECRETS_ALLOWED_ANNOTATION = "gitops-agent.dev/secrets-allowed";
+/** On the ClusterRole and ClusterRoleBinding of the `clusterResources` opt-in (the policy pack checks it). */
+export const CLUSTER_RESOURCES_ANNOTATION = "gitops-agent.dev/cluster-resources";
 /** Namespaces every cluster has: given Roles, never created (creating one would fail, deleting it would hurt). */
 export const BUILT_IN_NAMESPACES: readonly string[] = ["default"];
 
@@ -39,6 +44,8 @@ export interface PlannedNamespace {
   readonly agentHome: boolean;
   /** False for namespaces that always exist (`default`): the plan grants there but does not create them. */
   readonly create: boolean;
+  /** Pod Security level its labels enforce when the plan creates it; `restricted` unless the stack config says otherwise. */
+  readonly podSecurity: PodSecurityLevel;
 }
 
 /** One Role and the RoleBinding of the same name that binds it to the agent's ServiceAccount. */
@@ -52,6 +59,13 @@ export interface PlannedGrant {
   readonly rules: readonly PolicyRule[];
 }
 
+/** The `clusterResources` opt-in: one ClusterRole and the ClusterRoleBinding of the same name. */
+export interface PlannedClusterGrant {
+  /** `<agent>-cluster`. */
+  readonly name: string;
+  readonly rules: readonly PolicyRule[];
+}
+
 export interface RbacPlan {
   /** The agent's ServiceAccount: the subject of every binding. Named after the agent. */
   readonly serviceAccount: ServiceAccountRef;
@@ -59,13 +73,15 @@ export interface RbacPlan {
   readonly namespaces: readonly PlannedNamespace[];
   /** Sorted by namespace, then name. Namespaces with access none have none. */
   readonly grants: readonly PlannedGrant[];
+  /** Only when the stack config opts in to cluster-scoped kinds. */
+  readonly cluster?: PlannedClusterGrant;
 }
 
 /** The plan with nothing in it: what a stack file without gitops-agent config means to rbac:diff. */
 export const EMPTY_PLAN: RbacPlan = { serviceAccount: { name: "", namespace: "" }, namespaces: [], grants: [] };
 
-/** `<agent>-write`, `<agent>-read`, `<agent>-self`: predictable, so a person can find them with kubectl. */
-export function grantName(agentName: string, purpose: GrantPurpose): string {
+/** `<agent>-write`, `<agent>-read`, `<agent>-self`, `<agent>-cluster`: predictable, so a person can find them with kubectl. */
+export function grantName(agentName: string, purpose: GrantPurpose | "cluster"): string {
   return `${agentName}-${purpose}`;
 }
 
@@ -82,12 +98,18 @@ function kindRules(access: "write" | "read", kinds: readonly KindRule[], secrets
   return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...verbs] }));
 }
 
-function rulesFor(ns: NamespaceConfig & { access: "write" | "read" }): PolicyRule[] {
-  return ns.kinds ? kindRules(ns.access, ns.kinds, ns.secrets) : namespaceRules(ns.access, { secrets: ns.secrets });
+function rulesFor(ns: NamespaceConfig & { access: "admin" | "write" | "read" }): PolicyRule[] {
+  if (!ns.kinds) return namespaceRules(ns.access, { secrets: ns.secrets });
+  if (ns.access !== "admin") return kindRules(ns.access, ns.kinds, ns.secrets);
+  return [...kindRules("write", ns.kinds, ns.secrets), ...adminRules()];
 }
 
-/** Stack config -> the Namespaces, Roles and RoleBindings the agent gets. No cluster-scoped RBAC, ever. */
-export function planRbac(config: Pick<StackConfig, "agent" | "namespaces">): RbacPlan {
+/**
+ * Stack config -> the Namespaces, Roles and RoleBindings the agent gets, and
+ * a ClusterRole only for the kinds `clusterResources` names. No cluster-scoped
+ * RBAC, ever.
+ */
+export function planRbac(config: Pick<StackConfig, "agent" | "namespaces"> & Partial<Pick<StackConfig, "clusterResources">>): RbacPlan {
   const { name: agent, namespace: home } = config.agent;
   const names = [...new Set([...Object.keys(config.namespaces), home])].sort();
   const namespaces: PlannedNamespace[] = names.map((name) => ({
@@ -95,17 +117,21 @@ export function planRbac(config: Pick<StackConfig, "agent" | "namespaces">): Rba
     access: config.namespaces[name]?.access ?? "none",
     agentHome: name === home,
     create: !BUILT_IN_NAMESPACES.includes(name),
+    podSecurity: config.namespaces[name]?.podSecurity ?? DEFAULT_POD_SECURITY,
   }));
   const grants: PlannedGrant[] = [];
   for (const name of names) {
     const ns = config.namespaces[name];
     if (name === home) {
-      grants.push({ name: grantName(agent, "self"), namespace: name, purpose: "self", secrets: false, rules: agentSelfRules() });
+      grants.push({ name: grantName(agent, "self"), namespace: name, purpose: "self", secrets: false, rules: agentSelfRules(agent) });
     }
     if (ns && ns.access !== "none") {
       const access = ns.access;
       grants.push({ name: grantName(agent, access), namespace: name, purpose: access, secrets: ns.secrets, rules: rulesFor({ ...ns, access }) });
     }
   }
-  return { serviceAccount: { name: agent, namespace: home }, namespaces, grants };
+  const cluster = config.clusterResources?.length
+    ? { cluster: { name: grantName(agent, "cluster"), rules: clusterRules(config.clusterResources) } }
+    : {};
+  return { serviceAccount: { name: agent, namespace: home }, namespaces, grants, ...cluster };
 }

@@ -5,7 +5,18 @@
  * gives the very same rights.
  */
 import { stringify } from "yaml";
-import { AGENT_LABEL, SECRETS_ALLOWED_ANNOTATION, type PlannedGrant, type PlannedNamespace, type RbacPlan } from "./plan";
+import { agentStateObjects } from "../../runtime/common/agent-state";
+import { podSecurityLabels } from "../../runtime/common/pod-security";
+import {
+  AGENT_LABEL,
+  CLUSTER_RESOURCES_ANNOTATION,
+  SECRETS_ALLOWED_ANNOTATION,
+  type PlannedClusterGrant,
+  type PlannedGrant,
+  type PlannedNamespace,
+  type PolicyRule,
+  type RbacPlan,
+} from "./plan";
 
 const RBAC_API = "rbac.authorization.k8s.io";
 
@@ -22,11 +33,18 @@ export interface NamespaceManifest {
   metadata: ManifestMetadata;
 }
 
+export interface RuleManifest {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
 export interface RoleManifest {
   apiVersion: "rbac.authorization.k8s.io/v1";
   kind: "Role";
   metadata: ManifestMetadata;
-  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  rules: RuleManifest[];
 }
 
 export interface RoleBindingManifest {
@@ -37,7 +55,35 @@ export interface RoleBindingManifest {
   subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
 }
 
-export type RbacManifest = NamespaceManifest | RoleManifest | RoleBindingManifest;
+export interface ClusterRoleManifest {
+  apiVersion: "rbac.authorization.k8s.io/v1";
+  kind: "ClusterRole";
+  metadata: ManifestMetadata;
+  rules: RuleManifest[];
+}
+
+export interface ClusterRoleBindingManifest {
+  apiVersion: "rbac.authorization.k8s.io/v1";
+  kind: "ClusterRoleBinding";
+  metadata: ManifestMetadata;
+  roleRef: { apiGroup: string; kind: "ClusterRole"; name: string };
+  subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
+}
+
+/** The agent's Lease or inventory ConfigMap (runtime/common/agent-state), created empty. */
+export interface AgentStateManifest {
+  apiVersion: "v1" | "coordination.k8s.io/v1";
+  kind: "ConfigMap" | "Lease";
+  metadata: ManifestMetadata;
+}
+
+export type RbacManifest =
+  | NamespaceManifest
+  | AgentStateManifest
+  | RoleManifest
+  | RoleBindingManifest
+  | ClusterRoleManifest
+  | ClusterRoleBindingManifest;
 
 function labels(plan: RbacPlan): Record<string, string> {
   return {
@@ -48,7 +94,16 @@ function labels(plan: RbacPlan): Record<string, string> {
 }
 
 export function renderNamespace(plan: RbacPlan, ns: PlannedNamespace): NamespaceManifest {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, labels: labels(plan) } };
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, labels: { ...labels(plan), ...podSecurityLabels(ns.podSecurity) } } };
+}
+
+/** The agent's Lease and inventory ConfigMap, created up front: its Role may only get, update and patch them by name. */
+export function renderAgentState(plan: RbacPlan): AgentStateManifest[] {
+  return agentStateObjects(plan.serviceAccount.namespace, plan.serviceAccount.name, labels(plan)).map((o) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { ...o.metadata, labels: { ...o.metadata.labels } },
+  }));
 }
 
 export function renderRole(plan: RbacPlan, grant: PlannedGrant): RoleManifest {
@@ -61,7 +116,34 @@ export function renderRole(plan: RbacPlan, grant: PlannedGrant): RoleManifest {
       labels: labels(plan),
       ...(grant.secrets ? { annotations: { [SECRETS_ALLOWED_ANNOTATION]: "true" } } : {}),
     },
-    rules: grant.rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    rules: grant.rules.map(renderRule),
+  };
+}
+
+function renderRule(r: PolicyRule): RuleManifest {
+  const names = r.resourceNames ? { resourceNames: [...r.resourceNames] } : {};
+  return { apiGroups: [...r.apiGroups], resources: [...r.resources], ...names, verbs: [...r.verbs] };
+}
+
+const clusterMetadata = (plan: RbacPlan, grant: PlannedClusterGrant): ManifestMetadata => ({
+  name: grant.name,
+  labels: labels(plan),
+  annotations: { [CLUSTER_RESOURCES_ANNOTATION]: "true" },
+});
+
+/** The `clusterResources` opt-in: annotated so the policy pack tells it from any other cluster-wide grant. */
+export function renderClusterRole(plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleManifest {
+  return { apiVersion: `${RBAC_API}/v1`, kind: "ClusterRole", metadata: clusterMetadata(plan, grant), rules: grant.rules.map(renderRule) };
+}
+
+export function renderClusterRoleBinding(plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleBindingManifest {
+  const sa = plan.serviceAccount;
+  return {
+    apiVersion: `${RBAC_API}/v1`,
+    kind: "ClusterRoleBinding",
+    metadata: clusterMetadata(plan, grant),
+    roleRef: { apiGroup: RBAC_API, kind: "ClusterRole", name: grant.name },
+    subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: sa.namespace }],
   };
 }
 
@@ -76,11 +158,13 @@ export function renderRoleBinding(plan: RbacPlan, grant: PlannedGrant): RoleBind
   };
 }
 
-/** Namespaces first (Roles need them), then each Role followed by its RoleBinding. */
+/** Namespaces first (Roles need them), the agent's own Lease and inventory, each Role followed by its RoleBinding, then the opted-in ClusterRole and its binding. */
 export function renderManifests(plan: RbacPlan): RbacManifest[] {
   return [
     ...plan.namespaces.filter((ns) => ns.create).map((ns) => renderNamespace(plan, ns)),
+    ...(plan.serviceAccount.name ? renderAgentState(plan) : []),
     ...plan.grants.flatMap((g) => [renderRole(plan, g), renderRoleBinding(plan, g)]),
+    ...(plan.cluster ? [renderClusterRole(plan, plan.cluster), renderClusterRoleBinding(plan, plan.cluster)] : []),
   ];
 }
 

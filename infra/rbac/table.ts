@@ -39,7 +39,10 @@ export function formatDiffTable(diff: RbacDiff): string {
   if (isEmptyDiff(diff)) return "no RBAC change";
   const summary: string[] = [];
   if (diff.subject) summary.push(`agent ServiceAccount: ${diff.subject.before} -> ${diff.subject.after} (every grant moves)`);
-  for (const ns of diff.namespaces) if (ns.before !== ns.after) summary.push(`${ns.namespace}: ${ns.before} -> ${ns.after}`);
+  for (const ns of diff.namespaces) {
+    if (ns.highlight) summary.push(`! ${ns.namespace}: ${ns.before} -> ${ns.after}: ${ns.highlight}`);
+    else if (ns.before !== ns.after) summary.push(`${ns.namespace}: ${ns.before} -> ${ns.after}`);
+  }
   const rows: string[][][] = [];
   for (const ns of diff.namespaces) {
     for (const [change, groups] of [["+ grant", ns.added], ["- revoke", ns.removed]] as const) {

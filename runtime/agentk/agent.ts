@@ -5,6 +5,7 @@ import { ObjectStore } from "./apply";
 import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
+import { ownServiceAccount, ownStateNames } from "./self";
 import { WorkerSet } from "./worker";
 
 export interface AgentOptions {
@@ -47,13 +48,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
   const kube = KubeClient.fromAccess(opts.cluster);
-  const store = new ObjectStore(kube, new Discovery(kube));
+  const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;
   let latest: AgentConfiguration | undefined;
   let leading: AbortSignal | undefined;
   let electionStarted = false;
   let configured = false;
   const identity = `${opts.podName}-${randomBytes(4).toString("hex")}`;
+  const serviceAccount = await ownServiceAccount(kube, log);
 
   const applyConfig = async (): Promise<void> => {
     if (!workers || !latest) return;
@@ -76,13 +78,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       log.info("Received agent configuration", { [F.commitId]: commitId, [F.agentId]: agent.agentId, [F.count]: config.gitops.manifest_projects.length });
       latest = config;
       configured = true;
-      workers ??= new WorkerSet({ clients, token: opts.token, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, backoff: opts.backoff });
+      const state = ownStateNames(serviceAccount, agent.agentId);
+      workers ??= new WorkerSet({ clients, token: opts.token, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, inventoryName: state.inventory, backoff: opts.backoff });
       if (opts.leaderElection !== false && !electionStarted) {
         electionStarted = true;
         void runLeaderElection({
           client: kube,
           namespace: opts.namespace,
-          name: `agent-${agent.agentId}-lock`,
+          name: state.lease,
           identity,
           logger: log,
           signal: stop.signal,

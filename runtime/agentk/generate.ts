@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { agentSelfRules, namespaceRules, type PolicyRule } from "../common";
+import { agentSelfRules, agentStateObjects, DEFAULT_POD_SECURITY, namespaceRules, podSecurityLabels, type PodSecurityLevel, type PolicyRule } from "../common";
 
 export interface GenerateOptions {
   readonly agentToken: string;
@@ -11,6 +11,8 @@ export interface GenerateOptions {
   readonly name?: string;
   readonly image?: string;
   readonly replicas?: number;
+  /** Pod Security level the created Namespaces enforce (also warn and audit). Default `restricted`. */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 type Obj = Record<string, unknown>;
@@ -29,9 +31,17 @@ const binding = (name: string, namespace: string, sa: string, saNamespace: strin
   subjects: [{ kind: "ServiceAccount", name: sa, namespace: saNamespace }],
 });
 
-/** The agent's RBAC alone: its own namespace plus write Roles, no cluster-wide rights. */
+/**
+ * The agent's RBAC alone: its own Lease and inventory ConfigMap (created here,
+ * since its Role may only get, update and patch them by name), the Role for
+ * them, and write Roles; no cluster-wide rights.
+ */
 export function rbacObjects(namespace: string, serviceAccount: string, writeNamespaces: readonly string[]): Obj[] {
-  const out: Obj[] = [role(`${serviceAccount}-self`, namespace, agentSelfRules()), binding(`${serviceAccount}-self`, namespace, serviceAccount, namespace)];
+  const out: Obj[] = [
+    ...agentStateObjects(namespace, serviceAccount),
+    role(`${serviceAccount}-self`, namespace, agentSelfRules(serviceAccount)),
+    binding(`${serviceAccount}-self`, namespace, serviceAccount, namespace),
+  ];
   for (const ns of writeNamespaces) {
     out.push(role(`${serviceAccount}-write`, ns, namespaceRules("write")), binding(`${serviceAccount}-write`, ns, serviceAccount, namespace));
   }
@@ -44,7 +54,7 @@ export function installObjects(o: GenerateOptions): Obj[] {
   const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "agentk" };
   const namespaces = [o.namespace, ...o.writeNamespaces.filter((n) => n !== o.namespace)];
   return [
-    ...namespaces.map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } })),
+    ...namespaces.map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n, labels: podSecurityLabels(o.podSecurity ?? DEFAULT_POD_SECURITY) } })),
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: o.namespace } },
     { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace: o.namespace }, type: "Opaque", stringData: { token: o.agentToken } },
     ...rbacObjects(o.namespace, name, o.writeNamespaces),

@@ -1,11 +1,11 @@
 /**
  * `agentk --kas-address grpc://kas:8150 --token-file /etc/agentk/token`
- * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...]`
+ * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...] [--pod-security restricted|baseline|privileged]`
  * Only wiring lives here.
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { createLogger, F, type Level } from "../common";
+import { createLogger, F, logProcessWarnings, POD_SECURITY_LEVELS, type Level, type PodSecurityLevel } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { last, parseFlags } from "./flags";
@@ -13,7 +13,7 @@ import { installObjects, renderYaml } from "./generate";
 import { loadClusterAccess } from "./kube";
 
 const RUN_FLAGS = ["kas-address", "token-file", "ca-cert-file", "observability-listen-address", "kubeconfig", "namespace", "pod-name", "leader-election", "log-level"];
-const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas"];
+const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas", "pod-security"];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv[0] === "generate") return generate(argv.slice(1));
@@ -30,6 +30,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
   const logger = createLogger({ level: (last(flags, "log-level") ?? "info") as Level }, { component: "agentk" });
+  logProcessWarnings(logger);
   const cluster = await loadClusterAccess({ kubeconfig: last(flags, "kubeconfig"), env });
   logger.info("Kubernetes API", { [F.url]: cluster.server.origin, [F.file]: cluster.source });
   const obs = last(flags, "observability-listen-address") ?? ":8080";
@@ -58,6 +59,10 @@ function generate(argv: readonly string[]): number {
   for (const required of ["agent-token", "kas-address", "namespace"]) {
     if (!last(flags, required)) errors.push(`--${required} is required`);
   }
+  const podSecurity = last(flags, "pod-security");
+  if (podSecurity !== undefined && !(POD_SECURITY_LEVELS as readonly string[]).includes(podSecurity)) {
+    errors.push(`--pod-security is ${JSON.stringify(podSecurity)}; expected one of ${POD_SECURITY_LEVELS.join(", ")}`);
+  }
   if (errors.length > 0) {
     process.stderr.write(`agentk generate: ${errors.join("\n  ")}\n`);
     return 2;
@@ -73,6 +78,7 @@ function generate(argv: readonly string[]): number {
         name: last(flags, "name"),
         image: last(flags, "image"),
         replicas: replicas ? Number(replicas) : undefined,
+        podSecurity: podSecurity as PodSecurityLevel | undefined,
       }),
     ),
   );

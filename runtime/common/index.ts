@@ -3,7 +3,25 @@ export { createLogger, silentLogger, type Level, type Logger, type LoggerOptions
 export { createBackoff, sleep, RECONNECT_BACKOFF, type Backoff, type BackoffOptions } from "./backoff";
 export { Metrics, registerProcessMetrics } from "./metrics";
 export { listenObservability } from "./observability";
-export { namespaceRules, agentSelfRules, WRITE_VERBS, READ_VERBS, MANAGED_RESOURCES, type PolicyRule, type Access } from "./rbac-rules";
+export {
+  namespaceRules,
+  adminRules,
+  clusterRules,
+  agentSelfRules,
+  WRITE_VERBS,
+  READ_VERBS,
+  MANAGED_RESOURCES,
+  ADMIN_RESOURCES,
+  ESCALATION_RESOURCES,
+  ESCALATION_VERBS,
+  RBAC_GROUP,
+  type PolicyRule,
+  type Access,
+  type ClusterResourceGrant,
+} from "./rbac-rules";
+export { agentStateNames, agentStateObjects, type AgentStateNames, type AgentStateManifest } from "./agent-state";
+export { podSecurityLabels, POD_SECURITY_LEVELS, DEFAULT_POD_SECURITY, type PodSecurityLevel } from "./pod-security";
 export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";
+export { logProcessWarnings, type WarningSource } from "./process-warnings";

@@ -38,6 +38,9 @@ export const F = {
   /** Lines a rate-limited log dropped since its last line. */
   suppressed: "suppressed",
   reason: "reason",
+  /** This replica's leader-election identity, and the one the Lease names as holder. */
+  identity: "identity",
+  holder: "holder",
 } as const;
 
 export type LogFieldName = (typeof F)[keyof typeof F];

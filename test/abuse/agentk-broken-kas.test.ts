@@ -260,7 +260,6 @@ describe("agentk on the real cluster: a kas that repeats itself", () => {
 
 describe("agentk on the real cluster: a configuration with holes from kas", () => {
   let cluster: TestCluster;
-  let kubeconfig: string;
   const stops: (() => Promise<void>)[] = [];
   const base: AgentConfiguration = {
     gitops: { manifest_projects: [], scope: { mode: "namespaced", namespaces: ["dude"] }, reapply_interval_seconds: 300 },
@@ -273,6 +272,8 @@ describe("agentk on the real cluster: a configuration with holes from kas", () =
   async function agentk(agentId: string, configuration: AgentConfiguration): Promise<{ kas: FakeKas; agent: RunningAgent; lines: Line[] }> {
     const kas = await startFakeKas({ configuration, agentId });
     const lines: Line[] = [];
+    // One ServiceAccount per agent, as deployed: its Lease and inventory are named after it, and the agents of earlier tests still run.
+    const kubeconfig = await grantAgent(cluster, AGENT_NS, `agentk-${agentId}`, ["dude"]);
     const agent = await agentOn(kas, kubeconfig, `agentk-${agentId}`, lines);
     stops.push(async () => (await agent.close(), await kas.stop()));
     return { kas, agent, lines };
@@ -281,7 +282,6 @@ describe("agentk on the real cluster: a configuration with holes from kas", () =
 
   beforeAll(async () => {
     cluster = await startTestCluster();
-    kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
   }, 240_000);
   afterAll(async () => {
     for (const stop of stops) await stop();

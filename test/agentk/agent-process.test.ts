@@ -68,7 +68,18 @@ test("`agentk generate` prints install manifests that apply cleanly and give exa
   expect(await can("patch", "deployments.apps", "gen-dude")).toBe("yes");
   expect(await can("patch", "deployments.apps", "default")).toBe("no");
   expect(await can("get", "secrets", "gen-dude")).toBe("no");
-  expect(await can("create", "configmaps", "gen-agent")).toBe("yes");
+  // Its own inventory and Lease by name, created by generate itself; nothing else of the kind in a namespace other agents may share.
+  expect(await can("patch", "configmaps/agentk-inventory", "gen-agent")).toBe("yes");
+  expect(await can("update", "leases.coordination.k8s.io/agentk-lock", "gen-agent")).toBe("yes");
+  expect(await can("create", "configmaps", "gen-agent")).toBe("no");
+  expect(await can("get", "configmaps/other-inventory", "gen-agent")).toBe("no");
+  expect((await cluster.kubectl(["get", "-n", "gen-agent", "lease/agentk-lock", "configmap/agentk-inventory", "-o", "name"])).trim().split("\n")).toEqual([
+    "lease.coordination.k8s.io/agentk-lock",
+    "configmap/agentk-inventory",
+  ]);
+  for (const ns of ["gen-agent", "gen-dude"]) {
+    expect(await cluster.kubectl(["get", "namespace", ns, "-o", "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}"])).toBe("restricted");
+  }
   expect(await can("create", "clusterroles.rbac.authorization.k8s.io", "")).toBe("no");
 });
 

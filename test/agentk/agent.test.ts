@@ -133,6 +133,6 @@ test("two replicas: exactly one holds the Lease and applies", async () => {
   const leaders = agents.filter((a) => a.isLeader());
   expect(leaders).toHaveLength(1);
   expect(second.isLeader()).toBe(false);
-  const lease = JSON.parse(await cluster.kubectl(["get", "lease", "-n", AGENT_NS, "agent-1-lock", "-o", "json"])) as { spec: { holderIdentity: string } };
+  const lease = JSON.parse(await cluster.kubectl(["get", "lease", "-n", AGENT_NS, "agentk-lock", "-o", "json"])) as { spec: { holderIdentity: string } };
   expect(lease.spec.holderIdentity).toMatch(/^agentk-0-/);
 });

@@ -2,3 +2,4 @@ export { startTestCluster, type TestCluster, type TestClusterOptions } from "./s
 export { ensureClusterBinary, clusterBinaryPath, type EnsureBinaryOptions } from "./binary";
 export { apiRequest, apiJson, type ApiCredentials, type ApiResponse } from "./api";
 export type { ServiceAccountKubeconfigOptions } from "./service-account";
+export { canI, untilCan } from "./can-i";

@@ -1,7 +1,7 @@
 import type { ManifestProject } from "../../rpc";
 import { sleep, type Logger } from "../../common";
 import { objRefKey, ownershipDecision, refOf, withOwner, computeStatus, type ObjectResult, type ObjRef, type Ordered, type ScopedObject } from "../plan";
-import { KubeApiError } from "../kube";
+import { errorMessage, isTransient } from "../kube";
 import { result } from "./events";
 import { FIELD_MANAGER, type Live, type ObjectStore } from "./objects";
 import type { LiveCache } from "./prefetch";
@@ -37,11 +37,11 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     ...extra,
   });
   if (obj.waitForCrd) {
-    const ready = await waitForCrd(ctx, obj.waitForCrd);
-    if (!ready) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established`);
+    const notReady = await waitForCrd(ctx, obj.waitForCrd);
+    if (notReady) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established: ${notReady}`);
   }
   const info = ctx.store.info(obj.apiVersion, obj.kind);
-  if (!info) return out("ApplyFailed", `${describe(ref)}: no API resource for ${obj.apiVersion} ${obj.kind} in the cluster`);
+  if (!info) return out("ApplyFailed", `${describe(ref)}: ${ctx.store.discovery.whyUnknown(obj.group, obj.version, obj.kind)}`);
   const body = withOwner(obj.body as Record<string, unknown>, ctx.inventoryId);
   try {
     const key = objRefKey(ref);
@@ -63,22 +63,28 @@ export function describe(ref: ObjRef): string {
   return `${ref.kind}${g} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
 }
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof KubeApiError) return `${err.reason}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage } from "../kube";
 
-async function waitForCrd(ctx: ApplyContext, name: string): Promise<boolean> {
+/** Undefined once the CRD is Established (and discovery knows its kind); else why not: its status, or why it could not be read. */
+async function waitForCrd(ctx: ApplyContext, name: string): Promise<string | undefined> {
   const info = ctx.store.info("apiextensions.k8s.io/v1", "CustomResourceDefinition");
-  if (!info) return false;
+  if (!info) return "the cluster serves no apiextensions.k8s.io/v1 CustomResourceDefinition";
   const deadline = Date.now() + (ctx.crdWaitMs ?? 60_000);
+  let why = "not found";
   while (Date.now() < deadline && !ctx.signal.aborted) {
-    const live: Live | undefined = await ctx.store.get(info, undefined, name).catch(() => undefined);
-    if (live && computeStatus(live).status === "Current") {
-      await ctx.store.discovery.refresh(); // the new kind must be mappable now
-      return true;
+    try {
+      const live: Live | undefined = await ctx.store.get(info, undefined, name);
+      const status = live ? computeStatus(live) : undefined;
+      if (status?.status === "Current") {
+        await ctx.store.discovery.refresh(); // the new kind must be mappable now
+        return undefined;
+      }
+      why = status ? status.message : "not found";
+    } catch (err) {
+      why = `reading it failed: ${errorMessage(err)}`;
+      if (!isTransient(err)) return why; // a 403 will not change by waiting
     }
     await sleep(200, ctx.signal);
   }
-  return false;
+  return why;
 }

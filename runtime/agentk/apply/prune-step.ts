@@ -31,6 +31,12 @@ export async function pruneObjects(
       continue;
     }
     const info = store.discovery.lookupGroupKind(ref.group, ref.kind);
+    if (!info && store.discovery.discoveryFailed(ref.group)) {
+      // Unknown only because discovery failed: the object may well exist; keep it in the inventory and try again.
+      failed.push(ref);
+      results.push(result(ref, "PruneFailed", `${describe(ref)}: ${store.discovery.whyUnknown(ref.group, undefined, ref.kind)}`, logger));
+      continue;
+    }
     if (!info) {
       results.push(result(ref, "PruneSkipped", `${describe(ref)}: kind no longer served by the cluster; nothing to prune`, logger));
       continue;

@@ -3,7 +3,7 @@
  * server-side apply that removes it is sent), and a sync that changes nothing
  * still sends no write: on the real test cluster, as the agent's ServiceAccount.
  */
-import { createLogger } from "../../common";
+import { agentStateNames, createLogger } from "../../common";
 import { MANIFEST_PROJECT_DEFAULTS, type ObjectsBatch } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
@@ -34,7 +34,7 @@ let commits = 0;
 function sync(files: Record<string, string>): Promise<SyncOutcome> {
   const batch: ObjectsBatch = { commitId: `c${++commits}`, projectId: "group/fields", files: Object.entries(files).map(([path, data]) => ({ path, data: Buffer.from(data) })) };
   const project = { id: "group/fields", ref: {}, ...MANIFEST_PROJECT_DEFAULTS, default_namespace: NS };
-  return syncCommit(store, { batch, project, scope: { mode: "cluster", namespaces: [] }, agentId: "1", agentNamespace: AGENT_NS, signal: new AbortController().signal, waitTimeoutMs: 30_000 }, logger);
+  return syncCommit(store, { batch, project, scope: { mode: "cluster", namespaces: [] }, agentId: "1", agentNamespace: AGENT_NS, inventoryName: agentStateNames("agentk").inventory, signal: new AbortController().signal, waitTimeoutMs: 30_000 }, logger);
 }
 
 const configMap = (o: { label?: boolean; annotation?: boolean; key?: boolean }): string => `apiVersion: v1

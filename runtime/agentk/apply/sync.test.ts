@@ -1,13 +1,16 @@
 /** The apply pipeline on the real test cluster, as the agent's ServiceAccount with exactly its Roles. */
-import { silentLogger, createLogger } from "../../common";
+import { createHash } from "node:crypto";
+import { agentStateNames, silentLogger, createLogger } from "../../common";
 import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
 import { startTestCluster, type TestCluster } from "../../../test/cluster";
 import { grantAgent } from "../../../test/agentk/rbac";
 import { nginx } from "../../../test/agentk/scenario";
 import { Discovery, KubeClient, kubeconfigAccess } from "../kube";
+import { exampleCrd } from "../plan/testdata/fixtures";
 import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
 
 const AGENT_NS = "gitlab-k8s-agent";
+const INVENTORY = agentStateNames("agentk").inventory;
 let cluster: TestCluster;
 let store: ObjectStore;
 let admin: ObjectStore;
@@ -42,7 +45,7 @@ const batch = (commitId: string, files: Record<string, string>, projectId = "gro
 });
 const writesOf = (s: ObjectStore): number => ["POST", "PUT", "PATCH", "DELETE"].reduce((n, m) => n + (s.client.counts[m] ?? 0), 0);
 const run = (s: ObjectStore, b: ObjectsBatch, over: Partial<ManifestProject> = {}, agentId = "1", scope = cluster_scope): Promise<SyncOutcome> =>
-  syncCommit(s, { batch: b, project: project(over), scope, agentId, agentNamespace: AGENT_NS, signal: new AbortController().signal, waitTimeoutMs: 60_000 }, logger);
+  syncCommit(s, { batch: b, project: project(over), scope, agentId, agentNamespace: AGENT_NS, inventoryName: INVENTORY, signal: new AbortController().signal, waitTimeoutMs: 60_000 }, logger);
 
 describe("sync on the real cluster", () => {
   test("dude/naww: dude is applied and Current, naww fails Forbidden, the sync reports 1 resources failed", async () => {
@@ -79,9 +82,9 @@ describe("sync on the real cluster", () => {
     const out = await run(store, batch("c4", { "manifests/dude.yaml": nginx("dude", 2) }));
     expect(out.results.filter((r) => r.status === "Pruned").map((r) => r.ref.name)).toEqual(["extra"]);
     await expect(cluster.kubectl(["get", "configmap", "-n", "dude", "extra"])).rejects.toThrow(/NotFound/);
-    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, "-l", "cli-utils.sigs.k8s.io/inventory-id", "-o", "json"]);
-    const keys = Object.keys((JSON.parse(inv) as { items: { data: Record<string, string> }[] }).items[0]!.data);
-    expect(keys).toEqual(["dude_nginx-deployment-dude_apps_Deployment"]);
+    const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, INVENTORY, "-o", "json"]);
+    const key = `agent-1-${createHash("sha256").update("group/manifests").digest("hex").slice(0, 10)}`;
+    expect((JSON.parse(inv) as { data: Record<string, string> }).data[key]).toBe("dude_nginx-deployment-dude_apps_Deployment");
   });
 
   test.each([
@@ -129,19 +132,7 @@ describe("sync on the real cluster", () => {
   });
 
   test("a CRD and a custom resource of it in one commit (cluster mode, admin rights)", async () => {
-    const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`;
+    const crd = exampleCrd("Widget", "widgets");
     const out = await run(admin, batch("c6", { "1-widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: dude}\nspec: {size: 3}\n", "0-crd.yaml": crd }, "group/crds"), {}, "9");
     expect(out.error).toBeUndefined();
     expect(out.results.filter((r) => r.status === "Applied").map((r) => r.ref.kind)).toEqual(["CustomResourceDefinition", "Widget"]);

@@ -9,6 +9,7 @@ import {
   parseManifests,
   planPrune,
   refOf,
+  reportByFile,
   summarize,
   type ObjectResult,
   type ObjRef,
@@ -27,8 +28,10 @@ export interface SyncRequest {
   readonly project: ManifestProject;
   readonly scope: GitopsScope;
   readonly agentId: string;
-  /** The agent's own namespace: where inventories live. */
+  /** The agent's own namespace: where its inventory lives. */
   readonly agentNamespace: string;
+  /** The agent's inventory ConfigMap there (agentStateNames(serviceAccount).inventory): one key per manifest project. */
+  readonly inventoryName: string;
   readonly signal: AbortSignal;
   /** Override reconcile_timeout (tests, drift re-applies that need not wait). */
   readonly waitTimeoutMs?: number;
@@ -62,10 +65,10 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   // 1-2: anything wrong in the commit rejects it whole, before a single write.
   // Decoded with turns of the event loop (a huge commit must not stall Lease renewal and keepalives), then parsed.
   const parsed = parseManifests(req.batch.files, await decode.prepare(req.batch.files));
-  if ("errors" in parsed) return reject(log, base, parsed.errors.map((e) => e.message));
+  if ("errors" in parsed) return reject(log, base, reportByFile(parsed.errors));
   if (parsed.objects.some((o) => !store.discovery.scopeOf(o.group, o.kind))) await store.discovery.refresh();
   const defaulted = applyDefaultNamespace(parsed.objects, req.project.default_namespace, (g, k) => store.discovery.scopeOf(g, k));
-  if ("errors" in defaulted) return reject(log, base, defaulted.errors.map((e) => e.message));
+  if ("errors" in defaulted) return reject(log, base, reportByFile(defaulted.errors));
 
   // Objects outside the agent's scope are refused here, before any API call, and never enter the inventory.
   const results: ObjectResult[] = [];
@@ -76,7 +79,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   });
 
   // 3: record every object we are about to touch before touching it.
-  const inventory = new InventoryStore(store.client, req.agentNamespace, req.agentId, req.batch.projectId);
+  const inventory = new InventoryStore(store.client, req.agentNamespace, req.inventoryName, req.agentId, req.batch.projectId, log);
   const previous = await inventory.read();
   const desired: ObjRef[] = [...inScope, ...defaulted.unknown].map(refOf);
   let stored: readonly ObjRef[] = previous;
@@ -89,7 +92,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
 
   // 4: apply; one failure does not stop the others.
   for (const o of defaulted.unknown) {
-    results.push(result(refOf(o), "ApplyFailed", `${describe(refOf(o))}: no API resource for ${o.apiVersion} ${o.kind} in the cluster`, log));
+    results.push(result(refOf(o), "ApplyFailed", `${describe(refOf(o))}: ${store.discovery.whyUnknown(o.group, o.version, o.kind)}`, log));
   }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
@@ -115,9 +118,11 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
     results.push(...pruned.results);
     const deleted = pruned.results.filter((r) => r.status === "Pruned").map((r) => r.ref);
     writes += deleted.length;
-    pruneFailed = pruned.failed;
     const waitPrune = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
-    results.push(...(await waitForDeletion(store, deleted, req.project.prune_timeout_seconds * 1000, log, waitPrune)));
+    const gone = await waitForDeletion(store, deleted, req.project.prune_timeout_seconds * 1000, log, waitPrune);
+    results.push(...gone);
+    // Not confirmed gone (the read failed): still ours, so the next sync looks again.
+    pruneFailed = [...pruned.failed, ...gone.filter((r) => r.status === "WaitFailed").map((r) => r.ref)];
   } else {
     pruneFailed = planPrune(previous, desired, failedToApply); // not pruned: still ours, keep tracking them
   }

@@ -1,8 +1,9 @@
 import { sleep, type Logger } from "../../common";
 import { computeStatus, objRefKey, type ObjectResult, type ObjRef } from "../plan";
-import { describe } from "./apply-step";
+import { isTransient, type ResourceInfo } from "../kube";
+import { describe, errorMessage } from "./apply-step";
 import { logResourceStatus } from "./events";
-import type { ObjectStore } from "./objects";
+import type { Live, ObjectStore } from "./objects";
 import { prefetchLive } from "./prefetch";
 
 export interface WaitTarget {
@@ -13,6 +14,8 @@ export interface WaitTarget {
 /**
  * Polls the applied objects until each is Current or Failed (kstatus), or the
  * timeout ends; logs a resourceStatus event whenever an object's status changes.
+ * Only a 404 reads as NotFound: another error ends as WaitFailed with its cause,
+ * at once when asking again cannot help (403), else when the timeout ends.
  */
 export async function waitForStatus(
   store: ObjectStore,
@@ -23,6 +26,7 @@ export async function waitForStatus(
   pollMs = 500,
 ): Promise<ObjectResult[]> {
   const last = new Map<WaitTarget, ObjectResult>();
+  const retrying = new Set<WaitTarget>();
   const deadline = Date.now() + timeoutMs;
   let pending = [...targets];
   while (pending.length > 0 && !signal.aborted) {
@@ -31,8 +35,15 @@ export async function waitForStatus(
     for (const t of pending) {
       const info = store.info(t.apiVersion, t.ref.kind);
       const key = objRefKey(t.ref);
-      const live = cache.has(key) ? cache.get(key) : info ? await store.get(info, t.ref.namespace || undefined, t.ref.name).catch(() => undefined) : undefined;
-      const s = live ? computeStatus(live, { now: Date.now() }) : { status: "NotFound" as const, message: `${describe(t.ref)} not found` };
+      const read = cache.has(key) ? { live: cache.get(key) } : info ? await readLive(store, info, t.ref) : { live: undefined };
+      const s =
+        "error" in read
+          ? { status: "WaitFailed" as const, message: `${describe(t.ref)}: reading its status failed: ${errorMessage(read.error)}` }
+          : read.live
+            ? computeStatus(read.live, { now: Date.now() })
+            : { status: "NotFound" as const, message: `${describe(t.ref)} not found` };
+      if ("error" in read && isTransient(read.error)) retrying.add(t);
+      else retrying.delete(t);
       const prev = last.get(t);
       if (!prev || prev.status !== s.status || prev.message !== s.message) logResourceStatus(logger, t.ref, s.status, s.message);
       last.set(t, { ref: t.ref, status: s.status, message: s.message });
@@ -40,14 +51,14 @@ export async function waitForStatus(
     // NotFound: deleted under us while we waited; the drift watch re-applies it, waiting longer would not.
     pending = pending.filter((t) => {
       const s = last.get(t)?.status;
-      return s !== "Current" && s !== "Failed" && s !== "NotFound";
+      return s !== "Current" && s !== "Failed" && s !== "NotFound" && (s !== "WaitFailed" || retrying.has(t));
     });
     if (pending.length === 0 || Date.now() >= deadline) break;
     await sleep(pollMs, signal);
   }
   return targets.map((t) => {
     const r = last.get(t) ?? { ref: t.ref, status: "Unknown" as const, message: "not checked" };
-    if (pending.includes(t) && !signal.aborted) {
+    if (pending.includes(t) && !signal.aborted && r.status !== "WaitFailed") {
       const timeout: ObjectResult = { ref: t.ref, status: "Timeout", message: `${describe(t.ref)}: not Current after ${Math.round(timeoutMs / 1000)}s: ${r.message}` };
       logResourceStatus(logger, t.ref, timeout.status, timeout.message);
       return timeout;
@@ -56,7 +67,11 @@ export async function waitForStatus(
   });
 }
 
-/** After prune: waits until the deleted objects are gone (prune_timeout); those still there end as Timeout. */
+/**
+ * After prune: waits until the deleted objects are gone (a 404; prune_timeout).
+ * Those still there end as Timeout; those whose read fails end as WaitFailed
+ * with the cause, at once when asking again cannot help (403), else at the timeout.
+ */
 export async function waitForDeletion(
   store: ObjectStore,
   refs: readonly ObjRef[],
@@ -67,21 +82,42 @@ export async function waitForDeletion(
 ): Promise<ObjectResult[]> {
   const deadline = Date.now() + timeoutMs;
   let pending = [...refs];
+  const failed: ObjectResult[] = [];
+  const errors = new Map<ObjRef, unknown>();
+  const failure = (ref: ObjRef, error: unknown): ObjectResult => {
+    const message = `${describe(ref)}: deleted, but checking that it is gone failed: ${errorMessage(error)}`;
+    logResourceStatus(logger, ref, "WaitFailed", message);
+    return { ref, status: "WaitFailed", message };
+  };
   while (pending.length > 0 && !signal.aborted) {
     const still: ObjRef[] = [];
     for (const ref of pending) {
       const info = store.discovery.lookupGroupKind(ref.group, ref.kind);
-      const live = info ? await store.get(info, ref.namespace || undefined, ref.name).catch(() => undefined) : undefined;
-      if (live) still.push(ref);
+      const read = info ? await readLive(store, info, ref) : { live: undefined };
+      if ("error" in read && !isTransient(read.error)) failed.push(failure(ref, read.error));
+      else if ("error" in read || read.live) still.push(ref);
+      if ("error" in read) errors.set(ref, read.error);
+      else errors.delete(ref);
     }
     pending = still;
     if (pending.length === 0 || Date.now() >= deadline) break;
     await sleep(pollMs, signal);
   }
   if (signal.aborted) return [];
-  return pending.map((ref) => {
+  const timedOut = pending.map((ref): ObjectResult => {
+    if (errors.has(ref)) return failure(ref, errors.get(ref));
     const message = `${describe(ref)}: still present ${Math.round(timeoutMs / 1000)}s after delete (prune_timeout)`;
     logResourceStatus(logger, ref, "Timeout", message);
     return { ref, status: "Timeout" as const, message };
   });
+  return [...failed, ...timedOut];
+}
+
+/** A GET that tells "gone" (404, `live: undefined`) from "could not tell" (`error`). */
+async function readLive(store: ObjectStore, info: ResourceInfo, ref: ObjRef): Promise<{ live: Live | undefined } | { error: unknown }> {
+  try {
+    return { live: await store.get(info, ref.namespace || undefined, ref.name) };
+  } catch (error) {
+    return { error };
+  }
 }

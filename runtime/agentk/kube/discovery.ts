@@ -1,4 +1,6 @@
+import { F, type Logger } from "../../common";
 import type { KubeClient } from "./client";
+import { errorMessage } from "./errors";
 
 export interface ResourceInfo {
   readonly group: string;
@@ -22,22 +24,33 @@ interface APIResourceList {
 export class Discovery {
   private byGvk = new Map<string, ResourceInfo>();
   private byGk = new Map<string, ResourceInfo>();
+  /** Group-versions whose list failed at the last refresh, with the cause. */
+  private failed = new Map<string, string>();
 
-  constructor(private readonly client: KubeClient) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly logger?: Logger,
+  ) {}
 
   async refresh(): Promise<void> {
     const groups = await this.client.request<{ groups: { name: string; versions: { groupVersion: string }[] }[] }>("GET", "/apis");
     const groupVersions = ["v1", ...groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
+    const failed = new Map<string, string>();
     const lists = await Promise.all(
-      groupVersions.map((gv) =>
-        this.client.request<APIResourceList>("GET", gv === "v1" ? "/api/v1" : `/apis/${gv}`).catch(() => undefined),
-      ),
+      groupVersions.map((gv) => {
+        const path = gv === "v1" ? "/api/v1" : `/apis/${gv}`;
+        return this.client.request<APIResourceList>("GET", path).catch((err: unknown) => {
+          // An aggregated API whose backend is down answers 503: the rest of the cluster is still usable.
+          failed.set(gv, errorMessage(err));
+          this.logger?.warn("API discovery failed: its kinds are unknown until it answers", { [F.path]: path, [F.error]: errorMessage(err) });
+          return this.known(gv);
+        });
+      }),
     );
     const byGvk = new Map<string, ResourceInfo>();
     const byGk = new Map<string, ResourceInfo>();
     // Preferred versions come first in /apis, so the first seen per group/kind is the preferred one.
     for (const list of lists) {
-      if (!list) continue;
       const [group, version] = splitGroupVersion(list.groupVersion);
       for (const r of list.resources) {
         if (r.name.includes("/")) continue; // subresources
@@ -48,6 +61,31 @@ export class Discovery {
     }
     this.byGvk = byGvk;
     this.byGk = byGk;
+    this.failed = failed;
+  }
+
+  /** What a failed group-version served at the last good refresh: a passing 503 must not make known kinds unknown. */
+  private known(groupVersion: string): APIResourceList {
+    const [group, version] = splitGroupVersion(groupVersion);
+    const resources = [...this.byGvk.values()].filter((i) => i.group === group && i.version === version).map((i) => ({ name: i.resource, kind: i.kind, namespaced: i.namespaced }));
+    return { groupVersion, resources };
+  }
+
+  /**
+   * Why apiVersion/kind has no mapping: `no API resource for apps/v1 Deployment in the cluster`,
+   * or, when its group-version's list failed, `apps/v1 discovery failed: <cause>`.
+   * Without a version (an inventory entry), any failed version of the group.
+   */
+  whyUnknown(group: string, version: string | undefined, kind: string): string {
+    const gv = (v: string) => (group === "" ? v : `${group}/${v}`);
+    const failed = [...this.failed].find(([k]) => (version === undefined ? splitGroupVersion(k)[0] === group : k === gv(version)));
+    const what = version === undefined ? `${group || "core"} ${kind}` : `${gv(version)} ${kind}`;
+    return failed ? `no API resource for ${what}: ${failed[0]} discovery failed: ${failed[1]}` : `no API resource for ${what} in the cluster`;
+  }
+
+  /** True when a group-version of `group` failed discovery at the last refresh (its kinds may exist). */
+  discoveryFailed(group: string): boolean {
+    return [...this.failed.keys()].some((k) => splitGroupVersion(k)[0] === group);
   }
 
   lookup(apiVersion: string, kind: string): ResourceInfo | undefined {

@@ -46,5 +46,5 @@ export function capErrors(errors: readonly ManifestError[], note = "", unlisted 
   const more = errors.length - first.length + unlisted;
   const at = errors[MAX_LISTED_ERRORS] ?? errors[errors.length - 1];
   if (more === 0 || !at) return first;
-  return [...first, manifestError({ file: at.file, index: at.index }, `${more} more problem(s) not listed${note}`)];
+  return [...first, { ...manifestError({ file: at.file, index: at.index }, `${more} more problem(s) not listed${note}`), role: "more" }];
 }

@@ -15,6 +15,7 @@ export type { ManifestError, ManifestObject, ManifestSource, ObjRef, ResourceSco
 export { parseManifests, splitApiVersion, type Decode, type ParseResult } from "./parse";
 export { decodeFile, decodeFileYielding, DOCUMENTS_PER_TURN, type DecodedDocument, type DecodedFile } from "./decode";
 export { MAX_LISTED_ERRORS } from "./errors";
+export { reportByFile, FILES_PER_REPORT, PROBLEMS_PER_FILE } from "./file-report";
 export { applyDefaultNamespace, type DefaultNamespaceResult, type ScopedObject } from "./namespaces";
 export { checkScope, matches as selectorMatches, type KindRules, type ScopeSubject } from "./scope";
 export { applyOrder, pruneOrder, compareForApply, type Ordered } from "./order";
@@ -23,6 +24,8 @@ export { objRefKey, parseObjRefKey, refOf, refSet } from "./refs";
 export {
   INVENTORY_ID_LABEL,
   inventoryConfigMap,
+  inventoryEntry,
+  readInventoryEntry,
   nextInventory,
   planPrune,
   readInventory,

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { inventoryConfigMap, nextInventory, objRefKey, parseObjRefKey, planPrune, readInventory, type ObjRef } from "./index";
+import { inventoryConfigMap, inventoryEntry, nextInventory, objRefKey, parseObjRefKey, planPrune, readInventory, readInventoryEntry, type ObjRef } from "./index";
 
 const ref = (namespace: string, name: string, group: string, kind: string): ObjRef => ({ group, kind, namespace, name });
 
@@ -69,6 +69,28 @@ data:
     [{ data: ["x"] }, { refs: [], errors: ["data: expected a mapping of inventory keys"] }],
   ])("readInventory(%j)", (cm, want) => {
     expect(readInventory(cm)).toEqual(want);
+  });
+});
+
+describe("inventoryEntry / readInventoryEntry: one project's key in the agent's one inventory ConfigMap", () => {
+  test("cli-utils' keys, one a line, distinct and sorted: the same set is the same value", () => {
+    expect(inventoryEntry([service, deployment, namespace, deployment])).toBe("_dude__Namespace\ndude_web__Service\ndude_web_apps_Deployment");
+    expect(inventoryEntry([deployment, namespace, service])).toBe(inventoryEntry([service, deployment, namespace]));
+    expect(inventoryEntry([])).toBe("");
+  });
+
+  test("round trip, including a name with a colon", () => {
+    const refs = [deployment, service, namespace, delegator];
+    expect(readInventoryEntry("agent-1-abc", inventoryEntry(refs))).toEqual({ refs: expect.arrayContaining(refs), errors: [] });
+    expect(readInventoryEntry("agent-1-abc", inventoryEntry(refs)).refs).toHaveLength(4);
+  });
+
+  test("an empty value is an empty inventory; lines without '_' are ignored; malformed lines are reported with the key", () => {
+    expect(readInventoryEntry("agent-1-abc", "")).toEqual({ refs: [], errors: [] });
+    expect(readInventoryEntry("agent-1-abc", "note\ndude_web_apps_Deployment\ndude_broken_apps\n")).toEqual({
+      refs: [deployment],
+      errors: ['data.agent-1-abc: expected <namespace>_<name>_<group>_<kind>, found "dude_broken_apps"'],
+    });
   });
 });
 

@@ -55,15 +55,33 @@ export function readInventory(configMap: unknown): InventoryContents {
   const data = isRecord(configMap) ? configMap.data : undefined;
   if (data === undefined || data === null) return withId({ refs: [], errors: [] });
   if (!isRecord(data)) return withId({ refs: [], errors: ["data: expected a mapping of inventory keys"] });
+  return withId(parseKeys(Object.keys(data), "data"));
+}
+
+function parseKeys(keys: readonly string[], where: string): InventoryContents {
   const refs: ObjRef[] = [];
   const errors: string[] = [];
-  for (const key of Object.keys(data).sort()) {
+  for (const key of [...keys].sort()) {
     if (!key.includes("_")) continue;
     const parsed = parseObjRefKey(key);
-    if ("error" in parsed) errors.push(`data: ${parsed.error}`);
+    if ("error" in parsed) errors.push(`${where}: ${parsed.error}`);
     else refs.push(parsed);
   }
-  return withId({ refs: refSet(refs), errors });
+  return { refs: refSet(refs), errors };
+}
+
+/**
+ * One manifest project's inventory as the value of its key in the agent's
+ * single inventory ConfigMap (see runtime/common/agent-state.ts for why one):
+ * cli-utils' keys, one per line, sorted, so an unchanged set is an unchanged value.
+ */
+export function inventoryEntry(refs: readonly ObjRef[]): string {
+  return refSet(refs).map(objRefKey).join("\n");
+}
+
+/** The refs in one project's entry (`key` names it in errors); lines without "_" are ignored as in readInventory. */
+export function readInventoryEntry(key: string, value: string): InventoryContents {
+  return parseKeys(value.split("\n").filter((line) => line !== ""), `data.${key}`);
 }
 
 /**

@@ -1,15 +1,7 @@
 import { applyDefaultNamespace, MAX_LISTED_ERRORS, type ManifestObject, type ScopeOf } from "./index";
-import { builtInScopes, manifests } from "./testdata/fixtures";
+import { builtInScopes, exampleCrd, manifests } from "./testdata/fixtures";
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets}
-  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
-`;
+const CRD = exampleCrd("Widget", "widgets", "{type: object}");
 
 function settle(objs: ManifestObject[], scopeOf: ScopeOf = builtInScopes) {
   const result = applyDefaultNamespace(objs, "dude", scopeOf);

@@ -1,12 +1,15 @@
 /**
  * Step 1 of the apply pipeline: manifest files to objects. Any problem rejects
  * the whole commit before anything is written, so every problem is reported
- * at once, each naming its file, document and field.
+ * at once, each naming its file, document and field; a file that is no
+ * manifest at all (a Helm template, a kustomization.yaml) is named as such.
  */
 import type { SourceFile } from "../../rpc/object-stream";
 import { decodeFile, type DecodedFile } from "./decode";
 import { capErrors, errorAtObject, manifestError, MAX_LISTED_ERRORS } from "./errors";
 import { describeValue, isRecord, type UnknownRecord } from "./fields";
+import { PROBLEMS_PER_FILE } from "./file-report";
+import { chartDirectories, kustomizationProblem, recogniseFile } from "./recognise";
 import type { ManifestError, ManifestObject, ManifestSource } from "./types";
 
 export type ParseResult = { readonly objects: ManifestObject[] } | { readonly errors: ManifestError[] };
@@ -18,8 +21,10 @@ export function parseManifests(files: readonly SourceFile[], decode: Decode = de
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
   let unlisted = 0;
+  let chartDirs: ReadonlySet<string> | undefined;
   for (const [i, file] of files.entries()) {
     const decoded = decode(file);
+    const start = errors.length;
     // One by one: a Decode may return more errors than a call takes arguments (push(...) throws a RangeError).
     for (const e of decoded.errors) errors.push(e);
     unlisted += decoded.unlisted ?? 0;
@@ -27,12 +32,37 @@ export function parseManifests(files: readonly SourceFile[], decode: Decode = de
       if (errors.length + unlisted > MAX_LISTED_ERRORS) break;
       collect(doc.value, { file: file.path, index: doc.index }, objects, errors);
     }
+    const charts = (): ReadonlySet<string> => (chartDirs ??= chartDirectories(files.map((f) => f.path)));
+    // A recognised file's problems past its first few are counted on its hint, not in the commit's list.
+    if (errors.length > start && explainFile(file, errors, start, decoded.unlisted ?? 0, charts)) unlisted -= decoded.unlisted ?? 0;
     // The commit is rejected either way; reading on would only cost time for problems nobody will see.
     if (errors.length + unlisted > MAX_LISTED_ERRORS) {
       return { errors: capErrors(errors, i < files.length - 1 ? `; files after ${file.path} were not read` : "", unlisted) };
     }
   }
   return errors.length > 0 ? { errors } : { objects };
+}
+
+/**
+ * When the file's problems (errors[start..]) come from what the file is (a Helm
+ * template, a kustomization.yaml), they become one hint first, then the file's
+ * first problems; the others are only counted (`omitted`), so that the files
+ * after it still get read. Only files with problems: a valid ConfigMap may well
+ * hold `{{ }}` (an alerting template) and is applied as it is.
+ */
+function explainFile(file: SourceFile, errors: ManifestError[], start: number, unlisted: number, chartDirs: () => ReadonlySet<string>): boolean {
+  const recognised = recogniseFile(file.path, file.data.toString("utf8"), chartDirs());
+  const own = errors.splice(start);
+  const hint = recognised ? manifestError({ file: file.path, line: recognised.line }, recognised.problem) : own.find((e) => e.role === "hint");
+  const problems = own.filter((e) => e.role !== "hint");
+  if (!hint) {
+    for (const e of own) errors.push(e);
+    return false;
+  }
+  const omitted = Math.max(0, problems.length - PROBLEMS_PER_FILE) + unlisted;
+  errors.push({ ...hint, role: "hint", omitted });
+  for (const e of problems.slice(0, PROBLEMS_PER_FILE)) errors.push(e);
+  return true;
 }
 
 /** Adds the object (or, for a List, its items) in `value` to `objects`, or its problems to `errors`. */
@@ -48,6 +78,11 @@ function collect(value: unknown, source: ManifestSource, objects: ManifestObject
   const gv = apiVersion === undefined ? undefined : splitApiVersion(apiVersion);
   if (apiVersion !== undefined && gv === undefined) {
     problem("apiVersion", `found ${JSON.stringify(apiVersion)}; expected <version> (core group, e.g. v1) or <group>/<version> (e.g. apps/v1)`);
+  }
+  const kustomize = gv === undefined || kind === undefined ? undefined : kustomizationProblem(gv.group, kind);
+  if (kustomize) {
+    errors.push({ ...manifestError(errorAtObject(source), kustomize), role: "hint" });
+    return;
   }
   if (kind !== undefined && isListKind(kind, value)) {
     expandList(value, source, objects, errors, problem);

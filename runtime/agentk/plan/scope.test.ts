@@ -49,20 +49,28 @@ describe("checkScope", () => {
       want: 'Secret/s: kind Secret is excluded by resource_exclusions[1] {api_groups: [""], kinds: ["Secret"]}',
     },
     {
-      name: "exclusion wins over inclusion",
+      name: "inclusion wins over exclusion (GitLab checks inclusions first)",
       obj: deployment,
       scope: cluster,
-      rules: { resource_inclusions: [{ api_groups: ["*"], kinds: ["*"] }], resource_exclusions: [{ api_groups: ["apps"], kinds: ["Deployment"] }] },
+      rules: { resource_inclusions: [{ api_groups: ["apps"], kinds: ["Deployment"] }], resource_exclusions: [{ api_groups: ["*"], kinds: ["*"] }] },
       namespaced: true,
-      want: 'Deployment/web: kind Deployment.apps is excluded by resource_exclusions[0] {api_groups: ["apps"], kinds: ["Deployment"]}',
+      want: undefined,
     },
     {
-      name: "a non-empty inclusion list refuses what it does not match, listing its rules",
+      name: "an inclusion list alone refuses nothing: what neither list matches is managed",
       obj: clusterRole,
       scope: cluster,
       rules: { resource_inclusions: [{ api_groups: ["apps"], kinds: ["*"] }, { api_groups: [""], kinds: ["ConfigMap", "Secret"] }], resource_exclusions: [] },
       namespaced: false,
-      want: 'ClusterRole/x: kind ClusterRole.rbac.authorization.k8s.io is not matched by resource_inclusions {api_groups: ["apps"], kinds: ["*"]}, {api_groups: [""], kinds: ["ConfigMap", "Secret"]}',
+      want: undefined,
+    },
+    {
+      name: "a refusal by exclusion names the inclusions it missed",
+      obj: clusterRole,
+      scope: cluster,
+      rules: { resource_inclusions: [{ api_groups: ["apps"], kinds: ["*"] }], resource_exclusions: [{ api_groups: ["*"], kinds: ["*"] }] },
+      namespaced: false,
+      want: 'ClusterRole/x: kind ClusterRole.rbac.authorization.k8s.io is excluded by resource_exclusions[0] {api_groups: ["*"], kinds: ["*"]} and not matched by resource_inclusions {api_groups: ["apps"], kinds: ["*"]}',
     },
     {
       name: "an inclusion match",
@@ -74,6 +82,47 @@ describe("checkScope", () => {
     },
   ])("$name", ({ obj, scope, rules, namespaced, want }) => {
     expect(checkScope(obj, scope, rules, namespaced)).toBe(want);
+  });
+});
+
+/**
+ * GitLab's documented rule for gitops.manifest_projects[].resource_inclusions /
+ * resource_exclusions: inclusions are checked first (a match is managed), then
+ * exclusions (a match is refused), and anything matched by neither is managed.
+ * The first rows are the documentation's own example: include every kind of
+ * group apps and the core ConfigMap, exclude everything else.
+ */
+describe("resource_inclusions / resource_exclusions as GitLab documents them", () => {
+  const docs: KindRules = {
+    resource_inclusions: [
+      { api_groups: ["apps"], kinds: ["*"] },
+      { api_groups: [""], kinds: ["ConfigMap"] },
+    ],
+    resource_exclusions: [{ api_groups: ["*"], kinds: ["*"] }],
+  };
+  const onlyExclusions: KindRules = { resource_inclusions: [], resource_exclusions: [{ api_groups: [""], kinds: ["Secret"] }] };
+  const onlyInclusions: KindRules = { resource_inclusions: [{ api_groups: ["apps"], kinds: ["*"] }], resource_exclusions: [] };
+  const both: KindRules = {
+    resource_inclusions: [{ api_groups: [""], kinds: ["Secret"] }],
+    resource_exclusions: [{ api_groups: [""], kinds: ["*"] }],
+  };
+  test.each([
+    { rules: "docs example", config: docs, group: "apps", kind: "Deployment", managed: true },
+    { rules: "docs example", config: docs, group: "apps", kind: "StatefulSet", managed: true },
+    { rules: "docs example", config: docs, group: "", kind: "ConfigMap", managed: true },
+    { rules: "docs example", config: docs, group: "", kind: "Service", managed: false },
+    { rules: "docs example", config: docs, group: "", kind: "Secret", managed: false },
+    { rules: "docs example", config: docs, group: "batch", kind: "Job", managed: false },
+    { rules: "exclusions only", config: onlyExclusions, group: "", kind: "Secret", managed: false },
+    { rules: "exclusions only", config: onlyExclusions, group: "", kind: "ConfigMap", managed: true },
+    { rules: "inclusions only", config: onlyInclusions, group: "apps", kind: "Deployment", managed: true },
+    { rules: "inclusions only", config: onlyInclusions, group: "", kind: "Service", managed: true },
+    { rules: "a narrow inclusion inside a wide exclusion", config: both, group: "", kind: "Secret", managed: true },
+    { rules: "a narrow inclusion inside a wide exclusion", config: both, group: "", kind: "ConfigMap", managed: false },
+    { rules: "a narrow inclusion inside a wide exclusion", config: both, group: "apps", kind: "Deployment", managed: true },
+  ])("$rules: $kind ($group) managed=$managed", ({ config, group, kind, managed }) => {
+    const obj = { group, kind, name: "x", namespace: "dude" };
+    expect(checkScope(obj, cluster, config, true) === undefined).toBe(managed);
   });
 });
 

@@ -28,15 +28,16 @@ export function checkScope(obj: ScopeSubject, scope: GitopsScope, project: KindR
       return `namespace ${ns} is not in the agent's scope (${scope.namespaces.join(", ")})`;
     }
   }
-  const gk = groupKind(obj.group, obj.kind);
+  // GitLab's rule (agent config docs, gitlab-agent's resourcesFilter): inclusions are checked
+  // first and a match is managed; then exclusions, and a match is refused; what neither
+  // list matches is managed. (Argo CD's rule is the other way round; GitLab users expect this one.)
+  const inclusions = project.resource_inclusions;
+  if (inclusions.some((rule) => matches(rule, obj.group, obj.kind))) return undefined;
   const excludedBy = project.resource_exclusions.findIndex((rule) => matches(rule, obj.group, obj.kind));
   const exclusion = project.resource_exclusions[excludedBy];
   if (exclusion !== undefined) {
-    return `${what}: kind ${gk} is excluded by resource_exclusions[${excludedBy}] ${describeRule(exclusion)}`;
-  }
-  const inclusions = project.resource_inclusions;
-  if (inclusions.length > 0 && !inclusions.some((rule) => matches(rule, obj.group, obj.kind))) {
-    return `${what}: kind ${gk} is not matched by resource_inclusions ${inclusions.map(describeRule).join(", ")}`;
+    const missed = inclusions.length > 0 ? ` and not matched by resource_inclusions ${inclusions.map(describeRule).join(", ")}` : "";
+    return `${what}: kind ${groupKind(obj.group, obj.kind)} is excluded by resource_exclusions[${excludedBy}] ${describeRule(exclusion)}${missed}`;
   }
   return undefined;
 }

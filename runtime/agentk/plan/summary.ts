@@ -25,7 +25,9 @@ export type ObjectResultStatus =
   | "Terminating"
   | "NotFound"
   /** Still not Current when reconcile_timeout ran out. */
-  | "Timeout";
+  | "Timeout"
+  /** Reading the object's status (or whether a pruned object is gone) failed with an error other than 404: never taken as success. */
+  | "WaitFailed";
 
 export interface ObjectResult {
   readonly ref: ObjRef;
@@ -43,7 +45,7 @@ export interface SyncSummary {
 }
 
 const ACTUATION_FAILURES: ReadonlySet<ObjectResultStatus> = new Set(["ApplyFailed", "PruneFailed"]);
-const RECONCILE_FAILURES: ReadonlySet<ObjectResultStatus> = new Set(["Failed", "Timeout"]);
+const RECONCILE_FAILURES: ReadonlySet<ObjectResultStatus> = new Set(["Failed", "Timeout", "WaitFailed"]);
 
 /** Each object counts once per kind of failure, however many results the caller recorded for it. */
 export function summarize(results: readonly ObjectResult[]): SyncSummary {

@@ -44,6 +44,14 @@ export interface ManifestError {
   readonly problem: string;
   /** Everything above in one line, e.g. `manifests/dude.yaml: document 2: metadata.name: required (a string)`. */
   readonly message: string;
+  /**
+   * `hint`: what the whole file is and what to do about it (a Helm template, a
+   * kustomization.yaml), placed before the file's problems. `more`: how many
+   * problems were not listed. Absent for a problem itself.
+   */
+  readonly role?: "hint" | "more";
+  /** For a hint: how many of the file's problems were left out of the list (the hint explains them). */
+  readonly omitted?: number;
 }
 
 /** The identity of an object in the cluster (cli-utils' ObjMetadata): version is not part of it. */

@@ -13,6 +13,8 @@ export interface WorkerDeps {
   readonly metrics: Metrics;
   readonly agentId: string;
   readonly agentNamespace: string;
+  /** The agent's inventory ConfigMap in agentNamespace (agentStateNames). */
+  readonly inventoryName: string;
   readonly backoff?: BackoffOptions;
 }
 
@@ -101,7 +103,7 @@ export class ProjectWorker {
       try {
         outcome = await syncCommit(
           this.deps.store,
-          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, signal: this.current.signal, waitSignal: this.waiting.signal },
+          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, inventoryName: this.deps.inventoryName, signal: this.current.signal, waitSignal: this.waiting.signal },
           this.log,
         );
       } catch (err) {
