@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { F, Metrics, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
+import { buildInfo, F, Metrics, type BuildInfo, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
 import { createClients, type AgentConfiguration } from "../rpc";
 import { ObjectStore } from "./apply";
 import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
@@ -24,7 +24,8 @@ export interface AgentOptions {
   readonly leaderElection?: boolean;
   readonly leaderElectionRetryMs?: number;
   readonly logger: Logger;
-  readonly version?: string;
+  /** The build reported to kas (AgentMeta). Default: this package's version and Git commit (common/version.ts). */
+  readonly build?: BuildInfo;
 }
 
 export interface RunningAgent {
@@ -38,6 +39,7 @@ export interface RunningAgent {
 /** Wires agentk: kas connection, configuration, leader election, one worker per manifest project. */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.logger;
+  const build = opts.build ?? buildInfo();
   const stop = new AbortController();
   const metrics = new Metrics();
   registerProcessMetrics(metrics);
@@ -69,7 +71,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const configDone = watchConfiguration({
     clients,
     token: opts.token,
-    meta: { version: opts.version ?? "dev", pod_namespace: opts.namespace, pod_name: opts.podName },
+    meta: { version: build.version, commit_id: build.commit, pod_namespace: opts.namespace, pod_name: opts.podName },
     logger: log,
     signal: stop.signal,
     backoff: opts.backoff,

@@ -1,26 +1,102 @@
-/** A small flag parser: --name=value, --name value, repeated flags collect, --flag alone = "true". */
-export function parseFlags(argv: readonly string[], known: readonly string[]): { flags: Map<string, string[]>; errors: string[] } {
-  const flags = new Map<string, string[]>();
-  const errors: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith("--")) {
-      errors.push(`unexpected argument ${JSON.stringify(arg)}`);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!known.includes(name)) {
-      errors.push(`unknown flag --${name} (known: ${known.map((k) => `--${k}`).join(", ")})`);
-      continue;
-    }
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else if (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith("--")) value = argv[++i] as string;
-    else value = "true";
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-  }
-  return { flags, errors };
+/**
+ * agentk's command lines: the flags of `agentk` and `agentk generate`, and
+ * the pure step from parsed flags to options (every bad value named, with
+ * what was expected). main.ts does the I/O.
+ */
+import { FlagChecks, distinct, POD_SECURITY_LEVELS, type CommandSpec, type FlagValues, type Level, type PodSecurityLevel } from "../common";
+import type { GenerateOptions } from "./generate";
+
+/** What connectTarget (connection/transport.ts) dials. */
+export const KAS_SCHEMES = ["grpc", "grpcs", "ws", "wss"] as const;
+const LOG_LEVELS: readonly Level[] = ["debug", "info", "warn", "error"];
+const DEFAULT_NAMESPACE = "gitlab-agent";
+
+const KAS_ADDRESS = { value: "<url>", description: "kas's agent endpoint: grpc://, grpcs://, ws:// or wss:// followed by host[:port]" } as const;
+
+export const RUN_COMMAND = {
+  name: "agentk",
+  usage: "--kas-address <url> (--token-file <file> | $AGENTK_TOKEN) [flags]\n  agentk generate --help",
+  summary: "The in-cluster GitOps agent: dials kas, receives its configuration and the manifests of its projects, and applies them to this cluster.",
+  flags: {
+    "kas-address": { ...KAS_ADDRESS, description: `${KAS_ADDRESS.description} (required)` },
+    "token-file": { value: "<file>", description: "File holding the agent token; without it, $AGENTK_TOKEN" },
+    "ca-cert-file": { value: "<file>", description: "PEM CA bundle to trust for grpcs:// and wss:// (default: the system's)" },
+    "observability-listen-address": { value: "<host:port>", default: ":8080", allowEmpty: true, description: "Where /metrics, /liveness and /readiness listen; \"\" or off for none" },
+    kubeconfig: { value: "<file>", description: "Kubeconfig to use (default: in-cluster, else $KUBECONFIG)" },
+    namespace: { value: "<name>", description: `The agent's own namespace, for its inventory and Lease (default $POD_NAMESPACE, else "${DEFAULT_NAMESPACE}")` },
+    "pod-name": { value: "<name>", description: "This replica's name in leader election (default $POD_NAME, else the host name)" },
+    "leader-election": { value: "<true|false>", default: "true", description: "Only the Lease holder applies, so replicas > 1 is safe" },
+    "log-level": { value: "<level>", default: "info", description: `Log level until the agent configuration sets one: ${LOG_LEVELS.join(", ")}` },
+  },
+} as const satisfies CommandSpec;
+
+export const GENERATE_COMMAND = {
+  name: "agentk generate",
+  usage: "--agent-token <token> --kas-address <url> --namespace <name> [flags]",
+  summary: "Prints the install manifests (Namespaces, ServiceAccount, token Secret, least-privilege Roles, Deployment) as YAML, for kubectl apply -f -.",
+  flags: {
+    "agent-token": { value: "<token>", description: "The agent token kas issued (required)" },
+    "kas-address": { ...KAS_ADDRESS, description: `${KAS_ADDRESS.description} (required)` },
+    namespace: { value: "<name>", description: "The agent's own namespace (required)" },
+    "write-namespace": { value: "<name>", multiple: true, description: "A namespace the agent may write; none: only its own" },
+    name: { value: "<name>", default: "agentk", description: "Name of the ServiceAccount, Secret, Roles and Deployment" },
+    image: { value: "<image>", default: "gitops-agent:latest", description: "agentk's container image" },
+    replicas: { value: "<n>", default: "1", description: "Deployment replicas; leader election keeps one applying" },
+    "pod-security": { value: "<level>", default: "restricted", description: `Pod Security level the created Namespaces enforce: ${POD_SECURITY_LEVELS.join(", ")}` },
+  },
+} as const satisfies CommandSpec;
+
+export interface RunFlags {
+  readonly kasAddress: string;
+  readonly tokenFile?: string;
+  readonly caCertFile?: string;
+  /** undefined: no observability listener. */
+  readonly observabilityAddress?: string;
+  readonly kubeconfig?: string;
+  readonly namespace: string;
+  readonly podName: string;
+  readonly leaderElection: boolean;
+  readonly logLevel: Level;
 }
 
-export const last = (flags: Map<string, string[]>, name: string): string | undefined => flags.get(name)?.at(-1);
+export type Checked<T> = { readonly ok: T } | { readonly errors: readonly string[] };
+
+/** `agentk`'s flags checked, defaults applied (from `env` and `hostname` where the help says so). */
+export function runFlags(values: FlagValues<typeof RUN_COMMAND.flags>, env: NodeJS.ProcessEnv, hostname: string): Checked<RunFlags> {
+  const check = new FlagChecks();
+  const kasAddress = check.url("kas-address", check.required("kas-address", values["kas-address"], KAS_ADDRESS.description), KAS_SCHEMES);
+  if (values["token-file"] === undefined && !env.AGENTK_TOKEN) check.errors.push("an agent token is required: --token-file <file> or $AGENTK_TOKEN");
+  const namespace = check.dnsLabel("namespace", values.namespace) ?? env.POD_NAMESPACE ?? DEFAULT_NAMESPACE;
+  const leaderElection = check.oneOf("leader-election", values["leader-election"], ["true", "false"]);
+  const logLevel = check.oneOf("log-level", values["log-level"], LOG_LEVELS) ?? "info";
+  const obs = values["observability-listen-address"] ?? ":8080";
+  if (check.errors.length > 0 || kasAddress === undefined) return { errors: check.errors };
+  return {
+    ok: {
+      kasAddress,
+      tokenFile: values["token-file"],
+      caCertFile: values["ca-cert-file"],
+      observabilityAddress: obs === "" || obs === "off" ? undefined : obs,
+      kubeconfig: values.kubeconfig,
+      namespace,
+      podName: values["pod-name"] ?? env.POD_NAME ?? hostname,
+      leaderElection: leaderElection !== "false",
+      logLevel,
+    },
+  };
+}
+
+/** `agentk generate`'s flags checked; a namespace named twice is written once. */
+export function generateFlags(values: FlagValues<typeof GENERATE_COMMAND.flags>): Checked<GenerateOptions> {
+  const check = new FlagChecks();
+  const agentToken = check.required("agent-token", values["agent-token"], "the agent token kas issued");
+  const kasAddress = check.url("kas-address", check.required("kas-address", values["kas-address"], KAS_ADDRESS.description), KAS_SCHEMES);
+  const namespace = check.dnsLabel("namespace", check.required("namespace", values.namespace, "the agent's own namespace"));
+  const writeNamespaces = distinct(values["write-namespace"] ?? []);
+  for (const ns of writeNamespaces) check.dnsLabel("write-namespace", ns);
+  const name = check.dnsLabel("name", values.name);
+  const replicas = check.integer("replicas", values.replicas, 0, 1000);
+  const podSecurity: PodSecurityLevel | undefined = check.oneOf("pod-security", values["pod-security"], POD_SECURITY_LEVELS);
+  if (check.errors.length > 0 || agentToken === undefined || kasAddress === undefined || namespace === undefined) return { errors: check.errors };
+  return { ok: { agentToken, kasAddress, namespace, writeNamespaces, name, image: values.image, replicas, podSecurity } };
+}

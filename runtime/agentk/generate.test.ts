@@ -1,5 +1,6 @@
 import { podSecurityLabels } from "../common";
-import { installObjects, rbacObjects } from "./generate";
+import { parseAllDocuments } from "yaml";
+import { installObjects, rbacObjects, renderYaml } from "./generate";
 import { main } from "./main";
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
@@ -34,6 +35,26 @@ describe("agentk generate", () => {
       expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain('--pod-security is "strict"; expected one of restricted, baseline, privileged');
     } finally {
       stderr.mockRestore();
+    }
+  });
+});
+
+describe("agentk generate output", () => {
+  test("plain YAML: no &anchors or *aliases for the values objects share, and it reads back as the objects", () => {
+    const objects = installObjects(base);
+    const text = renderYaml(objects);
+    expect(text).not.toMatch(/[&*]a\d/);
+    expect(parseAllDocuments(text).map((d) => d.toJS() as unknown)).toEqual(objects);
+  });
+
+  test("--write-namespace dude twice: one Namespace, one Role and one RoleBinding for it", async () => {
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      expect(await main(["generate", "--agent-token", "t", "--kas-address", "grpc://k:1", "--namespace", "a", "--write-namespace", "dude", "--write-namespace", "dude"])).toBe(0);
+      const docs = parseAllDocuments(out.mock.calls.map((c) => String(c[0])).join("")).map((d) => d.toJS() as Obj);
+      expect(docs.filter((o) => o.metadata.namespace === "dude" || o.metadata.name === "dude").map((o) => o.kind)).toEqual(["Namespace", "Role", "RoleBinding"]);
+    } finally {
+      out.mockRestore();
     }
   });
 });

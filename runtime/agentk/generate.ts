@@ -95,6 +95,7 @@ export function installObjects(o: GenerateOptions): Obj[] {
   ];
 }
 
+/** Plain YAML, one document per object: objects that share a value (the Deployment's labels) are written out, not as `&a1`/`*a1`. */
 export function renderYaml(objects: readonly Obj[]): string {
-  return objects.map((o) => stringify(o)).join("---\n");
+  return objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join("---\n");
 }

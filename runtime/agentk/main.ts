@@ -1,48 +1,45 @@
 /**
  * `agentk --kas-address grpc://kas:8150 --token-file /etc/agentk/token`
- * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...] [--pod-security restricted|baseline|privileged]`
+ * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...]`
+ * (`--help` lists every flag: flags.ts).
  * Only wiring lives here.
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { createLogger, F, logProcessWarnings, POD_SECURITY_LEVELS, type Level, type PodSecurityLevel } from "../common";
+import { buildInfo, createLogger, F, formatVersion, logProcessWarnings, parseCommandLine, usageError, usageOutcome, type CommandIo } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
-import { last, parseFlags } from "./flags";
+import { GENERATE_COMMAND, generateFlags, RUN_COMMAND, runFlags } from "./flags";
 import { installObjects, renderYaml } from "./generate";
 import { loadClusterAccess } from "./kube";
 
-const RUN_FLAGS = ["kas-address", "token-file", "ca-cert-file", "observability-listen-address", "kubeconfig", "namespace", "pod-name", "leader-election", "log-level"];
-const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas", "pod-security"];
+const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv[0] === "generate") return generate(argv.slice(1));
-  const { flags, errors } = parseFlags(argv, RUN_FLAGS);
-  const kasAddress = last(flags, "kas-address");
-  if (!kasAddress) errors.push("--kas-address is required (grpc://, grpcs://, ws:// or wss://)");
-  const tokenFile = last(flags, "token-file");
-  const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : env.AGENTK_TOKEN;
+/** Exit code: 0, 2 on a usage error, 1 on a failure (thrown). */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = STDIO): Promise<number> {
+  if (argv[0] === "generate") return generate(argv.slice(1), io);
+  const line = parseCommandLine(RUN_COMMAND, argv);
+  if (line.kind !== "run") return usageOutcome(RUN_COMMAND, line, formatVersion(buildInfo()), io);
+  const flags = runFlags(line.values, env, os.hostname());
+  if ("errors" in flags) return usageError(RUN_COMMAND, flags.errors, io);
+  const f = flags.ok;
+  const token = f.tokenFile !== undefined ? readFileSync(f.tokenFile, "utf8").trim() : env.AGENTK_TOKEN;
   // The token must not linger in the environment, where child processes and crash dumps would see it.
   delete env.AGENTK_TOKEN;
-  if (!token) errors.push("an agent token is required: --token-file <file> or AGENTK_TOKEN");
-  if (errors.length > 0) {
-    process.stderr.write(`agentk: ${errors.join("\n  ")}\n`);
-    return 2;
-  }
-  const logger = createLogger({ level: (last(flags, "log-level") ?? "info") as Level }, { component: "agentk" });
+  if (!token) return usageError(RUN_COMMAND, [`the agent token is empty (${f.tokenFile !== undefined ? `--token-file ${f.tokenFile}` : "$AGENTK_TOKEN"})`], io);
+  const logger = createLogger({ level: f.logLevel }, { component: "agentk" });
   logProcessWarnings(logger);
-  const cluster = await loadClusterAccess({ kubeconfig: last(flags, "kubeconfig"), env });
+  const cluster = await loadClusterAccess({ kubeconfig: f.kubeconfig, env });
   logger.info("Kubernetes API", { [F.url]: cluster.server.origin, [F.file]: cluster.source });
-  const obs = last(flags, "observability-listen-address") ?? ":8080";
   const agent = await startAgent({
-    kasAddress: kasAddress as string,
-    token: token as string,
-    caCert: readCaCert(last(flags, "ca-cert-file")),
+    kasAddress: f.kasAddress,
+    token,
+    caCert: readCaCert(f.caCertFile),
     cluster,
-    namespace: last(flags, "namespace") ?? env.POD_NAMESPACE ?? "gitlab-agent",
-    podName: last(flags, "pod-name") ?? env.POD_NAME ?? os.hostname(),
-    observabilityAddress: obs === "" || obs === "off" ? undefined : obs,
-    leaderElection: last(flags, "leader-election") !== "false",
+    namespace: f.namespace,
+    podName: f.podName,
+    observabilityAddress: f.observabilityAddress,
+    leaderElection: f.leaderElection,
     logger,
   });
   await new Promise<void>((resolve) => {
@@ -54,34 +51,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return 0;
 }
 
-function generate(argv: readonly string[]): number {
-  const { flags, errors } = parseFlags(argv, GENERATE_FLAGS);
-  for (const required of ["agent-token", "kas-address", "namespace"]) {
-    if (!last(flags, required)) errors.push(`--${required} is required`);
-  }
-  const podSecurity = last(flags, "pod-security");
-  if (podSecurity !== undefined && !(POD_SECURITY_LEVELS as readonly string[]).includes(podSecurity)) {
-    errors.push(`--pod-security is ${JSON.stringify(podSecurity)}; expected one of ${POD_SECURITY_LEVELS.join(", ")}`);
-  }
-  if (errors.length > 0) {
-    process.stderr.write(`agentk generate: ${errors.join("\n  ")}\n`);
-    return 2;
-  }
-  const replicas = last(flags, "replicas");
-  process.stdout.write(
-    renderYaml(
-      installObjects({
-        agentToken: last(flags, "agent-token") as string,
-        kasAddress: last(flags, "kas-address") as string,
-        namespace: last(flags, "namespace") as string,
-        writeNamespaces: flags.get("write-namespace") ?? [],
-        name: last(flags, "name"),
-        image: last(flags, "image"),
-        replicas: replicas ? Number(replicas) : undefined,
-        podSecurity: podSecurity as PodSecurityLevel | undefined,
-      }),
-    ),
-  );
+function generate(argv: readonly string[], io: CommandIo): number {
+  const line = parseCommandLine(GENERATE_COMMAND, argv);
+  if (line.kind !== "run") return usageOutcome(GENERATE_COMMAND, line, formatVersion(buildInfo()), io);
+  const options = generateFlags(line.values);
+  if ("errors" in options) return usageError(GENERATE_COMMAND, options.errors, io);
+  io.out(renderYaml(installObjects(options.ok)));
   return 0;
 }
 

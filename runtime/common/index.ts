@@ -25,3 +25,6 @@ export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";
 export { logProcessWarnings, type WarningSource } from "./process-warnings";
+export { parseCommandLine, usageOutcome, usageError, helpText, EXIT_USAGE, EXIT_FAILURE, type CommandSpec, type CommandLine, type CommandIo, type FlagSpec, type FlagSpecs, type FlagValues } from "./command-line";
+export { FlagChecks, distinct } from "./flag-checks";
+export { buildInfo, readBuildInfo, formatVersion, findPackageRoot, COMMIT_ENV, type BuildInfo } from "./version";

@@ -1,24 +1,28 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
  */
-import { createLogger, logProcessWarnings } from "../common";
+import { buildInfo, createLogger, formatVersion, logProcessWarnings, parseCommandLine, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
 
-const USAGE = "usage: kas --config <kas.yaml>";
+export const KAS_COMMAND = {
+  name: "kas",
+  usage: "--config <kas.yaml>",
+  summary: "The server agentk dials: serves each agent its configuration and the manifests of its projects from Git, and records what it reports.",
+  flags: {
+    config: { value: "<kas.yaml>", description: "kas's configuration file: listeners, agents registry, Git sources, limits (required)" },
+  },
+} as const satisfies CommandSpec;
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const i = argv.indexOf("--config");
-  const file = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith("--config="))?.slice("--config=".length);
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!file) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Exit code: 0, 2 on a usage error, 1 on a failure (thrown, e.g. a bad kas.yaml). */
+export async function main(argv: readonly string[], io: CommandIo = STDIO): Promise<number> {
+  const line = parseCommandLine(KAS_COMMAND, argv);
+  if (line.kind !== "run") return usageOutcome(KAS_COMMAND, line, formatVersion(buildInfo()), io);
+  const file = line.values.config;
+  if (file === undefined) return usageError(KAS_COMMAND, ["--config is required: the path of kas.yaml"], io);
   const config = loadKasConfig(file);
   const logger = createLogger({ level: config.logLevel }, { component: "kas" });
   logProcessWarnings(logger);

@@ -10,6 +10,8 @@ export interface AgentMeta {
   readonly version: string;
   readonly pod_namespace: string;
   readonly pod_name: string;
+  /** The agent's Git commit, "" when unknown (optional for agents built before it existed). */
+  readonly commit_id?: string;
 }
 
 export interface ConfigurationRequest {

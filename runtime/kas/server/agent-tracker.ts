@@ -1,4 +1,4 @@
-import type { SyncStatusReport } from "../../rpc";
+import type { AgentMeta, SyncStatusReport } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import { boundReport, DEFAULT_REPORT_LIMITS, truncateUtf8, type ReportLimits, type StoredReport } from "./report-bounds";
 
@@ -20,8 +20,13 @@ export interface AgentState {
   last_seen: string;
   config_commit?: string;
   config_error?: string;
+  /** What the agent last said it runs (its configuration request's agent_meta), each field cut to AGENT_META_BYTES. */
+  agent_meta?: { readonly version: string; readonly commit_id: string; readonly pod_namespace: string; readonly pod_name: string };
   projects: Record<string, ProjectState>;
 }
+
+/** The agent writes its meta: a bound keeps a hostile one from storing megabytes per agent. */
+export const AGENT_META_BYTES = 256;
 
 /**
  * In-memory view of every agent that has talked to this kas, for /api/v1/agents.
@@ -86,6 +91,12 @@ export class AgentTracker {
     s.config_commit = commit;
     // The error names what is wrong in a config.yaml the agent's project controls.
     s.config_error = error === undefined ? undefined : truncateUtf8(error, this.limits.maxMessageBytes);
+  }
+
+  agentMetaReceived(agent: AgentIdentity, meta: AgentMeta | null | undefined): void {
+    const s = this.touch(agent);
+    const cut = (v: string | undefined): string => truncateUtf8(v ?? "", AGENT_META_BYTES);
+    s.agent_meta = meta ? { version: cut(meta.version), commit_id: cut(meta.commit_id), pod_namespace: cut(meta.pod_namespace), pod_name: cut(meta.pod_name) } : undefined;
   }
 
   objectsSent(agent: AgentIdentity, projectId: string, commit: string): void {

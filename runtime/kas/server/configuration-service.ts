@@ -53,6 +53,7 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
     return failStream(call, err);
   }
   if (agent === undefined) return;
+  ctx.tracker.agentMetaReceived(agent, call.request.agent_meta);
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
   const project = agent.configProjectId;
   const file = agentConfigPath(agent.name);
