@@ -1,0 +1,153 @@
+/**
+ * bin/agentk and bin/kas as a person or a script runs them: --help, -h and
+ * --version exit 0 on stdout; usage errors exit 2 on stderr naming the flag;
+ * a failure exits 1. Real processes, run from the test's own directory
+ * (no cwd: ts-node needs the repository's tsconfig).
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+
+const ROOT = path.resolve(__dirname, "../..");
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const CASES = {
+  agentkHelp: ["agentk", "--help"],
+  agentkH: ["agentk", "-h"],
+  agentkVersion: ["agentk", "--version"],
+  generateHelp: ["agentk", "generate", "--help"],
+  generateNoToken: ["agentk", "generate", "--agent-token", "--kas-address", "grpc://kas:8150", "--namespace", "agents"],
+  generateBad: ["agentk", "generate", "--agent-token", "t", "--kas-address", "notaurl", "--namespace", "Bad_NS", "--replicas", "abc"],
+  generateTwice: ["agentk", "generate", "--agent-token", "t", "--kas-address", "grpc://kas:8150", "--namespace", "agents", "--write-namespace", "dude", "--write-namespace", "dude"],
+  agentkBad: ["agentk", "--kas-address", "notaurl", "--log-level", "verbose", "--namespace", "Bad_NS"],
+  agentkUnknown: ["agentk", "--kas-adress", "grpc://kas:8150"],
+  kasHelp: ["kas", "--help"],
+  kasVersion: ["kas", "--version"],
+  kasNoConfig: ["kas"],
+  kasMissingFile: ["kas", "--config", "/nonexistent/kas.yaml"],
+} as const;
+const runs: Partial<Record<keyof typeof CASES, Run>> = {};
+
+const exec = (bin: string, args: readonly string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    // AGENTK_TOKEN set: the usage errors below are the flags', not a missing token.
+    execFile(path.join(ROOT, "bin", bin), args, { env: { ...process.env, AGENTK_TOKEN: "t" }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
+    );
+  });
+
+beforeAll(async () => {
+  // ts-node starts take seconds each: three at a time.
+  const queue = Object.entries(CASES) as Array<[keyof typeof CASES, readonly string[]]>;
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [name, [bin, ...args]] = next;
+      runs[name] = await exec(bin as string, args);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+}, 240_000);
+
+const got = (name: keyof typeof CASES): Run => {
+  const r = runs[name];
+  if (!r) throw new Error(`${name} did not run`);
+  return r;
+};
+
+describe("agentk", () => {
+  test.each(["agentkHelp", "agentkH"] as const)("%s: exit 0, every flag with its default on stdout", (name) => {
+    const r = got(name);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage:\n {2}agentk --kas-address <url>/);
+    for (const flag of ["--kas-address <url>", "--token-file <file>", "--ca-cert-file <file>", "--kubeconfig <file>", "--namespace <name>", "--log-level <level>", "-h, --help", "--version"]) expect(r.stdout).toContain(flag);
+    expect(r.stdout).toMatch(/--observability-listen-address <host:port> +.*\(default ":8080"\)/);
+  });
+
+  test("--version: exit 0, the package version and commit", () => {
+    const r = got("agentkVersion");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(new RegExp(`^agentk ${VERSION.replace(/\./g, "\\.")}( \\(commit [0-9a-f]+\\))?\\n$`));
+  });
+
+  test("bad values: exit 2, each flag named with what it expects", () => {
+    const r = got("agentkBad");
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toContain('agentk: --kas-address is "notaurl"; expected a URL grpc://, grpcs://, ws://, wss://');
+    expect(r.stderr).toContain('agentk: --log-level is "verbose"; expected one of debug, info, warn, error');
+    expect(r.stderr).toContain('agentk: --namespace is "Bad_NS"; expected a DNS label');
+    expect(r.stderr).toContain("Run 'agentk --help' for usage.");
+  });
+
+  test("an unknown flag: exit 2, naming it and the known ones", () => {
+    const r = got("agentkUnknown");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("agentk: unknown flag --kas-adress (known: --kas-address,");
+  });
+});
+
+describe("agentk generate", () => {
+  test("--help: exit 0, every flag with its default", () => {
+    const r = got("generateHelp");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage:\n {2}agentk generate --agent-token <token>/);
+    expect(r.stdout).toMatch(/--replicas <n> +.*\(default "1"\)/);
+    expect(r.stdout).toMatch(/--write-namespace <name> +.*\(repeatable\)/);
+  });
+
+  test("--agent-token without a value: exit 2, not the token \"true\"", () => {
+    const r = got("generateNoToken");
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toContain("agentk generate: --agent-token needs a value");
+  });
+
+  test("--replicas abc, --kas-address notaurl, --namespace Bad_NS: exit 2, nothing printed", () => {
+    const r = got("generateBad");
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toContain('--replicas is "abc"; expected a whole number');
+    expect(r.stderr).toContain('--kas-address is "notaurl"');
+    expect(r.stderr).toContain('--namespace is "Bad_NS"');
+  });
+
+  test("--write-namespace twice: exit 0, plain YAML with one Role for it", () => {
+    const r = got("generateTwice");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).not.toMatch(/[&*]a\d/);
+    const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+    expect(objects.filter((o) => o.kind === "Role" && o.metadata.namespace === "dude")).toHaveLength(1);
+  });
+});
+
+describe("kas", () => {
+  test("--help: exit 0, the flags", () => {
+    const r = got("kasHelp");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage:\n {2}kas --config <kas.yaml>\n/);
+    expect(r.stdout).toMatch(/ {6}--config <kas.yaml> +kas's configuration file/);
+    expect(r.stdout).toContain("  -h, --help");
+    expect(r.stdout).toContain("      --version");
+  });
+
+  test("--version: exit 0, the package version", () => {
+    const r = got("kasVersion");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(new RegExp(`^kas ${VERSION.replace(/\./g, "\\.")}`));
+  });
+
+  test("no --config: a usage error, exit 2", () => {
+    const r = got("kasNoConfig");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("kas: --config is required");
+  });
+
+  test("a config file that cannot be read: a failure, exit 1, naming the file", () => {
+    const r = got("kasMissingFile");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("/nonexistent/kas.yaml");
+  });
+});
