@@ -88,10 +88,30 @@ describe("rbac:diff CLI", () => {
     expect(res.stderr).toContain(`rbac:diff: ${missing}: cannot read the stack file`);
   });
 
-  test("wrong number of arguments: exit 1 with the usage", () => {
+  // A usage error exits 2 like every other command here (issue 15); it exited 1 before.
+  test("wrong number of arguments: exit 2 with the usage", () => {
     const res = rbacDiff(EXAMPLE);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr).toContain("expected two stack config files, got 1");
     expect(res.stderr).toContain("usage: npm run rbac:diff -- <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>");
+  });
+
+  test.each([["--help"], ["-h"]])("%s: exit 0, the usage on stdout", (flag) => {
+    const res = rbacDiff(flag);
+    expect([res.code, res.stderr]).toEqual([0, ""]);
+    expect(res.stdout).toMatch(/^Usage:\n {2}rbac:diff <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>/);
+    expect(res.stdout).toContain("An empty old file stands for a new stack");
+  });
+
+  test("--version: exit 0", () => {
+    const res = rbacDiff("--version");
+    expect([res.code, res.stderr]).toEqual([0, ""]);
+    expect(res.stdout).toMatch(/^rbac:diff \d+\.\d+\.\d+/);
+  });
+
+  test("an unknown flag: exit 2, naming it", () => {
+    const res = rbacDiff("--old", EXAMPLE, EXAMPLE);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("rbac:diff: unknown flag --old");
   });
 });
