@@ -2,8 +2,19 @@
  * The container's entry point: `gitops-agent kas --config ...` or
  * `gitops-agent agentk --kas-address ...` (one image holds both runtimes).
  */
+import { buildInfo, formatVersion, parseCommandLine, usageError, usageOutcome, type CommandIo, type CommandSpec } from "./common";
 
 type Main = (argv: readonly string[]) => Promise<number>;
+
+const ENTRY_COMMAND = {
+  name: "gitops-agent",
+  usage: "kas --config <kas.yaml> | agentk --kas-address <url> [flags] | agentk generate [flags]",
+  summary: "One image, both runtimes. 'gitops-agent kas --help', 'gitops-agent agentk --help' and 'gitops-agent agentk generate --help' list their flags.",
+  flags: {},
+  positionals: true,
+} as const satisfies CommandSpec;
+
+const io: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 // Only the chosen runtime is loaded: an agentk process does not carry kas's modules (memory: bench/README.md).
 const [command, ...args] = process.argv.slice(2);
@@ -14,8 +25,12 @@ const load: (() => Promise<Main>) | undefined =
       ? async () => (await import("./agentk/main.js")).main
       : undefined;
 if (!load) {
-  process.stderr.write("usage: gitops-agent kas --config <kas.yaml> | gitops-agent agentk --kas-address <url> [...] | gitops-agent agentk generate [...]\n");
-  process.exit(2);
+  const line = parseCommandLine(ENTRY_COMMAND, process.argv.slice(2));
+  process.exit(
+    line.kind !== "run"
+      ? usageOutcome(ENTRY_COMMAND, line, formatVersion(buildInfo()), io)
+      : usageError(ENTRY_COMMAND, [command === undefined ? "a command is required: kas or agentk" : `unknown command ${JSON.stringify(command)}; expected kas or agentk`], io),
+  );
 }
 load()
   .then((run) => run(args))

@@ -1,5 +1,6 @@
 /**
- * bin/agentk and bin/kas as a person or a script runs them: --help, -h and
+ * bin/agentk, bin/kas and the image's entry point (runtime/cli.ts) as a
+ * person or a script runs them: --help, -h and
  * --version exit 0 on stdout; usage errors exit 2 on stderr naming the flag;
  * a failure exits 1. Real processes, run from the test's own directory
  * (no cwd: ts-node needs the repository's tsconfig).
@@ -31,13 +32,21 @@ const CASES = {
   kasVersion: ["kas", "--version"],
   kasNoConfig: ["kas"],
   kasMissingFile: ["kas", "--config", "/nonexistent/kas.yaml"],
+  entryHelp: ["gitops-agent", "--help"],
+  entryVersion: ["gitops-agent", "--version"],
+  entryUnknown: ["gitops-agent", "kaas"],
 } as const;
 const runs: Partial<Record<keyof typeof CASES, Run>> = {};
 
+/** bin/<name>, or the image's entry point under ts-node as bin/ runs the others. */
+const command = (name: string): [string, string[]] =>
+  name === "gitops-agent" ? [process.execPath, ["-r", path.join(ROOT, "node_modules/ts-node/register/transpile-only"), path.join(ROOT, "runtime/cli.ts")]] : [path.join(ROOT, "bin", name), []];
+
 const exec = (bin: string, args: readonly string[]): Promise<Run> =>
   new Promise((resolve) => {
+    const [file, first] = command(bin);
     // AGENTK_TOKEN set: the usage errors below are the flags', not a missing token.
-    execFile(path.join(ROOT, "bin", bin), args, { env: { ...process.env, AGENTK_TOKEN: "t" }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(file, [...first, ...args], { env: { ...process.env, AGENTK_TOKEN: "t" }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: unknown }).code as number | null) : 0, stdout, stderr }),
     );
   });
@@ -149,5 +158,25 @@ describe("kas", () => {
     const r = got("kasMissingFile");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("/nonexistent/kas.yaml");
+  });
+});
+
+describe("the image's entry point", () => {
+  test("--help: exit 0, the commands", () => {
+    const r = got("entryHelp");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage:\n {2}gitops-agent kas --config <kas.yaml> \| agentk --kas-address <url>/);
+  });
+
+  test("--version: exit 0", () => {
+    const r = got("entryVersion");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(new RegExp(`^gitops-agent ${VERSION.replace(/\./g, "\\.")}`));
+  });
+
+  test("an unknown command: exit 2, naming it", () => {
+    const r = got("entryUnknown");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas or agentk');
   });
 });
