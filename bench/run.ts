@@ -5,6 +5,7 @@
  * it measures, so that run writes bench/results/<name>.profile.json instead,
  * profile summaries under raw, and prints them to stderr).
  */
+import { PROCESS_IO, runCommandProcess, usageError, type CommandSpec, type FlagValues } from "../runtime/common";
 import { runAbuse } from "./abuse.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runApply } from "./apply.bench";
@@ -25,22 +26,21 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   abuse: runAbuse,
 };
 
-function parseArgs(argv: readonly string[]): { only: string[]; profile: boolean } {
-  const only: string[] = [];
-  let profile = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--only") only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
-    else if (a.startsWith("--only=")) only.push(...a.slice("--only=".length).split(",").filter(Boolean));
-    else if (a === "--profile") profile = true;
-    else throw new Error(`unknown argument ${JSON.stringify(a)}; usage: npm run bench [-- --only <${Object.keys(BENCHES).join("|")}>[,...]] [--profile]`);
-  }
-  for (const n of only) if (!BENCHES[n]) throw new Error(`no benchmark ${JSON.stringify(n)}; known: ${Object.keys(BENCHES).join(", ")}`);
-  return { only, profile };
-}
+const BENCH_COMMAND = {
+  name: "bench",
+  usage: "[--only <name>[,<name>...]] [--profile]   (npm run bench -- ...)",
+  summary: "Runs the benchmarks; each writes bench/results/<name>.json and prints a markdown table.",
+  flags: {
+    only: { value: "<name>[,...]", multiple: true, description: `Run only these: ${Object.keys(BENCHES).join(", ")} (default: all)` },
+    profile: { type: "boolean", description: "Also take CPU profiles of the measured windows (slows what it measures)" },
+  },
+} as const satisfies CommandSpec;
 
-async function main(): Promise<number> {
-  const { only, profile } = parseArgs(process.argv.slice(2));
+async function main(values: FlagValues<typeof BENCH_COMMAND.flags>): Promise<number> {
+  const only = (values.only ?? []).flatMap((o) => o.split(",")).filter(Boolean);
+  const unknown = only.filter((n) => !BENCHES[n]);
+  if (unknown.length > 0) return usageError(BENCH_COMMAND, unknown.map((n) => `--only: no benchmark ${JSON.stringify(n)}; known: ${Object.keys(BENCHES).join(", ")}`), PROCESS_IO);
+  const profile = values.profile === true;
   const names = only.length > 0 ? only : Object.keys(BENCHES);
   const m = machine();
   const log = (line: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -72,10 +72,4 @@ async function main(): Promise<number> {
 
 process.once("SIGINT", () => process.exit(130));
 process.once("SIGTERM", () => process.exit(143));
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  },
-);
+runCommandProcess(BENCH_COMMAND, main);

@@ -2,7 +2,7 @@
  * The container's entry point: `gitops-agent kas --config ...` or
  * `gitops-agent agentk --kas-address ...` (one image holds both runtimes).
  */
-import { buildInfo, formatVersion, parseCommandLine, usageError, usageOutcome, type CommandIo, type CommandSpec } from "./common";
+import { buildInfo, formatVersion, parseCommandLine, PROCESS_IO as io, usageError, usageOutcome, type CommandSpec } from "./common";
 
 type Main = (argv: readonly string[]) => Promise<number>;
 
@@ -13,8 +13,6 @@ const ENTRY_COMMAND = {
   flags: {},
   positionals: true,
 } as const satisfies CommandSpec;
-
-const io: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 // Only the chosen runtime is loaded: an agentk process does not carry kas's modules (memory: bench/README.md).
 const [command, ...args] = process.argv.slice(2);

@@ -6,17 +6,15 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { buildInfo, createLogger, F, formatVersion, logProcessWarnings, parseCommandLine, usageError, usageOutcome, type CommandIo } from "../common";
+import { buildInfo, createLogger, F, formatVersion, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { GENERATE_COMMAND, generateFlags, RUN_COMMAND, runFlags } from "./flags";
 import { installObjects, renderYaml } from "./generate";
 import { loadClusterAccess } from "./kube";
 
-const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Exit code: 0, 2 on a usage error, 1 on a failure (thrown). */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = STDIO): Promise<number> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = PROCESS_IO): Promise<number> {
   if (argv[0] === "generate") return generate(argv.slice(1), io);
   const line = parseCommandLine(RUN_COMMAND, argv);
   if (line.kind !== "run") return usageOutcome(RUN_COMMAND, line, formatVersion(buildInfo()), io);

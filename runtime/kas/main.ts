@@ -1,7 +1,7 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
  */
-import { buildInfo, createLogger, formatVersion, logProcessWarnings, parseCommandLine, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
+import { buildInfo, createLogger, formatVersion, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
@@ -15,10 +15,8 @@ export const KAS_COMMAND = {
   },
 } as const satisfies CommandSpec;
 
-const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Exit code: 0, 2 on a usage error, 1 on a failure (thrown, e.g. a bad kas.yaml). */
-export async function main(argv: readonly string[], io: CommandIo = STDIO): Promise<number> {
+export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
   const line = parseCommandLine(KAS_COMMAND, argv);
   if (line.kind !== "run") return usageOutcome(KAS_COMMAND, line, formatVersion(buildInfo()), io);
   const file = line.values.config;

@@ -35,12 +35,19 @@ const CASES = {
   entryHelp: ["gitops-agent", "--help"],
   entryVersion: ["gitops-agent", "--version"],
   entryUnknown: ["gitops-agent", "kaas"],
+  clusterHelp: ["cluster:start", "--help"],
+  clusterUnknown: ["cluster:start", "--onc"],
+  demoHelp: ["demo", "-h"],
+  benchUnknown: ["bench", "--only", "nope"],
 } as const;
 const runs: Partial<Record<keyof typeof CASES, Run>> = {};
 
-/** bin/<name>, or the image's entry point under ts-node as bin/ runs the others. */
-const command = (name: string): [string, string[]] =>
-  name === "gitops-agent" ? [process.execPath, ["-r", path.join(ROOT, "node_modules/ts-node/register/transpile-only"), path.join(ROOT, "runtime/cli.ts")]] : [path.join(ROOT, "bin", name), []];
+/** The npm scripts' and the image's commands, run under ts-node as bin/ and package.json run them. */
+const SCRIPTS: Record<string, string> = { "gitops-agent": "runtime/cli.ts", "cluster:start": "test/cluster/cli.ts", demo: "examples/dude-naww/demo.ts", bench: "bench/run.ts" };
+const command = (name: string): [string, string[]] => {
+  const script = SCRIPTS[name];
+  return script ? [process.execPath, ["-r", path.join(ROOT, "node_modules/ts-node/register/transpile-only"), path.join(ROOT, script)]] : [path.join(ROOT, "bin", name), []];
+};
 
 const exec = (bin: string, args: readonly string[]): Promise<Run> =>
   new Promise((resolve) => {
@@ -178,5 +185,26 @@ describe("the image's entry point", () => {
     const r = got("entryUnknown");
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas or agentk');
+  });
+});
+
+describe("the npm scripts' commands", () => {
+  test.each([
+    ["clusterHelp", /^Usage:\n {2}cluster:start \[--once\]/],
+    ["demoHelp", /^Usage:\n {2}demo \[--kubeconfig <file>\]/],
+  ] as const)("%s: exit 0, the usage and flags", (name, usage) => {
+    const r = got(name);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(usage);
+    expect(r.stdout).toContain("  -h, --help");
+  });
+
+  test.each([
+    ["clusterUnknown", "cluster:start: unknown flag --onc (known: --once, --help, --version)"],
+    ["benchUnknown", 'bench: --only: no benchmark "nope"; known: latency,'],
+  ] as const)("%s: exit 2, naming the flag", (name, error) => {
+    const r = got(name);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(error);
   });
 });

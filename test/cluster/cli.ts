@@ -3,18 +3,25 @@
  * first if needed, and keeps it up until Ctrl-C.
  * `npm run cluster:start -- --once` starts it, prints how long that took, and stops.
  */
+import { runCommandProcess, type CommandSpec } from "../../runtime/common";
 import { startTestCluster } from "./index";
 
-async function main(): Promise<void> {
-  const once = process.argv.includes("--once");
+const CLUSTER_COMMAND = {
+  name: "cluster:start",
+  usage: "[--once]   (npm run cluster:start -- ...)",
+  summary: "Starts the hermetic test cluster (building it first if needed), prints its KUBECONFIG, and keeps it up until Ctrl-C.",
+  flags: { once: { type: "boolean", description: "Start it, print how long that took, and stop" } },
+} as const satisfies CommandSpec;
+
+runCommandProcess(CLUSTER_COMMAND, async ({ once }) => {
   const t0 = Date.now();
   const cluster = await startTestCluster({ build: true, onProgress: (line) => process.stderr.write(line + "\n") });
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   process.stdout.write(`cluster ready in ${seconds}s\nexport KUBECONFIG=${cluster.kubeconfigPath}\n`);
   process.stdout.write(`kubectl: ${cluster.binary} kubectl --kubeconfig=${cluster.kubeconfigPath} get nodes\n`);
-  if (once) {
+  if (once === true) {
     await cluster.stop();
-    return;
+    return 0;
   }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -22,9 +29,5 @@ async function main(): Promise<void> {
   });
   process.stderr.write("stopping test cluster\n");
   await cluster.stop();
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  return 0;
 });
