@@ -133,3 +133,15 @@ test("no token ever appears in kas's logs", () => {
   expect(all).not.toContain(revokedToken);
   expect(all).not.toContain("glagent-");
 });
+
+test("the agent_meta of a configuration request is kept per agent and served by the agents API (version and commit shown on the page)", async () => {
+  const token = kas.tokens["dude-agent"]!;
+  const s = record<ConfigurationResponse>(
+    (await kas.clients(token, "grpc")).configuration.GetConfiguration({ commit_id: "", agent_meta: { ...meta, version: "1.2.3", commit_id: "abc1234" } }, bearerMetadata(token)),
+  );
+  await s.atLeast(1);
+  const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { name: string; agent_meta?: unknown }[] };
+  expect(api.agents.find((a) => a.name === "dude-agent")?.agent_meta).toEqual({ version: "1.2.3", commit_id: "abc1234", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" });
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain("<td>dude-agent</td><td>1.2.3 (abc1234)</td>");
+  s.cancel();
+});
