@@ -26,6 +26,7 @@ export interface AuthenticatedChannel {
  * the same `authorization` metadata. Metadata a call passes itself wins in
  * both cases (grpc-js appends call credentials after it; the interceptor
  * leaves it alone), which lets tests send a wrong token on purpose.
+ * `options` are the channel's (default CHANNEL_OPTIONS, agentk's keepalive).
  */
 export function bindAgentToken(credentials: grpc.ChannelCredentials, token: TokenSource, options: grpc.ChannelOptions = CHANNEL_OPTIONS): AuthenticatedChannel {
   if (credentials._isSecure()) {
