@@ -1,99 +1,53 @@
 /**
- * A small kit to check a value decoded from YAML against a schema written as
- * code, collecting every problem (not just the first) as a message that names
- * the file, the line, the key path, what was found and what was expected.
- * Used by the agent config parser and by the kas agent registry file.
+ * The one config reader: checks a value decoded from YAML (or JSON) against a
+ * schema written as code, collecting every problem (not just the first), each
+ * naming the file, the position when the source is YAML, the key path, what
+ * was found and what was expected. Used for kas.yaml, the agent config.yaml,
+ * kas's agent registry file and the Pulumi stack config; a Wording keeps the
+ * sentences each of them has always printed.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Pair, type YAMLMap } from "yaml";
+import { describe, isPlainObject, type DescribeOptions } from "./describe";
 import { parseDuration } from "./duration";
+import { formatPath, type KeyPath } from "./key-path";
+import { nowhere, type Locate, type Position } from "./locate";
 import { closest } from "./suggest";
 
-export type PathSegment = string | number;
-export type KeyPath = readonly PathSegment[];
-
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** `gitops.manifest_projects[0].prune_timeout`; odd keys are quoted: `a["x.y"]`. */
-export function formatPath(path: KeyPath): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
+/** How one kind of config words its problems (the texts people and tests know). */
+export interface Wording {
+  readonly describe: DescribeOptions;
+  /** `expected Y, found X` instead of `found X; expected Y`. */
+  readonly expectedFirst: boolean;
+  /** Allowed values quoted (`"a", "b"`) or bare (`a, b`). */
+  readonly quoteChoices: boolean;
+  /** `file:line:col:` instead of `file:line:`. */
+  readonly columns: boolean;
 }
 
-/** How a found value is shown in a message. */
-export function describe(value: unknown): string {
-  if (value === null || value === undefined) return "nothing (null)";
-  if (typeof value === "string") {
-    return value.length > 60 ? `${JSON.stringify(value.slice(0, 57)).slice(0, -1)}..."` : JSON.stringify(value);
-  }
-  if (typeof value === "number" || typeof value === "bigint") return `the number ${value}`;
-  if (typeof value === "boolean") return `the boolean ${value}`;
-  if (Array.isArray(value)) return "a list";
-  if (value instanceof Date) return "a timestamp";
-  if (Buffer.isBuffer(value)) return "binary data";
-  if (value instanceof Set) return "a set";
-  return "a mapping";
+/** `.gitlab/agents/<name>/config.yaml` and the registry file: `file:3: key: found X; expected Y`. */
+export const AGENT_CONFIG_WORDING: Wording = { describe: {}, expectedFirst: false, quoteChoices: true, columns: false };
+/** kas.yaml: `file:3:7: key: expected Y, found string "x"`. */
+export const KAS_CONFIG_WORDING: Wording = { describe: { typed: true }, expectedFirst: true, quoteChoices: false, columns: true };
+/** The Pulumi stack config (read through Pulumi, so no positions): `key: found null; expected Y`. */
+export const STACK_CONFIG_WORDING: Wording = { describe: { nullAs: "null" }, expectedFirst: false, quoteChoices: false, columns: false };
+
+export interface ReaderOptions {
+  /** Positions of key paths in the source (see yamlLocator). Default: none. */
+  readonly locate?: Locate;
+  /** Never echo a found string (a file that may hold secrets: say only its length). */
+  readonly redact?: boolean;
+  readonly wording?: Wording;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object") return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Line (1-based) of the key or item at `path` in the source, when known. */
-export type Locate = (path: KeyPath) => number | undefined;
-
-/**
- * A Locate over a parsed YAML document: the line of the deepest key of `path`
- * found. Each mapping's keys are indexed on first use, so locating every
- * error of a file is linear in its size (a scan per lookup made a mapping of
- * 16,000 unknown keys take seconds).
- */
-export function yamlLocator(doc: Document, lines: LineCounter): Locate {
-  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
-  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
-    let index = indexes.get(map);
-    if (index === undefined) {
-      index = new Map();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const name = String(pair.key.value);
-        if (!index.has(name)) index.set(name, pair);
-      }
-      indexes.set(map, index);
-    }
-    return index.get(key);
-  };
-  return (path) => {
-    let node: unknown = doc.contents;
-    let offset = startOf(node);
-    for (const segment of path) {
-      if (isAlias(node)) node = node.resolve(doc);
-      if (isMap(node)) {
-        const pair = pairOf(node, String(segment));
-        if (pair === undefined) break;
-        offset = startOf(pair.key) ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === "number") {
-        node = node.items[segment];
-        offset = startOf(node) ?? offset;
-      } else {
-        break;
-      }
-    }
-    return offset === undefined ? undefined : lines.linePos(offset).line;
-  };
-}
-
-function startOf(node: unknown): number | undefined {
-  if (node === null || typeof node !== "object" || !("range" in node)) return undefined;
-  const range: unknown = node.range;
-  return Array.isArray(range) && typeof range[0] === "number" ? range[0] : undefined;
+/** One problem, with what was found and expected when it is a mismatch. */
+export interface Problem {
+  readonly path: KeyPath;
+  readonly position?: Position;
+  readonly found?: string;
+  readonly expected?: string;
+  /** The sentence after the key path. */
+  readonly text: string;
+  /** The whole message: `file:line: key: text`. */
+  readonly message: string;
 }
 
 export interface StringRule {
@@ -112,32 +66,50 @@ export interface StringRule {
  * look at `errors` once at the end.
  */
 export class Checker {
+  readonly problems: Problem[] = [];
   readonly errors: string[] = [];
   readonly warnings: string[] = [];
-  private readonly errorLines: number[] = [];
+  readonly wording: Wording;
+  private readonly locate: Locate;
+  private readonly redact: boolean;
 
-  /**
-   * @param redact never echo a found string (a file that may hold secrets: say only its length).
-   */
   constructor(
     readonly file: string,
-    private readonly locate: Locate = () => undefined,
-    private readonly redact = false,
-  ) {}
-
-  error(path: KeyPath, message: string): void {
-    const line = path.length > 0 ? this.locate(path) : undefined;
-    const where = line === undefined ? this.file : `${this.file}:${line}`;
-    this.errors.push(path.length > 0 ? `${where}: ${formatPath(path)}: ${message}` : `${where}: ${message}`);
-    this.errorLines.push(line ?? 0);
+    options: ReaderOptions = {},
+  ) {
+    this.locate = options.locate ?? nowhere;
+    this.redact = options.redact ?? false;
+    this.wording = options.wording ?? AGENT_CONFIG_WORDING;
   }
 
-  /** The errors in source order (by line; those without a line first). */
+  error(path: KeyPath, text: string, detail: { readonly found?: string; readonly expected?: string } = {}): void {
+    const position = path.length > 0 ? this.locate(path) : undefined;
+    let where = this.file;
+    if (position !== undefined) where += this.wording.columns ? `:${position.line}:${position.col}` : `:${position.line}`;
+    const message = path.length > 0 ? `${where}: ${formatPath(path)}: ${text}` : `${where}: ${text}`;
+    this.problems.push({ path, position, ...detail, text, message });
+    this.errors.push(message);
+  }
+
+  /** The errors in source order (by position; those without one first). */
   errorsInSourceOrder(): string[] {
-    return this.errors
-      .map((message, i) => ({ message, line: this.errorLines[i] ?? 0, i }))
-      .sort((a, b) => a.line - b.line || a.i - b.i)
-      .map((e) => e.message);
+    const at = ({ position }: Problem): number => (position === undefined ? 0 : position.line * 1e6 + (this.wording.columns ? position.col : 0));
+    return this.problems
+      .map((problem, i) => ({ problem, i }))
+      .sort((a, b) => at(a.problem) - at(b.problem) || a.i - b.i)
+      .map((e) => e.problem.message);
+  }
+
+  /** How a found value reads in this config's messages. */
+  describe(value: unknown): string {
+    return describe(value, this.wording.describe);
+  }
+
+  /** `one of "a", "b"` or `one of a, b`, with a "did you mean" for a near miss. */
+  choices(allowed: readonly string[], value?: unknown): string {
+    const list = this.wording.quoteChoices ? allowed.map((a) => JSON.stringify(a)) : allowed;
+    const suggestion = typeof value === "string" ? closest(value, allowed) : undefined;
+    return `one of ${list.join(", ")}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`;
   }
 
   /** `ci_access is not implemented by this agent and is ignored`. */
@@ -145,10 +117,12 @@ export class Checker {
     this.warnings.push(`${formatPath(path)} ${message}`);
   }
 
-  mismatch(path: KeyPath, value: unknown, expected: string, secret = false): void {
-    const hide = (secret || this.redact) && typeof value === "string";
-    const found = hide ? `a string of ${value.length} characters` : describe(value);
-    this.error(path, `found ${found}; expected ${expected}`);
+  /** A value that is not what was expected; `found` words it when describing the value would not say enough. */
+  mismatch(path: KeyPath, value: unknown, expected: string, options: { readonly secret?: boolean; readonly found?: string } = {}): undefined {
+    const hide = (options.secret === true || this.redact) && typeof value === "string";
+    const found = options.found ?? (hide ? `a string of ${value.length} characters` : this.describe(value));
+    this.error(path, this.wording.expectedFirst ? `expected ${expected}, found ${found}` : `found ${found}; expected ${expected}`, { found, expected });
+    return undefined;
   }
 
   /**
@@ -178,11 +152,18 @@ export class Checker {
         continue;
       }
       candidates ??= [...known, ...ignored];
-      const suggestion = closest(key, candidates);
-      const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
-      this.error([...path, key], `found unknown key ${JSON.stringify(key)}${hint}; expected one of: ${known.join(", ")}`);
+      this.unknownKey([...path, key], known, closest(key, candidates));
     }
     return value;
+  }
+
+  private unknownKey(path: KeyPath, known: readonly string[], suggestion: string | undefined): void {
+    const key = String(path[path.length - 1]);
+    const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
+    const text = this.wording.expectedFirst
+      ? `unknown key (known: ${known.join(", ")})${hint}`
+      : `found unknown key ${JSON.stringify(key)}${hint}; expected one of: ${known.join(", ")}`;
+    this.error(path, text, { found: "an unknown key", expected: `one of ${known.join(", ")}` });
   }
 
   list(value: unknown, path: KeyPath, expected: string): readonly unknown[] | undefined {
@@ -203,7 +184,7 @@ export class Checker {
       (rule.pattern !== undefined && !rule.pattern.test(value));
     if (bad) {
       const hint = typeof value === "boolean" ? " (quote it: YAML reads unquoted yes/no/on/off/y/n as booleans)" : "";
-      this.mismatch(path, value, expected + hint, rule.secret === true);
+      this.mismatch(path, value, expected + hint, { secret: rule.secret === true });
       return undefined;
     }
     return value;
@@ -224,7 +205,7 @@ export class Checker {
   /** False (and an error) when a required value is absent. */
   required(value: unknown, path: KeyPath, expected: string): boolean {
     if (value !== undefined && value !== null) return true;
-    this.error(path, `found nothing; expected ${expected}`);
+    this.mismatch(path, value, expected, { found: "nothing" });
     return false;
   }
 
@@ -258,10 +239,15 @@ export class Checker {
   oneOf<T extends string>(value: unknown, path: KeyPath, allowed: readonly T[]): T | undefined {
     if (value === undefined || value === null || value === "") return undefined;
     if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-    const suggestion = typeof value === "string" ? closest(value, allowed) : undefined;
-    const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
-    this.mismatch(path, value, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}${hint}`);
+    this.mismatch(path, value, this.choices(allowed, value));
     return undefined;
+  }
+
+  /** A whole number of at least `min`. */
+  integer(value: unknown, path: KeyPath, min: number, expected = `a whole number of at least ${min}`): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) return this.mismatch(path, value, expected);
+    return value;
   }
 
   /** Seconds, from "3600s" / "1h30m" / "500ms"; at least `minSeconds`. */
