@@ -5,15 +5,16 @@ export interface DescribeOptions {
   readonly typed?: boolean;
   /** How YAML null reads. Default `nothing (null)`; the stack config's problems say `null`. */
   readonly nullAs?: string;
+  /** Longer strings are cut, with "...". Default 60. */
+  readonly maxChars?: number;
 }
-
-const MAX_SHOWN = 60;
 
 export function describe(value: unknown, options: DescribeOptions = {}): string {
   if (value === undefined) return "nothing";
   if (value === null) return options.nullAs ?? "nothing (null)";
   if (typeof value === "string") {
-    const shown = value.length > MAX_SHOWN ? `${JSON.stringify(value.slice(0, MAX_SHOWN - 3)).slice(0, -1)}..."` : JSON.stringify(value);
+    const max = options.maxChars ?? 60;
+    const shown = value.length > max ? `${JSON.stringify(value.slice(0, max - 3)).slice(0, -1)}..."` : JSON.stringify(value);
     return options.typed === true ? `string ${shown}` : shown;
   }
   if (typeof value === "number" || typeof value === "bigint") return options.typed === true ? `number ${value}` : `the number ${value}`;

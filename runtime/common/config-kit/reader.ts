@@ -27,14 +27,23 @@ export interface Wording {
 export const AGENT_CONFIG_WORDING: Wording = { describe: {}, expectedFirst: false, quoteChoices: true, columns: false };
 /** kas.yaml: `file:3:7: key: expected Y, found string "x"`. */
 export const KAS_CONFIG_WORDING: Wording = { describe: { typed: true }, expectedFirst: true, quoteChoices: false, columns: true };
-/** The Pulumi stack config (read through Pulumi, so no positions): `key: found null; expected Y`. */
-export const STACK_CONFIG_WORDING: Wording = { describe: { nullAs: "null" }, expectedFirst: false, quoteChoices: false, columns: false };
+/**
+ * The Pulumi stack config (read through Pulumi, so no positions): `key: found null; expected Y`;
+ * a name is shown whole up to a DNS subdomain's 253 characters, so "at most 63" can be checked by eye.
+ */
+export const STACK_CONFIG_WORDING: Wording = { describe: { nullAs: "null", maxChars: 253 }, expectedFirst: false, quoteChoices: false, columns: false };
 
 export interface ReaderOptions {
   /** Positions of key paths in the source (see yamlLocator). Default: none. */
   readonly locate?: Locate;
   /** Never echo a found string (a file that may hold secrets: say only its length). */
   readonly redact?: boolean;
+  /**
+   * YAML null (and, for a choice, the empty string) reads as absent (default),
+   * as GitLab's protojson decoding treats them. The stack config says `found null`
+   * instead: there, null is a value someone wrote.
+   */
+  readonly nullIsAbsent?: boolean;
   readonly wording?: Wording;
 }
 
@@ -72,6 +81,7 @@ export class Checker {
   readonly wording: Wording;
   private readonly locate: Locate;
   private readonly redact: boolean;
+  private readonly nullIsAbsent: boolean;
 
   constructor(
     readonly file: string,
@@ -79,6 +89,7 @@ export class Checker {
   ) {
     this.locate = options.locate ?? nowhere;
     this.redact = options.redact ?? false;
+    this.nullIsAbsent = options.nullIsAbsent ?? true;
     this.wording = options.wording ?? AGENT_CONFIG_WORDING;
   }
 
@@ -98,6 +109,10 @@ export class Checker {
       .map((problem, i) => ({ problem, i }))
       .sort((a, b) => at(a.problem) - at(b.problem) || a.i - b.i)
       .map((e) => e.problem.message);
+  }
+
+  private absent(value: unknown): value is undefined | null {
+    return value === undefined || (value === null && this.nullIsAbsent);
   }
 
   /** How a found value reads in this config's messages. */
@@ -135,7 +150,7 @@ export class Checker {
     known: readonly string[],
     ignored: readonly string[] = [],
   ): Record<string, unknown> | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     if (!isPlainObject(value)) {
       this.mismatch(path, value, `a mapping with keys ${known.join(", ")}`);
       return undefined;
@@ -166,8 +181,17 @@ export class Checker {
     this.error(path, text, { found: "an unknown key", expected: `one of ${known.join(", ")}` });
   }
 
+  /**
+   * A mapping that must be there (absent is an error too), worded by `expected`;
+   * with `known` "any", its keys are names the caller checks.
+   */
+  object(value: unknown, path: KeyPath, known: readonly string[] | "any", expected: string): Record<string, unknown> | undefined {
+    if (!isPlainObject(value)) return this.mismatch(path, value, expected);
+    return known === "any" ? value : this.mapping(value, path, known);
+  }
+
   list(value: unknown, path: KeyPath, expected: string): readonly unknown[] | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     if (!Array.isArray(value)) {
       this.mismatch(path, value, `a list of ${expected}`);
       return undefined;
@@ -176,7 +200,7 @@ export class Checker {
   }
 
   string(value: unknown, path: KeyPath, rule: StringRule = {}): string | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     const expected = rule.expected ?? (rule.nonEmpty === true ? "a non-empty string" : "a string");
     const bad =
       typeof value !== "string" ||
@@ -204,7 +228,7 @@ export class Checker {
 
   /** False (and an error) when a required value is absent. */
   required(value: unknown, path: KeyPath, expected: string): boolean {
-    if (value !== undefined && value !== null) return true;
+    if (!this.absent(value)) return true;
     this.mismatch(path, value, expected, { found: "nothing" });
     return false;
   }
@@ -227,7 +251,7 @@ export class Checker {
   }
 
   boolean(value: unknown, path: KeyPath): boolean | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     if (typeof value !== "boolean") {
       this.mismatch(path, value, "true or false");
       return undefined;
@@ -237,7 +261,7 @@ export class Checker {
 
   /** One of `allowed`; the empty string counts as absent, as in GitLab's schema. */
   oneOf<T extends string>(value: unknown, path: KeyPath, allowed: readonly T[]): T | undefined {
-    if (value === undefined || value === null || value === "") return undefined;
+    if (this.absent(value) || (value === "" && this.nullIsAbsent)) return undefined;
     if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
     this.mismatch(path, value, this.choices(allowed, value));
     return undefined;
@@ -245,14 +269,14 @@ export class Checker {
 
   /** A whole number of at least `min`. */
   integer(value: unknown, path: KeyPath, min: number, expected = `a whole number of at least ${min}`): number | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) return this.mismatch(path, value, expected);
     return value;
   }
 
   /** Seconds, from "3600s" / "1h30m" / "500ms"; at least `minSeconds`. */
   duration(value: unknown, path: KeyPath, minSeconds = 0): number | undefined {
-    if (value === undefined || value === null) return undefined;
+    if (this.absent(value)) return undefined;
     const expected =
       minSeconds > 0 ? `a duration of at least ${minSeconds}s such as "300s" or "5m"` : `a duration such as "3600s" or "1h30m"`;
     const seconds = typeof value === "string" ? parseDuration(value) : undefined;
