@@ -4,9 +4,7 @@
  * names its key, what was found and what was expected, so one `pulumi preview`
  * (or `npm run rbac:diff`) shows everything to fix.
  */
-import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import {
   Checker,
   DNS_LABEL,
@@ -21,11 +19,12 @@ import {
 import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
 import { ESCALATION_RESOURCES, type Access } from "../runtime/common/rbac-rules";
 import { parseClusterResources, type ClusterResourceGrant } from "./cluster-resources";
+import { CONFIG_NAMESPACE, type StackSource } from "./stack-source";
+
+export { CONFIG_NAMESPACE, readStackFile, readStackSource, type StackSource } from "./stack-source";
 
 export type { Access, ClusterResourceGrant, PodSecurityLevel };
 
-/** The Pulumi config namespace (the project name in Pulumi.yaml). */
-export const CONFIG_NAMESPACE = "gitops-agent";
 export const STACK_KEYS = ["cluster", "agent", "gitlab", "kas", "namespaces", "clusterResources"] as const;
 export const ACCESS_LEVELS: readonly Access[] = ["write", "read", "none", "admin"];
 export const DEFAULT_AGENT_NAMESPACE = "gitlab-k8s-agent";
@@ -122,6 +121,8 @@ export interface StackConfig {
 }
 
 export interface ConfigProblem {
+  /** `Pulumi.dev.yaml:12:7` when the config was read from a stack file (see readStackSource). */
+  readonly at?: string;
   /** The full config key, e.g. `gitops-agent:namespaces.dude`. */
   readonly key: string;
   /** What the stack config holds there, in words. */
@@ -132,7 +133,7 @@ export interface ConfigProblem {
 
 export class StackConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
-    const lines = problems.map((p) => `  - ${p.key}: found ${p.found}; expected ${p.expected}`);
+    const lines = problems.map((p) => `  - ${p.at === undefined ? "" : `${p.at}: `}${p.key}: found ${p.found}; expected ${p.expected}`);
     super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
     this.name = "StackConfigError";
   }
@@ -314,13 +315,17 @@ function parseNamespaces(r: Reader, raw: unknown, agent: AgentConfig | undefined
   return ok ? out : undefined;
 }
 
-function toConfigProblem(p: Problem): ConfigProblem {
-  return { key: `${CONFIG_NAMESPACE}:${formatPath(p.path)}`, found: p.found ?? "", expected: p.expected ?? p.text };
+function toConfigProblem(p: Problem, source: StackSource | undefined): ConfigProblem {
+  const at = source && p.position ? { at: `${source.file}:${p.position.line}:${p.position.col}` } : {};
+  return { ...at, key: `${CONFIG_NAMESPACE}:${formatPath(p.path)}`, found: p.found ?? "", expected: p.expected ?? p.text };
 }
 
-/** Validates the raw `gitops-agent:*` values (keys without the namespace) and applies the defaults. */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-  const r: Reader = new Checker(CONFIG_NAMESPACE, { wording: STACK_CONFIG_WORDING, nullIsAbsent: false });
+/**
+ * Validates the raw `gitops-agent:*` values (keys without the namespace) and applies the defaults.
+ * With `source` (a stack file read by readStackSource), each problem also says where it is.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, source?: StackSource): StackConfig {
+  const r: Reader = new Checker(CONFIG_NAMESPACE, { wording: STACK_CONFIG_WORDING, nullIsAbsent: false, locate: source?.locate });
   for (const key of Object.keys(raw)) {
     if (!(STACK_KEYS as readonly string[]).includes(key)) r.mismatch([key], undefined, `one of ${STACK_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`, { found: "an unknown key" });
   }
@@ -330,7 +335,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const kas = parseKas(r, raw.kas, agent);
   const namespaces = parseNamespaces(r, raw.namespaces, agent);
   const clusterResources = parseClusterResources(r, raw.clusterResources);
-  if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces || !clusterResources) throw new StackConfigError(r.problems.map(toConfigProblem));
+  if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces || !clusterResources) throw new StackConfigError(r.problems.map((p) => toConfigProblem(p, source)));
   return { cluster, agent, ...(gitlab ? { gitlab } : {}), kas, namespaces, clusterResources };
 }
 
@@ -347,34 +352,4 @@ export function loadStackConfig(config: pulumi.Config = new pulumi.Config(CONFIG
     if (value !== undefined) raw[key] = value;
   }
   return parseStackConfig(raw);
-}
-
-/**
- * Reads a `Pulumi.<stack>.yaml` file's `config:` map into the raw form
- * parseStackConfig takes (keys without `gitops-agent:`); other namespaces'
- * keys are left out. An empty file gives `{}`. No Pulumi needed.
- */
-export function readStackFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`${path}: cannot read the stack file: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  const config = typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>).config : undefined;
-  if (config === undefined || config === null) return {};
-  if (typeof config !== "object" || Array.isArray(config)) throw new Error(`${path}: "config" must be a map of key: value`);
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
-  }
-  return raw;
 }
