@@ -70,9 +70,9 @@ export interface StringRule {
 
 /**
  * Collects errors and warnings. Every getter returns `undefined` when the value
- * is absent (undefined or YAML null, as GitLab's protojson decoding treats null)
- * or wrong (after recording an error), so callers apply defaults uniformly and
- * look at `errors` once at the end.
+ * is absent (undefined, or null unless `nullIsAbsent` is false) or wrong (after
+ * recording an error), so callers apply defaults uniformly and look at `errors`
+ * (or `problems`) once at the end.
  */
 export class Checker {
   readonly problems: Problem[] = [];
