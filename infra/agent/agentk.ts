@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DNS_LABEL } from "../../runtime/common/config-kit";
 import { tokenSha256 } from "./local-registration";
 
 export const DEFAULT_AGENTK_IMAGE = "gitops-agent:latest";
@@ -14,7 +15,6 @@ export const AGENTK_UID = 65532;
 export const OBSERVABILITY_PORT = 8080;
 export const DEFAULT_AGENTK_RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } as const;
 const SECRET_MOUNT = "/etc/agentk/secret";
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface AgentkArgs {
   /** The namespace agentk runs in. It must exist: infra/rbac creates it. */

@@ -16,7 +16,8 @@
  * Messages never echo a string found in this file (it holds token hashes, and a
  * token pasted by mistake must not reach a log): they give its length only.
  */
-import { Checker, formatPath, isPlainObject, loadYaml, summarizeErrors, type KeyPath } from "../agentcfg";
+import { summarizeErrors } from "../agentcfg";
+import { Checker, DNS_LABEL, formatPath, isPlainObject, loadYaml, type KeyPath } from "../../common/config-kit";
 import type { TokenEntry } from "./tokens";
 import { InvalidRegistryFileError, type AgentInfo } from "./types";
 
@@ -33,14 +34,12 @@ const AGENT_KEYS = ["id", "name", "config_project", "tokens", "token_sha256"];
 const TOKEN_KEYS = ["sha256", "name", "revoked"];
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const SHA256_EXPECTED = "a SHA-256 hash of the token (64 hexadecimal digits), not the token itself";
-/** GitLab's agent name rule. */
-const AGENT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Throws InvalidRegistryFileError listing every problem. */
 export function parseRegistryFile(input: string | Buffer, file: string): RegistryContents {
-  const loaded = loadYaml(input, file, REGISTRY_FILE_MAX_BYTES);
+  const loaded = loadYaml(input, file, { maxBytes: REGISTRY_FILE_MAX_BYTES });
   if (!loaded.ok) throw new InvalidRegistryFileError(file, summarizeErrors(loaded.errors), ["(file)"]);
-  const c = new Checker(file, loaded.locate, true);
+  const c = new Checker(file, { locate: loaded.locate, redact: true });
   // An empty file, or one cut off right after `agents:`, is what a writer that
   // does not rename over leaves behind mid-write: taken as "no agents", it locked
   // every agent out. `agents: []` is how a registry says it has none.
@@ -60,7 +59,7 @@ export function parseRegistryFile(input: string | Buffer, file: string): Registr
     const before = c.errors.length;
     for (const key of ["id", "name", "config_project"]) c.required(agent[key], [...path, key], `the agent's ${key}`);
     const id = agentId(agent.id, [...path, "id"], c);
-    const name = c.string(agent.name, [...path, "name"], { pattern: AGENT_NAME, expected: "an agent name (lowercase letters, digits and '-')" });
+    const name = c.string(agent.name, [...path, "name"], { pattern: DNS_LABEL, expected: "an agent name (lowercase letters, digits and '-')" });
     const project = c.string(agent.config_project, [...path, "config_project"], { nonEmpty: true, expected: "a project path such as group/project" });
     if (id !== undefined) {
       const first = agentIds.get(id);
