@@ -1,0 +1,26 @@
+/**
+ * What two sides must agree on, in one place: the workloads `agentk generate`
+ * prints and infra's components create, and the token hash kas compares and
+ * infra writes. Pure, no I/O; infra may import it, it imports nothing of infra.
+ */
+export { tokenSha256 } from "./token-hash";
+export {
+  agentkNames,
+  agentkSelector,
+  agentkArgs,
+  credentialsDigest,
+  agentkServiceAccount,
+  agentkSecret,
+  agentkDeployment,
+  DEFAULT_AGENT_NAMESPACE,
+  DEFAULT_AGENTK_IMAGE,
+  DEFAULT_AGENTK_REPLICAS,
+  DEFAULT_AGENTK_RESOURCES,
+  AGENTK_UID,
+  AGENTK_OBSERVABILITY_PORT,
+  AGENTK_SECRET_MOUNT,
+  CREDENTIALS_DIGEST_ANNOTATION,
+  type AgentkNames,
+  type AgentkSecretOptions,
+  type AgentkDeploymentOptions,
+} from "./agentk";
