@@ -24,3 +24,20 @@ export {
   type AgentkSecretOptions,
   type AgentkDeploymentOptions,
 } from "./agentk";
+export {
+  registryYaml,
+  REGISTRY_TOP_KEYS,
+  REGISTRY_AGENT_KEYS,
+  REGISTRY_TOKEN_KEYS,
+  SHA256_HEX,
+  type RegistryAgent,
+  type RegistryToken,
+} from "./registry-file";
+export {
+  DEFAULT_WEBSOCKET_PATH,
+  DEFAULT_POLL_PERIOD_MS,
+  KAS_PORTS,
+  type KasConfigFile,
+  type KasProjectFile,
+  type KasTlsFile,
+} from "./kas-config-file";

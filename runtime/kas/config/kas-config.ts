@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { checkHttpListeners, HTTP_LISTEN_KEYS, parseApiConfig, parseHttpListeners, type ApiConfig, type HttpListeners } from "./http-listeners";
 import { LIMITS } from "../../rpc/agent-config";
 import { ConfigReader } from "./reader";
+import { DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH } from "../../common/deploy";
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -67,8 +68,8 @@ export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
   maxBufferedBytesPerAgent: 64 * 1024 * 1024,
 };
 
-export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
-export const DEFAULT_POLL_PERIOD_MS = 20_000;
+/** Shared with the writers of kas.yaml (infra), with the file's shape. */
+export { DEFAULT_WEBSOCKET_PATH, DEFAULT_POLL_PERIOD_MS, type KasConfigFile } from "../../common/deploy";
 
 export class KasConfigError extends Error {
   override readonly name = "KasConfigError";
