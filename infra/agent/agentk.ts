@@ -6,16 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as shared from "../../runtime/common/deploy";
+import { plain, type Later } from "../later";
 
 export { DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS, DEFAULT_AGENTK_RESOURCES } from "../../runtime/common/deploy";
-/** A value the engine resolves later, which the shared builders only place. */
-type Later = pulumi.OutputInstance<unknown> | Promise<unknown>;
-/**
- * The shared builders return plain objects whose leaves may be Outputs: the
- * engine resolves nested Inputs wherever they stand, which the SDK's args types
- * spell field by field.
- */
-const plain = <T>(manifest: Record<string, unknown>): T => manifest as T;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface AgentkArgs {

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { DEFAULT_POLL_PERIOD_MS, KAS_PORTS, type KasConfigFile } from "../../runtime/common/deploy";
+import { DEFAULT_POLL_PERIOD_MS, KAS_CACHE_DIR, KAS_HTTP_SECRETS_MOUNT, KAS_PORTS, KAS_REGISTRY_MOUNT, type KasConfigFile } from "../../runtime/common/deploy";
 
 export interface KasProject {
   readonly id: string;
@@ -22,10 +22,7 @@ export interface KasHttpAccess {
 }
 
 export { KAS_PORTS };
-export const REGISTRY_MOUNT = "/etc/kas/registry";
-export const HTTP_SECRETS_MOUNT = "/etc/kas/http";
-/** kas's git cache: an emptyDir in the pod. */
-export const KAS_CACHE_DIR = "/var/cache/kas";
+export { KAS_REGISTRY_MOUNT as REGISTRY_MOUNT, KAS_HTTP_SECRETS_MOUNT as HTTP_SECRETS_MOUNT, KAS_CACHE_DIR };
 
 /** kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces, file registry mounted from a Secret. */
 export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}): string {
@@ -36,8 +33,8 @@ export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url:
       ...httpListeners(access),
     },
     agents: gitlab
-      ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${REGISTRY_MOUNT}/gitlab-kas-secret` } }
-      : { registry: "file", file: `${REGISTRY_MOUNT}/agents.yaml` },
+      ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${KAS_REGISTRY_MOUNT}/gitlab-kas-secret` } }
+      : { registry: "file", file: `${KAS_REGISTRY_MOUNT}/agents.yaml` },
     git: { cache_dir: KAS_CACHE_DIR, poll_period: `${DEFAULT_POLL_PERIOD_MS / 1000}s` },
     projects: projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: [...(p.agents ?? [])] })),
     ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),

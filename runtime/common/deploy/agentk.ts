@@ -5,22 +5,20 @@
  * value and Pulumi as an Output (the Secret's name, the token, the image): the
  * builders only place such a value, never look into it.
  */
+import { NONROOT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels, type Labels, type Manifest as Obj } from "./workload";
 import { tokenSha256 } from "./token-hash";
 
 /** The agent's own namespace when none is given: README, generate, Pulumi and agentk itself. */
 export const DEFAULT_AGENT_NAMESPACE = "gitlab-k8s-agent";
 export const DEFAULT_AGENTK_IMAGE = "gitops-agent:latest";
 export const DEFAULT_AGENTK_REPLICAS = 1;
-/** distroless' "nonroot" user. */
-export const AGENTK_UID = 65532;
+/** agentk runs as distroless' "nonroot" user. */
+export const AGENTK_UID = NONROOT_UID;
 export const AGENTK_OBSERVABILITY_PORT = 8080;
 export const DEFAULT_AGENTK_RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } as const;
 /** Where the Secret (token, and ca.crt when given) is mounted in the pod. */
 export const AGENTK_SECRET_MOUNT = "/etc/agentk/secret";
 export const CREDENTIALS_DIGEST_ANNOTATION = "gitops-agent/credentials-digest";
-
-type Obj = Record<string, unknown>;
-type Labels = Readonly<Record<string, string>>;
 
 export interface AgentkNames {
   readonly deployment: string;
@@ -36,7 +34,7 @@ export function agentkNames(agentName: string): AgentkNames {
 
 /** The Deployment's selector; the objects carry these labels and any extra ones (e.g. managed-by). */
 export function agentkSelector(name: string): Labels {
-  return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "agentk" };
+  return selectorLabels(name, "agentk");
 }
 
 /** agentk's command line in the pod. */
@@ -113,7 +111,7 @@ export function agentkDeployment<V = never>(o: AgentkDeploymentOptions<V>): Obj 
         metadata: { labels, annotations: { [CREDENTIALS_DIGEST_ANNOTATION]: o.credentialsDigest } },
         spec: {
           serviceAccountName: o.serviceAccountName,
-          securityContext: { runAsNonRoot: true, runAsUser: AGENTK_UID, runAsGroup: AGENTK_UID, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: restrictedPodSecurityContext(),
           containers: [
             {
               name: "agentk",
@@ -126,14 +124,7 @@ export function agentkDeployment<V = never>(o: AgentkDeploymentOptions<V>): Obj 
               ports: [{ name: "observability", containerPort: AGENTK_OBSERVABILITY_PORT }],
               livenessProbe: { httpGet: { path: "/liveness", port: "observability" }, initialDelaySeconds: 15, periodSeconds: 20 },
               readinessProbe: { httpGet: { path: "/readiness", port: "observability" }, periodSeconds: 10 },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: AGENTK_UID,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedContainerSecurityContext(),
               resources: o.resources,
               volumeMounts: [{ name: "agentk-secret", mountPath: AGENTK_SECRET_MOUNT, readOnly: true }],
             },

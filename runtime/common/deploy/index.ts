@@ -41,3 +41,16 @@ export {
   type KasProjectFile,
   type KasTlsFile,
 } from "./kas-config-file";
+export {
+  kasSelector,
+  kasPorts,
+  kasDeployment,
+  kasService,
+  KAS_CONFIG_FILE,
+  KAS_REGISTRY_MOUNT,
+  KAS_HTTP_SECRETS_MOUNT,
+  KAS_CACHE_DIR,
+  type KasPort,
+  type KasDeploymentOptions,
+} from "./kas";
+export { restrictedPodSecurityContext, restrictedContainerSecurityContext, selectorLabels, NONROOT_UID, type Manifest, type Labels } from "./workload";
