@@ -1,16 +1,23 @@
 /**
- * What `agentk generate` prints equals what infra's Agentk component creates
+ * What `agentk generate` prints (its stdout, parsed) equals what infra's Agentk component creates
  * for the same inputs: the ServiceAccount, the Secret and the Deployment, field
  * for field. The one difference allowed is Pulumi's managed-by label.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parseAllDocuments } from "yaml";
 import { recordResources, type Created } from "../pulumi-mocks";
-import { installObjects, type GenerateOptions } from "../../runtime/agentk/generate";
+import { main } from "../../runtime/agentk/main";
+import type { GenerateOptions } from "../../runtime/agentk/generate";
 import type * as AgentModule from "../../infra/agent";
 
 type Obj = Record<string, unknown>;
 let created: Created[];
 let agent: typeof AgentModule;
+const dir = mkdtempSync(path.join(tmpdir(), "generate-component-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   created = await recordResources("roundtrip");
@@ -19,6 +26,24 @@ beforeAll(async () => {
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const KINDS: Record<string, string> = { ServiceAccount: "kubernetes:core/v1:ServiceAccount", Secret: "kubernetes:core/v1:Secret", Deployment: "kubernetes:apps/v1:Deployment" };
+
+/** What `agentk generate` prints for these options, parsed back. */
+async function printed(o: GenerateOptions): Promise<Obj[]> {
+  const argv = ["generate", "--agent-token", o.agentToken, "--kas-address", o.kasAddress, "--namespace", o.namespace, "--name", o.name ?? ""];
+  if (o.image !== undefined) argv.push("--image", o.image);
+  if (o.replicas !== undefined) argv.push("--replicas", String(o.replicas));
+  if (o.caCert !== undefined) {
+    writeFileSync(path.join(dir, "ca.pem"), o.caCert);
+    argv.push("--ca-cert-file", path.join(dir, "ca.pem"));
+  }
+  const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  try {
+    expect(await main(argv)).toBe(0);
+    return parseAllDocuments(stdout.mock.calls.map((c) => String(c[0])).join("")).map((d) => d.toJS() as Obj);
+  } finally {
+    stdout.mockRestore();
+  }
+}
 
 /** What the engine received, with secrets unwrapped and Pulumi's managed-by label dropped (checked, then removed). */
 function received(r: Created): Obj {
@@ -36,7 +61,7 @@ describe("agentk generate and the Agentk component: the same workload", () => {
     ["a CA, an image and 2 replicas", { caCert: CA, image: "registry.example/gitops-agent:0.1.0", replicas: 2 }],
   ])("GIVEN %s WHEN both build agent dude-agent THEN ServiceAccount, Secret and Deployment are equal", async (_case, extra) => {
     const options: GenerateOptions = { agentToken: "glagent-roundtrip", kasAddress: "grpcs://kas.example:8150", namespace: "gitlab-k8s-agent", writeNamespaces: [], name: "dude-agent", ...extra };
-    const generated = (installObjects(options) as Obj[]).filter((o) => String(o.kind) in KINDS);
+    const generated = (await printed(options)).filter((o) => String(o.kind) in KINDS);
 
     const before = created.length;
     const component = new agent.Agentk(`rt-${created.length}`, {
