@@ -83,3 +83,14 @@ describe("agentk generate", () => {
     expect(objects.filter((o) => o.kind === "Lease" || o.kind === "ConfigMap").map((o) => o.metadata.name)).toEqual(["dude-agent-lock", "dude-agent-inventory"]);
   });
 });
+
+test("no object is shared within a printed manifest, so the YAML has no anchors", () => {
+  const shared = (o: unknown, seen = new Set<unknown>()): number => {
+    if (o === null || typeof o !== "object") return 0;
+    if (seen.has(o)) return 1;
+    seen.add(o);
+    return Object.values(o).reduce<number>((n, v) => n + shared(v, seen), 0);
+  };
+  const objects = installObjects({ ...base, caCert: "-----BEGIN CERTIFICATE-----\n" });
+  expect(objects.map((o) => shared(o))).toEqual(objects.map(() => 0));
+});

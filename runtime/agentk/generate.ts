@@ -74,7 +74,7 @@ export function installObjects(o: GenerateOptions): Obj[] {
   return [
     ...namespaces.map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n, labels: podSecurityLabels(o.podSecurity ?? DEFAULT_POD_SECURITY) } })),
     agentkServiceAccount(names.serviceAccount, o.namespace, labels),
-    agentkSecret({ name: names.secret, namespace: o.namespace, labels, token: o.agentToken, caCert: o.caCert }),
+    agentkSecret({ name: names.secret, namespace: o.namespace, labels: { ...labels }, token: o.agentToken, caCert: o.caCert }),
     ...rbacObjects(o.namespace, names.serviceAccount, o.writeNamespaces),
     agentkDeployment({
       name: names.deployment,

@@ -106,9 +106,10 @@ export function agentkDeployment<V = never>(o: AgentkDeploymentOptions<V>): Obj 
     metadata: { name: o.name, namespace: o.namespace, labels },
     spec: {
       replicas: o.replicas,
-      selector: { matchLabels: selector },
+      // Fresh copies: a tree with no shared object prints as YAML without anchors.
+      selector: { matchLabels: { ...selector } },
       template: {
-        metadata: { labels, annotations: { [CREDENTIALS_DIGEST_ANNOTATION]: o.credentialsDigest } },
+        metadata: { labels: { ...labels }, annotations: { [CREDENTIALS_DIGEST_ANNOTATION]: o.credentialsDigest } },
         spec: {
           serviceAccountName: o.serviceAccountName,
           securityContext: restrictedPodSecurityContext(),

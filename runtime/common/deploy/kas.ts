@@ -64,9 +64,10 @@ export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
     metadata: { ...(o.objectName === undefined ? {} : { name: o.objectName }), namespace: o.namespace, labels },
     spec: {
       replicas: o.replicas,
-      selector: { matchLabels: labels },
+      // Fresh copies: a tree with no shared object prints as YAML without anchors.
+      selector: { matchLabels: { ...labels } },
       template: {
-        metadata: { labels },
+        metadata: { labels: { ...labels } },
         spec: {
           securityContext: restrictedPodSecurityContext(),
           containers: [
@@ -104,6 +105,6 @@ export function kasService<V = never>(name: string, namespace: string | V, ports
     apiVersion: "v1",
     kind: "Service",
     metadata: { namespace, labels, name },
-    spec: { selector: labels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
+    spec: { selector: { ...labels }, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
   };
 }
