@@ -1,11 +1,12 @@
 /**
  * `agentk --kas-address grpc://kas:8150 --token-file /etc/agentk/token`
- * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...] [--pod-security restricted|baseline|privileged]`
+ * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...] [--pod-security restricted|baseline|privileged] [--ca-cert-file ca.pem]`
  * Only wiring lives here.
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { createLogger, F, logProcessWarnings, POD_SECURITY_LEVELS, type Level, type PodSecurityLevel } from "../common";
+import { DEFAULT_AGENT_NAMESPACE } from "../common/deploy";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { last, parseFlags } from "./flags";
@@ -13,7 +14,7 @@ import { installObjects, renderYaml } from "./generate";
 import { loadClusterAccess } from "./kube";
 
 const RUN_FLAGS = ["kas-address", "token-file", "ca-cert-file", "observability-listen-address", "kubeconfig", "namespace", "pod-name", "leader-election", "log-level"];
-const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas", "pod-security"];
+const GENERATE_FLAGS = ["agent-token", "kas-address", "namespace", "write-namespace", "name", "image", "replicas", "pod-security", "ca-cert-file"];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv[0] === "generate") return generate(argv.slice(1));
@@ -39,7 +40,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     token: token as string,
     caCert: readCaCert(last(flags, "ca-cert-file")),
     cluster,
-    namespace: last(flags, "namespace") ?? env.POD_NAMESPACE ?? "gitlab-agent",
+    namespace: last(flags, "namespace") ?? env.POD_NAMESPACE ?? DEFAULT_AGENT_NAMESPACE,
     podName: last(flags, "pod-name") ?? env.POD_NAME ?? os.hostname(),
     observabilityAddress: obs === "" || obs === "off" ? undefined : obs,
     leaderElection: last(flags, "leader-election") !== "false",
@@ -63,6 +64,7 @@ function generate(argv: readonly string[]): number {
   if (podSecurity !== undefined && !(POD_SECURITY_LEVELS as readonly string[]).includes(podSecurity)) {
     errors.push(`--pod-security is ${JSON.stringify(podSecurity)}; expected one of ${POD_SECURITY_LEVELS.join(", ")}`);
   }
+  const caCert = readGenerateCaCert(last(flags, "ca-cert-file"), errors);
   if (errors.length > 0) {
     process.stderr.write(`agentk generate: ${errors.join("\n  ")}\n`);
     return 2;
@@ -79,10 +81,24 @@ function generate(argv: readonly string[]): number {
         image: last(flags, "image"),
         replicas: replicas ? Number(replicas) : undefined,
         podSecurity: podSecurity as PodSecurityLevel | undefined,
+        caCert,
       }),
     ),
   );
   return 0;
+}
+
+/** The PEM bundle generate puts in the Secret, so the printed Deployment can verify kas; a bad file is a usage error. */
+function readGenerateCaCert(file: string | undefined, errors: string[]): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const pem = readFileSync(file, "utf8");
+    if (pem.includes("-----BEGIN CERTIFICATE-----")) return pem;
+    errors.push(`--ca-cert-file ${JSON.stringify(file)}: found no "-----BEGIN CERTIFICATE-----"; expected a PEM CA bundle`);
+  } catch (err) {
+    errors.push(`--ca-cert-file ${JSON.stringify(file)}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return undefined;
 }
 
 if (require.main === module) {

@@ -63,8 +63,8 @@ export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
   maxBufferedBytesPerAgent: 64 * 1024 * 1024,
 };
 
-export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
-export const DEFAULT_POLL_PERIOD_MS = 20_000;
+/** Shared with the writers of kas.yaml (infra), with the file's shape. */
+export { DEFAULT_WEBSOCKET_PATH, DEFAULT_POLL_PERIOD_MS, type KasConfigFile } from "../../common/deploy";
 
 export class KasConfigError extends Error {
   override readonly name = "KasConfigError";
