@@ -8,7 +8,7 @@
  *   parent -> {type: "close"}                      (the child closes its channels and exits)
  */
 import * as grpc from "@grpc/grpc-js";
-import { CHANNEL_OPTIONS } from "../runtime/agentk/connection";
+import { CHANNEL_OPTIONS } from "../runtime/rpc/client";
 import { bearerMetadata, serviceDefinitions, type ConfigurationClient, type ConfigurationResponse } from "../runtime/rpc";
 
 type FromParent =

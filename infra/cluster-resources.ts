@@ -6,7 +6,8 @@
  * refused, naming why.
  */
 import { ESCALATION_RESOURCES, MANAGED_RESOURCES, type ClusterResourceGrant } from "../runtime/common/rbac-rules";
-import type { Reader } from "./config";
+import { DNS_SUBDOMAIN, isDnsSubdomain, type KeyPath } from "../runtime/common/config-kit";
+import { stringAt, type Reader } from "./config";
 
 export type { ClusterResourceGrant };
 
@@ -35,9 +36,7 @@ export const REFUSED_CLUSTER_RESOURCES: Readonly<Record<string, string>> = {
   certificatesigningrequests: "CSRs can mint client certificates",
 };
 
-const GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const RESOURCE = /^[a-z][a-z0-9]*$/;
-const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const EXPECTED_ENTRY = `a known cluster-scoped resource (${Object.keys(KNOWN_CLUSTER_RESOURCES).join(", ")}) or a map { apiGroup, resources, resourceNames }`;
 
 const NAMESPACED_REASON = "it is namespaced, so a ClusterRoleBinding would grant it in every namespace; grant it under gitops-agent:namespaces";
@@ -50,40 +49,40 @@ function refusal(group: string, resource: string): string | undefined {
   return escalation ? `it ${escalation.why}` : REFUSED_CLUSTER_RESOURCES[resource];
 }
 
-function checkResource(r: Reader, path: string, group: string | undefined, res: unknown): res is string {
+function checkResource(r: Reader, path: KeyPath, group: string | undefined, res: unknown): res is string {
   if (typeof res !== "string" || !RESOURCE.test(res)) {
-    r.report(path, res, "a plural lowercase cluster-scoped resource name such as customresourcedefinitions (no wildcards, no subresources)");
+    r.mismatch(path, res, "a plural lowercase cluster-scoped resource name such as customresourcedefinitions (no wildcards, no subresources)");
     return false;
   }
   const why = group === undefined ? undefined : refusal(group, res);
-  if (why) r.report(path, res, `a cluster-scoped resource the agent may safely write: ${res} is refused (${why})`);
+  if (why) r.mismatch(path, res, `a cluster-scoped resource the agent may safely write: ${res} is refused (${why})`);
   return why === undefined;
 }
 
-function names(r: Reader, path: string, raw: unknown): string[] | undefined {
+function names(r: Reader, path: KeyPath, raw: unknown): string[] | undefined {
   if (raw === undefined) return undefined;
   const expected = "a non-empty list of object names such as [widgets.example.com]";
-  if (!Array.isArray(raw) || raw.length === 0) return r.report(path, raw, expected);
-  const ok = raw.filter((n: unknown, i: number) => (typeof n === "string" && OBJECT_NAME.test(n) && n.length <= 253) || r.report(`${path}[${i}]`, n, "an object name (DNS subdomain)"));
+  if (!Array.isArray(raw) || raw.length === 0) return r.mismatch(path, raw, expected);
+  const ok = raw.filter((n: unknown, i: number) => isDnsSubdomain(n) || r.mismatch([...path, i], n, "an object name (DNS subdomain)"));
   return ok.length === raw.length ? (ok as string[]) : undefined;
 }
 
-function parseEntry(r: Reader, at: string, item: unknown): ClusterResourceGrant | undefined {
+function parseEntry(r: Reader, at: KeyPath, item: unknown): ClusterResourceGrant | undefined {
   if (typeof item === "string") {
     const group = KNOWN_CLUSTER_RESOURCES[item];
     if (group !== undefined) return { apiGroup: group, resources: [item] };
     const why = refusal("", item);
-    return r.report(at, item, why ? `a cluster-scoped resource the agent may safely write: ${item} is refused (${why})` : EXPECTED_ENTRY);
+    return r.mismatch(at, item, why ? `a cluster-scoped resource the agent may safely write: ${item} is refused (${why})` : EXPECTED_ENTRY);
   }
-  const m = r.map(at, item, ["apiGroup", "resources", "resourceNames"], EXPECTED_ENTRY);
+  const m = r.object(item, at, ["apiGroup", "resources", "resourceNames"], EXPECTED_ENTRY);
   if (!m) return undefined;
   const group = m.apiGroup === "core" || m.apiGroup === ""
     ? ""
-    : r.string(`${at}.apiGroup`, m.apiGroup, GROUP, 'a named API group such as apiextensions.k8s.io, or "" (core); no wildcards');
+    : stringAt(r, [...at, "apiGroup"], m.apiGroup, DNS_SUBDOMAIN, 'a named API group such as apiextensions.k8s.io, or "" (core); no wildcards');
   const resources = Array.isArray(m.resources) && m.resources.length > 0
-    ? m.resources.filter((res: unknown, j: number) => checkResource(r, `${at}.resources[${j}]`, group, res))
-    : r.report(`${at}.resources`, m.resources, "a non-empty list of resource names such as [customresourcedefinitions]");
-  const resourceNames = names(r, `${at}.resourceNames`, m.resourceNames);
+    ? m.resources.filter((res: unknown, j: number) => checkResource(r, [...at, "resources", j], group, res))
+    : r.mismatch([...at, "resources"], m.resources, "a non-empty list of resource names such as [customresourcedefinitions]");
+  const resourceNames = names(r, [...at, "resourceNames"], m.resourceNames);
   if (group === undefined || !resources || resources.length !== (m.resources as unknown[]).length) return undefined;
   if (m.resourceNames !== undefined && !resourceNames) return undefined;
   return { apiGroup: group, resources: resources as string[], ...(resourceNames ? { resourceNames } : {}) };
@@ -92,7 +91,7 @@ function parseEntry(r: Reader, at: string, item: unknown): ClusterResourceGrant 
 /** The `clusterResources` list: default none (the agent gets nothing cluster-wide). */
 export function parseClusterResources(r: Reader, raw: unknown): ClusterResourceGrant[] | undefined {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) return r.report("clusterResources", raw, `a list, each entry ${EXPECTED_ENTRY}`);
-  const out = raw.map((item, i) => parseEntry(r, `clusterResources[${i}]`, item));
+  if (!Array.isArray(raw)) return r.mismatch(["clusterResources"], raw, `a list, each entry ${EXPECTED_ENTRY}`);
+  const out = raw.map((item, i) => parseEntry(r, ["clusterResources", i], item));
   return out.every((g) => g !== undefined) ? (out as ClusterResourceGrant[]) : undefined;
 }

@@ -8,6 +8,7 @@ import {
   loadStackConfig,
   parseStackConfig,
   readStackFile,
+  readStackSource,
   StackConfigError,
   type ConfigProblem,
 } from "./config";
@@ -237,7 +238,17 @@ describe("readStackFile", () => {
     ["config not a map", () => file("list.yaml", "config:\n  - a\n"), '"config" must be a map'],
   ])("%s: the error names the file", (_case, make, message) => {
     const p = make();
-    expect(() => readStackFile(p)).toThrow(`${p}: ${message}`);
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // A YAML error now also says where: `file:2:1: not valid YAML`.
+    expect(() => readStackFile(p)).toThrow(new RegExp(`^${escape(p)}(:\\d+:\\d+)?: ${escape(message)}`));
+  });
+
+  test("a problem in a stack file names its file:line:col", () => {
+    const p = file("bad-access.yaml", "config:\n  aws:region: eu-west-1\n  gitops-agent:cluster: { provider: existing, kubeconfig: k }\n  gitops-agent:agent: { name: a }\n  gitops-agent:namespaces:\n    dude: writ\n  gitops-agent:namspaces: {}\n");
+    const { raw, source } = readStackSource(p);
+    expect(() => parseStackConfig(raw, source)).toThrow(`  - ${p}:6:5: gitops-agent:namespaces.dude: found "writ"; expected one of write, read, none`);
+    expect(() => parseStackConfig(raw, source)).toThrow(`  - ${p}:7:3: gitops-agent:namspaces: found an unknown key`);
+    expect(() => parseStackConfig(raw)).toThrow('  - gitops-agent:namespaces.dude: found "writ"');
   });
 });
 

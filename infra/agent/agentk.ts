@@ -5,16 +5,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { tokenSha256 } from "./local-registration";
+import * as shared from "../../runtime/common/deploy";
+import { plain, type Later } from "../later";
 
-export const DEFAULT_AGENTK_IMAGE = "gitops-agent:latest";
-export const DEFAULT_AGENTK_REPLICAS = 1;
-/** distroless' "nonroot" user. */
-export const AGENTK_UID = 65532;
-export const OBSERVABILITY_PORT = 8080;
-export const DEFAULT_AGENTK_RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } as const;
-const SECRET_MOUNT = "/etc/agentk/secret";
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS, DEFAULT_AGENTK_RESOURCES } from "../../runtime/common/deploy";
+import { DNS_LABEL } from "../../runtime/common/config-kit";
 
 export interface AgentkArgs {
   /** The namespace agentk runs in. It must exist: infra/rbac creates it. */
@@ -77,87 +72,36 @@ export class Agentk extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(problems.join("\n"));
     super("gitops-agent:agent:Agentk", name, {}, opts);
 
-    const objectName = args.name ?? name;
-    const saName = args.serviceAccountName ?? objectName;
-    const secretName = `${objectName}-token`;
-    const labels = { "app.kubernetes.io/name": objectName, "app.kubernetes.io/component": "agentk", "app.kubernetes.io/managed-by": "pulumi" };
+    const names = shared.agentkNames(args.name ?? name);
+    const saName = args.serviceAccountName ?? names.serviceAccount;
+    const labels = { ...shared.agentkSelector(names.deployment), "app.kubernetes.io/managed-by": "pulumi" };
     const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
     this.namespace = args.namespace;
 
     if (args.createServiceAccount ?? true) {
-      this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace: args.namespace, labels } }, childOpts);
+      this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, plain(shared.agentkServiceAccount(saName, args.namespace, labels)), childOpts);
     }
 
     const token = pulumi.secret(args.token);
     const caCert = args.caCert === undefined ? undefined : pulumi.output(args.caCert);
-    this.secret = new k8s.core.v1.Secret(
-      `${name}-token`,
-      {
-        metadata: { name: secretName, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: caCert ? { token, "ca.crt": caCert } : { token },
-      },
-      childOpts,
-    );
+    this.secret = new k8s.core.v1.Secret(`${name}-token`, plain(shared.agentkSecret<Later>({ name: names.secret, namespace: args.namespace, labels, token, caCert })), childOpts);
 
-    // agentk reads its token at start: a rotated token (or CA) must restart the pods, so the template carries a digest of both.
-    // Unsecret: a secret anywhere in it would hide the whole Deployment spec from `pulumi preview --diff`, and 64 bits of the
-    // SHA-256 of a 300-bit random token give nothing away (kas's registry file keeps the full hash in the clear).
-    const credentialsDigest = pulumi.unsecret(pulumi.all([token, caCert ?? ""]).apply(([t, ca]) => tokenSha256(`${t}\n${ca}`).slice(0, 16)));
-    const argsList = pulumi
-      .output(args.kasAddress)
-      .apply((kas) => [
-        "agentk",
-        `--kas-address=${kas}`,
-        `--token-file=${SECRET_MOUNT}/token`,
-        `--observability-listen-address=:${OBSERVABILITY_PORT}`,
-        ...(caCert ? [`--ca-cert-file=${SECRET_MOUNT}/ca.crt`] : []),
-      ]);
-
-    this.deployment = new k8s.apps.v1.Deployment(
-      name,
-      {
-        metadata: { name: objectName, namespace: args.namespace, labels },
-        spec: {
-          replicas: args.replicas ?? DEFAULT_AGENTK_REPLICAS,
-          selector: { matchLabels: { "app.kubernetes.io/name": objectName, "app.kubernetes.io/component": "agentk" } },
-          template: {
-            metadata: { labels, annotations: { "gitops-agent/credentials-digest": credentialsDigest } },
-            spec: {
-              serviceAccountName: this.serviceAccount?.metadata.name ?? saName,
-              securityContext: { runAsNonRoot: true, runAsUser: AGENTK_UID, runAsGroup: AGENTK_UID, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: "agentk",
-                  image: args.image ?? DEFAULT_AGENTK_IMAGE,
-                  args: argsList,
-                  env: [
-                    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                  ],
-                  ports: [{ name: "observability", containerPort: OBSERVABILITY_PORT }],
-                  livenessProbe: { httpGet: { path: "/liveness", port: "observability" }, initialDelaySeconds: 15, periodSeconds: 20 },
-                  readinessProbe: { httpGet: { path: "/readiness", port: "observability" }, periodSeconds: 10 },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: AGENTK_UID,
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
-                  resources: args.resources ?? DEFAULT_AGENTK_RESOURCES,
-                  volumeMounts: [{ name: "agentk-secret", mountPath: SECRET_MOUNT, readOnly: true }],
-                },
-              ],
-              // By reference, so the Deployment waits for the Secret (and the ServiceAccount above).
-              volumes: [{ name: "agentk-secret", secret: { secretName: this.secret.metadata.name } }],
-            },
-          },
-        },
-      },
-      childOpts,
-    );
+    // Unsecret: a secret anywhere in it would hide the whole Deployment spec from `pulumi preview --diff` (see credentialsDigest).
+    const digest = pulumi.unsecret(pulumi.all([token, caCert]).apply(([t, ca]) => shared.credentialsDigest(t, ca)));
+    const deployment = shared.agentkDeployment<Later>({
+      name: names.deployment,
+      namespace: args.namespace,
+      extraLabels: labels,
+      // By reference, so the Deployment waits for the ServiceAccount and the Secret.
+      serviceAccountName: this.serviceAccount?.metadata.name ?? saName,
+      secretName: this.secret.metadata.name,
+      image: args.image ?? shared.DEFAULT_AGENTK_IMAGE,
+      replicas: args.replicas ?? shared.DEFAULT_AGENTK_REPLICAS,
+      args: pulumi.output(args.kasAddress).apply((kas) => shared.agentkArgs(kas, caCert !== undefined)),
+      credentialsDigest: digest,
+      resources: args.resources ?? shared.DEFAULT_AGENTK_RESOURCES,
+    });
+    this.deployment = new k8s.apps.v1.Deployment(name, plain(deployment), childOpts);
 
     this.deploymentName = this.deployment.metadata.name;
     this.serviceAccountName = pulumi.output(saName);

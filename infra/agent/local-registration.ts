@@ -4,26 +4,23 @@
  * token once (a secret output, kept in the state like GitLab's) and exposes its
  * hash as a plain output; {@link registryYaml} renders kas's file from hashes.
  */
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
+import { tokenSha256 } from "../../runtime/common/deploy";
 import type { AgentRegistration } from "./types";
 
 /** GitLab's agent token prefix; kas and agentk treat local tokens the same way. */
 export const AGENT_TOKEN_PREFIX = "glagent-";
 /** GitLab's tokens carry 50 random URL-safe characters after the prefix. */
 const TOKEN_RANDOM_CHARS = 50;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A new agent token: `glagent-` and 50 URL-safe random characters (300 bits). */
 export function newAgentToken(): string {
   return AGENT_TOKEN_PREFIX + randomBytes(38).toString("base64url").slice(0, TOKEN_RANDOM_CHARS);
 }
 
-/** Hex SHA-256 of the token's UTF-8 bytes: what kas's registry file stores and compares. */
-export function tokenSha256(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+/** Hex SHA-256 of the token's UTF-8 bytes: what kas's registry file stores and compares (one function, shared with kas). */
+export { tokenSha256 };
 
 export interface LocalRegistrationInputs {
   readonly agentName: string;
@@ -87,41 +84,4 @@ export class LocalAgentRegistration extends pulumi.dynamic.Resource implements A
   }
 }
 
-export interface RegistryToken {
-  /** Hex SHA-256 of the token, never the token. */
-  readonly sha256: string;
-  readonly name?: string;
-  readonly revoked?: boolean;
-}
-
-export interface RegistryAgent {
-  readonly id: number | string;
-  readonly name: string;
-  readonly configProject: string;
-  readonly tokens: readonly RegistryToken[];
-}
-
-/**
- * kas's registry file (`agents: [{id, name, config_project, tokens: [{sha256}]}]`).
- * Throws on anything but a 64-digit hex hash where a hash belongs, without
- * echoing the value, so a token passed by mistake never lands in the file.
- *
- * `pulumi.all([reg.agentId, reg.tokenSha256]).apply(([id, sha256]) => registryYaml([{ id, name, configProject, tokens: [{ sha256 }] }]))`
- */
-export function registryYaml(agents: readonly RegistryAgent[]): string {
-  const rendered = agents.map((agent, i) => ({
-    id: agent.id,
-    name: agent.name,
-    config_project: agent.configProject,
-    tokens: agent.tokens.map((t, j) => {
-      const sha256 = t.sha256.toLowerCase();
-      if (!SHA256_HEX.test(sha256)) {
-        throw new Error(
-          `registryYaml: agents[${i}] (${JSON.stringify(agent.name)}) tokens[${j}].sha256 is ${t.sha256.length} characters that are not a SHA-256 hash; expected 64 hexadecimal digits (tokenSha256(token)), never the token itself`,
-        );
-      }
-      return { sha256, ...(t.name === undefined ? {} : { name: t.name }), ...(t.revoked === undefined ? {} : { revoked: t.revoked }) };
-    }),
-  }));
-  return stringify({ agents: rendered });
-}
+export { registryYaml, type RegistryAgent, type RegistryToken } from "../../runtime/common/deploy";

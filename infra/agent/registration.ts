@@ -22,6 +22,8 @@
  * client per call.
  */
 import * as pulumi from "@pulumi/pulumi";
+// GitLab's cluster_agent_name_regex and length limit are a DNS label's.
+import { DNS_LABEL } from "../../runtime/common/config-kit";
 import { GitLabAgentsApi, GitLabApiError } from "./gitlab-api";
 import type { AgentRegistration } from "./types";
 
@@ -29,8 +31,6 @@ import type { AgentRegistration } from "./types";
 export const GITLAB_TOKEN_ENV = "GITLAB_TOKEN";
 export const DEFAULT_TOKEN_NAME = "pulumi";
 const TOKEN_DESCRIPTION = "Created by the gitops-agent Pulumi stack; revoked when the stack removes the agent.";
-/** GitLab's cluster_agent_name_regex and length limit. */
-const AGENT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Pulumi passes not-yet-known inputs to check/diff as this sentinel (runtime/rpc unknownValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -80,7 +80,7 @@ export function validateRegistrationInputs(inputs: Partial<Record<keyof Registra
     problems.push({ property: "project", reason: `found ${JSON.stringify(project)}; expected a project id or its full path, e.g. group/agent-config` });
   }
   const name = inputs.agentName;
-  if (known(name) && (typeof name !== "string" || !AGENT_NAME.test(name))) {
+  if (known(name) && (typeof name !== "string" || !DNS_LABEL.test(name))) {
     problems.push({
       property: "agentName",
       reason: `found ${JSON.stringify(name)}; expected GitLab's agent name rule: 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit`,

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { DEFAULT_POLL_PERIOD_MS, KAS_CACHE_DIR, KAS_HTTP_SECRETS_MOUNT, KAS_PORTS, KAS_REGISTRY_MOUNT, type KasConfigFile } from "../../runtime/common/deploy";
 
 export interface KasProject {
   readonly id: string;
@@ -20,30 +21,30 @@ export interface KasHttpAccess {
   readonly webhookSecretFile?: string;
 }
 
-export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155 } as const;
-export const REGISTRY_MOUNT = "/etc/kas/registry";
-export const HTTP_SECRETS_MOUNT = "/etc/kas/http";
+export { KAS_PORTS };
+export { KAS_REGISTRY_MOUNT as REGISTRY_MOUNT, KAS_HTTP_SECRETS_MOUNT as HTTP_SECRETS_MOUNT, KAS_CACHE_DIR };
 
 /** kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces, file registry mounted from a Secret. */
 export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}): string {
-  return stringify({
+  const file: KasConfigFile = {
     listen: {
       grpc: `0.0.0.0:${KAS_PORTS.grpc}`,
       websocket: { address: `0.0.0.0:${KAS_PORTS.websocket}` },
       ...httpListeners(access),
     },
     agents: gitlab
-      ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${REGISTRY_MOUNT}/gitlab-kas-secret` } }
-      : { registry: "file", file: `${REGISTRY_MOUNT}/agents.yaml` },
-    git: { cache_dir: "/var/cache/kas", poll_period: "20s" },
+      ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${KAS_REGISTRY_MOUNT}/gitlab-kas-secret` } }
+      : { registry: "file", file: `${KAS_REGISTRY_MOUNT}/agents.yaml` },
+    git: { cache_dir: KAS_CACHE_DIR, poll_period: `${DEFAULT_POLL_PERIOD_MS / 1000}s` },
     projects: projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: [...(p.agents ?? [])] })),
     ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),
     ...(access.apiTokenFile ? { api: { token_file: access.apiTokenFile } } : {}),
-  });
+  };
+  return stringify(file);
 }
 
 /** The `listen` entries of kas's HTTP listeners (kas refuses an agents API off loopback without a token). */
-export function httpListeners(access: KasHttpAccess): Record<string, string> {
+export function httpListeners(access: KasHttpAccess): Pick<KasConfigFile["listen"], "observability" | "webhook" | "api"> {
   return {
     observability: `0.0.0.0:${KAS_PORTS.observability}`,
     ...(access.webhookSecretFile ? { webhook: `0.0.0.0:${KAS_PORTS.webhook}` } : {}),

@@ -1,6 +1,7 @@
 /** The Kas component under pulumi.runtime.setMocks: what the Service exposes, and where the HTTP credentials live. */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { restrictedContainerSecurityContext } from "../../runtime/common/deploy";
 import { recordResources, type Created } from "../../test/pulumi-mocks";
 import type * as KasModule from "./index";
 
@@ -56,5 +57,14 @@ describe("Kas", () => {
     expect(container(mine).volumeMounts).toContainEqual({ name: "http-secrets", mountPath: "/etc/kas/http", readOnly: true });
     // The token is in the Secret only, never in the ConfigMap.
     expect(JSON.stringify(of(mine, "kubernetes:core/v1:ConfigMap"))).not.toContain(API_TOKEN);
+  });
+
+  test("runs as Pod Security restricted asks, with the same security contexts as agentk", async () => {
+    const mine = await build("kas-restricted", {});
+    const podSpec = at(of(mine, "kubernetes:apps/v1:Deployment")[0]!.inputs, "spec", "template", "spec") as Obj;
+    expect(podSpec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    // The container's, field for field, is the one agentk's test spells out (infra/agent/agentk.test.ts).
+    expect(container(mine).securityContext).toEqual(restrictedContainerSecurityContext());
+    expect(container(mine).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
   });
 });

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HTTP_SECRETS_MOUNT, KAS_PORTS, REGISTRY_MOUNT, renderKasConfig, type KasProject } from "./kas-config";
+import { kasDeployment, kasPorts, kasSelector, kasService } from "../../runtime/common/deploy";
+import { plain, type Later } from "../later";
+import { HTTP_SECRETS_MOUNT, KAS_PORTS, renderKasConfig, type KasProject } from "./kas-config";
 
 export interface KasArgs {
   /** Namespace to run in (created elsewhere). */
@@ -39,7 +41,7 @@ export class Kas extends pulumi.ComponentResource {
 
   constructor(name: string, args: KasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:kas:Kas", name, {}, opts);
-    const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "kas" };
+    const labels = kasSelector(name);
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
       metadata: { namespace: args.namespace, labels },
       data: {
@@ -62,52 +64,18 @@ export class Kas extends pulumi.ComponentResource {
         },
       }, { parent: this })
       : undefined;
-    // What the Service exposes: the agents' listeners, and the HTTP ones that authenticate their callers.
-    const servicePorts = [
-      { name: "grpc", containerPort: KAS_PORTS.grpc },
-      { name: "websocket", containerPort: KAS_PORTS.websocket },
-      ...(args.webhookSecret ? [{ name: "webhook", containerPort: KAS_PORTS.webhook }] : []),
-      ...(args.apiToken ? [{ name: "api", containerPort: KAS_PORTS.api }] : []),
-    ];
-    const ports = [...servicePorts, { name: "observability", containerPort: KAS_PORTS.observability }];
-    new k8s.apps.v1.Deployment(`${name}`, {
-      metadata: { namespace: args.namespace, labels },
-      spec: {
-        replicas: args.replicas ?? 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [{
-              name: "kas",
-              image: args.image,
-              args: ["kas", "--config", "/etc/kas/kas.yaml"],
-              ports,
-              livenessProbe: { httpGet: { path: "/liveness", port: "observability" } },
-              readinessProbe: { httpGet: { path: "/readiness", port: "observability" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [
-                { name: "config", mountPath: "/etc/kas/kas.yaml", subPath: "kas.yaml" },
-                { name: "registry", mountPath: REGISTRY_MOUNT, readOnly: true },
-                { name: "cache", mountPath: "/var/cache/kas" },
-                ...(httpSecrets ? [{ name: "http-secrets", mountPath: HTTP_SECRETS_MOUNT, readOnly: true }] : []),
-              ],
-            }],
-            volumes: [
-              { name: "config", configMap: { name: config.metadata.name } },
-              { name: "registry", secret: { secretName: registry.metadata.name } },
-              { name: "cache", emptyDir: {} },
-              ...(httpSecrets ? [{ name: "http-secrets", secret: { secretName: httpSecrets.metadata.name } }] : []),
-            ],
-          },
-        },
-      },
-    }, { parent: this });
-    const service = new k8s.core.v1.Service(`${name}`, {
-      metadata: { namespace: args.namespace, labels, name },
-      spec: { selector: labels, ports: servicePorts.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
-    }, { parent: this });
+    const ports = kasPorts({ webhook: Boolean(args.webhookSecret), api: Boolean(args.apiToken) });
+    new k8s.apps.v1.Deployment(`${name}`, plain(kasDeployment<Later>({
+      name,
+      namespace: args.namespace,
+      image: args.image,
+      replicas: args.replicas ?? 1,
+      ports: ports.container,
+      configMapName: config.metadata.name,
+      registrySecretName: registry.metadata.name,
+      httpSecretName: httpSecrets?.metadata.name,
+    })), { parent: this });
+    const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });
     this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;
     this.registerOutputs({ address: this.address });
   }

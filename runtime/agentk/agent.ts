@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { buildInfo, F, Metrics, type BuildInfo, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
 import { createClients, type AgentConfiguration } from "../rpc";
+import { bindAgentToken, watchConfiguration } from "../rpc/client";
 import { ObjectStore } from "./apply";
-import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
+import { connectTarget } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { ownServiceAccount, ownStateNames } from "./self";
@@ -43,12 +44,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = new AbortController();
   const metrics = new Metrics();
   registerProcessMetrics(metrics);
+  // The token goes to the WebSocket upgrade (kas authenticates the tunnel) and, bound once, on every call of the channel.
   const target = await connectTarget(opts.kasAddress, {
     token: opts.token,
     caCert: opts.caCert,
     onUpgradeRefused: (status, message) => log.error("kas refused the WebSocket connection", { [F.status]: status, [F.error]: message }),
   });
-  const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
+  const channel = bindAgentToken(target.credentials, () => opts.token);
+  const clients = createClients(target.target, channel.credentials, channel.options);
   const kube = KubeClient.fromAccess(opts.cluster);
   const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;
@@ -70,7 +73,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const configDone = watchConfiguration({
     clients,
-    token: opts.token,
     meta: { version: build.version, commit_id: build.commit, pod_namespace: opts.namespace, pod_name: opts.podName },
     logger: log,
     signal: stop.signal,
@@ -81,7 +83,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       latest = config;
       configured = true;
       const state = ownStateNames(serviceAccount, agent.agentId);
-      workers ??= new WorkerSet({ clients, token: opts.token, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, inventoryName: state.inventory, backoff: opts.backoff });
+      workers ??= new WorkerSet({ clients, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, inventoryName: state.inventory, backoff: opts.backoff });
       if (opts.leaderElection !== false && !electionStarted) {
         electionStarted = true;
         void runLeaderElection({

@@ -3,6 +3,7 @@
  * what was expected (issue 15), without starting anything.
  */
 import { parseCommandLine, type CommandSpec, type FlagSpecs, type FlagValues } from "../common";
+import { DEFAULT_AGENT_NAMESPACE } from "../common/deploy";
 import { GENERATE_COMMAND, generateFlags, RUN_COMMAND, runFlags } from "./flags";
 
 function values<S extends FlagSpecs>(spec: CommandSpec<S>, argv: string[]): FlagValues<S> {
@@ -60,7 +61,7 @@ describe("agentk generate flags", () => {
 describe("agentk flags", () => {
   test("defaults: namespace from $POD_NAMESPACE, pod name from $POD_NAME else the host, :8080, leader election on, info", () => {
     expect(run(["--kas-address", "wss://kas.example.com"])).toEqual({
-      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: "gitlab-agent", podName: "host-1", leaderElection: true, logLevel: "info" },
+      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: DEFAULT_AGENT_NAMESPACE, podName: "host-1", leaderElection: true, logLevel: "info" },
     });
     expect(run(["--kas-address", "grpc://k:1"], { AGENTK_TOKEN: "t", POD_NAMESPACE: "ns", POD_NAME: "pod" })).toMatchObject({ ok: { namespace: "ns", podName: "pod" } });
   });

@@ -4,12 +4,12 @@
  * what was expected). main.ts does the I/O.
  */
 import { FlagChecks, distinct, POD_SECURITY_LEVELS, type CommandSpec, type FlagValues, type Level, type PodSecurityLevel } from "../common";
-import type { GenerateOptions } from "./generate";
+import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS } from "../common/deploy";
+import { DEFAULT_GENERATE_NAME, type GenerateOptions } from "./generate";
 
 /** What connectTarget (connection/transport.ts) dials. */
 export const KAS_SCHEMES = ["grpc", "grpcs", "ws", "wss"] as const;
 const LOG_LEVELS: readonly Level[] = ["debug", "info", "warn", "error"];
-const DEFAULT_NAMESPACE = "gitlab-agent";
 
 const KAS_ADDRESS = { value: "<url>", description: "kas's agent endpoint: grpc://, grpcs://, ws:// or wss:// followed by host[:port]" } as const;
 
@@ -23,7 +23,7 @@ export const RUN_COMMAND = {
     "ca-cert-file": { value: "<file>", description: "PEM CA bundle to trust for grpcs:// and wss:// (default: the system's)" },
     "observability-listen-address": { value: "<host:port>", default: ":8080", allowEmpty: true, description: "Where /metrics, /liveness and /readiness listen; \"\" or off for none" },
     kubeconfig: { value: "<file>", description: "Kubeconfig to use (default: in-cluster, else $KUBECONFIG)" },
-    namespace: { value: "<name>", description: `The agent's own namespace, for its inventory and Lease (default $POD_NAMESPACE, else "${DEFAULT_NAMESPACE}")` },
+    namespace: { value: "<name>", description: `The agent's own namespace, for its inventory and Lease (default $POD_NAMESPACE, else "${DEFAULT_AGENT_NAMESPACE}")` },
     "pod-name": { value: "<name>", description: "This replica's name in leader election (default $POD_NAME, else the host name)" },
     "leader-election": { value: "<true|false>", default: "true", description: "Only the Lease holder applies, so replicas > 1 is safe" },
     "log-level": { value: "<level>", default: "info", description: `Log level until the agent configuration sets one: ${LOG_LEVELS.join(", ")}` },
@@ -39,9 +39,10 @@ export const GENERATE_COMMAND = {
     "kas-address": { ...KAS_ADDRESS, description: `${KAS_ADDRESS.description} (required)` },
     namespace: { value: "<name>", description: "The agent's own namespace (required)" },
     "write-namespace": { value: "<name>", multiple: true, description: "A namespace the agent may write; none: only its own" },
-    name: { value: "<name>", default: "agentk", description: "Name of the ServiceAccount, Secret, Roles and Deployment" },
-    image: { value: "<image>", default: "gitops-agent:latest", description: "agentk's container image" },
-    replicas: { value: "<n>", default: "1", description: "Deployment replicas; leader election keeps one applying" },
+    name: { value: "<name>", default: DEFAULT_GENERATE_NAME, description: "The agent's name: its ServiceAccount, Deployment, Secret (<name>-token), Lease and inventory" },
+    image: { value: "<image>", default: DEFAULT_AGENTK_IMAGE, description: "agentk's container image" },
+    "ca-cert-file": { value: "<file>", description: "PEM CA bundle to verify kas's TLS certificate (grpcs://, wss://): stored in the Secret, passed to agentk" },
+    replicas: { value: "<n>", default: String(DEFAULT_AGENTK_REPLICAS), description: "Deployment replicas; leader election keeps one applying" },
     "pod-security": { value: "<level>", default: "restricted", description: `Pod Security level the created Namespaces enforce: ${POD_SECURITY_LEVELS.join(", ")}` },
   },
 } as const satisfies CommandSpec;
@@ -66,7 +67,7 @@ export function runFlags(values: FlagValues<typeof RUN_COMMAND.flags>, env: Node
   const check = new FlagChecks();
   const kasAddress = check.url("kas-address", check.required("kas-address", values["kas-address"], KAS_ADDRESS.description), KAS_SCHEMES);
   if (values["token-file"] === undefined && !env.AGENTK_TOKEN) check.errors.push("an agent token is required: --token-file <file> or $AGENTK_TOKEN");
-  const namespace = check.dnsLabel("namespace", values.namespace) ?? env.POD_NAMESPACE ?? DEFAULT_NAMESPACE;
+  const namespace = check.dnsLabel("namespace", values.namespace) ?? env.POD_NAMESPACE ?? DEFAULT_AGENT_NAMESPACE;
   const leaderElection = check.oneOf("leader-election", values["leader-election"], ["true", "false"]);
   const logLevel = check.oneOf("log-level", values["log-level"], LOG_LEVELS) ?? "info";
   const obs = values["observability-listen-address"] ?? ":8080";

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { podSecurityLabels } from "../common";
 import { parseAllDocuments } from "yaml";
 import { installObjects, rbacObjects, renderYaml } from "./generate";
@@ -37,6 +40,60 @@ describe("agentk generate", () => {
       stderr.mockRestore();
     }
   });
+
+  describe("--ca-cert-file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "generate-ca-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const run = async (file: string) => {
+      const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+      const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+      try {
+        const code = await main(["generate", "--agent-token", "t", "--kas-address", "grpcs://k:1", "--namespace", "a", "--ca-cert-file", file]);
+        return { code, stdout: out.mock.calls.map((c) => String(c[0])).join(""), stderr: err.mock.calls.map((c) => String(c[0])).join("") };
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+    };
+
+    test("puts the CA in the Secret as ca.crt and passes --ca-cert-file to agentk", async () => {
+      const file = path.join(dir, "ca.pem");
+      writeFileSync(file, PEM);
+      const { code, stdout } = await run(file);
+      expect(code).toBe(0);
+      expect(stdout).toContain("ca.crt: |");
+      expect(stdout).toContain("--ca-cert-file=/etc/agentk/secret/ca.crt");
+    });
+
+    test("a file that is not PEM: exit 2, naming the flag and the file", async () => {
+      const file = path.join(dir, "not.pem");
+      writeFileSync(file, "hello");
+      const { code, stderr } = await run(file);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--ca-cert-file ${JSON.stringify(file)}: found no "-----BEGIN CERTIFICATE-----"; expected a PEM CA bundle`);
+    });
+  });
+
+  test("the Deployment runs as the agent's ServiceAccount, with the credentials digest and the CA option", () => {
+    const objects = installObjects({ ...base, name: "dude-agent", caCert: "-----BEGIN CERTIFICATE-----\n" }) as Obj[];
+    const deployment = objects.find((o) => o.kind === "Deployment") as unknown as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: { serviceAccountName: string; securityContext: Record<string, unknown> } } } };
+    expect(deployment.spec.template.spec.serviceAccountName).toBe("dude-agent");
+    expect(deployment.spec.template.spec.securityContext.runAsGroup).toBe(65532);
+    expect(deployment.spec.template.metadata.annotations["gitops-agent/credentials-digest"]).toMatch(/^[0-9a-f]{16}$/);
+    expect(objects.filter((o) => o.kind === "Lease" || o.kind === "ConfigMap").map((o) => o.metadata.name)).toEqual(["dude-agent-lock", "dude-agent-inventory"]);
+  });
+});
+
+test("no object is shared within a printed manifest, so the YAML has no anchors", () => {
+  const shared = (o: unknown, seen = new Set<unknown>()): number => {
+    if (o === null || typeof o !== "object") return 0;
+    if (seen.has(o)) return 1;
+    seen.add(o);
+    return Object.values(o).reduce<number>((n, v) => n + shared(v, seen), 0);
+  };
+  const objects = installObjects({ ...base, caCert: "-----BEGIN CERTIFICATE-----\n" });
+  expect(objects.map((o) => shared(o))).toEqual(objects.map(() => 0));
 });
 
 describe("agentk generate output", () => {

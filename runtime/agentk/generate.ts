@@ -1,5 +1,17 @@
 import { stringify } from "yaml";
 import { agentSelfRules, agentStateObjects, DEFAULT_POD_SECURITY, namespaceRules, podSecurityLabels, type PodSecurityLevel, type PolicyRule } from "../common";
+import {
+  agentkArgs,
+  agentkDeployment,
+  agentkNames,
+  agentkSecret,
+  agentkSelector,
+  agentkServiceAccount,
+  credentialsDigest,
+  DEFAULT_AGENTK_IMAGE,
+  DEFAULT_AGENTK_REPLICAS,
+  DEFAULT_AGENTK_RESOURCES,
+} from "../common/deploy";
 
 export interface GenerateOptions {
   readonly agentToken: string;
@@ -8,14 +20,20 @@ export interface GenerateOptions {
   readonly namespace: string;
   /** Namespaces the agent may write (least-privilege Roles); none = only its own. */
   readonly writeNamespaces: readonly string[];
+  /** The agent's name: its ServiceAccount, Deployment and Secret (`<name>-token`), and so its Lease and inventory. Default `agentk`. */
   readonly name?: string;
   readonly image?: string;
+  /** PEM CA bundle to verify kas's TLS certificate (grpcs:// or wss://): stored in the Secret, passed as `--ca-cert-file`. */
+  readonly caCert?: string;
   readonly replicas?: number;
   /** Pod Security level the created Namespaces enforce (also warn and audit). Default `restricted`. */
   readonly podSecurity?: PodSecurityLevel;
 }
 
 type Obj = Record<string, unknown>;
+
+/** The agent name when `--name` is not given. */
+export const DEFAULT_GENERATE_NAME = "agentk";
 
 const role = (name: string, namespace: string, rules: readonly PolicyRule[]): Obj => ({
   apiVersion: "rbac.authorization.k8s.io/v1",
@@ -50,48 +68,25 @@ export function rbacObjects(namespace: string, serviceAccount: string, writeName
 
 /** Install manifests for agentk, as GitLab's `cli generate` prints them, with least-privilege Roles. */
 export function installObjects(o: GenerateOptions): Obj[] {
-  const name = o.name ?? "agentk";
-  const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "agentk" };
+  const names = agentkNames(o.name ?? DEFAULT_GENERATE_NAME);
+  const labels = agentkSelector(names.deployment);
   const namespaces = [o.namespace, ...o.writeNamespaces.filter((n) => n !== o.namespace)];
   return [
     ...namespaces.map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n, labels: podSecurityLabels(o.podSecurity ?? DEFAULT_POD_SECURITY) } })),
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: o.namespace } },
-    { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace: o.namespace }, type: "Opaque", stringData: { token: o.agentToken } },
-    ...rbacObjects(o.namespace, name, o.writeNamespaces),
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name, namespace: o.namespace, labels },
-      spec: {
-        replicas: o.replicas ?? 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: name,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-              {
-                name: "agentk",
-                image: o.image ?? "gitops-agent:latest",
-                args: ["agentk", `--kas-address=${o.kasAddress}`, "--token-file=/etc/agentk/secret/token", "--observability-listen-address=:8080"],
-                env: [
-                  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                ],
-                ports: [{ name: "observability", containerPort: 8080 }],
-                livenessProbe: { httpGet: { path: "/liveness", port: "observability" }, initialDelaySeconds: 15, periodSeconds: 20 },
-                readinessProbe: { httpGet: { path: "/readiness", port: "observability" }, periodSeconds: 10 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                volumeMounts: [{ name: "token", mountPath: "/etc/agentk/secret", readOnly: true }],
-              },
-            ],
-            volumes: [{ name: "token", secret: { secretName: `${name}-token` } }],
-          },
-        },
-      },
-    },
+    agentkServiceAccount(names.serviceAccount, o.namespace, labels),
+    agentkSecret({ name: names.secret, namespace: o.namespace, labels: { ...labels }, token: o.agentToken, caCert: o.caCert }),
+    ...rbacObjects(o.namespace, names.serviceAccount, o.writeNamespaces),
+    agentkDeployment({
+      name: names.deployment,
+      namespace: o.namespace,
+      serviceAccountName: names.serviceAccount,
+      secretName: names.secret,
+      image: o.image ?? DEFAULT_AGENTK_IMAGE,
+      replicas: o.replicas ?? DEFAULT_AGENTK_REPLICAS,
+      args: agentkArgs(o.kasAddress, o.caCert !== undefined),
+      credentialsDigest: credentialsDigest(o.agentToken, o.caCert),
+      resources: DEFAULT_AGENTK_RESOURCES,
+    }),
   ];
 }
 

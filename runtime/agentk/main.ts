@@ -1,6 +1,6 @@
 /**
  * `agentk --kas-address grpc://kas:8150 --token-file /etc/agentk/token`
- * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...]`
+ * `agentk generate --agent-token T --kas-address A --namespace N [--write-namespace dude ...] [--ca-cert-file ca.pem]`
  * (`--help` lists every flag: flags.ts).
  * Only wiring lives here.
  */
@@ -53,9 +53,24 @@ function generate(argv: readonly string[], io: CommandIo): number {
   const line = parseCommandLine(GENERATE_COMMAND, argv);
   if (line.kind !== "run") return usageOutcome(GENERATE_COMMAND, line, formatVersion(buildInfo()), io);
   const options = generateFlags(line.values);
-  if ("errors" in options) return usageError(GENERATE_COMMAND, options.errors, io);
-  io.out(renderYaml(installObjects(options.ok)));
+  const errors = "errors" in options ? [...options.errors] : [];
+  const caCert = readGenerateCaCert(line.values["ca-cert-file"], errors);
+  if ("errors" in options || errors.length > 0) return usageError(GENERATE_COMMAND, errors, io);
+  io.out(renderYaml(installObjects({ ...options.ok, caCert })));
   return 0;
+}
+
+/** The PEM bundle generate puts in the Secret, so the printed Deployment can verify kas; a bad file is a usage error. */
+function readGenerateCaCert(file: string | undefined, errors: string[]): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const pem = readFileSync(file, "utf8");
+    if (pem.includes("-----BEGIN CERTIFICATE-----")) return pem;
+    errors.push(`--ca-cert-file ${JSON.stringify(file)}: found no "-----BEGIN CERTIFICATE-----"; expected a PEM CA bundle`);
+  } catch (err) {
+    errors.push(`--ca-cert-file ${JSON.stringify(file)}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return undefined;
 }
 
 if (require.main === module) {

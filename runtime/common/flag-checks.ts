@@ -2,9 +2,7 @@
  * Checks of flag values, each error naming the flag, the value found and what
  * was expected. Collects every problem, so one run lists them all.
  */
-
-/** RFC 1123 label: what Kubernetes accepts as a namespace or a ServiceAccount name. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { DNS_LABEL_RULE, isDnsLabel } from "./config-kit";
 
 export class FlagChecks {
   readonly errors: string[] = [];
@@ -21,8 +19,8 @@ export class FlagChecks {
   }
 
   dnsLabel(flag: string, value: string | undefined): string | undefined {
-    if (value === undefined || DNS_LABEL.test(value)) return value;
-    return this.bad(flag, value, "a DNS label: at most 63 characters, lower-case letters, digits and '-', starting and ending with a letter or digit");
+    if (value === undefined || isDnsLabel(value)) return value;
+    return this.bad(flag, value, `a DNS label: ${DNS_LABEL_RULE}`);
   }
 
   oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {

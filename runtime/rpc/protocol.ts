@@ -63,22 +63,30 @@ export interface StatusHandlers extends grpc.UntypedServiceImplementation {
   ReportSyncStatus: grpc.handleUnaryCall<SyncStatusReport, SyncStatusAck>;
 }
 
-/** Client-side stubs. */
+/**
+ * Client-side stubs. Metadata is optional: agentk's channel carries the token
+ * (client/bindAgentToken); tests pass it to send a wrong one.
+ */
 export interface ConfigurationClient extends grpc.Client {
   GetConfiguration(
     request: ConfigurationRequest,
-    metadata: grpc.Metadata,
+    metadata?: grpc.Metadata,
     options?: Partial<grpc.CallOptions>,
   ): grpc.ClientReadableStream<ConfigurationResponse>;
 }
 export interface GitopsClient extends grpc.Client {
   GetObjectsToSynchronize(
     request: ObjectsToSynchronizeRequest,
-    metadata: grpc.Metadata,
+    metadata?: grpc.Metadata,
     options?: Partial<grpc.CallOptions>,
   ): grpc.ClientReadableStream<ObjectsToSynchronizeResponse>;
 }
 export interface StatusClient extends grpc.Client {
+  ReportSyncStatus(
+    request: SyncStatusReport,
+    options: Partial<grpc.CallOptions>,
+    callback: (err: grpc.ServiceError | null, ack?: SyncStatusAck) => void,
+  ): grpc.ClientUnaryCall;
   ReportSyncStatus(
     request: SyncStatusReport,
     metadata: grpc.Metadata,
@@ -98,7 +106,7 @@ export interface Clients {
  * One client per service, sharing a channel (grpc-js reuses the subchannel
  * for the same target and options), so an agent holds one connection to kas.
  */
-export function createClients(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions = {}): Clients {
+export function createClients(target: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions = {}): Clients {
   const defs = serviceDefinitions();
   const make = <T extends grpc.Client>(def: grpc.ServiceDefinition): T => {
     const Ctor = grpc.makeGenericClientConstructor(def, "");

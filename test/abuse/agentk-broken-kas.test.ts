@@ -10,8 +10,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../runtime/common";
 import { kubeconfigAccess, startAgent, type RunningAgent } from "../../runtime/agentk";
-import { CHANNEL_OPTIONS, watchObjects } from "../../runtime/agentk/connection";
 import { createClients, LIMITS, MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration, type ObjectsBatch } from "../../runtime/rpc";
+import { bindAgentToken, watchObjects } from "../../runtime/rpc/client";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { grantAgent } from "../agentk/rbac";
 import { AGENT_NS } from "../agentk/scenario";
@@ -48,10 +48,10 @@ describe("the objects stream (watchObjects over gRPC from the fake kas)", () => 
     const batches: ObjectsBatch[] = [];
     const lines: Line[] = [];
     const stop = new AbortController();
-    const clients = createClients(kas.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const channel = bindAgentToken(grpc.credentials.createInsecure(), () => "t");
+    const clients = createClients(kas.target, channel.credentials, channel.options);
     const done = watchObjects({
       clients,
-      token: "t",
       projectId: PROJECT,
       ref: { branch: "main" },
       paths: [{ glob: "**/*.yaml" }],

@@ -37,7 +37,7 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     ...extra,
   });
   if (obj.waitForCrd) {
-    const notReady = await waitForCrd(ctx, obj.waitForCrd);
+    const notReady = await waitForCrd(ctx, obj.waitForCrd, obj.apiVersion, obj.kind);
     if (notReady) return out("ApplyFailed", `${describe(ref)}: CustomResourceDefinition ${obj.waitForCrd} did not become Established: ${notReady}`);
   }
   const info = ctx.store.info(obj.apiVersion, obj.kind);
@@ -65,8 +65,12 @@ export function describe(ref: ObjRef): string {
 
 export { errorMessage } from "../kube";
 
-/** Undefined once the CRD is Established (and discovery knows its kind); else why not: its status, or why it could not be read. */
-async function waitForCrd(ctx: ApplyContext, name: string): Promise<string | undefined> {
+/**
+ * Undefined once the CRD is Established and discovery serves `apiVersion` `kind`; else why not: its
+ * status, why it could not be read, or that the server does not serve the kind yet (the apiserver
+ * marks a CRD Established a moment before discovery lists its group-version).
+ */
+async function waitForCrd(ctx: ApplyContext, name: string, apiVersion: string, kind: string): Promise<string | undefined> {
   const info = ctx.store.info("apiextensions.k8s.io/v1", "CustomResourceDefinition");
   if (!info) return "the cluster serves no apiextensions.k8s.io/v1 CustomResourceDefinition";
   const deadline = Date.now() + (ctx.crdWaitMs ?? 60_000);
@@ -76,10 +80,12 @@ async function waitForCrd(ctx: ApplyContext, name: string): Promise<string | und
       const live: Live | undefined = await ctx.store.get(info, undefined, name);
       const status = live ? computeStatus(live) : undefined;
       if (status?.status === "Current") {
-        await ctx.store.discovery.refresh(); // the new kind must be mappable now
-        return undefined;
+        await ctx.store.discovery.refresh();
+        if (ctx.store.info(apiVersion, kind)) return undefined;
+        why = `Established, but the API server does not serve ${apiVersion} ${kind} yet`;
+      } else {
+        why = status ? status.message : "not found";
       }
-      why = status ? status.message : "not found";
     } catch (err) {
       why = `reading it failed: ${errorMessage(err)}`;
       if (!isTransient(err)) return why; // a 403 will not change by waiting

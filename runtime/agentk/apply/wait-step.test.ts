@@ -113,6 +113,30 @@ test("a CRD the agent may not read: its custom resource fails at once with Forbi
   expect(Date.now() - started).toBeLessThan(20_000);
 });
 
+test("a CRD Established before the API server serves its kind: the custom resource waits for discovery, not fails as 'no API resource'", async () => {
+  // The apiserver marks a CRD Established a moment before discovery lists its group-version
+  // (seen under load in CI). The proxy reproduces that lag: after the CRD is applied, the next
+  // three GETs of its group-version answer 404, as the real server does in that window.
+  let applied = false;
+  let hidden = 0;
+  const proxy = await startFailingProxy(await kubeconfigAccess(cluster.kubeconfigPath), (method, path) => {
+    if (method === "PATCH" && path.endsWith("/customresourcedefinitions/lags.example.com")) applied = true;
+    if (applied && method === "GET" && path === "/apis/example.com/v1" && hidden < 3) {
+      hidden++;
+      return { status: 404, reason: "NotFound" };
+    }
+    return "pass";
+  });
+  proxies.push(proxy);
+  const store = await storeOn(proxy.access);
+  const out = await sync(store, "lag1", "group/lag", "83", { "0-crd.yaml": exampleCrd("Lag", "lags"), "1-l.yaml": "apiVersion: example.com/v1\nkind: Lag\nmetadata: {name: l, namespace: dude}\n" });
+  const lag = out.results.find((r) => r.ref.kind === "Lag")!;
+  expect(hidden).toBe(3);
+  expect(lag.message).not.toMatch(/no API resource/);
+  expect(lag.status).toBe("Applied");
+  expect(lag.message).toBe("Lag.example.com dude/l: applied");
+});
+
 describe("5xx and resets during a sync (a real loopback proxy in front of the apiserver)", () => {
   /** Fails GETs of ConfigMap dude/name once a `write` request for it went through, `times` times (Infinity: always). */
   const getsAfter = (write: "DELETE" | "PATCH", name: string, action: ProxyAction, times: number) => {

@@ -1,13 +1,14 @@
 import { F, type BackoffOptions, type Logger, type Metrics } from "../../common";
-import { bearerMetadata, type Clients, type GitopsScope, type ManifestProject, type ObjectsBatch } from "../../rpc";
+import type { Clients, GitopsScope, ManifestProject, ObjectsBatch } from "../../rpc";
+import { watchObjects } from "../../rpc/client";
 import { syncCommit, type ObjectStore, type SyncOutcome } from "../apply";
-import { watchObjects } from "../connection";
 import { DriftWatcher } from "../drift";
 import { toReport } from "./report";
+import { cancelsCurrentSync, describeReason, type SyncReason } from "./sync-reason";
 
 export interface WorkerDeps {
+  /** Clients whose channel carries the agent token. */
   readonly clients: Clients;
-  readonly token: string;
   readonly store: ObjectStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -35,7 +36,7 @@ export class ProjectWorker {
   /** Ends the current sync's status wait when other work arrives. */
   private waiting: AbortController | undefined;
   /** What to sync next: a new commit, or (batch undefined) the last good one again. */
-  private pending: { batch?: ObjectsBatch; reason: string } | undefined;
+  private pending: { batch?: ObjectsBatch; reason: SyncReason } | undefined;
   private running: Promise<void> | undefined;
   private lastReceived = "";
   private lastGood: ObjectsBatch | undefined;
@@ -49,12 +50,11 @@ export class ProjectWorker {
     readonly config: WorkerConfig,
   ) {
     this.log = deps.logger.with({ [F.projectId]: config.project.id });
-    this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply(`drift: ${what}`), deps.store.ownWrites);
-    this.timer = setInterval(() => this.reapply("periodic re-apply"), config.reapplyIntervalMs);
+    this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply({ kind: "drift", change: what }), deps.store.ownWrites);
+    this.timer = setInterval(() => this.reapply({ kind: "periodic" }), config.reapplyIntervalMs);
     this.timer.unref();
     this.stream = watchObjects({
       clients: deps.clients,
-      token: deps.token,
       projectId: config.project.id,
       ref: config.project.ref,
       paths: config.project.paths,
@@ -70,20 +70,20 @@ export class ProjectWorker {
           return;
         }
         this.lastReceived = batch.commitId;
-        this.enqueue(batch, "new commit");
+        this.enqueue(batch, { kind: "new-commit" });
       },
     });
   }
 
   /** Re-applies the last good commit after whatever runs now (never replacing a new commit that waits). */
-  private reapply(reason: string): void {
+  private reapply(reason: SyncReason): void {
     if (this.lastGood && !this.pending) this.enqueue(undefined, reason);
   }
 
-  private enqueue(batch: ObjectsBatch | undefined, reason: string): void {
+  private enqueue(batch: ObjectsBatch | undefined, reason: SyncReason): void {
     if (this.stopping.signal.aborted) return;
     this.pending = { batch, reason };
-    if (reason === "new commit") this.current?.abort(); // a newer commit cancels the apply in progress
+    if (cancelsCurrentSync(reason)) this.current?.abort(); // a newer commit cancels the apply in progress
     this.waiting?.abort(); // anything new ends the wait for status: the re-apply must not queue behind it
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
@@ -98,7 +98,7 @@ export class ProjectWorker {
       this.current = new AbortController();
       this.waiting = new AbortController();
       const started = Date.now();
-      this.log.debug("Sync starting", { [F.commitId]: batch.commitId, [F.message]: reason });
+      this.log.debug("Sync starting", { [F.commitId]: batch.commitId, [F.message]: describeReason(reason) });
       let outcome: SyncOutcome;
       try {
         outcome = await syncCommit(
@@ -143,7 +143,7 @@ export class ProjectWorker {
   }
 
   private report(report: ReturnType<typeof toReport>): void {
-    this.deps.clients.status.ReportSyncStatus(report, bearerMetadata(this.deps.token), { deadline: Date.now() + 10_000 }, (err) => {
+    this.deps.clients.status.ReportSyncStatus(report, { deadline: Date.now() + 10_000 }, (err) => {
       if (err) this.log.warn("Could not report sync status to kas", { [F.error]: err.details || err.message });
     });
   }

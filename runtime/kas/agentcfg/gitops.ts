@@ -10,7 +10,7 @@ import {
   type PathGlob,
   type ResourceSelector,
 } from "../../rpc/agent-config";
-import type { Checker, KeyPath } from "./check";
+import { DNS_LABEL, type Checker, type KeyPath } from "../../common/config-kit";
 import {
   COMMIT_SHA,
   DRY_RUN_STRATEGIES,
@@ -19,7 +19,6 @@ import {
   INVENTORY_POLICIES,
   MANIFEST_PROJECT_KEYS,
   NAMESPACE_EXPECTED,
-  NAMESPACE_NAME,
   PATH_KEYS,
   PRUNE_PROPAGATION_POLICIES,
   REF_KEYS,
@@ -86,7 +85,7 @@ function checkManifestProject(value: unknown, path: KeyPath, c: Checker, configP
   const namespaceValue = p.default_namespace === "" ? undefined : p.default_namespace;
   const defaultNamespace = c.string(namespaceValue, at("default_namespace"), {
     expected: NAMESPACE_EXPECTED,
-    pattern: NAMESPACE_NAME,
+    pattern: DNS_LABEL,
   });
   return {
     id: id ?? configProjectId,
@@ -185,7 +184,7 @@ function checkScope(value: unknown, c: Checker): GitopsScope {
   const modeGiven = scope.mode !== undefined && scope.mode !== null && scope.mode !== "";
   const mode = c.oneOf(scope.mode, [...path, "mode"], SCOPE_MODES);
   const namespaces =
-    c.strings(scope.namespaces, [...path, "namespaces"], { pattern: NAMESPACE_NAME, expected: NAMESPACE_EXPECTED }) ?? [];
+    c.strings(scope.namespaces, [...path, "namespaces"], { pattern: DNS_LABEL, expected: NAMESPACE_EXPECTED }) ?? [];
   if (namespaces.length > 0 && (mode === "cluster" || !modeGiven)) {
     c.error(
       [...path, "namespaces"],

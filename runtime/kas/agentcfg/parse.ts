@@ -3,9 +3,8 @@
  * A GitLab config works unchanged; every problem is reported at once.
  */
 import { LIMITS, type AgentConfiguration, type LogLevel } from "../../rpc/agent-config";
-import { Checker, describe, isPlainObject } from "./check";
+import { Checker, describe, isPlainObject, loadYaml } from "../../common/config-kit";
 import { checkGitops } from "./gitops";
-import { loadYaml } from "./load";
 import { summarizeErrors } from "./summary";
 import { LOG_LEVELS, LOGGING_KEYS, OBSERVABILITY_KEYS, OBSERVABILITY_UNIMPLEMENTED, TOP_LEVEL_KEYS, TOP_LEVEL_UNIMPLEMENTED } from "./schema";
 
@@ -30,10 +29,10 @@ export function parseAgentConfig(input: string | Buffer, ctx: ParseContext): Par
     const errors = summarizeErrors(all);
     return { ok: false, error: errors.join("\n"), errors };
   };
-  const loaded = loadYaml(input, ctx.file, LIMITS.configFileBytes);
+  const loaded = loadYaml(input, ctx.file, { maxBytes: LIMITS.configFileBytes });
   if (!loaded.ok) return fail(loaded.errors);
   const { value } = loaded;
-  const c = new Checker(ctx.file, loaded.locate);
+  const c = new Checker(ctx.file, { locate: loaded.locate });
   if (value !== undefined && value !== null && !isPlainObject(value)) {
     c.error([], `found ${describe(value)} at the top level; expected a mapping with keys ${TOP_LEVEL_KEYS.join(", ")}`);
     return fail(c.errors);

@@ -40,8 +40,6 @@ export const INVENTORY_POLICIES: readonly InventoryPolicy[] = CONFIG_ENUMS.inven
 export const LOG_LEVELS: readonly LogLevel[] = CONFIG_ENUMS.log_level;
 export const SCOPE_MODES = CONFIG_ENUMS.scope_mode;
 
-/** A Kubernetes namespace name (RFC 1123 label). */
-export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const NAMESPACE_EXPECTED = "a namespace name (lowercase letters, digits and '-', at most 63)";
 /** A commit SHA, full or abbreviated (SHA-1 or SHA-256). */
 export const COMMIT_SHA = /^[0-9a-fA-F]{7,64}$/;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { isLoopbackAddress } from "./http-listeners";
-import { KasConfigError, parseKasConfig } from "./kas-config";
+import { KasConfigError, parseKasConfig } from "./index";
 import { readSecretFile } from "./secret-file";
 
 const FILE = "/etc/kas/kas.yaml";

@@ -6,8 +6,9 @@
  * and sync errors and so require `api.token_file` unless bound to loopback.
  * Kept apart from kas-config.ts so that file only calls in.
  */
+import { formatPath, type Checker, type KeyPath } from "../../common/config-kit";
 import { splitHostPort } from "./host-port";
-import type { ConfigReader } from "./reader";
+import { address, file, type KasReader } from "./values";
 
 export interface HttpListeners {
   /** /metrics, /liveness, /readiness. */
@@ -27,60 +28,60 @@ export interface ApiConfig {
 export const HTTP_LISTEN_KEYS = ["observability", "webhook", "api"] as const;
 
 /** Reads listen.observability / listen.webhook / listen.api. */
-export function parseHttpListeners(r: ConfigReader, listenMap: Record<string, unknown>): HttpListeners {
+export function parseHttpListeners(k: KasReader, listenMap: Record<string, unknown>): HttpListeners {
   return {
-    observability: r.address("listen.observability", listenMap.observability),
-    webhook: r.address("listen.webhook", listenMap.webhook),
-    api: r.address("listen.api", listenMap.api),
+    observability: address(k, listenMap.observability, ["listen", "observability"]),
+    webhook: address(k, listenMap.webhook, ["listen", "webhook"]),
+    api: address(k, listenMap.api, ["listen", "api"]),
   };
 }
 
-/** Reads the `api:` section; `abs` resolves a path against kas.yaml's directory. */
-export function parseApiConfig(r: ConfigReader, value: unknown, abs: (p: string | undefined) => string | undefined): ApiConfig | undefined {
+/** Reads the `api:` section. */
+export function parseApiConfig(k: KasReader, value: unknown): ApiConfig | undefined {
   if (value === undefined) return undefined;
-  const m = r.map("api", value, ["token_file"]) ?? {};
-  const tokenFile = abs(r.string("api.token_file", m.token_file));
-  if (!tokenFile) r.errors.push(`${r.file}: api.token_file: required in the api section (a file holding the bearer token for /api/v1/agents)`);
+  const m = k.r.mapping(value, ["api"], ["token_file"]) ?? {};
+  const tokenFile = file(k, m.token_file, ["api", "token_file"]);
+  if (!tokenFile) k.r.error(["api", "token_file"], "required in the api section (a file holding the bearer token for /api/v1/agents)");
   return tokenFile ? { tokenFile } : undefined;
 }
 
 /**
- * The rules that tie listeners to their credentials; each problem is pushed to
- * `r.errors`, so kas refuses to start with a config that would serve the
+ * The rules that tie listeners to their credentials; each problem is an error
+ * of `r`, so kas refuses to start with a config that would serve the
  * agents API to anyone, or configure a webhook nobody can reach.
  */
 export function checkHttpListeners(
-  r: ConfigReader,
+  r: Checker,
   listen: HttpListeners & { readonly grpc?: string; readonly grpcs?: { readonly address: string }; readonly websocket?: { readonly address: string } },
   api: ApiConfig | undefined,
   webhook: { readonly secretFile: string } | undefined,
 ): void {
-  const file = r.file;
   if (listen.api && !api && !isLoopbackAddress(listen.api)) {
-    r.errors.push(
-      `${file}: listen.api: ${listen.api} is not a loopback address, and api.token_file is not set; ` +
+    r.error(
+      ["listen", "api"],
+      `${listen.api} is not a loopback address, and api.token_file is not set; ` +
         "expected api: { token_file: <file> } (the agents API shows agents, projects and sync errors), or listen.api on 127.0.0.1 or [::1]",
     );
   }
-  if (api && !listen.api) r.errors.push(`${file}: api.token_file: set, but listen.api is not; expected listen.api: host:port to serve the agents API`);
-  if (listen.webhook && !webhook) r.errors.push(`${file}: listen.webhook: set, but webhook.secret_file is not; expected webhook: { secret_file: <file> }`);
+  if (api && !listen.api) r.error(["api", "token_file"], "set, but listen.api is not; expected listen.api: host:port to serve the agents API");
+  if (listen.webhook && !webhook) r.error(["listen", "webhook"], "set, but webhook.secret_file is not; expected webhook: { secret_file: <file> }");
   if (webhook && !listen.webhook) {
-    r.errors.push(`${file}: webhook.secret_file: set, but listen.webhook is not; the push webhook has its own listener now: expected listen.webhook: host:port`);
+    r.error(["webhook", "secret_file"], "set, but listen.webhook is not; the push webhook has its own listener now: expected listen.webhook: host:port");
   }
-  const named: [string, string | undefined][] = [
-    ["listen.grpc", listen.grpc],
-    ["listen.grpcs.address", listen.grpcs?.address],
-    ["listen.websocket.address", listen.websocket?.address],
-    ["listen.observability", listen.observability],
-    ["listen.webhook", listen.webhook],
-    ["listen.api", listen.api],
+  const named: [KeyPath, string | undefined][] = [
+    [["listen", "grpc"], listen.grpc],
+    [["listen", "grpcs", "address"], listen.grpcs?.address],
+    [["listen", "websocket", "address"], listen.websocket?.address],
+    [["listen", "observability"], listen.observability],
+    [["listen", "webhook"], listen.webhook],
+    [["listen", "api"], listen.api],
   ];
-  const seen = new Map<string, string>();
-  for (const [key, address] of named) {
-    if (address === undefined || /:0$/.test(address)) continue;
-    const first = seen.get(address);
-    if (first) r.errors.push(`${file}: ${key}: ${address} is also ${first}; expected each listener on its own port`);
-    else seen.set(address, key);
+  const seen = new Map<string, KeyPath>();
+  for (const [key, bound] of named) {
+    if (bound === undefined || /:0$/.test(bound)) continue;
+    const first = seen.get(bound);
+    if (first) r.error(key, `${bound} is also ${formatPath(first)}; expected each listener on its own port`);
+    else seen.set(bound, key);
   }
 }
 

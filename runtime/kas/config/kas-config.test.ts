@@ -1,5 +1,5 @@
-import { parseKasConfig, KasConfigError } from "./kas-config";
-import { parseDurationMs } from "./reader";
+import { parseKasConfig, KasConfigError } from "./index";
+import { parseDurationMs } from "./values";
 
 const FILE = "/etc/kas/kas.yaml";
 const minimal = `
@@ -8,6 +8,16 @@ agents: { registry: file, file: agents.yaml }
 projects:
   - { id: group/agent-config, url: repos/agent-config.git }
 `;
+
+/** The message parseKasConfig throws for `text` ("" when it does not throw). */
+function messageOf(text: string): string {
+  try {
+    parseKasConfig(text, FILE);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return "";
+}
 
 describe("kas config", () => {
   test("a minimal config gets defaults and paths resolved next to the file", () => {
@@ -57,15 +67,9 @@ git: { poll_period: 1m30s }
   });
 
   test("every error is reported at once, each with the file", () => {
-    let msg = "";
-    try {
-      parseKasConfig("listen: { grpc: x }\nagents: { registry: ldap }\nlog_level: loud\n", FILE);
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    const lines = msg.split("\n");
+    const lines = messageOf("listen: { grpc: x }\nagents: { registry: ldap }\nlog_level: loud\n").split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const l of lines) expect(l.startsWith(`${FILE}: `)).toBe(true);
+    for (const l of lines) expect(/^:\d+:\d+: /.test(l.slice(FILE.length)) && l.startsWith(FILE)).toBe(true); // each with the file and now its line:col
   });
 
   test.each([
@@ -97,15 +101,30 @@ describe("agent_connections", () => {
   test("zero durations, a budget under one batch, and unknown keys are errors naming the key", () => {
     const text = `${minimal}agent_connections: { max_connection_age: 0s, stalled_stream_timeout: 0, max_buffered_bytes_per_agent: 1024, max_streams: 3 }\n`;
     expect(() => parseKasConfig(text, FILE)).toThrow(KasConfigError);
-    let message = "";
-    try {
-      parseKasConfig(text, FILE);
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toContain(`${FILE}: agent_connections.max_connection_age: expected a duration above zero, found "0s"`);
-    expect(message).toContain(`${FILE}: agent_connections.stalled_stream_timeout: expected a duration above zero, found 0`);
-    expect(message).toContain(`${FILE}: agent_connections.max_buffered_bytes_per_agent: expected at least 20971520 (one project's largest batch), found 1024`);
+    const message = messageOf(text);
+    expect(message).toContain(`${FILE}:6:22: agent_connections.max_connection_age: expected a duration above zero, found "0s"`);
+    expect(message).toContain(`${FILE}:6:46: agent_connections.stalled_stream_timeout: expected a duration above zero, found 0`);
+    expect(message).toContain(`${FILE}:6:73: agent_connections.max_buffered_bytes_per_agent: expected at least 20971520 (one project's largest batch), found 1024`);
     expect(message).toMatch(/agent_connections.max_streams: unknown key/);
+  });
+});
+
+describe("kas.yaml errors give file:line:col", () => {
+  test.each([
+    ["a bad value points at its key", 'listen:\n  grpc: "127.0.0.1:8150"\n  observability: localhost\nagents: { registry: file, file: a.yaml }\n', `${FILE}:3:3: listen.observability: expected an address "host:port", found string "localhost"`],
+    ["an unknown top-level key", `${minimal}lisen: {}\n`, `${FILE}:6:1: lisen: unknown key (known: listen, agents, git, projects, webhook, api, agent_connections, log_level) (did you mean "listen"?)`],
+    ["a key inside a flow mapping", minimal.replace("registry: file", "registry: ldap"), `${FILE}:3:11: agents.registry: expected one of file, gitlab, found string "ldap"`],
+    ["the second entry of a list", `${minimal}  - { id: group/agent-config, url: x }\n`, `${FILE}:6:7: projects[1].id: project "group/agent-config" is listed twice`],
+    ["a rule between sections, at the first key named", 'listen: { grpc: "127.0.0.1:1", api: "0.0.0.0:8155" }\nagents: { registry: file, file: a.yaml }\n', `${FILE}:1:32: listen.api: 0.0.0.0:8155 is not a loopback address`],
+    ["invalid YAML", "listen: [\n", `${FILE}:2:1: not valid YAML`],
+    ["a duplicate key", `${minimal}git: {}\ngit: {}\n`, `${FILE}:7:1: not valid YAML: Map keys must be unique`],
+  ])("%s", (_name, text, message) => {
+    expect(() => parseKasConfig(text, FILE)).toThrow(KasConfigError);
+    expect(() => parseKasConfig(text, FILE)).toThrow(message);
+  });
+
+  test("errors are listed in source order", () => {
+    const message = messageOf('log_level: loud\nlisten: { grpc: x }\nagents: { registry: ldap, file: a.yaml }\n');
+    expect(message.split("\n").map((l) => l.slice(FILE.length).split(": ")[0])).toEqual([":1:1", ":2:1", ":2:11", ":3:11"]);
   });
 });

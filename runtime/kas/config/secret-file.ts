@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { KasConfigError } from "./kas-config";
+import { KasConfigError } from "./schema";
 
 /**
  * Reads a secret named in kas.yaml (webhook.secret_file, api.token_file),

@@ -1,5 +1,6 @@
 /**
- * The agent registry file:
+ * The agent registry file, as runtime/common/deploy/registry-file.ts writes it
+ * (the keys and the hash rule come from there):
  *
  * ```yaml
  * agents:
@@ -7,7 +8,7 @@
  *   name: dude-agent
  *   config_project: dude/agent-config
  *   tokens:                       # several for rotation
- *   - sha256: <64 hex digits>     # hashToken(token)
+ *   - sha256: <64 hex digits>     # tokenSha256(token)
  *     name: 2024-rotation         # optional label
  *     revoked: false              # optional
  *   token_sha256: [<64 hex>, ...] # shorthand: unnamed, active tokens
@@ -16,7 +17,9 @@
  * Messages never echo a string found in this file (it holds token hashes, and a
  * token pasted by mistake must not reach a log): they give its length only.
  */
-import { Checker, formatPath, isPlainObject, loadYaml, summarizeErrors, type KeyPath } from "../agentcfg";
+import { summarizeErrors } from "../agentcfg";
+import { Checker, DNS_LABEL, formatPath, isPlainObject, loadYaml, type KeyPath } from "../../common/config-kit";
+import { REGISTRY_AGENT_KEYS, REGISTRY_TOKEN_KEYS, REGISTRY_TOP_KEYS, SHA256_HEX } from "../../common/deploy";
 import type { TokenEntry } from "./tokens";
 import { InvalidRegistryFileError, type AgentInfo } from "./types";
 
@@ -28,25 +31,19 @@ export interface RegistryContents {
 /** Large enough for thousands of agents; a bigger file is a mistake. */
 export const REGISTRY_FILE_MAX_BYTES = 4 * 1024 * 1024;
 
-const TOP_KEYS = ["agents"];
-const AGENT_KEYS = ["id", "name", "config_project", "tokens", "token_sha256"];
-const TOKEN_KEYS = ["sha256", "name", "revoked"];
-const SHA256 = /^[0-9a-fA-F]{64}$/;
 const SHA256_EXPECTED = "a SHA-256 hash of the token (64 hexadecimal digits), not the token itself";
-/** GitLab's agent name rule. */
-const AGENT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Throws InvalidRegistryFileError listing every problem. */
 export function parseRegistryFile(input: string | Buffer, file: string): RegistryContents {
-  const loaded = loadYaml(input, file, REGISTRY_FILE_MAX_BYTES);
+  const loaded = loadYaml(input, file, { maxBytes: REGISTRY_FILE_MAX_BYTES });
   if (!loaded.ok) throw new InvalidRegistryFileError(file, summarizeErrors(loaded.errors), ["(file)"]);
-  const c = new Checker(file, loaded.locate, true);
+  const c = new Checker(file, { locate: loaded.locate, redact: true });
   // An empty file, or one cut off right after `agents:`, is what a writer that
   // does not rename over leaves behind mid-write: taken as "no agents", it locked
   // every agent out. `agents: []` is how a registry says it has none.
   if (loaded.value === null || loaded.value === undefined) c.error([], "found an empty file; expected a mapping with key agents (write `agents: []` for no agents)");
   else if (!isPlainObject(loaded.value)) c.error([], "found something other than a mapping; expected a mapping with key agents");
-  const top = c.mapping(loaded.value, [], TOP_KEYS) ?? {};
+  const top = c.mapping(loaded.value, [], REGISTRY_TOP_KEYS) ?? {};
   if (isPlainObject(loaded.value) && (top.agents === undefined || top.agents === null)) {
     c.error(["agents"], "found nothing; expected a list of agents (write `agents: []` for no agents)");
   }
@@ -56,11 +53,11 @@ export function parseRegistryFile(input: string | Buffer, file: string): Registr
   const hashes = new Map<string, string>();
 
   const items = c.list(top.agents, ["agents"], "agents") ?? [];
-  for (const { entry: agent, path } of c.entries(items, ["agents"], AGENT_KEYS)) {
+  for (const { entry: agent, path } of c.entries(items, ["agents"], REGISTRY_AGENT_KEYS)) {
     const before = c.errors.length;
     for (const key of ["id", "name", "config_project"]) c.required(agent[key], [...path, key], `the agent's ${key}`);
     const id = agentId(agent.id, [...path, "id"], c);
-    const name = c.string(agent.name, [...path, "name"], { pattern: AGENT_NAME, expected: "an agent name (lowercase letters, digits and '-')" });
+    const name = c.string(agent.name, [...path, "name"], { pattern: DNS_LABEL, expected: "an agent name (lowercase letters, digits and '-')" });
     const project = c.string(agent.config_project, [...path, "config_project"], { nonEmpty: true, expected: "a project path such as group/project" });
     if (id !== undefined) {
       const first = agentIds.get(id);
@@ -114,15 +111,15 @@ interface CheckedToken {
 function checkTokens(agent: Record<string, unknown>, path: KeyPath, c: Checker): CheckedToken[] {
   const out: CheckedToken[] = [];
   const tokens = c.list(agent.tokens, [...path, "tokens"], "{sha256, name?, revoked?} entries") ?? [];
-  for (const { entry: token, path: tokenPath } of c.entries(tokens, [...path, "tokens"], TOKEN_KEYS)) {
+  for (const { entry: token, path: tokenPath } of c.entries(tokens, [...path, "tokens"], REGISTRY_TOKEN_KEYS)) {
     const hashPath = [...tokenPath, "sha256"];
     if (!c.required(token.sha256, hashPath, SHA256_EXPECTED)) continue;
-    const hash = c.string(token.sha256, hashPath, { pattern: SHA256, expected: SHA256_EXPECTED, secret: true });
+    const hash = c.string(token.sha256, hashPath, { pattern: SHA256_HEX, expected: SHA256_EXPECTED, secret: true });
     c.string(token.name, [...tokenPath, "name"]);
     const revoked = c.boolean(token.revoked, [...tokenPath, "revoked"]) ?? false;
     if (hash !== undefined) out.push({ hash: hash.toLowerCase(), revoked, path: hashPath });
   }
-  const shorthand = c.strings(agent.token_sha256, [...path, "token_sha256"], { pattern: SHA256, expected: SHA256_EXPECTED, secret: true });
+  const shorthand = c.strings(agent.token_sha256, [...path, "token_sha256"], { pattern: SHA256_HEX, expected: SHA256_EXPECTED, secret: true });
   shorthand?.forEach((hash, j) => out.push({ hash: hash.toLowerCase(), revoked: false, path: [...path, "token_sha256", j] }));
   return out;
 }

@@ -4,13 +4,12 @@
  * with timingSafeEqual, without stopping at the first match, so the time taken
  * says nothing about which (or whether a) stored hash matched.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { tokenSha256 } from "../../common/deploy";
 import type { AgentInfo } from "./types";
 
-/** Hex SHA-256 of the token's UTF-8 bytes: what the registry file stores. */
-export function hashToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+/** Hex SHA-256 of the token's UTF-8 bytes: what the registry file stores; the very function infra writes it with. */
+export { tokenSha256 as hashToken } from "../../common/deploy";
 
 export interface TokenEntry {
   /** 32 bytes. */
@@ -28,7 +27,7 @@ export function isPlausibleToken(token: unknown): token is string {
 }
 
 export function findAgent(entries: readonly TokenEntry[], token: string): AgentInfo | undefined {
-  const presented = createHash("sha256").update(token, "utf8").digest();
+  const presented = Buffer.from(tokenSha256(token), "hex");
   let found: AgentInfo | undefined;
   for (const entry of entries) {
     // Every entry is compared; a match only sets `found`, it never ends the loop.

@@ -1,11 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
 import type { ConfigurationHandlers, ConfigurationRequest, ConfigurationResponse } from "../../rpc";
-import type { AgentIdentity } from "./access";
 import { AgentConfigs, NO_FILE } from "./agent-configs";
-import { admitStream } from "./admission";
+import type { AgentIdentity } from "./access";
+import { agentStream } from "./agent-handlers";
 import type { ServerContext } from "./context";
-import { failStream, streamLife } from "./errors";
+import type { StreamLife } from "./errors";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 
@@ -36,23 +36,11 @@ export function configurationHandlers(ctx: ServerContext): ConfigurationHandlers
   const configs = new AgentConfigs(ctx.git, ctx.parseAgentConfig);
   const turns = new Semaphore(CONFIG_READS);
   return {
-    GetConfiguration: (call: Call) => {
-      // Whatever escapes serve (kas stopping under it, say) ends this stream, never the process.
-      serve(ctx, configs, turns, call).catch((err: unknown) => failStream(call, err));
-    },
+    GetConfiguration: agentStream(ctx, "GetConfiguration", (call: Call, agent, life) => serve(ctx, configs, turns, call, agent, life)),
   };
 }
 
-async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore, call: Call): Promise<void> {
-  // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
-  const life = streamLife(call);
-  let agent: AgentIdentity | undefined;
-  try {
-    agent = await admitStream(ctx, call, life, "GetConfiguration");
-  } catch (err) {
-    return failStream(call, err);
-  }
-  if (agent === undefined) return;
+async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore, call: Call, agent: AgentIdentity, life: StreamLife): Promise<void> {
   ctx.tracker.agentMetaReceived(agent, call.request.agent_meta);
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
   const project = agent.configProjectId;

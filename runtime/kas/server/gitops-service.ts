@@ -3,10 +3,10 @@ import { F, type Logger } from "../../common";
 import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeRequest, type ObjectsToSynchronizeResponse } from "../../rpc";
 import { normalizeRef } from "../git";
 import { canRead, denyMessage, denyReason, type AgentIdentity } from "./access";
-import { admitStream } from "./admission";
+import { agentStream } from "./agent-handlers";
 import { ByteBudgets } from "./byte-budget";
 import type { ServerContext } from "./context";
-import { failStream, invalidArgument, permissionDenied, RpcError, streamLife, toStatus, type StreamLife } from "./errors";
+import { failStream, invalidArgument, permissionDenied, RpcError, toStatus, type StreamLife } from "./errors";
 import { resetServerCall } from "./reset-stream";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
@@ -26,8 +26,7 @@ export function gitopsHandlers(ctx: ServerContext): GitopsHandlers {
   const turns = new Semaphore(OBJECT_READS);
   const budgets = new ByteBudgets(ctx.limits.maxBufferedBytesPerAgent);
   return {
-    // Whatever escapes serve (kas stopping under it, say) ends this stream, never the process.
-    GetObjectsToSynchronize: (call: Call) => void serve(ctx, turns, budgets, call).catch((err: unknown) => failStream(call, err)),
+    GetObjectsToSynchronize: agentStream(ctx, "GetObjectsToSynchronize", (call: Call, agent, life) => serve(ctx, turns, budgets, call, agent, life)),
   };
 }
 
@@ -52,19 +51,9 @@ export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: Obje
   return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
 }
 
-async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets, call: Call): Promise<void> {
+async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets, call: Call, agent: AgentIdentity, life: StreamLife): Promise<void> {
   const req = call.request;
-  // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
-  const life = streamLife(call);
-  let agent: AgentIdentity | undefined;
-  let globs: string[];
-  try {
-    agent = await admitStream(ctx, call, life, "GetObjectsToSynchronize");
-    if (agent === undefined) return;
-    globs = checkRequest(ctx, agent, req);
-  } catch (err) {
-    return failStream(call, err);
-  }
+  const globs = checkRequest(ctx, agent, req);
   try {
     // A ref that does not exist is the agent's mistake: say so now instead of waiting.
     await ctx.git.resolveRef(req.project_id, req.ref ?? {});

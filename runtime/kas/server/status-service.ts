@@ -2,28 +2,21 @@ import type * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
 import type { StatusHandlers, SyncStatusAck, SyncStatusReport } from "../../rpc";
 import { canRead, denyMessage } from "./access";
-import { authenticate } from "./admission";
+import { agentUnary } from "./agent-handlers";
 import type { ServerContext } from "./context";
-import { permissionDenied, toServiceError } from "./errors";
+import { permissionDenied } from "./errors";
 
 /** ReportSyncStatus: agentk's per-project sync result, kept for /api/v1/agents. */
 export function statusHandlers(ctx: ServerContext): StatusHandlers {
   const reports = ctx.metrics.counter("kas_sync_reports_total", "Sync status reports received from agents");
   return {
-    ReportSyncStatus: (call: grpc.ServerUnaryCall<SyncStatusReport, SyncStatusAck>, callback: grpc.sendUnaryData<SyncStatusAck>) => {
-      void (async () => {
-        try {
-          const { agent } = await authenticate(ctx, call, "ReportSyncStatus");
-          const report = call.request;
-          if (!canRead(agent, report.project_id, ctx.projects())) throw permissionDenied(denyMessage(agent, report.project_id));
-          ctx.tracker.statusReported(agent, report);
-          reports({ success: String(report.success) });
-          ctx.logger.debug("Sync status reported", { [F.agentName]: agent.name, [F.projectId]: report.project_id, [F.commitId]: report.commit_id });
-          callback(null, {});
-        } catch (err) {
-          callback(toServiceError(err));
-        }
-      })();
-    },
+    ReportSyncStatus: agentUnary(ctx, "ReportSyncStatus", async (call: grpc.ServerUnaryCall<SyncStatusReport, SyncStatusAck>, agent) => {
+      const report = call.request;
+      if (!canRead(agent, report.project_id, ctx.projects())) throw permissionDenied(denyMessage(agent, report.project_id));
+      ctx.tracker.statusReported(agent, report);
+      reports({ success: String(report.success) });
+      ctx.logger.debug("Sync status reported", { [F.agentName]: agent.name, [F.projectId]: report.project_id, [F.commitId]: report.commit_id });
+      return {};
+    }),
   };
 }

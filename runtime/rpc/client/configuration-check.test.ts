@@ -1,4 +1,4 @@
-import { MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration } from "../../rpc";
+import { MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration } from "../agent-config";
 import { configurationProblems } from "./configuration-check";
 
 const project = { ...MANIFEST_PROJECT_DEFAULTS, id: "group/m", ref: { branch: "main" } };

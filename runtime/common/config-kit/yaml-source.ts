@@ -5,19 +5,27 @@
  * in one go on the event loop, which serves every agent.
  */
 import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
-import { goCompatibleTags } from "../../common/yaml-tags";
-import { yamlLocator, type Locate } from "./check";
+import { goCompatibleTags } from "../yaml-tags";
+import { yamlLocator, type Locate } from "./locate";
 
 export type LoadResult =
   | { readonly ok: true; readonly value: unknown; readonly locate: Locate }
   | { readonly ok: false; readonly errors: string[] };
 
-/**
- * Reads YAML 1.1 as GitLab does (`yes`/`no`/`on`/`off` are booleans; timestamps
- * and `12:30` stay strings: see goCompatibleTags).
- */
+export interface LoadOptions {
+  /** Refuse a larger file before parsing it. Default: no limit. */
+  readonly maxBytes?: number;
+  /**
+   * Read YAML 1.1 as GitLab does (`yes`/`no`/`on`/`off` are booleans; timestamps
+   * and `12:30` stay strings: see goCompatibleTags). Default true; kas.yaml is YAML 1.2.
+   */
+  readonly goCompatible?: boolean;
+  /** Words before a syntax error's message. Default "found invalid YAML". */
+  readonly invalidYaml?: string;
+}
 
-export function loadYaml(input: string | Buffer, file: string, maxBytes: number): LoadResult {
+export function loadYaml(input: string | Buffer, file: string, options: LoadOptions = {}): LoadResult {
+  const { maxBytes = Infinity, goCompatible = true, invalidYaml = "found invalid YAML" } = options;
   const fail = (message: string): LoadResult => ({ ok: false, errors: [`${file}: ${message}`] });
   const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.length;
   if (size > maxBytes) {
@@ -33,8 +41,7 @@ export function loadYaml(input: string | Buffer, file: string, maxBytes: number)
   const lines = new LineCounter();
   // yaml's own duplicate-key check rescans the mapping for every key (16,000 keys: seconds): duplicateKeys() does it in one pass.
   const parsed = parseAllDocuments(text, {
-    version: "1.1",
-    customTags: goCompatibleTags,
+    ...(goCompatible ? { version: "1.1" as const, customTags: goCompatibleTags } : {}),
     prettyErrors: false,
     lineCounter: lines,
     uniqueKeys: false,
@@ -45,7 +52,7 @@ export function loadYaml(input: string | Buffer, file: string, maxBytes: number)
     .sort((a, b) => a.at - b.at)
     .map(({ at, message }) => {
       const pos = lines.linePos(at);
-      return `${file}:${pos.line}:${pos.col}: found invalid YAML: ${message}`;
+      return `${file}:${pos.line}:${pos.col}: ${invalidYaml}: ${message}`;
     });
   if (syntaxErrors.length > 0) return { ok: false, errors: syntaxErrors };
   const nonEmpty = documents.filter((doc) => doc.contents !== null && !(isScalar(doc.contents) && doc.contents.value === null));

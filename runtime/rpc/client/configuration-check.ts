@@ -5,7 +5,7 @@
  * with a null `ref` once crashed agentk (an unhandled rejection from the
  * worker set), while a zero re-apply interval would re-apply in a tight loop.
  */
-import { CONFIG_ENUMS, type AgentConfiguration, type ManifestProject } from "../../rpc";
+import { CONFIG_ENUMS, type AgentConfiguration, type ManifestProject } from "../agent-config";
 
 /** Problems that make `config` unusable, each naming its field; empty when it is fine. */
 export function configurationProblems(config: AgentConfiguration): string[] {

@@ -1,0 +1,56 @@
+/**
+ * What two sides must agree on, in one place: the workloads `agentk generate`
+ * prints and infra's components create, and the token hash kas compares and
+ * infra writes. Pure, no I/O; infra may import it, it imports nothing of infra.
+ */
+export { tokenSha256 } from "./token-hash";
+export {
+  agentkNames,
+  agentkSelector,
+  agentkArgs,
+  credentialsDigest,
+  agentkServiceAccount,
+  agentkSecret,
+  agentkDeployment,
+  DEFAULT_AGENT_NAMESPACE,
+  DEFAULT_AGENTK_IMAGE,
+  DEFAULT_AGENTK_REPLICAS,
+  DEFAULT_AGENTK_RESOURCES,
+  AGENTK_UID,
+  AGENTK_OBSERVABILITY_PORT,
+  AGENTK_SECRET_MOUNT,
+  CREDENTIALS_DIGEST_ANNOTATION,
+  type AgentkNames,
+  type AgentkSecretOptions,
+  type AgentkDeploymentOptions,
+} from "./agentk";
+export {
+  registryYaml,
+  REGISTRY_TOP_KEYS,
+  REGISTRY_AGENT_KEYS,
+  REGISTRY_TOKEN_KEYS,
+  SHA256_HEX,
+  type RegistryAgent,
+  type RegistryToken,
+} from "./registry-file";
+export {
+  DEFAULT_WEBSOCKET_PATH,
+  DEFAULT_POLL_PERIOD_MS,
+  KAS_PORTS,
+  type KasConfigFile,
+  type KasProjectFile,
+  type KasTlsFile,
+} from "./kas-config-file";
+export {
+  kasSelector,
+  kasPorts,
+  kasDeployment,
+  kasService,
+  KAS_CONFIG_FILE,
+  KAS_REGISTRY_MOUNT,
+  KAS_HTTP_SECRETS_MOUNT,
+  KAS_CACHE_DIR,
+  type KasPort,
+  type KasDeploymentOptions,
+} from "./kas";
+export { restrictedPodSecurityContext, restrictedContainerSecurityContext, selectorLabels, NONROOT_UID, type Manifest, type Labels } from "./workload";

@@ -1,0 +1,44 @@
+/**
+ * kas.yaml as a file: the shape infra writes and kas's parser
+ * (runtime/kas/config) reads, with the defaults both assume. The parser turns
+ * this snake_case file into its camelCase KasConfig; a round-trip test holds
+ * the two together (test/kas/shared-formats.test.ts).
+ */
+
+export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
+export const DEFAULT_POLL_PERIOD_MS = 20_000;
+/** The ports of the in-cluster kas (GitLab's kas: 8150 agents over gRPC). */
+export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155 } as const;
+
+export interface KasTlsFile {
+  readonly cert_file: string;
+  readonly key_file: string;
+}
+
+export interface KasProjectFile {
+  readonly id: string;
+  readonly url: string;
+  readonly public?: boolean;
+  readonly agents?: readonly string[];
+  readonly credentials?: { readonly username: string; readonly password_file: string };
+}
+
+/** The keys of kas.yaml (the subset of values a writer sets; durations as Go-style strings such as `20s`). */
+export interface KasConfigFile {
+  readonly listen: {
+    readonly grpc?: string;
+    readonly grpcs?: { readonly address: string } & KasTlsFile;
+    readonly websocket?: { readonly address: string; readonly path?: string } & Partial<KasTlsFile>;
+    readonly observability?: string;
+    readonly webhook?: string;
+    readonly api?: string;
+  };
+  readonly agents:
+    | { readonly registry: "file"; readonly file: string }
+    | { readonly registry: "gitlab"; readonly gitlab: { readonly url: string; readonly secret_file: string; readonly cache_ttl?: string } };
+  readonly git?: { readonly cache_dir?: string; readonly poll_period?: string };
+  readonly projects?: readonly KasProjectFile[];
+  readonly webhook?: { readonly secret_file: string };
+  readonly api?: { readonly token_file: string };
+  readonly log_level?: "debug" | "info" | "warn" | "error";
+}

@@ -1,0 +1,110 @@
+/**
+ * kas's workload in the cluster (infra's Kas component): pure builders of its
+ * Deployment and Service. Fields typed `string | V` are ones Pulumi knows only
+ * as Outputs (generated names); the builders only place them.
+ */
+import { KAS_PORTS } from "./kas-config-file";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels, type Labels, type Manifest as Obj } from "./workload";
+
+export const KAS_CONFIG_FILE = "/etc/kas/kas.yaml";
+/** The registry Secret (agents.yaml, or GitLab's kas secret). */
+export const KAS_REGISTRY_MOUNT = "/etc/kas/registry";
+/** The Secret with the agents API token and the webhook secret. */
+export const KAS_HTTP_SECRETS_MOUNT = "/etc/kas/http";
+/** kas's git cache: an emptyDir in the pod. */
+export const KAS_CACHE_DIR = "/var/cache/kas";
+
+export interface KasPort {
+  readonly name: string;
+  readonly containerPort: number;
+}
+
+export function kasSelector(name: string): Labels {
+  return selectorLabels(name, "kas");
+}
+
+/**
+ * What the Service exposes: the agents' listeners, and the HTTP ones that
+ * authenticate their callers (webhook with its secret, agents API with its
+ * token). The pod adds the observability port, which the kubelet and
+ * Prometheus reach on the pod, never through the Service.
+ */
+export function kasPorts(o: { readonly webhook: boolean; readonly api: boolean }): { service: KasPort[]; container: KasPort[] } {
+  const service = [
+    { name: "grpc", containerPort: KAS_PORTS.grpc },
+    { name: "websocket", containerPort: KAS_PORTS.websocket },
+    ...(o.webhook ? [{ name: "webhook", containerPort: KAS_PORTS.webhook }] : []),
+    ...(o.api ? [{ name: "api", containerPort: KAS_PORTS.api }] : []),
+  ];
+  return { service, container: [...service, { name: "observability", containerPort: KAS_PORTS.observability }] };
+}
+
+export interface KasDeploymentOptions<V = never> {
+  /** The component's name: the selector's `app.kubernetes.io/name`. */
+  readonly name: string;
+  /** The Deployment's own name; absent, the tool names it (Pulumi's auto-naming). */
+  readonly objectName?: string;
+  readonly namespace: string | V;
+  readonly image: string;
+  readonly replicas: number;
+  readonly ports: readonly KasPort[];
+  /** The ConfigMap with kas.yaml. */
+  readonly configMapName: string | V;
+  readonly registrySecretName: string | V;
+  /** The Secret with the agents API token and webhook secret, when either is set. */
+  readonly httpSecretName?: string | V;
+}
+
+export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
+  const labels = kasSelector(o.name);
+  const http = o.httpSecretName !== undefined;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { ...(o.objectName === undefined ? {} : { name: o.objectName }), namespace: o.namespace, labels },
+    spec: {
+      replicas: o.replicas,
+      // Fresh copies: a tree with no shared object prints as YAML without anchors.
+      selector: { matchLabels: { ...labels } },
+      template: {
+        metadata: { labels: { ...labels } },
+        spec: {
+          securityContext: restrictedPodSecurityContext(),
+          containers: [
+            {
+              name: "kas",
+              image: o.image,
+              args: ["kas", "--config", KAS_CONFIG_FILE],
+              ports: o.ports,
+              livenessProbe: { httpGet: { path: "/liveness", port: "observability" } },
+              readinessProbe: { httpGet: { path: "/readiness", port: "observability" } },
+              securityContext: restrictedContainerSecurityContext(),
+              volumeMounts: [
+                { name: "config", mountPath: KAS_CONFIG_FILE, subPath: "kas.yaml" },
+                { name: "registry", mountPath: KAS_REGISTRY_MOUNT, readOnly: true },
+                { name: "cache", mountPath: KAS_CACHE_DIR },
+                ...(http ? [{ name: "http-secrets", mountPath: KAS_HTTP_SECRETS_MOUNT, readOnly: true }] : []),
+              ],
+            },
+          ],
+          volumes: [
+            { name: "config", configMap: { name: o.configMapName } },
+            { name: "registry", secret: { secretName: o.registrySecretName } },
+            { name: "cache", emptyDir: {} },
+            ...(http ? [{ name: "http-secrets", secret: { secretName: o.httpSecretName } }] : []),
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function kasService<V = never>(name: string, namespace: string | V, ports: readonly KasPort[]): Obj {
+  const labels = kasSelector(name);
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { namespace, labels, name },
+    spec: { selector: { ...labels }, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name })) },
+  };
+}

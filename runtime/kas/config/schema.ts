@@ -1,0 +1,71 @@
+/** The shape of kas.yaml once read, its defaults, and the error a bad one raises. */
+import type { ApiConfig, HttpListeners } from "./http-listeners";
+
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface ProjectConfig {
+  /** Project path agents use, e.g. `group/agent-config`. */
+  readonly id: string;
+  /** Local repository path, file:// URL, or http(s):// URL. */
+  readonly url: string;
+  /** Any authenticated agent may read it. */
+  readonly public: boolean;
+  /** Agents (by name) granted read access besides the one whose config project it is. */
+  readonly agents: readonly string[];
+  readonly credentials?: { readonly username: string; readonly passwordFile: string };
+}
+
+export interface KasConfig {
+  readonly listen: HttpListeners & {
+    readonly grpc?: string;
+    readonly grpcs?: { readonly address: string } & TlsFiles;
+    readonly websocket?: { readonly address: string; readonly path: string; readonly tls?: TlsFiles };
+  };
+  readonly agents:
+    | { readonly registry: "file"; readonly file: string }
+    | { readonly registry: "gitlab"; readonly url: string; readonly secretFile: string; readonly cacheTtlMs: number };
+  readonly git: { readonly cacheDir: string; readonly pollPeriodMs: number };
+  readonly projects: readonly ProjectConfig[];
+  readonly webhook?: { readonly secretFile: string };
+  readonly agentConnections: AgentConnectionLimits;
+  /** The agents API's bearer token (see http-listeners.ts). */
+  readonly api?: ApiConfig;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */
+export interface AgentConnectionLimits {
+  /** Ping an idle connection this often; a peer that does not answer within keepaliveTimeoutMs is dropped. */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** A connection is closed (GOAWAY) after this long, so no credential's streams live forever; GitLab kas: 2 h. */
+  readonly maxConnectionAgeMs: number;
+  /** After the GOAWAY, streams still open are ended this much later; the agent reconnects and re-authenticates. */
+  readonly maxConnectionAgeGraceMs: number;
+  /** Streams one agent may hold open at once (configuration + one per manifest project, plus reconnect overlap). */
+  readonly maxStreamsPerAgent: number;
+  /** A stream whose agent reads nothing for this long (its batch waits on flow control) is ended. */
+  readonly stalledStreamTimeoutMs: number;
+  /** Bytes of batches one agent's streams may hold in memory at once; a stream waits for its turn beyond that. */
+  readonly maxBufferedBytesPerAgent: number;
+}
+
+export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
+  maxConnectionAgeMs: 2 * 3_600_000,
+  maxConnectionAgeGraceMs: 60_000,
+  maxStreamsPerAgent: 100,
+  stalledStreamTimeoutMs: 120_000,
+  maxBufferedBytesPerAgent: 64 * 1024 * 1024,
+};
+
+/** Shared with the writers of kas.yaml (infra), with the file's shape. */
+export { DEFAULT_WEBSOCKET_PATH, DEFAULT_POLL_PERIOD_MS, type KasConfigFile } from "../../common/deploy";
+
+export class KasConfigError extends Error {
+  override readonly name = "KasConfigError";
+}

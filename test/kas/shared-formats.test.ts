@@ -1,0 +1,83 @@
+/**
+ * Files infra writes and kas reads: what infra writes, kas's own parser reads
+ * back to the same values. The registry file (infra's registryYaml, kas's
+ * parseRegistryFile), the token hash both sides compute, and kas.yaml (infra's
+ * renderKasConfig, kas's parseKasConfig).
+ */
+import { randomBytes } from "node:crypto";
+import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
+import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
+import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, parseKasConfig } from "../../runtime/kas/config";
+import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
+import { findAgent } from "../../runtime/kas/registry/tokens";
+
+describe("the registry file: infra writes, kas reads", () => {
+  test("GIVEN agents with active, named and revoked tokens WHEN kas parses registryYaml's file THEN the same agents, and each token finds its agent unless revoked", () => {
+    const [dude, dudeOld, naww] = [newAgentToken(), newAgentToken(), newAgentToken()];
+    const text = registryYaml([
+      { id: 1, name: "dude-agent", configProject: "dude/agent-config", tokens: [{ sha256: tokenSha256(dude) }, { sha256: tokenSha256(dudeOld).toUpperCase(), name: "old", revoked: true }] },
+      { id: "naww", name: "naww-agent", configProject: "naww/agent-config", tokens: [{ sha256: tokenSha256(naww), name: "2026" }] },
+    ]);
+    const parsed = parseRegistryFile(text, "agents.yaml");
+    expect(parsed.agents).toEqual([
+      { id: "1", name: "dude-agent", configProjectId: "dude/agent-config" },
+      { id: "naww", name: "naww-agent", configProjectId: "naww/agent-config" },
+    ]);
+    expect(parsed.entries.map((e) => [e.hash.toString("hex"), e.agent.name, e.revoked])).toEqual([
+      [tokenSha256(dude), "dude-agent", false],
+      [tokenSha256(dudeOld), "dude-agent", true],
+      [tokenSha256(naww), "naww-agent", false],
+    ]);
+    expect(findAgent(parsed.entries, dude)?.name).toBe("dude-agent");
+    expect(findAgent(parsed.entries, naww)?.name).toBe("naww-agent");
+    expect(findAgent(parsed.entries, dudeOld)).toBeUndefined();
+  });
+
+  test("an empty registry is one kas accepts as no agents", () => {
+    expect(parseRegistryFile(registryYaml([]), "agents.yaml")).toEqual({ agents: [], entries: [] });
+  });
+
+  test("kas's hashToken and infra's tokenSha256 are one function", () => {
+    expect(hashToken).toBe(tokenSha256);
+    const token = randomBytes(30).toString("base64url");
+    expect(tokenSha256(token)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("kas.yaml: infra writes, kas reads", () => {
+  const projects: KasProject[] = [
+    { id: "group/agent-config", url: "https://gitlab.example.com/group/agent-config.git" },
+    { id: "dude/manifests", url: "https://gitlab.example.com/dude/manifests.git", public: true, agents: ["dude-agent", "naww-agent"] },
+  ];
+  const any = "0.0.0.0";
+
+  test.each<[string, KasHttpAccess]>([
+    ["no HTTP credentials", {}],
+    ["an agents API token and a webhook secret", { apiTokenFile: `${HTTP_SECRETS_MOUNT}/api-token`, webhookSecretFile: `${HTTP_SECRETS_MOUNT}/webhook-secret` }],
+  ])("GIVEN the file registry and %s WHEN kas parses renderKasConfig's file THEN the values infra meant", (_case, access) => {
+    const config = parseKasConfig(renderKasConfig(projects, undefined, access), "/etc/kas/kas.yaml");
+    expect(config.listen).toEqual({
+      grpc: `${any}:${KAS_PORTS.grpc}`,
+      grpcs: undefined,
+      websocket: { address: `${any}:${KAS_PORTS.websocket}`, path: DEFAULT_WEBSOCKET_PATH, tls: undefined },
+      observability: `${any}:${KAS_PORTS.observability}`,
+      webhook: access.webhookSecretFile ? `${any}:${KAS_PORTS.webhook}` : undefined,
+      api: `${access.apiTokenFile ? any : "127.0.0.1"}:${KAS_PORTS.api}`,
+    });
+    expect(config.agents).toEqual({ registry: "file", file: `${REGISTRY_MOUNT}/agents.yaml` });
+    expect(config.git).toEqual({ cacheDir: KAS_CACHE_DIR, pollPeriodMs: DEFAULT_POLL_PERIOD_MS });
+    expect(config.projects).toEqual([
+      { id: "group/agent-config", url: "https://gitlab.example.com/group/agent-config.git", public: false, agents: [], credentials: undefined },
+      { id: "dude/manifests", url: "https://gitlab.example.com/dude/manifests.git", public: true, agents: ["dude-agent", "naww-agent"], credentials: undefined },
+    ]);
+    expect(config.webhook).toEqual(access.webhookSecretFile ? { secretFile: access.webhookSecretFile } : undefined);
+    expect(config.api).toEqual(access.apiTokenFile ? { tokenFile: access.apiTokenFile } : undefined);
+    expect(config.agentConnections).toEqual(DEFAULT_AGENT_CONNECTION_LIMITS);
+    expect(config.logLevel).toBe("info");
+  });
+
+  test("GIVEN the GitLab registry WHEN kas parses the file THEN it validates tokens with GitLab, reading the mounted secret", () => {
+    const config = parseKasConfig(renderKasConfig(projects, { url: "https://gitlab.example.com" }), "/etc/kas/kas.yaml");
+    expect(config.agents).toEqual({ registry: "gitlab", url: "https://gitlab.example.com", secretFile: `${REGISTRY_MOUNT}/gitlab-kas-secret`, cacheTtlMs: 30_000 });
+  });
+});
