@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { F, Metrics, registerProcessMetrics, listenObservability, type BackoffOptions, type Level, type Logger } from "../common";
 import { createClients, type AgentConfiguration } from "../rpc";
 import { ObjectStore } from "./apply";
-import { CHANNEL_OPTIONS, connectTarget, watchConfiguration } from "./connection";
+import { CHANNEL_OPTIONS, connectTarget, grpcClientMetrics, watchConfiguration } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { ownServiceAccount, ownStateNames } from "./self";
@@ -46,7 +46,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     caCert: opts.caCert,
     onUpgradeRefused: (status, message) => log.error("kas refused the WebSocket connection", { [F.status]: status, [F.error]: message }),
   });
-  const clients = createClients(target.target, target.credentials, CHANNEL_OPTIONS);
+  const clients = createClients(target.target, target.credentials, { ...CHANNEL_OPTIONS, interceptors: [grpcClientMetrics(metrics)] });
   const kube = KubeClient.fromAccess(opts.cluster);
   const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;

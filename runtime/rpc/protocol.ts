@@ -98,11 +98,12 @@ export interface Clients {
  * One client per service, sharing a channel (grpc-js reuses the subchannel
  * for the same target and options), so an agent holds one connection to kas.
  */
-export function createClients(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions = {}): Clients {
+export function createClients(target: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions = {}): Clients {
   const defs = serviceDefinitions();
   const make = <T extends grpc.Client>(def: grpc.ServiceDefinition): T => {
     const Ctor = grpc.makeGenericClientConstructor(def, "");
-    return new Ctor(target, credentials, options) as unknown as T;
+    // A copy each: grpc-js's Client deletes `interceptors` from the options it is given.
+    return new Ctor(target, credentials, { ...options }) as unknown as T;
   };
   const configuration = make<ConfigurationClient>(defs.configuration);
   const gitops = make<GitopsClient>(defs.gitops);

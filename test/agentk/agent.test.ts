@@ -106,7 +106,7 @@ test("an invalid config.yaml is reported and the agent keeps its last good confi
 
 test("the workers follow the configuration: a project removed stops its worker, added back starts one", async () => {
   const workers = async () => {
-    const m = agents[0]!.metrics.render();
+    const m = await agents[0]!.metrics.render();
     return Number(/^agentk_manifest_project_workers (\d+)$/m.exec(m)?.[1]);
   };
   expect(await workers()).toBe(1);
@@ -114,7 +114,7 @@ test("the workers follow the configuration: a project removed stops its worker, 
   await until("no worker", async () => ((await workers()) === 0 ? true : undefined), 15_000);
   await commitFiles(repo, { ".gitlab/agents/dude-agent/config.yaml": agentConfig() });
   await until("one worker again", async () => ((await workers()) === 1 ? true : undefined), 15_000);
-  const metrics = agents[0]!.metrics.render();
+  const metrics = await agents[0]!.metrics.render();
   expect(metrics).toMatch(/^agentk_syncs_total\{project="group\/dude-naww",result="failed"\} \d+$/m);
   expect(metrics).toMatch(/^agentk_objects_applied_total\{project="group\/dude-naww"\} [1-9]\d*$/m);
 });

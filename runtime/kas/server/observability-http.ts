@@ -9,9 +9,9 @@ import type { HttpHandler } from "./http-listen";
  */
 export function observabilityHandler(opts: { readonly metrics: Metrics; readonly ready: () => boolean }): HttpHandler {
   const text = (status: number, body: string, type = "text/plain") => ({ status, type, body });
-  return (req, path) => {
+  return async (req, path) => {
     if (req.method !== "GET" && req.method !== "HEAD") return undefined;
-    if (path === "/metrics") return text(200, opts.metrics.render(), "text/plain; version=0.0.4");
+    if (path === "/metrics") return text(200, await opts.metrics.render(), opts.metrics.contentType);
     if (path === "/liveness") return text(200, "ok\n");
     if (path === "/readiness") return opts.ready() ? text(200, "ok\n") : text(503, "not ready\n");
     return undefined;
