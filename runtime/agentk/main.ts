@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { createLogger, F, logProcessWarnings, POD_SECURITY_LEVELS, type Level, type PodSecurityLevel } from "../common";
+import { createLogger, F, logGrpcThroughLogger, logProcessWarnings, POD_SECURITY_LEVELS, type Level, type PodSecurityLevel } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { last, parseFlags } from "./flags";
@@ -31,6 +31,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const logger = createLogger({ level: (last(flags, "log-level") ?? "info") as Level }, { component: "agentk" });
   logProcessWarnings(logger);
+  logGrpcThroughLogger(logger, (last(flags, "log-level") ?? "info") as Level);
   const cluster = await loadClusterAccess({ kubeconfig: last(flags, "kubeconfig"), env });
   logger.info("Kubernetes API", { [F.url]: cluster.server.origin, [F.file]: cluster.source });
   const obs = last(flags, "observability-listen-address") ?? ":8080";

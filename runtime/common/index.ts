@@ -26,3 +26,4 @@ export { goCompatibleTags } from "./yaml-tags";
 export { Lru, LruBudget, readThrough, type LruScope } from "./lru";
 export { rateLimitedLog, type RateLimitedLogOptions } from "./rate-limited";
 export { logProcessWarnings, type WarningSource } from "./process-warnings";
+export { logGrpcThroughLogger } from "./grpc-logging";

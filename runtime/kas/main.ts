@@ -1,7 +1,7 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
  */
-import { createLogger, logProcessWarnings } from "../common";
+import { createLogger, logGrpcThroughLogger, logProcessWarnings } from "../common";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const config = loadKasConfig(file);
   const logger = createLogger({ level: config.logLevel }, { component: "kas" });
   logProcessWarnings(logger);
+  logGrpcThroughLogger(logger, config.logLevel);
   const kas = await startKas(config, { logger });
   const unguard = guardProcess(logger, () => kas.dropDeadConnections());
   await new Promise<void>((resolve) => {
