@@ -4,6 +4,7 @@ import { F, rateLimitedLog, type Logger, type Metrics } from "../../common";
 import { AUTHORIZATION_HEADER } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import { authenticateToken, bearerToken } from "./auth";
+import { trackAgentStream } from "./connection-log";
 import type { ServerContext } from "./context";
 import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } from "./errors";
 
@@ -62,7 +63,7 @@ export async function admitStream(ctx: ServerContext, call: StreamCall, life: St
       `agent ${agent.name} already has ${open} streams open; at most ${ctx.limits.maxStreamsPerAgent} (agent_connections.max_streams_per_agent in kas config)`,
     );
   }
-  life.onEnd(ctx.tracker.streamOpened(agent));
+  life.onEnd(trackAgentStream(ctx, agent, call.getPeer(), method));
   life.onEnd(ctx.streams.add(token, agent, (err) => failStream(call, err)));
   return agent;
 }
