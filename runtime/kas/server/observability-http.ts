@@ -3,8 +3,9 @@ import type { HttpHandler } from "./http-listen";
 
 /**
  * The `listen.observability` listener: /metrics, /liveness, /readiness, for
- * the kubelet and Prometheus. Nothing here names an agent or a project beyond
- * counts, so it needs no credential; the agents API and the webhook live on
+ * the kubelet and Prometheus. Agent names and project ids appear only as
+ * labels of counts and timestamps (never tokens or content), so it needs no
+ * credential; the agents API and the webhook live on
  * their own listeners.
  */
 export function observabilityHandler(opts: { readonly metrics: Metrics; readonly ready: () => boolean }): HttpHandler {
