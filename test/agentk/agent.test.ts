@@ -112,6 +112,10 @@ test("the workers follow the configuration: a project removed stops its worker, 
   expect(await workers()).toBe(1);
   await commitFiles(repo, { ".gitlab/agents/dude-agent/config.yaml": "gitops:\n  manifest_projects: []\n" });
   await until("no worker", async () => ((await workers()) === 0 ? true : undefined), 15_000);
+  // The removed project's "current commit" series goes with it; its counters stay.
+  const removed = await agents[0]!.metrics.render();
+  expect(removed).not.toMatch(/^agentk_last_synced_commit_info\{/m);
+  expect(removed).toMatch(/^agentk_syncs_total\{project="group\/dude-naww",result="failed"\} \d+$/m);
   await commitFiles(repo, { ".gitlab/agents/dude-agent/config.yaml": agentConfig() });
   await until("one worker again", async () => ((await workers()) === 1 ? true : undefined), 15_000);
   const metrics = await agents[0]!.metrics.render();

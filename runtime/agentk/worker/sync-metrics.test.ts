@@ -35,3 +35,16 @@ test("sync durations are a histogram per project; the success timestamp moves on
   expect(samples(f, "agentk_last_successful_sync_timestamp_seconds", { project: "group/a" })[0]?.value).toBe(1000);
   for (const result of ["ok", "failed", "rejected", "error"]) expect(samples(f, "agentk_syncs_total", { project: "group/a", result })[0]?.value).toBe(1);
 });
+
+test("a project that left the configuration loses its commit info and success timestamp; other projects keep theirs", async () => {
+  const m = new Metrics();
+  const a = new SyncMetrics(m, "group/a");
+  const b = new SyncMetrics(m, "group/b");
+  a.recorded(outcome("c1"), 0.2, 1_000_000);
+  b.recorded(outcome("b1"), 0.2, 2_000_000);
+  a.forget();
+  const f = parseExposition(await m.render());
+  expect(samples(f, "agentk_last_synced_commit_info").map((s) => s.labels.project)).toEqual(["group/b"]);
+  expect(samples(f, "agentk_last_successful_sync_timestamp_seconds").map((s) => s.labels.project)).toEqual(["group/b"]);
+  expect(samples(f, "agentk_syncs_total", { project: "group/a", result: "ok" })[0]?.value).toBe(1);
+});

@@ -34,13 +34,32 @@ export class SyncMetrics {
     m.counter("agentk_objects_failed_total", "Objects whose apply or prune failed", ["project"]).inc({ project }, count("ApplyFailed") + count("PruneFailed"));
     m.counter("agentk_objects_pruned_total", "Objects pruned", ["project"]).inc({ project }, count("Pruned"));
     m.histogram("agentk_sync_duration_seconds", "Duration of syncs (parse, apply, prune, status wait)", ["project"], DURATION_BUCKETS).observe({ project }, seconds);
-    const info = m.gauge("agentk_last_synced_commit_info", "The last synced commit (value 1)", ["project", "commit_id"]);
+    const info = this.info();
     if (this.lastCommit !== undefined && this.lastCommit !== outcome.commitId) info.remove({ project, commit_id: this.lastCommit });
     info.set({ project, commit_id: outcome.commitId }, 1);
     this.lastCommit = outcome.commitId;
     if (result === "ok") {
-      m.gauge("agentk_last_successful_sync_timestamp_seconds", "When the last successful sync of the project ended (seconds since the epoch), for staleness alerts", ["project"]).set({ project }, now / 1000);
+      this.lastSuccess().set({ project }, now / 1000);
     }
+  }
+
+  /**
+   * The project left the configuration: its "current" series go (the commit
+   * info and the success timestamp, else a staleness alert fires for a
+   * project nobody syncs any more); counters and durations stay, as counters do.
+   */
+  forget(): void {
+    if (this.lastCommit !== undefined) this.info().remove({ project: this.project, commit_id: this.lastCommit });
+    this.lastCommit = undefined;
+    this.lastSuccess().remove({ project: this.project });
+  }
+
+  private info() {
+    return this.metrics.gauge("agentk_last_synced_commit_info", "The last synced commit (value 1)", ["project", "commit_id"]);
+  }
+
+  private lastSuccess() {
+    return this.metrics.gauge("agentk_last_successful_sync_timestamp_seconds", "When the last successful sync of the project ended (seconds since the epoch), for staleness alerts", ["project"]);
   }
 
   private syncs() {

@@ -139,6 +139,11 @@ export class ProjectWorker {
     });
   }
 
+  /** The project left the configuration: drop its current-state metrics. */
+  forgetMetrics(): void {
+    this.metrics.forget();
+  }
+
   /** Stops streaming, cancels a sync in progress, waits for it. */
   async stop(): Promise<void> {
     this.stopping.abort();
