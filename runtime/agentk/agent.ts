@@ -3,7 +3,7 @@ import { buildInfo, F, Metrics, type BuildInfo, registerProcessMetrics, listenOb
 import { createClients, type AgentConfiguration } from "../rpc";
 import { bindAgentToken, watchConfiguration } from "../rpc/client";
 import { ObjectStore } from "./apply";
-import { connectTarget } from "./connection";
+import { connectTarget, grpcClientMetrics } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { ownServiceAccount, ownStateNames } from "./self";
@@ -51,7 +51,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     onUpgradeRefused: (status, message) => log.error("kas refused the WebSocket connection", { [F.status]: status, [F.error]: message }),
   });
   const channel = bindAgentToken(target.credentials, () => opts.token);
-  const clients = createClients(target.target, channel.credentials, channel.options);
+  const clients = createClients(target.target, channel.credentials, { ...channel.options, interceptors: [...(channel.options.interceptors ?? []), grpcClientMetrics(metrics)] });
   const kube = KubeClient.fromAccess(opts.cluster);
   const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { buildInfo, createLogger, F, formatVersion, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../common";
+import { buildInfo, createLogger, F, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { GENERATE_COMMAND, generateFlags, RUN_COMMAND, runFlags } from "./flags";
@@ -27,6 +27,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (!token) return usageError(RUN_COMMAND, [`the agent token is empty (${f.tokenFile !== undefined ? `--token-file ${f.tokenFile}` : "$AGENTK_TOKEN"})`], io);
   const logger = createLogger({ level: f.logLevel }, { component: "agentk" });
   logProcessWarnings(logger);
+  logGrpcThroughLogger(logger, f.logLevel);
   const cluster = await loadClusterAccess({ kubeconfig: f.kubeconfig, env });
   logger.info("Kubernetes API", { [F.url]: cluster.server.origin, [F.file]: cluster.source });
   const agent = await startAgent({

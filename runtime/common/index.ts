@@ -1,8 +1,9 @@
 export { F, type LogFieldName, type LogFields } from "./log-fields";
 export { createLogger, silentLogger, type Level, type Logger, type LoggerOptions } from "./logger";
 export { createBackoff, sleep, RECONNECT_BACKOFF, type Backoff, type BackoffOptions } from "./backoff";
-export { Metrics, registerProcessMetrics } from "./metrics";
+export { Metrics, registerProcessMetrics, DURATION_BUCKETS } from "./metrics";
 export { listenObservability } from "./observability";
+export { grpcCallCounters, grpcCallLabels, grpcCodeName, type GrpcCallCounters, type GrpcCallLabels } from "./grpc-metrics";
 export {
   namespaceRules,
   adminRules,
@@ -29,3 +30,4 @@ export { parseCommandLine, usageOutcome, usageError, helpText, EXIT_USAGE, EXIT_
 export { FlagChecks, distinct } from "./flag-checks";
 export { buildInfo, readBuildInfo, formatVersion, findPackageRoot, COMMIT_ENV, type BuildInfo } from "./version";
 export { runCommandProcess, PROCESS_IO } from "./command-process";
+export { logGrpcThroughLogger } from "./grpc-logging";

@@ -1,65 +1,58 @@
-/** A minimal Prometheus text-format registry: counters and gauges with labels. */
-type Labels = Record<string, string>;
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-interface Series {
-  readonly help: string;
-  readonly type: "counter" | "gauge";
-  readonly values: Map<string, number>;
-  readonly collect?: () => number;
-}
-
+/**
+ * One Prometheus registry per kas or agentk (tests run several in one
+ * process, so nothing goes to prom-client's global registry). Metrics are
+ * got-or-created by name: a second call with the same name returns the first
+ * metric, so a worker per project can ask for its counters without a
+ * duplicate-registration error.
+ */
 export class Metrics {
-  private readonly series = new Map<string, Series>();
+  readonly registry = new Registry();
 
-  counter(name: string, help: string): (labels?: Labels, by?: number) => void {
-    const s = this.define(name, help, "counter");
-    return (labels = {}, by = 1) => {
-      const k = labelKey(labels);
-      s.values.set(k, (s.values.get(k) ?? 0) + by);
-    };
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return this.getOrCreate(name, Counter, () => new Counter({ name, help, labelNames, registers: [this.registry] }));
   }
 
-  gauge(name: string, help: string): (value: number, labels?: Labels) => void {
-    const s = this.define(name, help, "gauge");
-    return (value, labels = {}) => void s.values.set(labelKey(labels), value);
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return this.getOrCreate(name, Gauge, () => new Gauge({ name, help, labelNames, registers: [this.registry] }));
+  }
+
+  histogram<L extends string = never>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): Histogram<L> {
+    return this.getOrCreate(name, Histogram, () => new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] }));
   }
 
   /** A gauge read at scrape time. */
-  gaugeFn(name: string, help: string, collect: () => number): void {
-    this.series.set(name, { help, type: "gauge", values: new Map(), collect });
+  gaugeFn(name: string, help: string, read: () => number): void {
+    this.getOrCreate(name, Gauge, () => new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } }));
   }
 
-  render(): string {
-    const out: string[] = [];
-    for (const [name, s] of this.series) {
-      out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
-      if (s.collect) out.push(`${name} ${s.collect()}`);
-      for (const [labels, v] of s.values) out.push(`${name}${labels} ${v}`);
-    }
-    return out.join("\n") + "\n";
+  /** The Prometheus text exposition (format 0.0.4). */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 
-  private define(name: string, help: string, type: Series["type"]): Series {
-    const existing = this.series.get(name);
-    if (existing) return existing;
-    const s: Series = { help, type, values: new Map() };
-    this.series.set(name, s);
-    return s;
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private getOrCreate<M>(name: string, kind: abstract new (...args: never[]) => M, create: () => M): M {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing === undefined) return create();
+    if (existing instanceof kind) return existing;
+    throw new Error(`metric ${name}: already registered as another type`);
   }
 }
 
-function labelKey(labels: Labels): string {
-  const entries = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
-  if (entries.length === 0) return "";
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
-}
-
-/** Process metrics every Prometheus client exposes. */
+/**
+ * What every Prometheus client exposes (process_cpu_seconds_total as a
+ * counter, process_start_time_seconds, memory, event loop, GC), plus the heap
+ * gauge our benchmarks read.
+ */
 export function registerProcessMetrics(m: Metrics): void {
-  m.gaugeFn("process_resident_memory_bytes", "Resident memory size in bytes.", () => process.memoryUsage().rss);
-  m.gaugeFn("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  });
+  collectDefaultMetrics({ register: m.registry });
   m.gaugeFn("nodejs_heap_used_bytes", "V8 heap used in bytes.", () => process.memoryUsage().heapUsed);
 }
+
+/** Buckets for durations from milliseconds to minutes (syncs, applies). */
+export const DURATION_BUCKETS: readonly number[] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];

@@ -11,7 +11,7 @@ export async function listenObservability(
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, type: string, body: string): void => void res.writeHead(status, { "content-type": type }).end(body);
     if (req.method !== "GET") return send(405, "text/plain", "method not allowed\n");
-    if (path === "/metrics") return send(200, "text/plain; version=0.0.4", metrics.render());
+    if (path === "/metrics") return void metrics.render().then((body) => send(200, metrics.contentType, body), (err: Error) => send(500, "text/plain", `${err.message}\n`));
     if (path === "/liveness") return send(200, "text/plain", "ok\n");
     if (path === "/readiness") return ready() ? send(200, "text/plain", "ok\n") : send(503, "text/plain", "not ready\n");
     return send(404, "text/plain", "not found\n");

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createLogger, type Logger } from "../common";
+import { createLogger, Metrics, type Logger } from "../common";
 import { ParsePool } from "./agentcfg";
 import { readSecretFile, type KasConfig } from "./config";
 import { GitSource, ProjectWatcher, validateGlob } from "./git";
@@ -24,6 +24,9 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   const secret = config.webhook && readSecretFile(config.webhook.secretFile, "webhook.secret_file");
   const apiToken = config.api && readSecretFile(config.api.tokenFile, "api.token_file");
   const registry = createRegistry(config, logger);
+  const metrics = new Metrics();
+  const pollErrors = metrics.counter("kas_git_poll_errors_total", "Failed checks of a project's ref (its source unreachable or the ref unresolvable)", ["project"]);
+  const fetchErrors = metrics.counter("kas_git_fetch_errors_total", "Failed fetches of a remote project", ["project"]);
   const git = new GitSource({
     projects: config.projects.map((p) => ({
       id: p.id,
@@ -31,8 +34,9 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       credentials: p.credentials && { username: p.credentials.username, password: readFileSync(p.credentials.passwordFile, "utf8").trim() },
     })),
     cacheDir: config.git.cacheDir,
+    onFetchFailed: (project) => fetchErrors.inc({ project }),
   });
-  const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff });
+  const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff, onCheckFailed: (project) => pollErrors.inc({ project }) });
   const parser = new ParsePool();
   let running: RunningKas;
   try {
@@ -48,6 +52,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       webhookSecret: () => secret,
       apiToken: () => apiToken,
       logger,
+      metrics,
     });
   } catch (err) {
     registry.close();

@@ -1,7 +1,7 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
  */
-import { buildInfo, createLogger, formatVersion, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
+import { buildInfo, createLogger, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
@@ -24,6 +24,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   const config = loadKasConfig(file);
   const logger = createLogger({ level: config.logLevel }, { component: "kas" });
   logProcessWarnings(logger);
+  logGrpcThroughLogger(logger, config.logLevel);
   const kas = await startKas(config, { logger });
   const unguard = guardProcess(logger, () => kas.dropDeadConnections());
   await new Promise<void>((resolve) => {

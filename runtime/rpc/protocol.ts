@@ -110,7 +110,8 @@ export function createClients(target: string, credentials: grpc.ChannelCredentia
   const defs = serviceDefinitions();
   const make = <T extends grpc.Client>(def: grpc.ServiceDefinition): T => {
     const Ctor = grpc.makeGenericClientConstructor(def, "");
-    return new Ctor(target, credentials, options) as unknown as T;
+    // A copy each: grpc-js's Client deletes `interceptors` from the options it is given.
+    return new Ctor(target, credentials, { ...options }) as unknown as T;
   };
   const configuration = make<ConfigurationClient>(defs.configuration);
   const gitops = make<GitopsClient>(defs.gitops);

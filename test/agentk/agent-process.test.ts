@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { commitFiles, removeDir, tempDir } from "../git";
 import { delay, newToken, startTestKas, type TestKas } from "../kas";
+import { parseExposition, samples } from "../metrics";
 import { grantAgent } from "./rbac";
 import { AGENT_NS, seedRepo } from "./scenario";
 
@@ -114,3 +116,45 @@ test("kill -9 in the middle of a 200-object apply, then a restart: everything co
   expect(await new Promise((r) => second.proc.once("exit", r))).toBe(0);
   expect(second.output()).not.toContain(token);
 }, 180_000);
+
+test("/metrics of a real agentk: a well-formed exposition; after two commits one commit info series per project; sync durations a histogram; no success timestamp for failed syncs; gRPC client counters", async () => {
+  const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: metrics-probe}\ndata: {value: "${value}"}\n`;
+  // naww stays: the agent may not write there, so every sync fails (1 resources failed) and sets no success timestamp.
+  const first = await commitFiles(repo, { "manifests/probe.yaml": cm("1") });
+  const port = await freePort();
+  const agentk = runAgentk(["--kas-address", `grpc://${kas.grpcAddress}`, "--kubeconfig", kubeconfig, "--namespace", AGENT_NS, "--observability-listen-address", `127.0.0.1:${port}`], { AGENTK_TOKEN: token });
+  const scrape = async () => parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+  // Not listening yet is not synced yet.
+  const synced = (commit: string) => async () => samples(await scrape().catch(() => new Map()), "agentk_last_synced_commit_info", { project: "group/dude-naww", commit_id: commit }).length > 0;
+  try {
+    await until("the first commit synced", synced(first), 60_000, agentk.output);
+    const second = await commitFiles(repo, { "manifests/probe.yaml": cm("2") });
+    await until("the second commit synced", synced(second), 60_000, agentk.output);
+    const f = await scrape();
+    expect(samples(f, "agentk_last_synced_commit_info").map((s) => s.labels)).toEqual([{ project: "group/dude-naww", commit_id: second }]);
+    expect(f.get("agentk_sync_duration_seconds")?.type).toBe("histogram");
+    expect(samples(f, "agentk_sync_duration_seconds_count", { project: "group/dude-naww" })[0]?.value).toBeGreaterThanOrEqual(2);
+    expect(samples(f, "agentk_syncs_total", { project: "group/dude-naww", result: "failed" })[0]?.value).toBeGreaterThanOrEqual(2);
+    expect(samples(f, "agentk_last_successful_sync_timestamp_seconds")).toEqual([]);
+    expect(f.get("process_cpu_seconds_total")?.type).toBe("counter");
+    expect(f.get("process_start_time_seconds")?.type).toBe("gauge");
+    const objects = { grpc_type: "server_stream", grpc_method: "GetObjectsToSynchronize" };
+    expect(samples(f, "grpc_client_started_total", objects)[0]?.value).toBeGreaterThanOrEqual(1);
+    await until("the second sync's report acknowledged", async () => {
+      const reports = samples(await scrape(), "grpc_client_handled_total", { grpc_type: "unary", grpc_method: "ReportSyncStatus", grpc_code: "OK" });
+      return (reports[0]?.value ?? 0) >= 2;
+    }, 10_000);
+  } finally {
+    agentk.proc.kill("SIGTERM");
+    await new Promise((r) => agentk.proc.once("exit", r));
+  }
+}, 180_000);
+
+/** A loopback port free now (agentk does not say which port 0 became). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

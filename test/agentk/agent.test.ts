@@ -118,15 +118,19 @@ test("an invalid config.yaml is reported and the agent keeps its last good confi
 
 test("the workers follow the configuration: a project removed stops its worker, added back starts one", async () => {
   const workers = async () => {
-    const m = agents[0]!.metrics.render();
+    const m = await agents[0]!.metrics.render();
     return Number(/^agentk_manifest_project_workers (\d+)$/m.exec(m)?.[1]);
   };
   expect(await workers()).toBe(1);
   await commitFiles(repo, { ".gitlab/agents/dude-agent/config.yaml": "gitops:\n  manifest_projects: []\n" });
   await until("no worker", async () => ((await workers()) === 0 ? true : undefined), 15_000);
+  // The removed project's "current commit" series goes with it; its counters stay.
+  const removed = await agents[0]!.metrics.render();
+  expect(removed).not.toMatch(/^agentk_last_synced_commit_info\{/m);
+  expect(removed).toMatch(/^agentk_syncs_total\{project="group\/dude-naww",result="failed"\} \d+$/m);
   await commitFiles(repo, { ".gitlab/agents/dude-agent/config.yaml": agentConfig() });
   await until("one worker again", async () => ((await workers()) === 1 ? true : undefined), 15_000);
-  const metrics = agents[0]!.metrics.render();
+  const metrics = await agents[0]!.metrics.render();
   expect(metrics).toMatch(/^agentk_syncs_total\{project="group\/dude-naww",result="failed"\} \d+$/m);
   expect(metrics).toMatch(/^agentk_objects_applied_total\{project="group\/dude-naww"\} [1-9]\d*$/m);
 });

@@ -107,4 +107,22 @@ describe("bin/agentk reading a Helm template from kas", () => {
     expect(notJson(out)).toEqual([]);
     expect(out).toMatch(/"level":"warn","msg":"Process warning","component":"agentk","reason":"Warning","message":"Keys with collection values will be stringified/);
   }, 90_000);
+
+  test("grpc-js's own lines (GRPC_TRACE=all at DEBUG) are JSON log lines too, msg grpc-js", async () => {
+    const kubeconfig = path.join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n");
+    const env = { AGENTK_TOKEN: token, GRPC_TRACE: "all", GRPC_VERBOSITY: "DEBUG" };
+    const agentk = run(path.join(root, "bin/agentk"), ["--kas-address", `grpc://${kas.grpcAddress}`, "--kubeconfig", kubeconfig, "--namespace", "gitlab-k8s-agent", "--observability-listen-address", "off", "--leader-election", "false", "--log-level", "debug"], env);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!agentk.output().includes("Commit rejected") && Date.now() < deadline) await delay(200);
+    } finally {
+      agentk.kill();
+    }
+    await agentk.exited;
+    const out = agentk.output();
+    expect(out).toContain("Commit rejected");
+    expect(out).toMatch(/"level":"debug","msg":"grpc-js","component":"agentk","message":"[^"]*\| v\d+\.\d+\.\d+ \d+ \| /);
+    expect(notJson(out)).toEqual([]);
+  }, 90_000);
 });

@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { bearerMetadata, type ConfigurationResponse } from "../../runtime/rpc";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../git";
 import { newToken, record, startTestKas, type TestKas } from "./index";
+import { until } from "../until";
 
 const CONFIG = ".gitlab/agents/dude-agent/config.yaml";
 const meta = { version: "test", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" };
@@ -144,4 +145,28 @@ test("the agent_meta of a configuration request is kept per agent and served by 
   expect(api.agents.find((a) => a.name === "dude-agent")?.agent_meta).toEqual({ version: "1.2.3", commit_id: "abc1234", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" });
   expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain("<td>dude-agent</td><td>1.2.3 (abc1234)</td>");
   s.cancel();
+});
+
+test("kas logs at info when an agent connects (its first stream) and disconnects (its last), with its id and remote address", async () => {
+  const openNow = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
+  await until("earlier tests' streams closed", openNow, 5000, undefined, 20);
+  const from = kas.logs.length;
+  const a = await open("grpc");
+  await a.atLeast(1);
+  const b = await open("ws");
+  await b.atLeast(1);
+  // The tunnelled stream ends first: grpc-js cannot tell a tunnelled call's peer (it says "unknown").
+  b.cancel();
+  await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
+  a.cancel();
+  await until("no stream left", openNow, 5000, undefined, 20);
+  const lines = kas.logs
+    .slice(from)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
+  const who = { level: "info", component: "kas", agent_id: "7", agent_name: "dude-agent", peer: expect.stringMatching(/127\.0\.0\.1:\d+$/) };
+  expect(lines).toEqual([
+    expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
+    expect.objectContaining({ ...who, msg: "Agent disconnected" }),
+  ]);
 });

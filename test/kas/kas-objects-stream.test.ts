@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { BatchAssembler, bearerMetadata, type ObjectsBatch, type ObjectsToSynchronizeResponse, type PathGlob } from "../../runtime/rpc";
 import { commitFiles, makeRepo, removeDir, setBranch, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
 import { delay, record, startTestKas, type TestKas } from "./index";
+import { parseExposition, samples } from "../metrics";
 
 let dir: string;
 let configRepo: string;
@@ -138,6 +139,10 @@ test("a public remote project over git http-backend; unreachable -> the stream s
   await delay(800);
   expect(kas.logs.join("")).toMatch(/unavailable|retry/i);
   expect(s.items).toHaveLength(3); // still open, nothing new
+  // The failures are counted too, for alerts: each failed check, and each failed fetch of the remote.
+  const failures = parseExposition(await (await fetch(`${kas.httpUrl}/metrics`)).text());
+  expect(samples(failures, "kas_git_poll_errors_total", { project: "team/remote" })[0]?.value).toBeGreaterThanOrEqual(1);
+  expect(samples(failures, "kas_git_fetch_errors_total", { project: "team/remote" })[0]?.value).toBeGreaterThanOrEqual(1);
   await http.start();
   const got = batches(await s.atLeast(6, 10_000));
   expect(got[1]!.commitId).toBe(next);
@@ -186,7 +191,17 @@ test("status reports show up in /api/v1/agents and the status page (api listener
   const metrics = await (await fetch(`${kas.httpUrl}/metrics`)).text();
   expect(metrics).toMatch(/^kas_agents_connected \d+$/m);
   expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
-  expect(metrics).toContain('kas_sync_reports_total{success="false"} 1');
+  // Since issue 15 the series names its agent.
+  expect(metrics).toContain('kas_sync_reports_total{agent="dude-agent",success="false"} 1');
+  const families = parseExposition(metrics);
+  expect(families.get("process_cpu_seconds_total")?.type).toBe("counter");
+  expect(families.get("process_start_time_seconds")?.type).toBe("gauge");
+  const call = { grpc_type: "unary", grpc_service: "gitops.agent.v1.AgentStatusService", grpc_method: "ReportSyncStatus" };
+  expect(samples(families, "grpc_server_started_total", call)[0]?.value).toBe(1);
+  expect(samples(families, "grpc_server_handled_total", { ...call, grpc_code: "OK" })[0]?.value).toBe(1);
+  expect(samples(families, "grpc_server_started_total", { grpc_method: "GetObjectsToSynchronize", grpc_type: "server_stream" })[0]?.value).toBeGreaterThanOrEqual(1);
+  // A failed sync is no success: no staleness timestamp for it.
+  expect(samples(families, "kas_last_successful_sync_timestamp_seconds")).toEqual([]);
   expect((await fetch(`${kas.httpUrl}/liveness`)).status).toBe(200);
   expect((await fetch(`${kas.httpUrl}/readiness`)).status).toBe(200);
   const page = await (await fetch(`${kas.apiUrl}/`)).text();

@@ -1,1 +1,2 @@
 export { connectTarget, readCaCert, type KasTarget, type TransportOptions } from "./transport";
+export { grpcClientMetrics } from "./grpc-metrics";

@@ -1,9 +1,16 @@
-import { F, sleep, type Logger } from "../../common";
+import { F, rateLimitedLog, sleep, type Level, type LogFields, type Logger } from "../../common";
 import { isConflict, isNotFound, KubeApiError, type KubeClient } from "../kube";
 import { decideLease, type LeaseSpec } from "./decide";
 
 /** GitLab agentk's timings (NOTES.md): lease 15 s, renew deadline 10 s, retry 2 s. */
 export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/**
+ * Why this replica does not lead, at most 3 lines a minute: the reason is
+ * logged when it changes, but while the apiserver is down or flapping it
+ * changes at every retry (reset, 503, refused...), every 2 s.
+ */
+const PROBLEM_LOG = { perWindow: 3, windowMs: 60_000 };
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;
@@ -80,6 +87,13 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<vo
   };
 
   let lastProblem = "";
+  const problemLogs = new Map<string, (fields?: LogFields) => void>();
+  const logProblem = (level: Level, msg: string, fields: LogFields): void => {
+    const key = `${level} ${msg}`;
+    let write = problemLogs.get(key);
+    if (write === undefined) problemLogs.set(key, (write = rateLimitedLog(log, level, msg, PROBLEM_LOG)));
+    write(fields);
+  };
   while (!opts.signal.aborted) {
     let attempt: Attempt;
     try {
@@ -100,7 +114,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<vo
       const takenFromUs = leading !== undefined && attempt.holder !== undefined && attempt.holder !== "" && attempt.holder !== opts.identity;
       if (attempt.reason !== lastProblem) {
         const level = leading || attempt.holder === undefined ? "error" : "info";
-        log[level](leading ? "Cannot renew the leader Lease" : "Not leader", { [F.identity]: opts.identity, [F.holder]: attempt.holder, [F.reason]: attempt.reason });
+        logProblem(level, leading ? "Cannot renew the leader Lease" : "Not leader", { [F.identity]: opts.identity, [F.holder]: attempt.holder, [F.reason]: attempt.reason });
         lastProblem = attempt.reason;
       }
       if (leading && (takenFromUs || Date.now() - lastRenew > deadline)) {

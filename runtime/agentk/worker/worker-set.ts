@@ -20,10 +20,12 @@ export class WorkerSet {
   async apply(config: AgentConfiguration): Promise<void> {
     const wanted = new Map<string, number>();
     config.gitops.manifest_projects.forEach((_, i) => wanted.set(workerKey(config, i), i));
+    const projects = new Set(config.gitops.manifest_projects.map((p) => p.id));
     for (const [key, worker] of this.workers) {
       if (!wanted.has(key)) {
         this.workers.delete(key);
         await worker.stop();
+        if (!projects.has(worker.config.project.id)) worker.forgetMetrics();
       }
     }
     for (const [key, i] of wanted) {

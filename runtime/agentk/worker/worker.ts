@@ -5,6 +5,7 @@ import { syncCommit, type ObjectStore, type SyncOutcome } from "../apply";
 import { DriftWatcher } from "../drift";
 import { toReport } from "./report";
 import { cancelsCurrentSync, describeReason, type SyncReason } from "./sync-reason";
+import { SyncMetrics } from "./sync-metrics";
 
 export interface WorkerDeps {
   /** Clients whose channel carries the agent token. */
@@ -43,6 +44,7 @@ export class ProjectWorker {
   private timer: NodeJS.Timeout | undefined;
   private readonly drift: DriftWatcher;
   private readonly log: Logger;
+  private readonly metrics: SyncMetrics;
   private readonly stream: Promise<void>;
 
   constructor(
@@ -50,6 +52,7 @@ export class ProjectWorker {
     readonly config: WorkerConfig,
   ) {
     this.log = deps.logger.with({ [F.projectId]: config.project.id });
+    this.metrics = new SyncMetrics(deps.metrics, config.project.id);
     this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply({ kind: "drift", change: what }), deps.store.ownWrites);
     this.timer = setInterval(() => this.reapply({ kind: "periodic" }), config.reapplyIntervalMs);
     this.timer.unref();
@@ -108,29 +111,17 @@ export class ProjectWorker {
         );
       } catch (err) {
         this.log.error("Synchronization error", { [F.commitId]: batch.commitId, [F.error]: err });
-        this.deps.metrics.counter("agentk_syncs_total", "Syncs by result")({ result: "error" });
+        this.metrics.errored();
         continue;
       }
       if (outcome.cancelled) continue;
-      this.record(outcome, Date.now() - started);
+      this.metrics.recorded(outcome, (Date.now() - started) / 1000);
       if (!outcome.rejected) {
         this.lastGood = batch;
         this.watchDrift(outcome);
       }
       this.report(toReport(batch.projectId, outcome, started, Date.now()));
     }
-  }
-
-  private record(outcome: SyncOutcome, ms: number): void {
-    const m = this.deps.metrics;
-    const project = this.config.project.id;
-    m.counter("agentk_syncs_total", "Syncs by result")({ project, result: outcome.rejected ? "rejected" : outcome.error ? "failed" : "ok" });
-    const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
-    m.counter("agentk_objects_applied_total", "Objects written by server-side apply")({ project }, count("Applied"));
-    m.counter("agentk_objects_failed_total", "Objects whose apply or prune failed")({ project }, count("ApplyFailed") + count("PruneFailed"));
-    m.counter("agentk_objects_pruned_total", "Objects pruned")({ project }, count("Pruned"));
-    m.gauge("agentk_sync_duration_seconds", "Duration of the last sync")(ms / 1000, { project });
-    m.gauge("agentk_last_synced_commit_info", "The last synced commit (value 1)")(1, { project, commit_id: outcome.commitId });
   }
 
   private watchDrift(outcome: SyncOutcome): void {
@@ -146,6 +137,11 @@ export class ProjectWorker {
     this.deps.clients.status.ReportSyncStatus(report, { deadline: Date.now() + 10_000 }, (err) => {
       if (err) this.log.warn("Could not report sync status to kas", { [F.error]: err.details || err.message });
     });
+  }
+
+  /** The project left the configuration: drop its current-state metrics. */
+  forgetMetrics(): void {
+    this.metrics.forget();
   }
 
   /** Stops streaming, cancels a sync in progress, waits for it. */

@@ -31,6 +31,8 @@ export interface RemoteOptions {
   /** Socket inactivity limit of one HTTP request. */
   readonly timeoutMs: number;
   readonly now?: () => number;
+  /** Called once per failed fetch (not once per caller sharing it). */
+  readonly onFetchFailed?: (projectId: string) => void;
 }
 
 const agents = { http: new httpModule.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
@@ -77,9 +79,15 @@ export class RemoteRepository {
       if (this.fetched.generation >= wanted && this.now() - this.fetched.at <= this.options.maxAgeMs) return;
       const generation = this.generation;
       const promise = this.fetch()
-        .then(() => {
-          this.fetched = { generation, at: this.now() };
-        })
+        .then(
+          () => {
+            this.fetched = { generation, at: this.now() };
+          },
+          (err: unknown) => {
+            this.options.onFetchFailed?.(this.options.projectId);
+            throw err;
+          },
+        )
         .finally(() => {
           this.inflight = undefined;
         });

@@ -33,6 +33,8 @@ export interface GitSourceOptions {
   readonly fetchMaxAgeMs?: number;
   /** Socket inactivity limit of one HTTP request to a remote. Default 60000. */
   readonly httpTimeoutMs?: number;
+  /** Called with the project of each failed remote fetch (for kas_git_fetch_errors_total). */
+  readonly onFetchFailed?: (projectId: string) => void;
 }
 
 interface Project {
@@ -84,6 +86,7 @@ export class GitSource {
           gitdir: path.join(options.cacheDir, cacheDirName(p.id)),
           maxAgeMs: options.fetchMaxAgeMs ?? 1000,
           timeoutMs: options.httpTimeoutMs ?? 60_000,
+          onFetchFailed: options.onFetchFailed,
         });
       }
       this.projects.set(p.id, { id: p.id, location, remote });

@@ -32,6 +32,8 @@ export interface ProjectWatcherOptions {
   /** Watch local repositories' ref files. Default true. */
   readonly watchFiles?: boolean;
   readonly logger?: Logger;
+  /** Called with the project of each failed check (for kas_git_poll_errors_total). */
+  readonly onCheckFailed?: (projectId: string) => void;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 20_000;
@@ -176,6 +178,7 @@ class RefPoller {
       const delay = this.backoff.next();
       this.error = error;
       if (this.stopped) return delay;
+      this.options.onCheckFailed?.(this.projectId);
       this.log.warn("Git source check failed, retrying", {
         [F.attempt]: this.backoff.attempt,
         [F.retryInMs]: delay,

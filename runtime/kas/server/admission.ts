@@ -1,8 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
+import type { Counter } from "prom-client";
 import { F, rateLimitedLog, type Logger, type Metrics } from "../../common";
 import { AUTHORIZATION_HEADER } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import { authenticateToken, bearerToken } from "./auth";
+import { trackAgentStream } from "./connection-log";
 import type { ServerContext } from "./context";
 import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } from "./errors";
 
@@ -12,17 +14,17 @@ import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } fr
  */
 export class AuthAudit {
   private readonly log: (fields: Parameters<Logger["warn"]>[1]) => void;
-  private readonly count: (labels: Record<string, string>) => void;
+  private readonly count: Counter<"where" | "reason">;
 
   constructor(logger: Logger, metrics: Metrics) {
     this.log = rateLimitedLog(logger, "warn", "Agent authentication failed");
-    this.count = metrics.counter("kas_auth_failures_total", "Failed agent authentications (gRPC calls and WebSocket upgrades), by transport and reason");
+    this.count = metrics.counter("kas_auth_failures_total", "Failed agent authentications (gRPC calls and WebSocket upgrades), by transport and reason", ["where", "reason"]);
   }
 
   refused(where: string, peer: string | undefined, err: unknown): void {
     const { code, details } = toStatus(err);
     const reason = err instanceof RpcError && err.reason ? err.reason : code === grpc.status.UNAVAILABLE ? "registry_unavailable" : "error";
-    this.count({ where, reason });
+    this.count.inc({ where, reason });
     this.log({ [F.grpcMethod]: where, [F.peer]: peer, [F.reason]: reason, [F.error]: details });
   }
 }
@@ -61,7 +63,7 @@ export async function admitStream(ctx: ServerContext, call: StreamCall, life: St
       `agent ${agent.name} already has ${open} streams open; at most ${ctx.limits.maxStreamsPerAgent} (agent_connections.max_streams_per_agent in kas config)`,
     );
   }
-  life.onEnd(ctx.tracker.streamOpened(agent));
+  life.onEnd(trackAgentStream(ctx, agent, call.getPeer(), method));
   life.onEnd(ctx.streams.add(token, agent, (err) => failStream(call, err)));
   return agent;
 }

@@ -22,7 +22,7 @@ export interface AgentsApiOptions {
  * (issue 13 item 7).
  */
 export function agentsApiHandler(opts: AgentsApiOptions): HttpHandler {
-  const refusals = opts.metrics.counter("kas_api_refused_total", "Agents API calls refused, by reason");
+  const refusals = opts.metrics.counter("kas_api_refused_total", "Agents API calls refused, by reason", ["reason"]);
   const logRefusal = rateLimitedLog(opts.logger, "warn", "Agents API call refused");
   const json = cachedBy(
     () => opts.tracker.revision,
@@ -36,7 +36,7 @@ export function agentsApiHandler(opts: AgentsApiOptions): HttpHandler {
     if (path !== "/api/v1/agents" && path !== "/") return undefined;
     const refused = checkBearer(req, opts.token());
     if (refused) {
-      refusals({ reason: refused });
+      refusals.inc({ reason: refused });
       logRefusal({ [F.reason]: refused, [F.peer]: req.socket.remoteAddress, [F.path]: path });
       return unauthorized(refused);
     }

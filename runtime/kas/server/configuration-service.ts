@@ -45,7 +45,7 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.grpcMethod]: "GetConfiguration" });
   const project = agent.configProjectId;
   const file = agentConfigPath(agent.name);
-  const sentTotal = ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents");
+  const sentTotal = ctx.metrics.counter("kas_configurations_sent_total", "Configurations sent to agents", ["valid"]);
   const unchangedTotal = ctx.metrics.counter("kas_configurations_unchanged_total", "Commits that left an agent's config file as last sent: nothing sent");
   let lastCommit = call.request.commit_id || undefined;
   /** The blob this stream last sent (and the error it sent for it); undefined before the first send and after an unreadable file. */
@@ -56,7 +56,7 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
     if ("blob" in at && at.blob === sent?.blob) {
       // The agent has this very file: the commit changes nothing for it.
       ctx.tracker.configSent(agent, commit, sent.error);
-      unchangedTotal();
+      unchangedTotal.inc();
       log.debug("Agent configuration unchanged", { [F.commitId]: commit });
       lastCommit = commit;
       return;
@@ -74,7 +74,7 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
       ctx.tracker.configSent(agent, commit, parsed.error);
       log.warn("Invalid agent configuration; the agent keeps its last good one", { [F.commitId]: commit, [F.error]: parsed.error });
     }
-    sentTotal({ valid: String(parsed.ok) });
+    sentTotal.inc({ valid: String(parsed.ok) });
     sent = "blob" in at ? { blob: at.blob, error: parsed.ok ? undefined : parsed.error } : undefined;
     lastCommit = commit;
   };

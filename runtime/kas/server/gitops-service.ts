@@ -64,7 +64,7 @@ async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets,
   if (life.ended) return;
   const log = ctx.logger.with({ [F.agentId]: agent.id, [F.agentName]: agent.name, [F.projectId]: req.project_id });
   let lastCommit = req.commit_id || undefined;
-  const sentBatches = ctx.metrics.counter("kas_object_batches_sent_total", "Object batches (commits) sent to agents");
+  const sentBatches = ctx.metrics.counter("kas_object_batches_sent_total", "Object batches (commits) sent to agents", ["project"]);
 
   const send = latestOnly<string>(
     async (commit) => {
@@ -83,7 +83,7 @@ async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets,
         }
         lastCommit = commit;
         ctx.tracker.objectsSent(agent, req.project_id, commit);
-        sentBatches({ project: req.project_id });
+        sentBatches.inc({ project: req.project_id });
         log.info("Sent objects", { [F.commitId]: commit, [F.count]: files.length });
       } finally {
         lease.release();

@@ -7,6 +7,7 @@ import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
+import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
@@ -19,6 +20,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"
   readonly webhookSecret: () => string | undefined;
   /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
   readonly apiToken?: () => string | undefined;
+  /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
+  readonly metrics?: Metrics;
 }
 
 export interface RunningKas {
@@ -34,7 +37,7 @@ export interface RunningKas {
 /** Starts every configured listener; on any failure, closes what was opened and throws. */
 export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const tracker = new AgentTracker();
-  const metrics = new Metrics();
+  const metrics = deps.metrics ?? new Metrics();
   registerProcessMetrics(metrics);
   metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
   metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
@@ -47,6 +50,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const recheckTimer = recheckMs ? setInterval(() => void streams.recheck(), recheckMs) : undefined;
   recheckTimer?.unref();
   const defs = serviceDefinitions();
+  const serverMetrics = grpcServerMetrics(metrics);
   // One set of handlers for every listener: their caches and read turns are per kas.
   const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
@@ -61,7 +65,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     // One gRPC server per TCP listener: grpc-js binds credentials per port, and
     // the WebSocket tunnel injects connections into the plain one.
     const newServer = (): grpc.Server => {
-      const s = new grpc.Server(grpcServerOptions(deps.limits));
+      const s = new grpc.Server({ ...grpcServerOptions(deps.limits), interceptors: [serverMetrics] });
       s.addService(defs.configuration, handlers.configuration);
       s.addService(defs.gitops, handlers.gitops);
       s.addService(defs.status, handlers.status);

@@ -29,10 +29,10 @@ type Refusal = "not_found" | "method" | "not_configured" | "token" | "too_large"
  * burst of bad calls cannot flood the log (issue 13 item 12).
  */
 export function pushWebhookHandler(opts: PushWebhookOptions): HttpHandler {
-  const refusals = opts.metrics.counter("kas_webhook_refused_total", "Push webhook calls refused, by reason");
+  const refusals = opts.metrics.counter("kas_webhook_refused_total", "Push webhook calls refused, by reason", ["reason"]);
   const logRefusal = rateLimitedLog(opts.logger, "warn", "Push webhook refused");
   const refuse = (req: http.IncomingMessage, reason: Refusal, reply: HttpReply): HttpReply => {
-    refusals({ reason });
+    refusals.inc({ reason });
     logRefusal({ [F.reason]: reason, [F.peer]: req.socket.remoteAddress, [F.status]: reply.status });
     return reply;
   };

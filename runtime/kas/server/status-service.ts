@@ -8,13 +8,19 @@ import { permissionDenied } from "./errors";
 
 /** ReportSyncStatus: agentk's per-project sync result, kept for /api/v1/agents. */
 export function statusHandlers(ctx: ServerContext): StatusHandlers {
-  const reports = ctx.metrics.counter("kas_sync_reports_total", "Sync status reports received from agents");
+  const reports = ctx.metrics.counter("kas_sync_reports_total", "Sync status reports received from agents, by agent name and success", ["agent", "success"]);
+  const lastSuccess = ctx.metrics.gauge(
+    "kas_last_successful_sync_timestamp_seconds",
+    "When an agent last reported a successful sync of a project (seconds since the epoch), for staleness alerts",
+    ["agent", "project"],
+  );
   return {
     ReportSyncStatus: agentUnary(ctx, "ReportSyncStatus", async (call: grpc.ServerUnaryCall<SyncStatusReport, SyncStatusAck>, agent) => {
       const report = call.request;
       if (!canRead(agent, report.project_id, ctx.projects())) throw permissionDenied(denyMessage(agent, report.project_id));
       ctx.tracker.statusReported(agent, report);
-      reports({ success: String(report.success) });
+      reports.inc({ agent: agent.name, success: String(report.success) });
+      if (report.success) lastSuccess.set({ agent: agent.name, project: report.project_id }, Date.now() / 1000);
       ctx.logger.debug("Sync status reported", { [F.agentName]: agent.name, [F.projectId]: report.project_id, [F.commitId]: report.commit_id });
       return {};
     }),

@@ -1,0 +1,1 @@
+export { parseExposition, samples, type Family, type MetricType, type Sample } from "./exposition";
