@@ -4,7 +4,7 @@
  * cluster agent REST API on a loopback port.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { startFakeGitLab, type FakeGitLab } from "./fake-gitlab";
+import { startFakeGitLabAgentsApi as startFakeGitLab, type FakeGitLabAgentsApi as FakeGitLab } from "../../test/fakes";
 import { GitLabAgentsApi, GitLabApiError } from "./gitlab-api";
 import { DEFAULT_TOKEN_NAME, gitlabAgentRegistrationProvider as provider, validateRegistrationInputs, type RegistrationInputs, type RegistrationOutputs } from "./registration";
 

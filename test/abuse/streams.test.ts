@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { startFakeGitLab } from "../../runtime/kas/registry/fake-gitlab";
+import { startFakeGitLabInternalApi as startFakeGitLab } from "../fakes";
 import { bearerMetadata, createClients, type Clients } from "../../runtime/rpc";
 import { commitFiles, git } from "../git";
 import { record } from "../kas";

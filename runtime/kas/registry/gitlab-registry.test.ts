@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../common";
-import { startFakeGitLab, type FakeGitLab } from "./fake-gitlab";
+import { startFakeGitLabInternalApi as startFakeGitLab, type FakeGitLabInternalApi as FakeGitLab } from "../../../test/fakes";
 import { GitLabRegistry, hashToken, RegistryUnavailableError, signKasJwt, verifyKasJwt } from "./index";
 
 const TOKEN = "glagent-known-token-1234567890abcdef";

@@ -7,8 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AGENT_INFO_PATH } from "./gitlab-registry";
-import { JWT_HEADER, verifyKasJwt } from "./jwt";
+import { AGENT_INFO_PATH, JWT_HEADER, verifyKasJwt } from "../../runtime/kas/registry";
 
 export interface FakeAgent {
   readonly agentId: number;

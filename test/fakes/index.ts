@@ -1,0 +1,6 @@
+/**
+ * Fakes of what cannot run here (GitLab's own servers), for tests only: kept
+ * out of runtime/ and infra/ so nothing shipped compiles them in.
+ */
+export { startFakeGitLab as startFakeGitLabInternalApi, type FakeGitLab as FakeGitLabInternalApi } from "./gitlab-internal-api";
+export { startFakeGitLab as startFakeGitLabAgentsApi, type FakeGitLab as FakeGitLabAgentsApi } from "./gitlab-agents-api";
