@@ -16,7 +16,7 @@ import {
   type KeyPath,
   type Problem,
 } from "../runtime/common/config-kit";
-import { DEFAULT_AGENT_NAMESPACE, KAS_PORTS } from "../runtime/common/deploy";
+import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, KAS_PORTS } from "../runtime/common/deploy";
 import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
 import { ESCALATION_RESOURCES, type Access } from "../runtime/common/rbac-rules";
 import { parseClusterResources, type ClusterResourceGrant } from "./cluster-resources";
@@ -29,7 +29,8 @@ export type { Access, ClusterResourceGrant, PodSecurityLevel };
 export const STACK_KEYS = ["cluster", "agent", "gitlab", "kas", "namespaces", "clusterResources"] as const;
 export const ACCESS_LEVELS: readonly Access[] = ["write", "read", "none", "admin"];
 export { DEFAULT_AGENT_NAMESPACE };
-export const DEFAULT_IMAGE = "gitops-agent:0.1.0";
+/** agentk's and kas's image when the stack config names none: the one default `agentk generate` uses too. */
+export const DEFAULT_IMAGE = DEFAULT_AGENTK_IMAGE;
 export const DEFAULT_EKS_VERSION = "1.31";
 export const DEFAULT_NODE_COUNT = 2;
 export const DEFAULT_INSTANCE_TYPE = "t3.medium";

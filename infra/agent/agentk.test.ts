@@ -87,7 +87,7 @@ describe("Agentk", () => {
   test("the Deployment runs agentk with its token file, pod identity and 1 replica", () => {
     expect(at(deployment().inputs, "spec", "replicas")).toBe(1);
     expect(podSpec().serviceAccountName).toBe("dude-agent");
-    expect(container().image).toBe("gitops-agent:latest");
+    expect(container().image).toBe("gitops-agent:0.1.0"); // one default with the stack config and generate: the release tag, not latest
     expect(container().args).toEqual([
       "agentk",
       "--kas-address=grpc://kas.gitops.svc:8150",

@@ -10,7 +10,12 @@ import { tokenSha256 } from "./token-hash";
 
 /** The agent's own namespace when none is given: README, generate, Pulumi and agentk itself. */
 export const DEFAULT_AGENT_NAMESPACE = "gitlab-k8s-agent";
-export const DEFAULT_AGENTK_IMAGE = "gitops-agent:latest";
+/**
+ * The image both workloads run when none is given: the release's own tag, never
+ * `latest` (a moving tag would change what runs on a node restart). It must
+ * equal package.json's version (runtime/common/deploy/image.test.ts checks).
+ */
+export const DEFAULT_AGENTK_IMAGE = "gitops-agent:0.1.0";
 export const DEFAULT_AGENTK_REPLICAS = 1;
 /** agentk runs as distroless' "nonroot" user. */
 export const AGENTK_UID = NONROOT_UID;
