@@ -14,8 +14,9 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { canI, startTestCluster, untilCan, type TestCluster } from "../../test/cluster";
+import { applyRbacPlan } from "../../test/rbac-plan";
 import { parseStackConfig } from "../config";
-import { manifestsToYaml, planRbac, renderManifests } from "./index";
+import { planRbac } from "./index";
 
 let cluster: TestCluster;
 
@@ -30,10 +31,7 @@ afterAll(async () => {
 /** Plans the stack config, applies it as admin, and returns a kubeconfig of the agent's ServiceAccount once its rights are live. */
 async function grant(agent: string, namespaces: Record<string, unknown>, clusterResources: unknown[], probe: string[]): Promise<string> {
   const config = parseStackConfig({ cluster: { provider: "existing", kubeconfig: "unused" }, agent: { name: agent, namespace: `${agent}-home` }, namespaces, clusterResources });
-  const file = path.join(cluster.dir, `${agent}.yaml`);
-  writeFileSync(file, manifestsToYaml(renderManifests(planRbac(config))));
-  await cluster.kubectl(["apply", "-f", file]);
-  const sa = await cluster.serviceAccountKubeconfig(`${agent}-home`, agent);
+  const sa = await applyRbacPlan(cluster, planRbac(config), `${agent}.yaml`);
   await untilCan(cluster, sa, probe);
   return sa;
 }

@@ -7,8 +7,9 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { podSecurityLabels } from "../../runtime/common/pod-security";
 import { canI, startTestCluster, untilCan, type TestCluster } from "../../test/cluster";
+import { applyRbacPlan } from "../../test/rbac-plan";
 import { parseStackConfig, readStackFile } from "../config";
-import { manifestsToYaml, planRbac, renderManifests, type RbacPlan } from "./index";
+import { planRbac, type RbacPlan } from "./index";
 
 const EXAMPLE = path.join(__dirname, "../../examples/dude-naww/Pulumi.dude-naww.yaml");
 let cluster: TestCluster;
@@ -22,12 +23,7 @@ afterAll(async () => {
 });
 
 /** Applies the plan as admin and returns a kubeconfig of the agent's ServiceAccount. */
-async function applyPlan(plan: RbacPlan, file: string): Promise<string> {
-  const manifests = path.join(cluster.dir, file);
-  writeFileSync(manifests, manifestsToYaml(renderManifests(plan)));
-  await cluster.kubectl(["apply", "-f", manifests]);
-  return cluster.serviceAccountKubeconfig(plan.serviceAccount.namespace, plan.serviceAccount.name);
-}
+const applyPlan = (plan: RbacPlan, file: string): Promise<string> => applyRbacPlan(cluster, plan, file);
 
 describe("the dude/naww plan on a real apiserver, as system:serviceaccount:gitlab-k8s-agent:dude-agent", () => {
   let sa: string;
