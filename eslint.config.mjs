@@ -16,7 +16,7 @@ const noImportOf = (folder, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "**/*.js", "**/*.mjs", "test/cluster/.cache/**"] },
+  { ignores: ["dist/**", "runtime/dist/**", "node_modules/**", "coverage/**", "**/*.js", "**/*.mjs", "test/cluster/.cache/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,8 +13,8 @@ module.exports = {
   // Tests against the real cluster start processes; give them room, and never run two clusters at once on 2 cores.
   testTimeout: 120000,
   maxWorkers: 1,
-  modulePathIgnorePatterns: ["<rootDir>/dist/"],
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/dist/"],
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/runtime/dist/"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/dist/", "<rootDir>/runtime/dist/"],
   globalSetup: "<rootDir>/test/jest/global-setup.js",
   reporters: ["default", "<rootDir>/test/jest/summary-reporter.js"],
 };

@@ -26,7 +26,7 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
     provider = existingClusterProvider("cluster", config.cluster.kubeconfig, config.cluster.context);
   }
   const plan = planRbac(config);
-  const rbac = new AgentRbac("agent-rbac", { plan, provider }, { provider });
+  const rbac = new AgentRbac("agent-rbac", { plan }, { provider });
 
   const configProject = config.gitlab?.project ?? `local/${config.agent.name}`;
   const registration: AgentRegistration = config.gitlab
@@ -63,10 +63,8 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
       replicas: config.agent.replicas,
       kasAddress,
       token: registration.token,
-      provider,
-      dependsOn: [rbac],
     },
-    { provider },
+    { provider, dependsOn: [rbac] },
   );
   return {
     kubeconfig,

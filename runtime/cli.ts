@@ -1,10 +1,12 @@
+#!/usr/bin/env node
 /**
- * The container's entry point: `gitops-agent kas --config ...` or
- * `gitops-agent agentk --kas-address ...` (one image holds both runtimes).
+ * The container's entry point and the package's `gitops-agent` command:
+ * `gitops-agent kas --config ...` or `gitops-agent agentk --kas-address ...`
+ * (one image holds both runtimes). The package's `kas` and `agentk` commands
+ * (bin/kas.ts, bin/agentk.ts) are the same runtimes without the word.
  */
-import { buildInfo, formatVersion, parseCommandLine, PROCESS_IO as io, usageError, usageOutcome, type CommandSpec } from "./common";
-
-type Main = (argv: readonly string[]) => Promise<number>;
+import { buildInfo, formatVersion, parseCommandLine, PROCESS_IO as io, runMainProcess, usageError, usageOutcome, type CommandSpec } from "./common";
+import { loadRuntime, RUNTIME_NAMES } from "./runtimes";
 
 const ENTRY_COMMAND = {
   name: "gitops-agent",
@@ -14,15 +16,11 @@ const ENTRY_COMMAND = {
   positionals: true,
 } as const satisfies CommandSpec;
 
-// Only the chosen runtime is loaded: an agentk process does not carry kas's modules (memory: bench/README.md).
 const [command, ...args] = process.argv.slice(2);
-const load: (() => Promise<Main>) | undefined =
-  command === "kas"
-    ? async () => (await import("./kas/main.js")).main
-    : command === "agentk"
-      ? async () => (await import("./agentk/main.js")).main
-      : undefined;
-if (!load) {
+if (command !== undefined && (RUNTIME_NAMES as readonly string[]).includes(command)) {
+  const name = command as (typeof RUNTIME_NAMES)[number];
+  runMainProcess(name, async () => (await loadRuntime(name))(args));
+} else {
   const line = parseCommandLine(ENTRY_COMMAND, process.argv.slice(2));
   process.exit(
     line.kind !== "run"
@@ -30,12 +28,3 @@ if (!load) {
       : usageError(ENTRY_COMMAND, [command === undefined ? "a command is required: kas or agentk" : `unknown command ${JSON.stringify(command)}; expected kas or agentk`], io),
   );
 }
-load()
-  .then((run) => run(args))
-  .then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${command}: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -32,10 +32,6 @@ export interface AgentkArgs {
   readonly caCert?: pulumi.Input<string>;
   /** Container resources. Default {@link DEFAULT_AGENTK_RESOURCES}. */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
-  /** The Kubernetes provider for the children. Default: the provider inherited from `opts`. */
-  readonly provider?: k8s.Provider;
-  /** Resources every child waits for, such as the Namespace and the RBAC. */
-  readonly dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>;
 }
 
 /** Pure checks of the plain (already known) args; an empty list means valid. */
@@ -75,7 +71,9 @@ export class Agentk extends pulumi.ComponentResource {
     const names = shared.agentkNames(args.name ?? name);
     const saName = args.serviceAccountName ?? names.serviceAccount;
     const labels = { ...shared.agentkSelector(names.deployment), "app.kubernetes.io/managed-by": "pulumi" };
-    const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+    // The provider reaches the children through `parent` (opts.provider / opts.providers); opts.dependsOn
+    // (the Namespace and the RBAC, say) is passed on so that every child waits for it.
+    const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: opts?.dependsOn };
     this.namespace = args.namespace;
 
     if (args.createServiceAccount ?? true) {

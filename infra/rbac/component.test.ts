@@ -66,13 +66,13 @@ describe("AgentRbac", () => {
     for (const urn of urns) expect(urn).toContain("gitops-agent:rbac:AgentRbac$kubernetes:rbac.authorization.k8s.io/v1:Role::");
   });
 
-  test("a plan granting in default does not create the default Namespace; children use the given provider", async () => {
+  test("a plan granting in default does not create the default Namespace; children use the provider given in the resource options", async () => {
     const plan = rbac.planRbac(
       parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1", namespace: "default" }, namespaces: {} }),
     );
     const before = created.length;
     const provider = new k8s.Provider("target-cluster", {});
-    const component = new rbac.AgentRbac("home", { plan, provider });
+    const component = new rbac.AgentRbac("home", { plan }, { provider });
     expect(await output(component.agentNamespace)).toBe("default");
     await settle(component);
     const mine = created.slice(before).filter((c) => c.type.startsWith("kubernetes:rbac"));

@@ -6,8 +6,6 @@ import { renderAgentState, renderClusterRole, renderClusterRoleBinding, renderNa
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
   readonly plan: RbacPlan;
-  /** Kubernetes provider of the target cluster. Default: the provider from the component's options, else the ambient one. */
-  readonly provider?: k8s.Provider;
 }
 
 /**
@@ -36,7 +34,6 @@ export class AgentRbac extends pulumi.ComponentResource {
     const { plan } = args;
     const childOpts = (dependsOn?: pulumi.Resource): pulumi.CustomResourceOptions => ({
       parent: this,
-      ...(args.provider ? { provider: args.provider } : {}),
       ...(dependsOn ? { dependsOn: [dependsOn] } : {}),
     });
 

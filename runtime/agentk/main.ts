@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { buildInfo, createLogger, F, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../common";
+import { buildInfo, createLogger, F, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, runMainProcess, usageError, usageOutcome, type CommandIo } from "../common";
 import { startAgent } from "./agent";
 import { readCaCert } from "./connection";
 import { GENERATE_COMMAND, generateFlags, RUN_COMMAND, runFlags } from "./flags";
@@ -74,12 +74,4 @@ function readGenerateCaCert(file: string | undefined, errors: string[]): string 
   return undefined;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`agentk: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMainProcess("agentk", () => main(process.argv.slice(2)));

@@ -15,10 +15,15 @@ export function runCommandProcess<S extends FlagSpecs>(
 ): void {
   const line = parseCommandLine(spec, argv);
   if (line.kind !== "run") process.exit(usageOutcome(spec, line, formatVersion(buildInfo()), PROCESS_IO));
-  run(line.values, line.positionals).then(
+  runMainProcess(spec.name, () => run(line.values, line.positionals));
+}
+
+/** Runs a command's main as this process: exits with the code it returns; a throw prints `<name>: <message>` and exits EXIT_FAILURE. */
+export function runMainProcess(name: string, main: () => Promise<number>): void {
+  main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${spec.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(EXIT_FAILURE);
     },
   );

@@ -29,5 +29,5 @@ export { logProcessWarnings, type WarningSource } from "./process-warnings";
 export { parseCommandLine, usageOutcome, usageError, helpText, EXIT_USAGE, EXIT_FAILURE, type CommandSpec, type CommandLine, type CommandIo, type FlagSpec, type FlagSpecs, type FlagValues } from "./command-line";
 export { FlagChecks, distinct } from "./flag-checks";
 export { buildInfo, readBuildInfo, formatVersion, findPackageRoot, COMMIT_ENV, type BuildInfo } from "./version";
-export { runCommandProcess, PROCESS_IO } from "./command-process";
+export { runCommandProcess, runMainProcess, PROCESS_IO } from "./command-process";
 export { logGrpcThroughLogger } from "./grpc-logging";

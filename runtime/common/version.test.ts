@@ -4,14 +4,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { COMMIT_ENV, findPackageRoot, formatVersion, readBuildInfo } from "./version";
 
-const ROOT = path.resolve(__dirname, "../..");
+/** The runtime package (runtime/, the workspace named gitops-agent); the repository is its parent. */
+const ROOT = path.resolve(__dirname, "..");
+const REPO = path.dirname(ROOT);
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), "version-"))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the package root is found from the sources (and from dist, which sits below it)", () => {
   expect(findPackageRoot(__dirname)).toBe(ROOT);
-  expect(findPackageRoot(path.join(ROOT, "dist/runtime/common"))).toBe(ROOT);
+  expect(findPackageRoot(path.join(ROOT, "dist/common"))).toBe(ROOT);
   expect(findPackageRoot(os.tmpdir())).toBeUndefined();
 });
 
@@ -21,8 +23,17 @@ test("the version is package.json's; the commit is $GITOPS_AGENT_COMMIT when set
 });
 
 test("in the repository, the commit is HEAD's", () => {
-  const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
   expect(readBuildInfo(ROOT, {}).commit).toBe(head);
+});
+
+test("an installed copy inside another repository reports no commit, not that repository's", () => {
+  const project = path.join(dir, "someone-elses-repo");
+  const installed = path.join(project, "node_modules", "gitops-agent");
+  execFileSync("mkdir", ["-p", installed]);
+  execFileSync("git", ["init", "-q", project]);
+  writeFileSync(path.join(installed, "package.json"), JSON.stringify({ name: "gitops-agent", version: "1.2.3" }));
+  expect(readBuildInfo(installed, {})).toEqual({ version: "1.2.3", commit: "" });
 });
 
 test("outside a Git checkout, without the variable: the commit is unknown, not an error", () => {

@@ -54,10 +54,17 @@ export function buildInfo(): BuildInfo {
   return (cached ??= readBuildInfo(findPackageRoot(__dirname), process.env));
 }
 
+/**
+ * The commit of the checkout this package sits in: the package's own folder or,
+ * in this repository's layout (runtime/ is a workspace), its parent. An installed
+ * copy (node_modules/gitops-agent) finds no .git there and reports none, even
+ * inside someone else's repository.
+ */
 function gitCommit(root: string): string {
-  if (!existsSync(path.join(root, ".git"))) return "";
+  const checkout = [root, path.dirname(root)].find((dir) => existsSync(path.join(dir, ".git")));
+  if (checkout === undefined) return "";
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: checkout, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).trim();
   } catch {
     return "";
   }

@@ -1,7 +1,7 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
  */
-import { buildInfo, createLogger, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
+import { buildInfo, createLogger, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, runMainProcess, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
@@ -37,12 +37,4 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`kas: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMainProcess("kas", () => main(process.argv.slice(2)));

@@ -89,7 +89,7 @@ test("dude/naww: the Deployment lands in dude, nothing in naww, and the log says
 });
 
 test("the agent reports its package version and Git commit; kas shows them in the agents API and on the status page", async () => {
-  const version = (JSON.parse(readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.resolve(__dirname, "../../runtime/package.json"), "utf8")) as { version: string }).version;
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8" }).trim();
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { agent_meta?: Record<string, string> }[] };
   // Before issue 15 every agentk said "dev" and kas kept nothing of it.

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 
 const ROOT = path.resolve(__dirname, "../..");
-const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "runtime", "package.json"), "utf8")) as { version: string }).version;
 interface Run {
   readonly code: number | null;
   readonly stdout: string;

@@ -4,6 +4,7 @@
  * infra writes. Pure, no I/O; infra may import it, it imports nothing of infra.
  */
 export { tokenSha256 } from "./token-hash";
+export { IMAGE_APP_DIR, IMAGE_ENTRYPOINT } from "./image";
 export {
   agentkNames,
   agentkSelector,
