@@ -2,7 +2,7 @@
  * agentk-memory: agentk as a process on the real test cluster (as its
  * least-privilege ServiceAccount), in both forms: bin/agentk (ts-node,
  * transpile-only: what the repository runs) and the compiled dist
- * (`npm run build:dist`, `node dist/runtime/cli.js agentk`: what the image
+ * (`npm run build:dist`, `node runtime/dist/cli.js agentk`: what the image
  * runs). RSS idle after the first sync of a small repository, then the peak
  * (VmHWM, reset just before) while it syncs a commit of 1000 objects, and RSS
  * once that sync is over. Baselines (node alone, node + one library) say where
@@ -106,7 +106,7 @@ async function measureForm(
     "--pod-name", `mem-${form}`,
     "--observability-listen-address", `127.0.0.1:${obsPort}`,
   ];
-  const [cmd, cmdArgs] = form === "ts-node" ? [path.join(ROOT, "bin/agentk"), args] : [process.execPath, [path.join(ROOT, "dist/runtime/cli.js"), "agentk", ...args]];
+  const [cmd, cmdArgs] = form === "ts-node" ? [path.join(ROOT, "bin/agentk"), args] : [process.execPath, [path.join(ROOT, "runtime/dist/cli.js"), "agentk", ...args]];
   const logFile = path.join(ctx.dir, `agentk-${form}.log`);
   const fd = openSync(logFile, "a");
   const env: NodeJS.ProcessEnv = { ...process.env, AGENTK_TOKEN: ctx.token, NODE_ENV: form === "dist" ? "production" : process.env.NODE_ENV };
@@ -157,7 +157,7 @@ async function measureForm(
     const afterBigHeapUsedBytes = await heapUsed();
     return {
       form,
-      command: form === "ts-node" ? "bin/agentk ..." : "node dist/runtime/cli.js agentk ...",
+      command: form === "ts-node" ? "bin/agentk ..." : "node runtime/dist/cli.js agentk ...",
       startupPeakBytes,
       idleRssBytes,
       idleHeapUsedBytes,
@@ -183,7 +183,7 @@ async function measureBaselines(): Promise<Baseline[]> {
     ["node + @kubernetes/client-node", ["@kubernetes/client-node"]],
     ["node + @kubernetes/client-node/dist/config.js (KubeConfig alone)", ["@kubernetes/client-node/dist/config.js"]],
     ["node + ts-node/register/transpile-only", ["ts-node/register/transpile-only"]],
-    ["node + dist/runtime/agentk (every agentk module, not started)", [path.join(ROOT, "dist/runtime/agentk/index.js")]],
+    ["node + runtime/dist/agentk (every agentk module, not started)", [path.join(ROOT, "runtime/dist/agentk/index.js")]],
   ];
   const out: Baseline[] = [];
   for (const [what, modules] of cases) {
@@ -206,7 +206,7 @@ function report(results: readonly FormResult[], baselines: readonly Baseline[], 
     name: "agentk-memory",
     title: "agentk process memory: idle, and peak during a 1000-object sync",
     method: {
-      forms: { "ts-node": "bin/agentk (node -r ts-node/register/transpile-only runtime/agentk/main.ts)", dist: "node dist/runtime/cli.js agentk (npm run build:dist; the Dockerfile's ENTRYPOINT)" },
+      forms: { "ts-node": "bin/agentk (node -r ts-node/register/transpile-only runtime/agentk/main.ts)", dist: "node runtime/dist/cli.js agentk (npm run build:dist; the Dockerfile's ENTRYPOINT)" },
       cluster: "real test cluster, agentk as its least-privilege ServiceAccount, kas in the benchmark process (startTestKas)",
       small: "first sync: 1 Deployment + 4 ConfigMaps",
       idle: `VmRSS ${SETTLE_MS / 1000} s after the first sync finished (plus a ${SETTLE_MS / 1000} s sampled window), V8 heap used from agentk's /metrics`,
@@ -230,7 +230,7 @@ function report(results: readonly FormResult[], baselines: readonly Baseline[], 
       { columns: ["baseline process (2 s after start, after a GC)", "RSS", "V8 heap used"], rows: baselines.map((b) => [b.what, mib(b.rssBytes), mib(b.heapUsedBytes)]) },
     ],
     aims,
-    notes: ["The image runs the dist form (Dockerfile: ENTRYPOINT node /app/dist/runtime/cli.js); bin/agentk is what the repository's scripts and tests run.", "100 MB = 95.4 MiB."],
+    notes: ["The image runs the dist form (Dockerfile: ENTRYPOINT node /app/dist/cli.js); bin/agentk is what the repository's scripts and tests run.", "100 MB = 95.4 MiB."],
     raw: { results, baselines },
   };
 }
