@@ -1,6 +1,7 @@
 /** kas GetConfiguration against real git repositories, over real gRPC and the WebSocket tunnel. */
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { buildInfo, formatVersion } from "../../runtime/common";
 import { bearerMetadata, type ConfigurationResponse } from "../../runtime/rpc";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../git";
 import { newToken, record, startTestKas, type TestKas } from "./index";
@@ -169,4 +170,12 @@ test("kas logs at info when an agent connects (its first stream) and disconnects
     expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
     expect.objectContaining({ ...who, msg: "Agent disconnected" }),
   ]);
+});
+
+test("kas's own version (its package's) and commit are in the agents API's JSON and the status page's footer", async () => {
+  const { version, commit } = buildInfo();
+  expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { kas?: unknown };
+  expect(api.kas).toEqual({ version, commit });
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`<footer>kas ${formatVersion({ version, commit })}</footer>`);
 });
