@@ -156,7 +156,7 @@ test("kas logs at info when an agent connects (its first stream) and disconnects
   await a.atLeast(1);
   const b = await open("ws");
   await b.atLeast(1);
-  // The tunnelled stream ends first: grpc-js cannot tell a tunnelled call's peer (it says "unknown").
+  // The tunnelled stream ends first (its peer is the WebSocket's remote address; see the test below).
   b.cancel();
   await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
   a.cancel();
@@ -166,6 +166,25 @@ test("kas logs at info when an agent connects (its first stream) and disconnects
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
   const who = { level: "info", component: "kas", agent_id: "7", agent_name: "dude-agent", peer: expect.stringMatching(/127\.0\.0\.1:\d+$/) };
+  expect(lines).toEqual([
+    expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
+    expect.objectContaining({ ...who, msg: "Agent disconnected" }),
+  ]);
+});
+
+test("an agent tunnelled over WebSocket: Agent connected/disconnected name the WebSocket's remote address, not unknown", async () => {
+  const openNow = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
+  await until("earlier tests' streams closed", openNow, 5000, undefined, 20);
+  const from = kas.logs.length;
+  const s = await open("ws");
+  await s.atLeast(1);
+  s.cancel();
+  await until("no stream left", openNow, 5000, undefined, 20);
+  const lines = kas.logs
+    .slice(from)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
+  const who = { agent_id: "7", peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) };
   expect(lines).toEqual([
     expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
     expect.objectContaining({ ...who, msg: "Agent disconnected" }),
