@@ -148,23 +148,31 @@ test("the agent_meta of a configuration request is kept per agent and served by 
   s.cancel();
 });
 
-test("kas logs at info when an agent connects (its first stream) and disconnects (its last), with its id and remote address", async () => {
-  const openNow = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
-  await until("earlier tests' streams closed", openNow, 5000, undefined, 20);
+const noStreamOpen = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
+
+/** The Agent connected/disconnected lines kas logs while `streams` runs (from and until no stream of agent 7 is open). */
+async function connectionLines(streams: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  await until("earlier tests' streams closed", noStreamOpen, 5000, undefined, 20);
   const from = kas.logs.length;
-  const a = await open("grpc");
-  await a.atLeast(1);
-  const b = await open("ws");
-  await b.atLeast(1);
-  // The tunnelled stream ends first (its peer is the WebSocket's remote address; see the test below).
-  b.cancel();
-  await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
-  a.cancel();
-  await until("no stream left", openNow, 5000, undefined, 20);
-  const lines = kas.logs
+  await streams();
+  await until("no stream left", noStreamOpen, 5000, undefined, 20);
+  return kas.logs
     .slice(from)
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
+}
+
+test("kas logs at info when an agent connects (its first stream) and disconnects (its last), with its id and remote address", async () => {
+  const lines = await connectionLines(async () => {
+    const a = await open("grpc");
+    await a.atLeast(1);
+    const b = await open("ws");
+    await b.atLeast(1);
+    // The tunnelled stream ends first (its peer is the WebSocket's remote address; see the test below).
+    b.cancel();
+    await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
+    a.cancel();
+  });
   const who = { level: "info", component: "kas", agent_id: "7", agent_name: "dude-agent", peer: expect.stringMatching(/127\.0\.0\.1:\d+$/) };
   expect(lines).toEqual([
     expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
@@ -173,17 +181,11 @@ test("kas logs at info when an agent connects (its first stream) and disconnects
 });
 
 test("an agent tunnelled over WebSocket: Agent connected/disconnected name the WebSocket's remote address, not unknown", async () => {
-  const openNow = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
-  await until("earlier tests' streams closed", openNow, 5000, undefined, 20);
-  const from = kas.logs.length;
-  const s = await open("ws");
-  await s.atLeast(1);
-  s.cancel();
-  await until("no stream left", openNow, 5000, undefined, 20);
-  const lines = kas.logs
-    .slice(from)
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
+  const lines = await connectionLines(async () => {
+    const s = await open("ws");
+    await s.atLeast(1);
+    s.cancel();
+  });
   const who = { agent_id: "7", peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) };
   expect(lines).toEqual([
     expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
