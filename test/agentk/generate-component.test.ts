@@ -29,7 +29,8 @@ const KINDS: Record<string, string> = { ServiceAccount: "kubernetes:core/v1:Serv
 
 /** What `agentk generate` prints for these options, parsed back. */
 async function printed(o: GenerateOptions): Promise<Obj[]> {
-  const argv = ["generate", "--agent-token", o.agentToken, "--kas-address", o.kasAddress, "--namespace", o.namespace, "--name", o.name ?? ""];
+  const argv = ["generate", "--agent-token", o.agentToken, "--kas-address", o.kasAddress, "--namespace", o.namespace];
+  if (o.name !== undefined) argv.push("--name", o.name);
   if (o.image !== undefined) argv.push("--image", o.image);
   if (o.replicas !== undefined) argv.push("--replicas", String(o.replicas));
   if (o.caCert !== undefined) {
@@ -77,6 +78,16 @@ describe("agentk generate and the Agentk component: the same workload", () => {
     const mine = created.slice(before).filter((r) => Object.values(KINDS).includes(r.type));
 
     expect(mine.map((r) => r.type)).toEqual(generated.map((o) => KINDS[String(o.kind)]));
+    expect(mine.map(received)).toEqual(JSON.parse(JSON.stringify(generated)));
+  });
+
+  test("GIVEN no --name, and the component named agentk with no name (as infra/program.ts names it) THEN both name everything agentk, as the README says", async () => {
+    const generated = (await printed({ agentToken: "glagent-roundtrip", kasAddress: "grpcs://kas.example:8150", namespace: "gitlab-k8s-agent", writeNamespaces: [] })).filter((o) => String(o.kind) in KINDS);
+    const before = created.length;
+    const component = new agent.Agentk("agentk", { namespace: "gitlab-k8s-agent", kasAddress: "grpcs://kas.example:8150", token: "glagent-roundtrip" });
+    await new Promise((resolve) => pulumi.all([component.deployment.urn, component.secret.urn, component.deploymentName]).apply(resolve));
+    const mine = created.slice(before).filter((r) => Object.values(KINDS).includes(r.type));
+    expect(generated.map((o) => `${String(o.kind)} ${String((o.metadata as Obj).name)}`)).toEqual(["ServiceAccount agentk", "Secret agentk-token", "Deployment agentk"]);
     expect(mine.map(received)).toEqual(JSON.parse(JSON.stringify(generated)));
   });
 });

@@ -1,6 +1,7 @@
 /** kas GetConfiguration against real git repositories, over real gRPC and the WebSocket tunnel. */
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { buildInfo, formatVersion } from "../../runtime/common";
 import { bearerMetadata, type ConfigurationResponse } from "../../runtime/rpc";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../git";
 import { newToken, record, startTestKas, type TestKas } from "./index";
@@ -147,26 +148,55 @@ test("the agent_meta of a configuration request is kept per agent and served by 
   s.cancel();
 });
 
-test("kas logs at info when an agent connects (its first stream) and disconnects (its last), with its id and remote address", async () => {
-  const openNow = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
-  await until("earlier tests' streams closed", openNow, 5000, undefined, 20);
+const noStreamOpen = async () => (kas.kas.tracker.openStreams("7") === 0 ? true : undefined);
+
+/** The Agent connected/disconnected lines kas logs while `streams` runs (from and until no stream of agent 7 is open). */
+async function connectionLines(streams: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  await until("earlier tests' streams closed", noStreamOpen, 5000, undefined, 20);
   const from = kas.logs.length;
-  const a = await open("grpc");
-  await a.atLeast(1);
-  const b = await open("ws");
-  await b.atLeast(1);
-  // The tunnelled stream ends first: grpc-js cannot tell a tunnelled call's peer (it says "unknown").
-  b.cancel();
-  await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
-  a.cancel();
-  await until("no stream left", openNow, 5000, undefined, 20);
-  const lines = kas.logs
+  await streams();
+  await until("no stream left", noStreamOpen, 5000, undefined, 20);
+  return kas.logs
     .slice(from)
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => /^Agent (dis)?connected$/.test(String(l.msg)));
+}
+
+test("kas logs at info when an agent connects (its first stream) and disconnects (its last), with its id and remote address", async () => {
+  const lines = await connectionLines(async () => {
+    const a = await open("grpc");
+    await a.atLeast(1);
+    const b = await open("ws");
+    await b.atLeast(1);
+    // The tunnelled stream ends first (its peer is the WebSocket's remote address; see the test below).
+    b.cancel();
+    await until("one stream left", async () => (kas.kas.tracker.openStreams("7") === 1 ? true : undefined), 5000, undefined, 20);
+    a.cancel();
+  });
   const who = { level: "info", component: "kas", agent_id: "7", agent_name: "dude-agent", peer: expect.stringMatching(/127\.0\.0\.1:\d+$/) };
   expect(lines).toEqual([
     expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
     expect.objectContaining({ ...who, msg: "Agent disconnected" }),
   ]);
+});
+
+test("an agent tunnelled over WebSocket: Agent connected/disconnected name the WebSocket's remote address, not unknown", async () => {
+  const lines = await connectionLines(async () => {
+    const s = await open("ws");
+    await s.atLeast(1);
+    s.cancel();
+  });
+  const who = { agent_id: "7", peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) };
+  expect(lines).toEqual([
+    expect.objectContaining({ ...who, msg: "Agent connected", grpc_method: "GetConfiguration" }),
+    expect.objectContaining({ ...who, msg: "Agent disconnected" }),
+  ]);
+});
+
+test("kas's own version (its package's) and commit are in the agents API's JSON and the status page's footer", async () => {
+  const { version, commit } = buildInfo();
+  expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { kas?: unknown };
+  expect(api.kas).toEqual({ version, commit });
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`<footer>kas ${formatVersion({ version, commit })}</footer>`);
 });

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
+import { InvalidRegistryFileError, parseRegistryYaml, type RegistryAgent } from "../../runtime/common/deploy";
 import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
 import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, parseKasConfig } from "../../runtime/kas/config";
 import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
@@ -31,6 +32,24 @@ describe("the registry file: infra writes, kas reads", () => {
     expect(findAgent(parsed.entries, dude)?.name).toBe("dude-agent");
     expect(findAgent(parsed.entries, naww)?.name).toBe("naww-agent");
     expect(findAgent(parsed.entries, dudeOld)).toBeUndefined();
+  });
+
+  test("GIVEN agents with every field the format has WHEN the writer's file is parsed THEN the very agents come back (ids as strings, hashes in lower case)", () => {
+    const [dude, dudeOld, naww] = [newAgentToken(), newAgentToken(), newAgentToken()];
+    const written: RegistryAgent[] = [
+      { id: 1, name: "dude-agent", configProject: "dude/agent-config", tokens: [{ sha256: tokenSha256(dude) }, { sha256: tokenSha256(dudeOld).toUpperCase(), name: "old", revoked: true }] },
+      { id: "naww", name: "naww-agent", configProject: "naww/agent-config", tokens: [{ sha256: tokenSha256(naww), name: "2026", revoked: false }] },
+      { id: 3, name: "idle-agent", configProject: "g/p", tokens: [] },
+    ];
+    const read = parseRegistryYaml(registryYaml(written), "agents.yaml");
+    expect(read).toEqual(written.map((a) => ({ ...a, id: String(a.id), tokens: a.tokens.map((t) => ({ ...t, sha256: t.sha256.toLowerCase() })) })));
+    expect(registryYaml(read)).toBe(registryYaml(written).replace("id: 1\n", 'id: "1"\n').replace("id: 3\n", 'id: "3"\n'));
+  });
+
+  test("the parser's errors name file:line and kas throws the very error class", () => {
+    const text = registryYaml([{ id: 1, name: "dude-agent", configProject: "dude/agent-config", tokens: [] }]).replace("config_project", "config_projekt");
+    expect(() => parseRegistryYaml(text, "agents.yaml")).toThrow(/^agents\.yaml:\d+: agents\[0\]\.config_projekt: found unknown key/m);
+    expect(() => parseRegistryFile(text, "agents.yaml")).toThrow(InvalidRegistryFileError);
   });
 
   test("an empty registry is one kas accepts as no agents", () => {

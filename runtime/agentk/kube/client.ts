@@ -78,7 +78,11 @@ export class KubeClient {
     }
     this.counts[method] = (this.counts[method] ?? 0) + 1;
     return new Promise((resolve, reject) => {
-      const req = this.mod.request(url, { ...reqOpts, signal: options.signal }, resolve);
+      // Its own signal following the caller's: Node adds an abort listener per request to the signal it is
+      // given, and a worker's or drift watcher's signal is shared by more than 10 requests at once (a
+      // MaxListenersExceededWarning); a dependent signal from AbortSignal.any adds no listener to its source.
+      const signal = options.signal && AbortSignal.any([options.signal]);
+      const req = this.mod.request(url, { ...reqOpts, signal }, resolve);
       req.on("error", reject);
       // Headers and body in one socket write.
       req.end(payload);

@@ -20,4 +20,5 @@ export {
 } from "./reader";
 export { DNS_LABEL, DNS_LABEL_RULE, DNS_SUBDOMAIN, isDnsLabel, isDnsSubdomain } from "./rules";
 export { closest, editDistance } from "./suggest";
+export { summarizeErrors, MAX_ERRORS_CHARS, MAX_ERROR_CHARS, MAX_REPORTED_ERRORS } from "./summary";
 export { loadYaml, type LoadOptions, type LoadResult } from "./yaml-source";

@@ -1,7 +1,7 @@
 /**
  * What two sides must agree on, in one place: the workloads `agentk generate`
- * prints and infra's components create, and the token hash kas compares and
- * infra writes. Pure, no I/O; infra may import it, it imports nothing of infra.
+ * prints and infra's components create, the token hash kas compares and
+ * infra writes, and the registry file infra writes and kas parses. Pure, no I/O; infra may import it, it imports nothing of infra.
  */
 export { tokenSha256 } from "./token-hash";
 export { IMAGE_APP_DIR, IMAGE_ENTRYPOINT } from "./image";
@@ -27,6 +27,9 @@ export {
 } from "./agentk";
 export {
   registryYaml,
+  parseRegistryYaml,
+  InvalidRegistryFileError,
+  REGISTRY_FILE_MAX_BYTES,
   REGISTRY_TOP_KEYS,
   REGISTRY_AGENT_KEYS,
   REGISTRY_TOKEN_KEYS,

@@ -5,4 +5,4 @@
  */
 export { parseAgentConfig, type ParseContext, type ParseResult } from "./parse";
 export { ParsePool, type ParsePoolOptions } from "./parse-pool";
-export { summarizeErrors, MAX_ERRORS_CHARS, MAX_REPORTED_ERRORS } from "./summary";
+export { summarizeErrors, MAX_ERRORS_CHARS, MAX_REPORTED_ERRORS } from "../../common/config-kit";

@@ -3,9 +3,8 @@
  * A GitLab config works unchanged; every problem is reported at once.
  */
 import { LIMITS, type AgentConfiguration, type LogLevel } from "../../rpc/agent-config";
-import { Checker, describe, isPlainObject, loadYaml } from "../../common/config-kit";
+import { Checker, describe, isPlainObject, loadYaml, summarizeErrors } from "../../common/config-kit";
 import { checkGitops } from "./gitops";
-import { summarizeErrors } from "./summary";
 import { LOG_LEVELS, LOGGING_KEYS, OBSERVABILITY_KEYS, OBSERVABILITY_UNIMPLEMENTED, TOP_LEVEL_KEYS, TOP_LEVEL_UNIMPLEMENTED } from "./schema";
 
 export interface ParseContext {

@@ -30,15 +30,5 @@ export class RegistryUnavailableError extends Error {
   }
 }
 
-/** The registry file is not valid; the message lists every problem (file, line, key, found, expected). */
-export class InvalidRegistryFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly errors: readonly string[],
-    /** Key paths of the problems, for a log field. */
-    readonly keys: readonly string[],
-  ) {
-    super(errors.join("\n"));
-    this.name = "InvalidRegistryFileError";
-  }
-}
+/** The registry file is not valid: its class lives with the file's format. */
+export { InvalidRegistryFileError } from "../../common/deploy";

@@ -6,6 +6,7 @@ import type { AgentIdentity } from "./access";
 import { authenticateToken, bearerToken } from "./auth";
 import { trackAgentStream } from "./connection-log";
 import type { ServerContext } from "./context";
+import { callPeer } from "./tunnel-peer";
 import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } from "./errors";
 
 /**
@@ -37,11 +38,12 @@ export function callToken(metadata: grpc.Metadata): string {
 
 /** Authenticates a call; a failure is audited, then thrown. */
 export async function authenticate(ctx: ServerContext, call: { metadata: grpc.Metadata; getPeer(): string }, method: string): Promise<{ agent: AgentIdentity; token: string }> {
+  const peer = callPeer(call);
   try {
     const token = callToken(call.metadata);
     return { agent: await authenticateToken(ctx.registry, token), token };
   } catch (err) {
-    ctx.audit.refused(method, call.getPeer(), err);
+    ctx.audit.refused(method, peer, err);
     throw err;
   }
 }
@@ -55,6 +57,7 @@ type StreamCall = { metadata: grpc.Metadata; getPeer(): string; cancelled: boole
  * undefined when the stream ended while it was being authenticated.
  */
 export async function admitStream(ctx: ServerContext, call: StreamCall, life: StreamLife, method: string): Promise<AgentIdentity | undefined> {
+  const peer = callPeer(call);
   const { agent, token } = await authenticate(ctx, call, method);
   if (life.ended) return undefined;
   const open = ctx.tracker.openStreams(agent.id);
@@ -63,7 +66,7 @@ export async function admitStream(ctx: ServerContext, call: StreamCall, life: St
       `agent ${agent.name} already has ${open} streams open; at most ${ctx.limits.maxStreamsPerAgent} (agent_connections.max_streams_per_agent in kas config)`,
     );
   }
-  life.onEnd(trackAgentStream(ctx, agent, call.getPeer(), method));
+  life.onEnd(trackAgentStream(ctx, agent, peer, method));
   life.onEnd(ctx.streams.add(token, agent, (err) => failStream(call, err)));
   return agent;
 }

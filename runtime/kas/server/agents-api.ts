@@ -1,5 +1,5 @@
 import type * as http from "node:http";
-import { F, rateLimitedLog, type Logger, type Metrics } from "../../common";
+import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
 import type { AgentTracker } from "./agent-tracker";
 import { jsonReply, type HttpHandler, type HttpReply } from "./http-listen";
 import { sameSecret } from "./secret-compare";
@@ -11,11 +11,13 @@ export interface AgentsApiOptions {
   readonly token: () => string | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** kas's own build, shown with the agents (which version answers); default this process's. */
+  readonly build?: BuildInfo;
 }
 
 /**
  * The `listen.api` listener: GET /api/v1/agents (JSON) and the status page at
- * `/`. They show agents, projects, sync errors and config errors, so a
+ * `/`. They show kas's own version and commit (`kas: {version, commit}`), and agents, projects, sync errors and config errors, so a
  * configured token is required (`Authorization: Bearer <token>`), also on
  * loopback. Both bodies are serialised once per tracker change and then
  * served from that cache: a flood of GETs costs no re-serialisation
@@ -24,13 +26,15 @@ export interface AgentsApiOptions {
 export function agentsApiHandler(opts: AgentsApiOptions): HttpHandler {
   const refusals = opts.metrics.counter("kas_api_refused_total", "Agents API calls refused, by reason", ["reason"]);
   const logRefusal = rateLimitedLog(opts.logger, "warn", "Agents API call refused");
+  const { version, commit } = opts.build ?? buildInfo();
+  const kas = { version, commit };
   const json = cachedBy(
     () => opts.tracker.revision,
-    () => Buffer.from(JSON.stringify({ agents: opts.tracker.list() }, null, 2) + "\n"),
+    () => Buffer.from(JSON.stringify({ kas, agents: opts.tracker.list() }, null, 2) + "\n"),
   );
   const page = cachedBy(
     () => opts.tracker.revision,
-    () => Buffer.from(renderStatusPage(opts.tracker.list())),
+    () => Buffer.from(renderStatusPage(opts.tracker.list(), kas)),
   );
   return (req, path) => {
     if (path !== "/api/v1/agents" && path !== "/") return undefined;

@@ -9,6 +9,7 @@ import { splitHostPort, type AgentConnectionLimits, type TlsFiles } from "../con
 import type { AuthAudit } from "./admission";
 import { authenticateToken, bearerToken } from "./auth";
 import type { TokenAuthenticator } from "./ports";
+import { asTunnelPeer } from "./tunnel-peer";
 import { tunnelStream } from "./websocket-stream";
 
 /** Largest WebSocket frame a tunnel accepts: agentk sends what it reads from a local socket, at most 64 KiB at a time. */
@@ -82,11 +83,12 @@ export async function listenWebSocket(
       }
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const stream = tunnelStream(ws);
+        const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+        const stream = tunnelStream(ws, peer);
         tunnels.set(stream, ws);
         stream.on("close", () => tunnels.delete(stream));
         stream.on("error", (err) => opts.logger.debug("WebSocket tunnel ended", { [F.peer]: req.socket.remoteAddress, [F.error]: err }));
-        injector.injectConnection(stream);
+        asTunnelPeer(peer, () => injector.injectConnection(stream));
       });
     })().catch((err: unknown) => {
       opts.logger.error("WebSocket upgrade failed", { [F.peer]: req.socket.remoteAddress, [F.error]: err });

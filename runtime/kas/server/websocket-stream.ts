@@ -1,5 +1,6 @@
 import { Duplex } from "node:stream";
 import type WebSocket from "ws";
+import { asTunnelPeer } from "./tunnel-peer";
 
 /**
  * One accepted WebSocket as the byte stream an HTTP/2 session runs on.
@@ -12,8 +13,11 @@ import type WebSocket from "ws";
  * that took kas down (issue 13, item 1). Here every write and shutdown
  * completes, and the WebSocket closing (for any reason) destroys the stream,
  * which closes the HTTP/2 session on it.
+ *
+ * Bytes are delivered as the tunnel from `peer` (the WebSocket's remote
+ * `address:port`), so the calls they carry can name it (tunnel-peer.ts).
  */
-export function tunnelStream(ws: WebSocket): Duplex {
+export function tunnelStream(ws: WebSocket, peer: string): Duplex {
   const duplex = new Duplex({
     allowHalfOpen: false,
     read() {
@@ -35,7 +39,7 @@ export function tunnelStream(ws: WebSocket): Duplex {
   });
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     if (!isBinary) return void duplex.destroy(new Error("text frame on a gRPC tunnel: expected binary frames"));
-    if (!duplex.push(data)) ws.pause();
+    if (!asTunnelPeer(peer, () => duplex.push(data))) ws.pause();
   });
   ws.once("close", () => {
     duplex.push(null);
