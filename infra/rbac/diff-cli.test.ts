@@ -27,12 +27,12 @@ function rbacDiff(...args: string[]): { code: number | null; stdout: string; std
 }
 
 describe("rbac:diff CLI", () => {
-  test("naww none -> write: exit 0 and a table of what naww gains", () => {
+  test("naww none -> write: exit 3 (changes) and a table of what naww gains", () => {
     const before = stackFile("old.yaml", readFileSync(EXAMPLE, "utf8"));
     const after = stackFile("new.yaml", readFileSync(EXAMPLE, "utf8").replace("naww: none", "naww: write"));
     const res = rbacDiff("--", before, after);
     expect(res.stderr).toBe("");
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(3);
     const lines = res.stdout.split("\n");
     expect(lines[0]).toBe("naww: none -> write");
     expect(lines).toContain("NAMESPACE | CHANGE  | API GROUPS        | RESOURCES                                        | VERBS");
@@ -48,7 +48,7 @@ describe("rbac:diff CLI", () => {
     );
     const res = rbacDiff(before, after);
     expect(res.stderr).toBe("");
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(3);
     expect(res.stdout.split("\n").slice(0, 2)).toEqual([
       "! (cluster-wide): none -> cluster resources: cluster-scoped write rights change: the agent reaches past its namespaces (gitops-agent:clusterResources)",
       "! dude: write -> admin: the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone",
@@ -57,7 +57,7 @@ describe("rbac:diff CLI", () => {
     expect(res.stdout).toMatch(/^\(cluster-wide\) +\| \+ grant \| apiextensions\.k8s\.io +\| customresourcedefinitions +\| get, list, watch, create, update, patch, delete$/m);
   });
 
-  test("the same file twice: no RBAC change", () => {
+  test("the same file twice: exit 0, no RBAC change", () => {
     const res = rbacDiff(EXAMPLE, EXAMPLE);
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toBe("no RBAC change");
@@ -65,10 +65,66 @@ describe("rbac:diff CLI", () => {
 
   test("an empty old file (a new stack): every grant is new", () => {
     const res = rbacDiff(stackFile("empty.yaml", ""), EXAMPLE);
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(3);
     expect(res.stdout).toContain("dude: absent -> write");
     expect(res.stdout).toContain("gitlab-k8s-agent: absent -> agent home");
     expect(res.stdout).toContain("naww: absent -> none");
+  });
+
+  test("--format markdown, naww none -> read and dude write -> admin: the merge request note, exactly; exit 3", () => {
+    const after = stackFile(
+      "new-md.yaml",
+      readFileSync(EXAMPLE, "utf8").replace("naww: none", "naww: read").replace("dude: { access: write", "dude: { access: admin"),
+    );
+    const res = rbacDiff("--format", "markdown", EXAMPLE, after);
+    expect([res.code, res.stderr]).toEqual([3, ""]);
+    const gains = (api: string, resources: string) => `|   | \`naww\` | none → read | gains | \`${api}\` | \`${resources}\` | \`get, list, watch\` |`;
+    expect(res.stdout).toBe(
+      [
+        "**RBAC change for the agent** (2 namespaces): `dude` write → admin, `naww` none → read; ⚠️ 1 escalation-relevant grant.",
+        "",
+        "- ⚠️ `dude`: the agent may now write Roles and RoleBindings here: a commit can hand its rights in this namespace to anyone",
+        "",
+        "| Escalation | Namespace | Access | Change | API group | Resources | Verbs |",
+        "|---|---|---|---|---|---|---|",
+        "| ⚠️ Roles/RoleBindings | `dude` | write → admin | gains | `rbac.authorization.k8s.io` | `rolebindings, roles` | `get, list, watch, create, update, patch, delete` |",
+        gains("core", "configmaps, limitranges, persistentvolumeclaims, pods, resourcequotas, serviceaccounts, services"),
+        gains("apps", "daemonsets, deployments, replicasets, statefulsets"),
+        gains("autoscaling", "horizontalpodautoscalers"),
+        gains("batch", "cronjobs, jobs"),
+        gains("networking.k8s.io", "ingresses, networkpolicies"),
+        gains("policy", "poddisruptionbudgets"),
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("--format markdown: losses are listed and not flagged; Secrets and cluster-scoped gains are", () => {
+    const before = stackFile("old-md2.yaml", readFileSync(EXAMPLE, "utf8"));
+    const after = stackFile(
+      "new-md2.yaml",
+      `${readFileSync(EXAMPLE, "utf8")
+        .replace("dude: { access: write, podSecurity: baseline }", "dude: { access: read, secrets: true, podSecurity: baseline }")
+        .trimEnd()}\n  gitops-agent:clusterResources: [customresourcedefinitions]\n`,
+    );
+    const res = rbacDiff("--format=markdown", before, after);
+    expect([res.code, res.stderr]).toEqual([3, ""]);
+    const rows = res.stdout.split("\n").filter((l) => l.startsWith("| "));
+    expect(rows).toContainEqual(expect.stringMatching(/^\| ⚠️ cluster-scoped \| `\(cluster-wide\)` \| none → cluster resources \| gains \| `apiextensions\.k8s\.io` \| `customresourcedefinitions` \|/));
+    expect(rows).toContainEqual(expect.stringMatching(/^\| ⚠️ Secrets \| `dude` \| write → read \+ secrets \| gains \| `core` \| `secrets` \| `get, list, watch` \|$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^\| {3}\| `dude` \| write → read \+ secrets \| loses \| `apps` \|/));
+    expect(res.stdout.split("\n")[0]).toMatch(/; ⚠️ 2 escalation-relevant grants\.$/);
+  });
+
+  test("--format markdown, no change: exit 0 and one line", () => {
+    const res = rbacDiff("--format", "markdown", EXAMPLE, EXAMPLE);
+    expect([res.code, res.stdout]).toEqual([0, "**RBAC:** no change for the agent.\n"]);
+  });
+
+  test("--format yaml: exit 2 naming the formats", () => {
+    const res = rbacDiff("--format", "yaml", EXAMPLE, EXAMPLE);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('rbac:diff: --format: found "yaml"; expected text or markdown');
   });
 
   test("invalid config: exit 1, the file and every problem named", () => {
@@ -93,14 +149,16 @@ describe("rbac:diff CLI", () => {
     const res = rbacDiff(EXAMPLE);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain("expected two stack config files, got 1");
-    expect(res.stderr).toContain("usage: npm run rbac:diff -- <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>");
+    expect(res.stderr).toContain("usage: npm run rbac:diff -- [--format text|markdown] <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>");
   });
 
   test.each([["--help"], ["-h"]])("%s: exit 0, the usage on stdout", (flag) => {
     const res = rbacDiff(flag);
     expect([res.code, res.stderr]).toEqual([0, ""]);
-    expect(res.stdout).toMatch(/^Usage:\n {2}rbac:diff <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>/);
+    expect(res.stdout).toMatch(/^Usage:\n {2}rbac:diff \[--format text\|markdown\] <old Pulumi.<stack>.yaml> <new Pulumi.<stack>.yaml>/);
     expect(res.stdout).toContain("An empty old file stands for a new stack");
+    expect(res.stdout).toContain("Exit codes: 0 no RBAC change, 3 the RBAC changes (the table printed), 1 bad input (a file missing or invalid), 2 usage error.");
+    expect(res.stdout).toMatch(/--format <text\|markdown> +text \(a table for a terminal or CI log\) or markdown \(a merge request note\) \(default "text"\)/);
   });
 
   test("--version: exit 0", () => {

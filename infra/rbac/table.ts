@@ -1,8 +1,9 @@
 /**
  * An RbacDiff as a plain-text table a reviewer reads in a merge request:
- * namespace | change | apiGroups | resources | verbs, long lists wrapped.
+ * namespace | change | apiGroups | resources | verbs, long lists wrapped;
+ * formatDiffMarkdown is the same diff as a merge request note reads it.
  */
-import { isEmptyDiff, type RbacDiff } from "./diff";
+import { CLUSTER_SCOPE, isEmptyDiff, type PermissionGroup, type RbacDiff } from "./diff";
 
 const HEADERS = ["NAMESPACE", "CHANGE", "API GROUPS", "RESOURCES", "VERBS"] as const;
 /** Lists wrap at this width so the table stays readable in a CI log. */
@@ -51,4 +52,51 @@ export function formatDiffTable(diff: RbacDiff): string {
   }
   const table = rows.length > 0 ? renderTable(rows) : "no permission change";
   return (summary.length > 0 ? [...summary, "", table] : [table]).join("\n");
+}
+
+/** Flag on rows an attacker with a commit would want: RBAC kinds (hand rights on), Secrets, cluster-scoped kinds. */
+const FLAG = "⚠️";
+
+function escalationOf(namespace: string, group: PermissionGroup): string | undefined {
+  if (namespace === CLUSTER_SCOPE) return "cluster-scoped";
+  if (group.apiGroup === "rbac.authorization.k8s.io") return "Roles/RoleBindings";
+  if (group.apiGroup === "" && group.resources.some((r) => r === "secrets" || r.startsWith("secrets ("))) return "Secrets";
+  return undefined;
+}
+
+/** A markdown table cell: pipes escaped, never empty. */
+const cell = (text: string): string => text.replace(/\|/g, "\\|") || " ";
+const code = (items: readonly string[]): string => `\`${items.join(", ")}\``;
+
+/**
+ * An RbacDiff as GitLab/GitHub-flavoured markdown for a merge request note:
+ * a one-line summary, the reasons to look twice, then one row per namespace
+ * and (apiGroup, verbs) the agent gains or loses; gains of RBAC kinds,
+ * Secrets or cluster-scoped kinds are flagged.
+ */
+export function formatDiffMarkdown(diff: RbacDiff): string {
+  if (isEmptyDiff(diff)) return "**RBAC:** no change for the agent.";
+  const rows: string[] = [];
+  let flagged = 0;
+  for (const ns of diff.namespaces) {
+    for (const [change, groups] of [["gains", ns.added], ["loses", ns.removed]] as const) {
+      for (const g of groups) {
+        const why = change === "gains" ? escalationOf(ns.namespace, g) : undefined;
+        if (why) flagged++;
+        const access = `${ns.before} → ${ns.after}`;
+        const cells = [why ? `${FLAG} ${why}` : "", `\`${ns.namespace}\``, access, change, `\`${g.apiGroup || "core"}\``, code(g.resources), code(g.verbs)];
+        rows.push(`| ${cells.map(cell).join(" | ")} |`);
+      }
+    }
+  }
+  const changes = diff.namespaces.map((ns) => `\`${ns.namespace}\` ${ns.before} → ${ns.after}`).join(", ");
+  const count = `${diff.namespaces.length} namespace${diff.namespaces.length === 1 ? "" : "s"}`;
+  const summary = `**RBAC change for the agent** (${count}): ${changes || "no namespace"}${flagged > 0 ? `; ${FLAG} ${flagged} escalation-relevant grant${flagged === 1 ? "" : "s"}` : ""}.`;
+  const notes: string[] = [];
+  if (diff.subject) notes.push(`- ${FLAG} agent ServiceAccount \`${diff.subject.before}\` → \`${diff.subject.after}\`: every grant moves`);
+  for (const ns of diff.namespaces) if (ns.highlight) notes.push(`- ${FLAG} \`${ns.namespace}\`: ${ns.highlight}`);
+  const table = rows.length > 0
+    ? ["| Escalation | Namespace | Access | Change | API group | Resources | Verbs |", "|---|---|---|---|---|---|---|", ...rows]
+    : ["No permission change."];
+  return [summary, ...(notes.length > 0 ? ["", ...notes] : []), "", ...table].join("\n");
 }

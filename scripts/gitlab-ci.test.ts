@@ -1,0 +1,76 @@
+/**
+ * .gitlab-ci.yml as GitLab reads it (YAML 1.1 merge keys included): one
+ * pipeline per push, the previews start at once, the RBAC preview keeps its
+ * note as an artifact and passes on "changes" (3), and every script a job
+ * runs exists in the repository.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Job {
+  readonly stage?: string;
+  readonly needs?: unknown[];
+  readonly rules?: { if?: string; when?: string; changes?: string[] }[];
+  readonly before_script?: string[];
+  readonly script?: string[];
+  readonly allow_failure?: { exit_codes?: number[] } | boolean;
+  readonly variables?: Record<string, string>;
+  readonly artifacts?: { when?: string; expose_as?: string; paths?: string[] };
+}
+
+const ci = parse(readFileSync(path.join(ROOT, ".gitlab-ci.yml"), "utf8"), { merge: true }) as Record<string, unknown> & {
+  workflow: { rules: { if?: string; when?: string }[] };
+  stages: string[];
+};
+const job = (name: string): Job => {
+  const j = ci[name] as Job | undefined;
+  if (!j) throw new Error(`.gitlab-ci.yml has no job ${name}`);
+  return j;
+};
+const jobs = Object.keys(ci).filter((k) => !k.startsWith(".") && !["workflow", "stages", "variables", "default", "include"].includes(k));
+
+describe(".gitlab-ci.yml", () => {
+  test("workflow rules: MR pipelines, no branch pipeline while the branch has an open MR, branch and tag pipelines otherwise", () => {
+    expect(ci.workflow.rules).toEqual([
+      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
+      { if: "$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS", when: "never" },
+      { if: "$CI_COMMIT_BRANCH" },
+      { if: "$CI_COMMIT_TAG" },
+    ]);
+  });
+
+  test("the jobs and their stages", () => {
+    expect(jobs.sort()).toEqual(["preview", "rbac-preview", "test", "up"]);
+    for (const name of jobs) expect(ci.stages).toContain(job(name).stage);
+    expect(job("test").script).toEqual(["bash .ci/run"]);
+  });
+
+  test("every `bash <file>` a job runs exists (`curl ... | bash -` reads stdin)", () => {
+    const scripts = jobs.flatMap((name) => [...(job(name).before_script ?? []), ...(job(name).script ?? [])]);
+    const files = scripts.flatMap((line) => [...line.matchAll(/\bbash (\w[\w./-]*|\.[\w./-]+)/g)].map((m) => m[1] ?? ""));
+    expect(files.sort()).toEqual([".ci/run", "scripts/rbac-preview.sh"]);
+    for (const file of files) expect(readFileSync(path.join(ROOT, file), "utf8")).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    // rbac-preview.sh posts through this one.
+    expect(existsSync(path.join(ROOT, "scripts/post-mr-note.sh"))).toBe(true);
+  });
+
+  test("rbac-preview: MR pipelines only, starts at once, exit 3 allowed, the note kept as an exposed artifact", () => {
+    const j = job("rbac-preview");
+    expect(j.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }]);
+    expect(j.needs).toEqual([]);
+    expect(j.allow_failure).toEqual({ exit_codes: [3] });
+    expect(j.artifacts).toMatchObject({ when: "always", expose_as: "RBAC preview", paths: [j.variables?.RBAC_DIFF_OUT] });
+    expect(j.script).toContain("bash scripts/rbac-preview.sh");
+    // The token is read by the script from the environment, never written into the job.
+    expect(JSON.stringify(j)).not.toContain("GITLAB_API_TOKEN");
+  });
+
+  test("pulumi jobs: preview starts at once; both select the stack with --create", () => {
+    expect(job("preview").needs).toEqual([]);
+    for (const name of ["preview", "up"]) expect(job(name).before_script).toContain('pulumi stack select --create "$PULUMI_STACK"');
+    expect(job("preview").script?.join("\n")).toContain("pulumi preview --diff --policy-pack infra/policy");
+  });
+});
