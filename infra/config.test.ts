@@ -6,6 +6,7 @@ import {
   DEFAULT_EKS_VERSION,
   DEFAULT_IMAGE,
   loadStackConfig,
+  deploymentProblems,
   parseStackConfig,
   readStackFile,
   readStackSource,
@@ -40,7 +41,7 @@ describe("parseStackConfig: valid config", () => {
     expect(config).toEqual({
       cluster: { provider: "existing", kubeconfig: "~/.kube/config" },
       agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
-      kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0" },
+      kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0", projects: [{ id: "local/dude-agent", url: "https://git.example.com/platform/dude-agent.git" }] },
       namespaces: { dude: { access: "write", secrets: false, podSecurity: "baseline" }, naww: { access: "none", secrets: false } },
       clusterResources: [],
     });
@@ -53,7 +54,7 @@ describe("parseStackConfig: valid config", () => {
       gitlab: { url: "https://gitlab.example.com/", project: "group/sub/agent-config" },
     });
     expect(config.cluster).toEqual({ provider: "eks", region: "eu-west-1", version: DEFAULT_EKS_VERSION, nodeCount: 2, instanceType: "t3.medium" });
-    expect(config.kas).toEqual({ deploy: true, address: "grpc://kas.agents.svc:8150", image: DEFAULT_IMAGE });
+    expect(config.kas).toEqual({ deploy: true, address: "grpc://kas.agents.svc:8150", image: DEFAULT_IMAGE, projects: [] });
     expect(config.gitlab).toEqual({ url: "https://gitlab.example.com", project: "group/sub/agent-config" });
     expect(config.namespaces).toEqual({});
   });
@@ -93,7 +94,7 @@ describe("parseStackConfig: valid config", () => {
 
   test("an external kas (deploy false) with a wss address and its own image", () => {
     const config = parseStackConfig({ ...valid(), kas: { deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2" } });
-    expect(config.kas).toEqual({ deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2" });
+    expect(config.kas).toEqual({ deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2", projects: [] });
   });
 });
 
@@ -266,8 +267,54 @@ describe("loadStackConfig (pulumi.Config)", () => {
     expect(config.namespaces).toEqual({ dude: { access: "write", secrets: false } });
   });
 
+  test("a misspelled key fails instead of being ignored (it was: an agent with no rights and no error)", () => {
+    pulumi.runtime.setAllConfig({
+      "gitops-agent:cluster": JSON.stringify({ provider: "existing", kubeconfig: "k" }),
+      "gitops-agent:agent": JSON.stringify({ name: "dude-agent" }),
+      "gitops-agent:kas": JSON.stringify({ deploy: false, address: "grpc://kas.example.com:8150" }),
+      "gitops-agent:namespacess": JSON.stringify({ dude: "write" }),
+    });
+    expect(() => loadStackConfig()).toThrow("gitops-agent:namespacess: found an unknown key");
+  });
+
   test("a plain string where a map belongs is reported as found, not a JSON parse error", () => {
     pulumi.runtime.setAllConfig({ "gitops-agent:cluster": "eks", "gitops-agent:agent": JSON.stringify({ name: "a" }) });
     expect(() => loadStackConfig()).toThrow('gitops-agent:cluster: found "eks"; expected a map');
+  });
+});
+
+describe("kas.projects and what a deployed kas must serve", () => {
+  const base = { cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "dude-agent" } };
+
+  test("a deployed kas without GitLab must serve the agent's configuration project (it logged 'project is not configured' forever)", () => {
+    const config = parseStackConfig(base);
+    expect(deploymentProblems(config)).toEqual([
+      expect.objectContaining({ key: "gitops-agent:kas.projects", found: "nothing", expected: expect.stringContaining("{ id: local/dude-agent, url:") }),
+    ]);
+    const other = parseStackConfig({ ...base, kas: { projects: [{ id: "group/other", url: "https://git.example.com/group/other.git" }] } });
+    expect(deploymentProblems(other)[0]?.found).toBe("no project with id local/dude-agent (found group/other)");
+  });
+
+  test("served, with credentials from a Secret: no problem; GitLab mode and an external kas need none", () => {
+    const served = parseStackConfig({
+      ...base,
+      kas: { projects: [{ id: "local/dude-agent", url: "https://git.example.com/p.git", credentials: { username: "deploy", secretName: "git-credentials" } }] },
+    });
+    expect(served.kas.projects[0]).toEqual({ id: "local/dude-agent", url: "https://git.example.com/p.git", credentials: { username: "deploy", secretName: "git-credentials", secretKey: "password" } });
+    expect(deploymentProblems(served)).toEqual([]);
+    expect(deploymentProblems(parseStackConfig({ ...base, gitlab: { url: "https://gitlab.example.com", project: "g/p" } }))).toEqual([]);
+    expect(deploymentProblems(parseStackConfig({ ...base, kas: { deploy: false, address: "grpc://kas.example.com:8150" } }))).toEqual([]);
+  });
+
+  test.each([
+    [{ projects: [{ id: "nogroup", url: "https://x/p.git" }] }, "gitops-agent:kas.projects[0].id"],
+    [{ projects: [{ id: "g/p", url: "ftp://x/p.git" }] }, "gitops-agent:kas.projects[0].url"],
+    [{ projects: [{ id: "g/p", url: "https://user:pw@x/p.git" }] }, "gitops-agent:kas.projects[0].url"],
+    [{ projects: [{ id: "g/p", url: "https://x/p.git" }, { id: "g/p", url: "https://x/q.git" }] }, "gitops-agent:kas.projects[1].id"],
+    [{ projects: [{ id: "g/p", url: "https://x/p.git", credentials: { username: "u" } }] }, "gitops-agent:kas.projects[0].credentials.secretName"],
+    [{ projects: [{ id: "g/p", url: "https://x/p.git", credentials: { username: "u", secretName: "s", password: "x" } }] }, "gitops-agent:kas.projects[0].credentials"],
+    [{ deploy: false, address: "grpc://k:1", projects: [] }, "gitops-agent:kas.projects"],
+  ])("%j is refused at %s", (kas, key) => {
+    expect(() => parseStackConfig({ ...base, kas })).toThrow(key);
   });
 });

@@ -16,11 +16,12 @@ import {
   type KeyPath,
   type Problem,
 } from "../runtime/common/config-kit";
-import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, KAS_PORTS } from "../runtime/common/deploy";
+import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE } from "../runtime/common/deploy";
 import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
 import { ESCALATION_RESOURCES, type Access } from "../runtime/common/rbac-rules";
 import { parseClusterResources, type ClusterResourceGrant } from "./cluster-resources";
 import { CONFIG_NAMESPACE, type StackSource } from "./stack-source";
+import { IMAGE_EXPECTED, isImage, isProject, kasServesAgent, localConfigProject, parseKas, PROJECT_EXPECTED, urlAt, type KasConfig } from "./stack-kas";
 
 export { CONFIG_NAMESPACE, readStackFile, readStackSource, type StackSource } from "./stack-source";
 
@@ -34,7 +35,7 @@ export const DEFAULT_IMAGE = DEFAULT_AGENTK_IMAGE;
 export const DEFAULT_EKS_VERSION = "1.31";
 export const DEFAULT_NODE_COUNT = 2;
 export const DEFAULT_INSTANCE_TYPE = "t3.medium";
-export const DEFAULT_KAS_PORT = KAS_PORTS.grpc;
+export { DEFAULT_KAS_PORT, localConfigProject, type KasConfig, type KasProjectConfig, type KasProjectCredentials } from "./stack-kas";
 
 /** The stack creates an EKS cluster. */
 export interface EksClusterConfig {
@@ -77,15 +78,6 @@ export interface GitlabConfig {
   readonly url: string;
   /** The agent's configuration project: a path such as `group/agent-config` or a numeric id. Required. */
   readonly project: string;
-}
-
-export interface KasConfig {
-  /** Deploy kas into the cluster. Default true. */
-  readonly deploy: boolean;
-  /** Where agentk reaches kas (grpc, grpcs, ws or wss). Default `grpc://kas.<agent namespace>.svc:8150`; required when deploy is false. */
-  readonly address: string;
-  /** kas container image. Default: the agent's image. */
-  readonly image: string;
 }
 
 /** A custom set of kinds for one namespace, instead of MANAGED_RESOURCES. */
@@ -144,9 +136,6 @@ export class StackConfigError extends Error {
 const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const K8S_MINOR = /^1\.\d{1,2}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const IMAGE =
-  /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:\w[\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const PROJECT = /^(\d+|[\w.][\w.-]*(\/[\w.][\w.-]*)+)$/;
 const RESOURCE = /^[a-z][a-z0-9]*(\/[a-z]+)?$/;
 
 /** Resources a namespaced Role cannot grant: saying so beats a Role that silently does nothing. */
@@ -169,20 +158,6 @@ export function stringAt(r: Reader, path: KeyPath, value: unknown, pattern: RegE
 function oneOf<T extends string>(r: Reader, path: KeyPath, value: unknown, options: readonly T[]): T | undefined {
   const expected = r.choices(options);
   return r.required(value, path, expected) ? r.oneOf(value, path, options) : undefined;
-}
-
-function url(r: Reader, path: KeyPath, value: unknown, protocols: readonly string[], expected: string): string | undefined {
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof value === "string" ? new URL(value) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !protocols.includes(parsed.protocol.slice(0, -1)) || parsed.hostname === "") return r.mismatch(path, value, expected);
-  if (parsed.username || parsed.password) {
-    return r.mismatch(path, value, "a URL without credentials (keep secrets out of stack config)", { found: "a URL with credentials" });
-  }
-  return value as string;
 }
 
 function parseCluster(r: Reader, raw: unknown): ClusterConfig | undefined {
@@ -217,7 +192,7 @@ function parseAgent(r: Reader, raw: unknown): AgentConfig | undefined {
   if (!m) return undefined;
   const name = stringAt(r, ["agent", "name"], m.name, DNS_LABEL, `a GitLab agent name: ${DNS_LABEL_RULE}`);
   const namespace = parseNamespaceName(r, ["agent", "namespace"], m.namespace ?? DEFAULT_AGENT_NAMESPACE);
-  const image = stringAt(r, ["agent", "image"], m.image, IMAGE, "an image reference such as registry.example.com/gitops-agent:0.1.0", DEFAULT_IMAGE);
+  const image = m.image === undefined ? DEFAULT_IMAGE : isImage(m.image) ? m.image : r.mismatch(["agent", "image"], m.image, IMAGE_EXPECTED);
   const replicas = r.integer(m.replicas, ["agent", "replicas"], 1) ?? 1;
   return name && namespace && image ? { name, namespace, image, replicas } : undefined;
 }
@@ -225,22 +200,11 @@ function parseAgent(r: Reader, raw: unknown): AgentConfig | undefined {
 function parseGitlab(r: Reader, raw: unknown): GitlabConfig | undefined {
   const m = r.object(raw, ["gitlab"], ["url", "project"], "a map { url, project }");
   if (!m) return undefined;
-  const gitlabUrl = url(r, ["gitlab", "url"], m.url, ["https", "http"], "an https:// (or http://) GitLab URL such as https://gitlab.example.com");
-  const project = stringAt(r, ["gitlab", "project"], m.project, PROJECT, "the agent's configuration project, a path such as group/agent-config or a numeric id");
+  const gitlabUrl = urlAt(r, ["gitlab", "url"], m.url, ["https", "http"], "an https:// (or http://) GitLab URL such as https://gitlab.example.com");
+  const project = r.required(m.project, ["gitlab", "project"], PROJECT_EXPECTED)
+    ? isProject(m.project) ? m.project : r.mismatch(["gitlab", "project"], m.project, `the agent's configuration project: ${PROJECT_EXPECTED}`)
+    : undefined;
   return gitlabUrl && project ? { url: gitlabUrl.replace(/\/+$/, ""), project } : undefined;
-}
-
-function parseKas(r: Reader, raw: unknown, agent: AgentConfig | undefined): KasConfig | undefined {
-  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image"], "a map { deploy, address, image }");
-  if (!m) return undefined;
-  const deploy = r.boolean(m.deploy, ["kas", "deploy"]) ?? true;
-  const expected = "a kas address such as grpc://kas.example.com:8150 (grpc, grpcs, ws or wss)";
-  let address: string | undefined;
-  if (m.address !== undefined) address = url(r, ["kas", "address"], m.address, ["grpc", "grpcs", "ws", "wss"], expected);
-  else if (!deploy) r.mismatch(["kas", "address"], undefined, `${expected}: required when kas.deploy is false`);
-  else address = `grpc://kas.${agent?.namespace ?? DEFAULT_AGENT_NAMESPACE}.svc:${DEFAULT_KAS_PORT}`;
-  const image = stringAt(r, ["kas", "image"], m.image, IMAGE, "an image reference such as registry.example.com/gitops-agent:0.1.0", agent?.image ?? DEFAULT_IMAGE);
-  return address && image ? { deploy, address, image } : undefined;
 }
 
 function parseNamespaceName(r: Reader, path: KeyPath, name: unknown): string | undefined {
@@ -334,17 +298,35 @@ export function parseStackConfig(raw: Record<string, unknown>, source?: StackSou
   const cluster = raw.cluster === undefined ? r.mismatch(["cluster"], undefined, "a map { provider: eks | existing, ... }") : parseCluster(r, raw.cluster);
   const agent = raw.agent === undefined ? r.mismatch(["agent"], undefined, "a map { name, ... } (the agent name is required)") : parseAgent(r, raw.agent);
   const gitlab = raw.gitlab === undefined ? undefined : parseGitlab(r, raw.gitlab);
-  const kas = parseKas(r, raw.kas, agent);
+  const kas = parseKas(r, raw.kas, { agentNamespace: agent?.namespace, agentImage: agent?.image });
   const namespaces = parseNamespaces(r, raw.namespaces, agent);
   const clusterResources = parseClusterResources(r, raw.clusterResources);
   if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces || !clusterResources) throw new StackConfigError(r.problems.map((p) => toConfigProblem(p, source)));
   return { cluster, agent, ...(gitlab ? { gitlab } : {}), kas, namespaces, clusterResources };
 }
 
-/** Reads the stack's config through Pulumi (one getObject per key) and validates it. */
-export function loadStackConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): StackConfig {
+/** The agent's configuration project: GitLab's project, else `local/<agent name>` in kas's file registry. */
+export function configProjectOf(config: StackConfig): string {
+  return config.gitlab?.project ?? localConfigProject(config.agent.name);
+}
+
+/** Problems that only matter when the config is deployed (the program checks them; RBAC planning does not need them). */
+export function deploymentProblems(config: StackConfig): ConfigProblem[] {
+  const kas = kasServesAgent(config.kas, configProjectOf(config), config.gitlab !== undefined);
+  return kas ? [kas] : [];
+}
+
+/**
+ * Reads the stack's config through Pulumi and validates it. Every key of the
+ * `gitops-agent` namespace is read, not only the known ones, so that a
+ * misspelled key (`gitops-agent:namespacess`) fails `pulumi preview` and `up`
+ * instead of being ignored (an agent with no rights and no error).
+ */
+export function loadStackConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE), all: Record<string, string> = pulumi.runtime.allConfig()): StackConfig {
+  const keys = new Set<string>(STACK_KEYS);
+  for (const full of Object.keys(all)) if (full.startsWith(`${CONFIG_NAMESPACE}:`)) keys.add(full.slice(CONFIG_NAMESPACE.length + 1));
   const raw: Record<string, unknown> = {};
-  for (const key of STACK_KEYS) {
+  for (const key of keys) {
     let value: unknown;
     try {
       value = config.getObject<unknown>(key);

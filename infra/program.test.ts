@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { tokenSha256 } from "../runtime/common/deploy";
 import { recordResources, type Created } from "../test/pulumi-mocks";
 import type * as ConfigModule from "./config";
 import type * as ProgramModule from "./program";
@@ -44,9 +45,11 @@ function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
 const ofType = (t: string) => created.filter((c) => c.type === t);
 const nsOf = (c: Created) => (c.inputs.metadata as { namespace?: string; name?: string } | undefined)?.namespace;
 
-test("namespaces dude, naww and the agent's own exist", () => {
-  const names = ofType("kubernetes:core/v1:Namespace").map((c) => (c.inputs.metadata as { name: string }).name).sort();
-  expect(names).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
+test("namespaces dude, naww and the agent's own exist: adopted if there, kept on destroy (server-side-apply patches)", () => {
+  expect(ofType("kubernetes:core/v1:Namespace")).toEqual([]);
+  const patches = ofType("kubernetes:core/v1:NamespacePatch");
+  expect(patches.map((c) => (c.inputs.metadata as { name: string }).name).sort()).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
+  for (const p of patches) expect((p.inputs.metadata as { annotations: Record<string, string> }).annotations["pulumi.com/patchForce"]).toBe("true");
 });
 
 test("a Role and RoleBinding for the agent in dude, none in naww", () => {
@@ -75,7 +78,7 @@ test("the agent token stays secret, and kas's registry holds only its hash", asy
   const registry = ofType("kubernetes:core/v1:Secret").find((s) => s.name === "kas-registry")!;
   const text = JSON.stringify(registry.inputs);
   expect(text).not.toContain(TOKEN);
-  expect(text).toContain("0".repeat(64));
+  expect(text).toContain(tokenSha256(TOKEN));
 });
 
 test("EKS: VPC across AZs, cluster with the chosen version, node group in private subnets, OIDC provider", () => {
@@ -86,4 +89,28 @@ test("EKS: VPC across AZs, cluster with the chosen version, node group in privat
   expect((ng.inputs.subnetIds as string[]).every((id) => id.includes("private"))).toBe(true);
   expect(ofType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")).toHaveLength(1);
   expect(stack.namespaces.dude!.access).toBe("write");
+});
+
+test("the deployed kas serves the agent: its kas.yaml lists the configuration project and reads the file registry the registration filled", () => {
+  const kasConfig = ofType("kubernetes:core/v1:ConfigMap").find((c) => JSON.stringify(c.inputs).includes("kas.yaml"))!;
+  const yaml = (kasConfig.inputs.data as Record<string, string>)["kas.yaml"]!;
+  expect(yaml).toContain("registry: file");
+  expect(yaml).toContain("id: local/dude-agent");
+  expect(yaml).toContain("url: https://git.example.com/platform/dude-agent.git");
+});
+
+test("a config whose deployed kas would not serve the agent fails the program with the key to fix", () => {
+  const config = jest.requireActual<typeof ConfigModule>("./config");
+  const program = jest.requireActual<typeof ProgramModule>("./program");
+  const noProjects = { ...stack, kas: { ...stack.kas, projects: [] } };
+  expect(() => program.buildProgram(noProjects)).toThrow(config.StackConfigError);
+  expect(() => program.buildProgram(noProjects)).toThrow("gitops-agent:kas.projects: found nothing");
+});
+
+test("EKS: every AWS resource and lookup uses an aws.Provider with gitops-agent:cluster.region (it set only the kubeconfig's region)", () => {
+  const providers = ofType("pulumi:providers:aws");
+  expect(providers.map((p) => p.inputs.region)).toEqual(["eu-west-1"]);
+  const aws = created.filter((c) => c.type.startsWith("aws:"));
+  expect(aws.length).toBeGreaterThan(5);
+  for (const r of aws) expect(r.provider).toContain("pulumi:providers:aws::aws::");
 });

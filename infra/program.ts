@@ -1,7 +1,9 @@
+import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { Agentk, GitLabAgentRegistration, LocalAgentRegistration, registryYaml, type AgentRegistration } from "./agent";
-import type { StackConfig } from "./config";
+import { Agentk, GitLabAgentRegistration, LocalAgentRegistration, registryYaml, tokenSha256, type AgentRegistration } from "./agent";
+import { configProjectOf, deploymentProblems, StackConfigError, type StackConfig } from "./config";
+import type { KasProject } from "./kas";
 import { EksCluster, existingClusterProvider } from "./eks";
 import { Kas } from "./kas";
 import { AgentRbac, planRbac } from "./rbac";
@@ -16,10 +18,14 @@ export interface ProgramOutputs {
 
 /** The whole stack from a validated config: cluster, RBAC, registration, kas, agentk. */
 export function buildProgram(config: StackConfig): ProgramOutputs {
+  const problems = deploymentProblems(config);
+  if (problems.length > 0) throw new StackConfigError(problems);
   let provider: k8s.Provider;
   let kubeconfig: pulumi.Output<string> | undefined;
   if (config.cluster.provider === "eks") {
-    const eks = new EksCluster("cluster", config.cluster);
+    // gitops-agent:cluster.region decides where everything AWS lives, whatever aws:region or AWS_REGION say.
+    const aws = new awsSdk.Provider("aws", { region: config.cluster.region as awsSdk.Region });
+    const eks = new EksCluster("cluster", config.cluster, { providers: [aws] });
     provider = eks.provider;
     kubeconfig = eks.kubeconfig;
   } else {
@@ -28,27 +34,22 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
   const plan = planRbac(config);
   const rbac = new AgentRbac("agent-rbac", { plan }, { provider });
 
-  const configProject = config.gitlab?.project ?? `local/${config.agent.name}`;
+  const configProject = configProjectOf(config);
   const registration: AgentRegistration = config.gitlab
     ? new GitLabAgentRegistration("agent-registration", { gitlabUrl: config.gitlab.url, project: config.gitlab.project, agentName: config.agent.name })
     : new LocalAgentRegistration("agent-registration", { agentName: config.agent.name, configProject });
 
   let kasAddress: pulumi.Output<string> = pulumi.output(config.kas.address);
   if (config.kas.deploy) {
-    const registry =
-      registration instanceof LocalAgentRegistration
-        ? pulumi.all([registration.agentId, registration.tokenSha256]).apply(([id, sha256]) =>
-            registryYaml([{ id: String(id), name: config.agent.name, configProject, tokens: [{ sha256 }] }]),
-          )
-        : undefined;
+    // Our kas authenticates the agent from its own registry in both modes: the token the
+    // registration created (locally, or in GitLab: GitLab.com users cannot have GitLab's
+    // internal kas secret), as a SHA-256 hash. kas never sees the token itself.
+    const registry = pulumi
+      .all([registration.agentId, registration.token])
+      .apply(([id, token]) => registryYaml([{ id: String(id), name: config.agent.name, configProject, tokens: [{ sha256: tokenSha256(token) }] }]));
     const kas = new Kas(
       "kas",
-      {
-        namespace: rbac.agentNamespace,
-        image: config.kas.image,
-        projects: config.gitlab ? [{ id: config.gitlab.project, url: `${config.gitlab.url.replace(/\/$/, "")}/${config.gitlab.project}.git` }] : [],
-        registryYaml: registry,
-      },
+      { namespace: rbac.agentNamespace, image: config.kas.image, projects: kasProjects(config), registryYaml: registry },
       { provider, dependsOn: [rbac] },
     );
     kasAddress = kas.address;
@@ -73,4 +74,13 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
     kasAddress,
     namespaces: plan.namespaces.map((n) => n.name),
   };
+}
+
+/**
+ * The projects the deployed kas serves: the stack's `kas.projects`; in GitLab mode without
+ * them, the configuration project from GitLab (public, or readable without credentials).
+ */
+function kasProjects(config: StackConfig): KasProject[] {
+  if (config.kas.projects.length > 0 || !config.gitlab) return config.kas.projects.map((p) => ({ ...p }));
+  return [{ id: config.gitlab.project, url: `${config.gitlab.url}/${config.gitlab.project}.git` }];
 }

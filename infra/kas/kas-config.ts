@@ -1,11 +1,13 @@
 import { stringify } from "yaml";
-import { DEFAULT_POLL_PERIOD_MS, KAS_CACHE_DIR, KAS_HTTP_SECRETS_MOUNT, KAS_PORTS, KAS_REGISTRY_MOUNT, type KasConfigFile } from "../../runtime/common/deploy";
+import { DEFAULT_POLL_PERIOD_MS, KAS_CACHE_DIR, KAS_HTTP_SECRETS_MOUNT, KAS_PORTS, KAS_REGISTRY_MOUNT, kasGitPasswordFile, type KasConfigFile } from "../../runtime/common/deploy";
 
 export interface KasProject {
   readonly id: string;
   readonly url: string;
   readonly public?: boolean;
   readonly agents?: readonly string[];
+  /** Git over HTTP(S) with a password from a Secret in kas's namespace (the Kas component mounts it). */
+  readonly credentials?: { readonly username: string; readonly secretName: string; readonly secretKey: string };
 }
 
 /**
@@ -36,7 +38,13 @@ export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url:
       ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${KAS_REGISTRY_MOUNT}/gitlab-kas-secret` } }
       : { registry: "file", file: `${KAS_REGISTRY_MOUNT}/agents.yaml` },
     git: { cache_dir: KAS_CACHE_DIR, poll_period: `${DEFAULT_POLL_PERIOD_MS / 1000}s` },
-    projects: projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: [...(p.agents ?? [])] })),
+    projects: projects.map((p) => ({
+      id: p.id,
+      url: p.url,
+      public: p.public ?? false,
+      agents: [...(p.agents ?? [])],
+      ...(p.credentials ? { credentials: { username: p.credentials.username, password_file: kasGitPasswordFile(p.credentials.secretName, p.credentials.secretKey) } } : {}),
+    })),
     ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),
     ...(access.apiTokenFile ? { api: { token_file: access.apiTokenFile } } : {}),
   };

@@ -74,6 +74,7 @@ export class Kas extends pulumi.ComponentResource {
       configMapName: config.metadata.name,
       registrySecretName: registry.metadata.name,
       httpSecretName: httpSecrets?.metadata.name,
+      gitCredentialSecrets: args.projects.flatMap((p) => (p.credentials ? [p.credentials.secretName] : [])),
     })), { parent: this });
     const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });
     this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;

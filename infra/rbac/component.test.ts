@@ -44,9 +44,9 @@ describe("AgentRbac", () => {
     expect(children.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
       "kubernetes:coordination.k8s.io/v1:Lease dude-lease",
       "kubernetes:core/v1:ConfigMap dude-inventory",
-      "kubernetes:core/v1:Namespace dude-dude",
-      "kubernetes:core/v1:Namespace dude-gitlab-k8s-agent",
-      "kubernetes:core/v1:Namespace dude-naww",
+      "kubernetes:core/v1:NamespacePatch dude-dude",
+      "kubernetes:core/v1:NamespacePatch dude-gitlab-k8s-agent",
+      "kubernetes:core/v1:NamespacePatch dude-naww",
       "kubernetes:rbac.authorization.k8s.io/v1:Role dude-dude-write",
       "kubernetes:rbac.authorization.k8s.io/v1:Role dude-gitlab-k8s-agent-self",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding dude-dude-write",

@@ -54,6 +54,8 @@ export {
   KAS_REGISTRY_MOUNT,
   KAS_HTTP_SECRETS_MOUNT,
   KAS_CACHE_DIR,
+  KAS_GIT_CREDENTIALS_MOUNT,
+  kasGitPasswordFile,
   type KasPort,
   type KasDeploymentOptions,
 } from "./kas";

@@ -11,6 +11,12 @@ export const KAS_CONFIG_FILE = "/etc/kas/kas.yaml";
 export const KAS_REGISTRY_MOUNT = "/etc/kas/registry";
 /** The Secret with the agents API token and the webhook secret. */
 export const KAS_HTTP_SECRETS_MOUNT = "/etc/kas/http";
+/** Where the Secrets holding Git passwords are mounted, one folder per Secret. */
+export const KAS_GIT_CREDENTIALS_MOUNT = "/etc/kas/git";
+/** The path of a Git password file in the pod: key `key` of Secret `secretName`. */
+export function kasGitPasswordFile(secretName: string, key: string): string {
+  return `${KAS_GIT_CREDENTIALS_MOUNT}/${secretName}/${key}`;
+}
 /** kas's git cache: an emptyDir in the pod. */
 export const KAS_CACHE_DIR = "/var/cache/kas";
 
@@ -53,11 +59,14 @@ export interface KasDeploymentOptions<V = never> {
   readonly registrySecretName: string | V;
   /** The Secret with the agents API token and webhook secret, when either is set. */
   readonly httpSecretName?: string | V;
+  /** Secrets holding Git passwords (see kasGitPasswordFile), each mounted read-only. */
+  readonly gitCredentialSecrets?: readonly string[];
 }
 
 export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
   const labels = kasSelector(o.name);
   const http = o.httpSecretName !== undefined;
+  const git = [...new Set(o.gitCredentialSecrets ?? [])];
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -84,6 +93,7 @@ export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
                 { name: "registry", mountPath: KAS_REGISTRY_MOUNT, readOnly: true },
                 { name: "cache", mountPath: KAS_CACHE_DIR },
                 ...(http ? [{ name: "http-secrets", mountPath: KAS_HTTP_SECRETS_MOUNT, readOnly: true }] : []),
+                ...git.map((secret, i) => ({ name: `git-${i}`, mountPath: `${KAS_GIT_CREDENTIALS_MOUNT}/${secret}`, readOnly: true })),
               ],
             },
           ],
@@ -92,6 +102,7 @@ export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
             { name: "registry", secret: { secretName: o.registrySecretName } },
             { name: "cache", emptyDir: {} },
             ...(http ? [{ name: "http-secrets", secret: { secretName: o.httpSecretName } }] : []),
+            ...git.map((secret, i) => ({ name: `git-${i}`, secret: { secretName: secret } })),
           ],
         },
       },
