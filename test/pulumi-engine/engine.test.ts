@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { AGENT_LABEL } from "../../infra/rbac";
-import { withPulumiStack } from "./index";
+import { withPulumiStack, type PulumiStackRun } from "./index";
 
 const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
 const NAMESPACE = "engine-test";
@@ -65,45 +65,44 @@ const adminAgentProgram: PulumiFn = async () => {
   );
 };
 
-test("preview, up, a no-change preview and destroy of a Namespace and ConfigMap, with the policy pack on", async () => {
+/** Runs `fn` on a fresh stack with infra/policy on; afterwards the run's temp dir (kubeconfigs with client keys) must be gone. */
+async function onStack(stackName: string, program: PulumiFn, fn: (run: PulumiStackRun) => Promise<void>): Promise<void> {
   let runDir = "";
-  await withPulumiStack(
-    { projectName: "engine-test", stackName: "dev", program: namespaceProgram, policyPacks: [POLICY_PACK] },
-    async (run) => {
-      runDir = run.dir;
-      const preview = await step("preview (4 creates, policy pack on)", () => run.preview());
-      // The stack, the explicit provider, the Namespace and the ConfigMap.
-      expect(preview.changeSummary).toEqual({ create: 4 });
-
-      const up = await step("up", () => run.up());
-      expect(up.summary.result).toBe("succeeded");
-      expect(up.summary.resourceChanges).toEqual({ create: 4 });
-      expect(await cluster.kubectl(["get", "configmap", "settings", "-n", NAMESPACE, "-o", "jsonpath={.data.engine}"])).toBe("real");
-      // The provider's kubeconfig copies (client key included) land in the run's own TMPDIR.
-      expect(readdirSync(path.join(run.dir, "tmp")).length).toBeGreaterThan(0);
-
-      const again = await step("preview (no change)", () => run.preview());
-      expect(again.changeSummary).toEqual({ same: 4 });
-
-      const destroy = await step("destroy", () => run.destroy());
-      expect(destroy.summary.resourceChanges).toEqual({ delete: 4 });
-      expect(await cluster.kubectl(["get", "namespace", "-o", "name"])).not.toContain(`namespace/${NAMESPACE}`);
-    },
-  );
+  await withPulumiStack({ projectName: "engine-test", stackName, program, policyPacks: [POLICY_PACK] }, async (run) => {
+    runDir = run.dir;
+    expect(existsSync(runDir)).toBe(true);
+    await fn(run);
+  });
   expect(runDir).not.toBe("");
   expect(existsSync(runDir)).toBe(false);
+}
+
+test("preview, up, a no-change preview and destroy of a Namespace and ConfigMap, with the policy pack on", async () => {
+  await onStack("dev", namespaceProgram, async (run) => {
+    const preview = await step("preview (4 creates, policy pack on)", () => run.preview());
+    // The stack, the explicit provider, the Namespace and the ConfigMap.
+    expect(preview.changeSummary).toEqual({ create: 4 });
+
+    const up = await step("up", () => run.up());
+    expect(up.summary.result).toBe("succeeded");
+    expect(up.summary.resourceChanges).toEqual({ create: 4 });
+    expect(await cluster.kubectl(["get", "configmap", "settings", "-n", NAMESPACE, "-o", "jsonpath={.data.engine}"])).toBe("real");
+    // The provider's kubeconfig copies (client key included) land in the run's own TMPDIR.
+    expect(readdirSync(path.join(run.dir, "tmp")).length).toBeGreaterThan(0);
+
+    const again = await step("preview (no change)", () => run.preview());
+    expect(again.changeSummary).toEqual({ same: 4 });
+
+    const destroy = await step("destroy", () => run.destroy());
+    expect(destroy.summary.resourceChanges).toEqual({ delete: 4 });
+    expect(await cluster.kubectl(["get", "namespace", "-o", "name"])).not.toContain(`namespace/${NAMESPACE}`);
+  });
 }, 600_000);
 
 test("infra/policy blocks the preview of a program that binds cluster-admin to the agent's ServiceAccount", async () => {
-  let runDir = "";
-  await withPulumiStack(
-    { projectName: "engine-test", stackName: "admin", program: adminAgentProgram, policyPacks: [POLICY_PACK] },
-    async (run) => {
-      runDir = run.dir;
-      const preview = step("preview (blocked by policy)", () => run.preview());
-      await expect(preview).rejects.toThrow(/rbac-no-admin-bindings[\s\S]*binds ClusterRole cluster-admin/);
-    },
-  );
-  expect(existsSync(runDir)).toBe(false);
+  await onStack("admin", adminAgentProgram, async (run) => {
+    const preview = step("preview (blocked by policy)", () => run.preview());
+    await expect(preview).rejects.toThrow(/rbac-no-admin-bindings[\s\S]*binds ClusterRole cluster-admin/);
+  });
   expect(await cluster.kubectl(["get", "clusterrolebindings", "-o", "name"])).not.toContain("dude-agent-admin");
 }, 600_000);
