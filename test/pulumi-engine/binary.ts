@@ -15,7 +15,7 @@ export interface PulumiEngine {
 }
 
 export interface EnsureEngineOptions {
-  /** Build the binaries when they are missing (~12 CPU-minutes cold). Default false: fail with the command to run. */
+  /** Build the binaries when they are missing (~22 CPU-minutes cold). Default false: fail with the command to run. */
   readonly build?: boolean;
   /** Where build progress goes. Default: this process's stderr. */
   readonly onProgress?: (line: string) => void;
@@ -44,7 +44,7 @@ export async function ensurePulumiEngine(options: EnsureEngineOptions = {}): Pro
   if (!options.build) {
     throw new Error(
       `Pulumi engine not built: ${missing.join(", ")} missing. Build it with \`bash test/pulumi-engine/build.sh\` ` +
-        `(needs Go and the Go module proxy; ~12 CPU-minutes and ~4.5 GB of memory cold).`,
+        `(needs Go and the Go module proxy; ~22 CPU-minutes and 4.5 GiB of memory cold).`,
     );
   }
   await runBuildScript(BUILD_SCRIPT, "Pulumi engine", options.onProgress);

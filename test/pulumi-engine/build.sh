@@ -8,22 +8,21 @@
 #   bash test/pulumi-engine/build.sh --print-path  print the bin directory it has (or will have); build nothing
 #
 # Cache: $GITOPS_AGENT_CACHE (default ~/.cache/gitops-agent)/pulumi-engine/<key>/bin/{pulumi,pulumi-resource-kubernetes},
-# key = sha256 of `go version`, this script (flags, versions), both go.mod and
+# key = sha256 of `go version`, this script (flags, versions), ../go-build-lib.sh, both go.mod and
 # go.sum and the provider's Go sources. The provider embeds schema.json and
 # terraform-mapping.json copied from its module, whose content go.sum pins.
-# Cold: ~12 CPU-minutes; the provider's link peaks at ~4.5 GB.
+# Cold: ~22 CPU-minutes (24 min wall on a busy 2-core box); the provider's link peaks at 4.5 GiB
+# (bench/README.md, "Pulumi engine build").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_root="${GITOPS_AGENT_CACHE:-$HOME/.cache/gitops-agent}/pulumi-engine"
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "pulumi engine: Go is not installed (need Go >= 1.26 to build the Pulumi CLI and Kubernetes provider)" >&2
-  exit 1
-fi
+# shellcheck source=../go-build-lib.sh
+source "$here/../go-build-lib.sh"
+require_go "pulumi engine" "need Go >= 1.26 to build the Pulumi CLI and Kubernetes provider"
 
 key="$(cd "$here" && {
   go version
-  cat build.sh engine/go.mod engine/go.sum provider/go.mod provider/go.sum
+  cat build.sh ../go-build-lib.sh engine/go.mod engine/go.sum provider/go.mod provider/go.sum
   find provider -name '*.go' | LC_ALL=C sort | xargs cat
 } | sha256sum | cut -c1-16)"
 bin="$cache_root/$key/bin"
@@ -52,31 +51,12 @@ fi
 mkdir -p "$bin"
 start=$(date +%s)
 echo "pulumi engine: building pulumi $engine_version and pulumi-resource-kubernetes $provider_version from Go modules into $bin" >&2
-echo "pulumi engine: a cold build takes ~12 CPU-minutes (several minutes on 2 cores); progress follows" >&2
+echo "pulumi engine: a cold build takes ~22 CPU-minutes (10-25 min on 2 cores) and 4.5 GiB of memory; progress follows" >&2
 
-# go build -v names each package as it is compiled: count them so a person sees progress.
-progress() {
-  awk -v start="$start" -v what="$1" '
-    # Compiler diagnostics ("# pkg", "file.go:12:3: ...", "go: ...") pass through; package names are counted.
-    /^#|\.go:[0-9]+:|^go: / { print > "/dev/stderr"; next }
-    { n++; if (n % 200 == 0) { printf "pulumi engine: %s: %d packages compiled (%ds)\n", what, n, systime() - start > "/dev/stderr"; fflush("/dev/stderr") } }
-    END { printf "pulumi engine: %s: %d packages compiled (%ds)\n", what, n, systime() - start > "/dev/stderr" }'
-}
-
-# build <name> <module dir> <package> <ldflags>: go build into $bin/<name> via a temp file.
+# build <name> <module dir> <package> <ldflags>: go build into $bin/<name>.
 build() {
-  local name="$1" dir="$2" pkg="$3" ldflags="$4" tmp="$bin/$1.tmp.$$" status
-  (cd "$dir" && go mod download) >&2
-  set +e
-  (cd "$dir" && go build -v -trimpath -ldflags="-s -w $ldflags" -o "$tmp" "$pkg" 2>&1) | progress "$name"
-  status=${PIPESTATUS[0]}
-  set -e
-  if [ "$status" -ne 0 ] || [ ! -x "$tmp" ]; then
-    rm -f "$tmp"
-    echo "pulumi engine: go build of $name failed (exit $status); see the errors above" >&2
-    exit 1
-  fi
-  mv "$tmp" "$bin/$name"
+  (cd "$2" && go mod download) >&2
+  go_build "pulumi engine: $1" "$start" "$2" "$bin/$1" -ldflags="-s -w $4" "$3"
 }
 
 if [ ! -x "$bin/pulumi" ]; then

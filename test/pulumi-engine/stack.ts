@@ -32,6 +32,8 @@ export interface PulumiStackOptions {
   readonly config?: ConfigMap;
   /** Policy pack folders (e.g. infra/policy); preview and up run them through generated launchers. */
   readonly policyPacks?: readonly string[];
+  /** Extra environment for the engine's processes, over the run's own (e.g. a KUBECONFIG for the default provider). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One engine run: the stack, and preview/up/destroy with the run's policy packs applied. */
@@ -56,7 +58,7 @@ function runEnv(dir: string, binDir: string): Record<string, string> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     // The Kubernetes provider writes a kubeconfig holding the client key per process and never removes it.
     TMPDIR: path.join(dir, "tmp"),
-    // A program must name its cluster with an explicit Provider: no default kubeconfig to fall back on.
+    // No default kubeconfig to fall back on: a program names its cluster with an explicit Provider (or options.env).
     KUBECONFIG: path.join(dir, "no-default-kubeconfig"),
     // Our pulumi and provider; @pulumi/pulumi's pulumi-resource-pulumi-nodejs (dynamic providers) and the node it runs.
     PATH: [binDir, path.join(NODE_MODULES, "@pulumi", "pulumi"), path.dirname(process.execPath), process.env.PATH ?? ""].join(
@@ -85,7 +87,7 @@ export async function withPulumiStack<T>(options: PulumiStackOptions, fn: (run: 
     const pulumiCommand = await PulumiCommand.get({ root: engine.root });
     const stack = await LocalWorkspace.createOrSelectStack(
       { projectName: options.projectName, stackName: options.stackName, program: options.program },
-      { workDir, envVars: runEnv(dir, engine.binDir), pulumiCommand },
+      { workDir, envVars: { ...runEnv(dir, engine.binDir), ...options.env }, pulumiCommand },
     );
     if (options.config) await stack.setAllConfig(options.config);
     return await fn({
