@@ -1,6 +1,7 @@
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { runBuildScript } from "./build-script";
 
 const BUILD_SCRIPT = path.join(__dirname, "build.sh");
 
@@ -29,20 +30,7 @@ export async function ensureClusterBinary(options: EnsureBinaryOptions = {}): Pr
         `(bash test/cluster/build.sh; needs Go and the Go module proxy, several minutes cold).`,
     );
   }
-  const progress = options.onProgress ?? ((line: string) => process.stderr.write(line + "\n"));
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn("bash", [BUILD_SCRIPT], { stdio: ["ignore", "ignore", "pipe"] });
-    let tail = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      tail = (tail + chunk).slice(-4000);
-      for (const line of chunk.split("\n")) if (line.trim()) progress(line);
-    });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`test cluster build failed (exit ${code}):\n${tail}`)),
-    );
-  });
+  await runBuildScript(BUILD_SCRIPT, "test cluster", options.onProgress);
   if (!existsSync(binary)) throw new Error(`test cluster build finished but ${binary} is missing`);
   return binary;
 }

@@ -1,0 +1,3 @@
+export { ensurePulumiEngine, pulumiEnginePaths, type EnsureEngineOptions, type PulumiEngine } from "./binary";
+export { withPulumiStack, WORK_ROOT, type PulumiStackOptions, type PulumiStackRun } from "./stack";
+export { writePolicyLauncher } from "./policy-launcher";
