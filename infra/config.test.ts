@@ -41,7 +41,10 @@ describe("parseStackConfig: valid config", () => {
     expect(config).toEqual({
       cluster: { provider: "existing", kubeconfig: "~/.kube/config" },
       agent: { name: "dude-agent", namespace: "gitlab-k8s-agent", image: "gitops-agent:0.1.0", replicas: 1 },
-      kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0", projects: [{ id: "local/dude-agent", url: "https://git.example.com/platform/dude-agent.git" }] },
+      kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0", projects: [
+        { id: "local/dude-agent", url: "https://git.example.com/platform/dude-naww.git" },
+        { id: "root/dude-naww", url: "https://git.example.com/platform/dude-naww.git" },
+      ] },
       namespaces: { dude: { access: "write", secrets: false, podSecurity: "baseline" }, naww: { access: "none", secrets: false } },
       clusterResources: [],
     });

@@ -96,7 +96,8 @@ test("the deployed kas serves the agent: its kas.yaml lists the configuration pr
   const yaml = (kasConfig.inputs.data as Record<string, string>)["kas.yaml"]!;
   expect(yaml).toContain("registry: file");
   expect(yaml).toContain("id: local/dude-agent");
-  expect(yaml).toContain("url: https://git.example.com/platform/dude-agent.git");
+  expect(yaml).toContain("id: root/dude-naww");
+  expect(yaml).toContain("url: https://git.example.com/platform/dude-naww.git");
 });
 
 test("a config whose deployed kas would not serve the agent fails the program with the key to fix", () => {

@@ -1,0 +1,158 @@
+/**
+ * The path a user takes, as deployed: infra/'s own program through the real
+ * Pulumi engine (test/pulumi-engine) on the test cluster, with the dude/naww
+ * stack config of examples/dude-naww, then kas and agentk run exactly as the
+ * created objects say (test/deployed, the image's layout and Node.js from
+ * test/image). Nothing is wired by hand: if the objects are wrong, this fails.
+ *
+ * preview (policy pack on) -> up -> run the deployed kas and agentk -> nginx in
+ * dude, nothing in naww, the agent log says why -> a second preview changes
+ * nothing -> naww: read previewed and applied -> destroy -> the agent, its RBAC,
+ * kas and its registry are gone, the namespaces and their workloads are kept.
+ * Each step's time is printed.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { OutputMap } from "@pulumi/pulumi/automation";
+import { loadStackConfig, readStackFile } from "../../infra/config";
+import { buildProgram } from "../../infra/program";
+import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
+import { startTestCluster, type TestCluster } from "../cluster";
+import { runDeployment, type DeployedProcess } from "../deployed";
+import { makeRepo, removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
+import { ensureRuntimeImage, type RuntimeImage } from "../image";
+import { withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
+import { until } from "../until";
+
+const EXAMPLE = path.resolve(__dirname, "../../examples/dude-naww");
+const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
+const AGENT_NS = "gitlab-k8s-agent";
+
+let cluster: TestCluster;
+let git: GitHttpServer;
+let dir: string;
+let image: RuntimeImage;
+const running: DeployedProcess[] = [];
+const times: string[] = [];
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  try {
+    return await fn();
+  } finally {
+    times.push(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  }
+}
+
+beforeAll(async () => {
+  [cluster, image, dir] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir()]);
+  const files = [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"];
+  await makeRepo(path.join(dir, "repos", "dude-naww.git"), Object.fromEntries(files.map((f) => [f, readFileSync(path.join(EXAMPLE, f))])), { message: "dude and naww" });
+  git = await startGitHttpServer({ root: path.join(dir, "repos") });
+}, 600_000);
+
+afterAll(async () => {
+  if (times.length > 0) console.log(`pulumi up, as deployed: step times\n  ${times.join("\n  ")}`);
+  for (const p of running) await p.stop().catch(() => undefined);
+  await git?.stop();
+  await cluster?.stop();
+  if (dir) await removeDir(dir);
+});
+
+/** The example's stack config, pointed at the test cluster and the loopback Git server; `changes` overrides keys. */
+function stackConfig(changes: Record<string, unknown> = {}): Record<string, { value: string }> {
+  const raw = readStackFile(path.join(EXAMPLE, "Pulumi.dude-naww.yaml"));
+  const kas = raw.kas as { projects: { id: string; url: string }[] };
+  const values: Record<string, unknown> = {
+    ...raw,
+    cluster: { provider: "existing", kubeconfig: cluster.kubeconfigPath },
+    kas: { ...kas, projects: kas.projects.map((p) => ({ ...p, url: `${git.url}/dude-naww.git` })) },
+    ...changes,
+  };
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v) }]));
+}
+
+/** infra/'s program as `pulumi up` runs it (infra/index.ts), inline: no language host here. */
+async function program(): Promise<OutputMap | Record<string, unknown>> {
+  const outputs = buildProgram(loadStackConfig());
+  return { agentId: outputs.agentId, kasAddress: outputs.kasAddress, namespaces: outputs.namespaces };
+}
+
+async function kubectlJson(args: readonly string[]): Promise<{ items: { metadata: { name: string; namespace?: string } }[] }> {
+  return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as { items: { metadata: { name: string } }[] };
+}
+const names = async (args: readonly string[]): Promise<string[]> => (await kubectlJson(args)).items.map((i) => i.metadata.name).sort();
+
+async function startDeployed(namespace: string, name: string): Promise<DeployedProcess> {
+  const p = await runDeployment(cluster, { namespace, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
+  running.push(p);
+  return p;
+}
+
+test("a misspelled stack key fails the preview through the engine, naming the key", async () => {
+  await withPulumiStack(
+    { projectName: "gitops-agent", stackName: "typo", program, config: { ...stackConfig(), "gitops-agent:namespacess": { value: JSON.stringify({ dude: "write" }) } } },
+    async (run) => {
+      await expect(run.preview()).rejects.toThrow(/gitops-agent:namespacess: found an unknown key/);
+    },
+  );
+}, 300_000);
+
+test("pulumi preview, up, run as deployed, change naww to read, destroy", async () => {
+  await withPulumiStack({ projectName: "gitops-agent", stackName: "dude-naww", program, config: stackConfig(), policyPacks: [POLICY_PACK] }, async (run: PulumiStackRun) => {
+    const preview = await step("preview (policy pack on)", () => run.preview());
+    expect(preview.changeSummary.create).toBeGreaterThan(10);
+
+    const up = await step("up", () => run.up());
+    expect(up.summary.result).toBe("succeeded");
+    expect(up.outputs.namespaces?.value).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
+
+    // kas and agentk, as their Deployments say: the image's entrypoint, env, volumes, ServiceAccount token, Service DNS.
+    const [kasDeployment] = await names(["get", "deployments", "-n", AGENT_NS, "-l", "app.kubernetes.io/name=kas"]);
+    expect(kasDeployment).toBeDefined();
+    const kas = await step("kas started and ready (readiness probe)", async () => {
+      const p = await startDeployed(AGENT_NS, kasDeployment!);
+      await p.waitReady(60_000);
+      return p;
+    });
+    const agentk = await step("agentk started and synced", async () => {
+      const p = await startDeployed(AGENT_NS, agentkNames("dude-agent").deployment);
+      await p.waitForLine(/"msg":"Synchronization (failed|finished)"/, 120_000);
+      return p;
+    });
+
+    await step("nginx Running in dude", () =>
+      until("nginx pods Running in dude", async () => {
+        const pods = JSON.parse(await cluster.kubectl(["get", "pods", "-n", "dude", "-o", "json"])) as { items: { status: { phase: string } }[] };
+        return pods.items.length > 0 && pods.items.every((p) => p.status.phase === "Running") ? true : undefined;
+      }, 60_000, () => agentk.lines.slice(-20).join("\n")),
+    );
+    expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
+    const log = agentk.lines.join("\n");
+    expect(log).toMatch(/Forbidden.*naww/);
+    expect(log).toMatch(/"msg":"Synchronization failed".*"error":"1 resources failed"/);
+    expect(kas.exited()).toBeUndefined();
+
+    const again = await step("second preview", () => run.preview());
+    expect(Object.keys(again.changeSummary).filter((k) => k !== "same")).toEqual([]);
+
+    await run.stack.setConfig("gitops-agent:namespaces", { value: JSON.stringify({ dude: { access: "write", podSecurity: "baseline" }, naww: "read" }) });
+    const widen = await step("preview of naww: read", () => run.preview());
+    expect(widen.changeSummary.create).toBe(2); // the read Role and its RoleBinding in naww
+    await step("up of naww: read", () => run.up());
+    expect(await names(["get", "roles", "-n", "naww"])).toEqual(["dude-agent-read"]);
+
+    for (const p of running.splice(0)) await p.stop();
+    const down = await step("destroy", () => run.destroy());
+    expect(down.summary.result).toBe("succeeded");
+  });
+
+  // The agent is gone: kas, its registry (the token's hash), agentk, its token Secret, its RBAC in every namespace.
+  expect(await names(["get", "deployments,secrets,configmaps,serviceaccounts,roles,rolebindings,leases", "-n", AGENT_NS, "-l", "app.kubernetes.io/managed-by=pulumi"])).toEqual([]);
+  expect(await names(["get", "deployments", "-n", AGENT_NS])).toEqual([]);
+  expect(await names(["get", "secrets", "-n", AGENT_NS])).toEqual([]);
+  for (const ns of ["dude", "naww"]) expect(await names(["get", "roles,rolebindings", "-n", ns])).toEqual([]);
+  // The namespaces stay, with what the agent deployed in them (deleting workloads is a person's decision).
+  expect(await names(["get", "namespaces", "dude", "naww", AGENT_NS])).toEqual(["dude", AGENT_NS, "naww"]);
+  expect(await names(["get", "deployments", "-n", "dude"])).not.toEqual([]);
+}, 900_000);
