@@ -44,20 +44,14 @@ export function sandboxScript(s: Sandbox): { script: string; hostDirs: string[] 
   const covered = new Set<string>();
   const roots: string[] = ["/"];
   const hostDirs: string[] = [];
-  for (const fresh of FRESH) {
-    if (!all.some((m) => m.target.startsWith(`${fresh}/`)) || !existsSync(fresh)) continue;
-    const real = realpathSync(fresh);
-    lines.push(`mount -t tmpfs -o mode=0755 tmpfs ${q(real)}`);
-    covered.add(real);
-  }
-  for (const m of all) {
-    safePath(m.target, m.what);
-    const isFile = statSync(m.source).isFile();
-    const parent = path.posix.dirname(m.target);
-    if (!existsSync(m.target) && !insideCovered(m.target, covered)) {
-      const ancestor = nearestExisting(parent);
-      if (ancestor === "/") {
-        const top = `/${m.target.split("/")[1]!}`;
+  const fresh = FRESH.filter((f) => all.some((m) => m.target.startsWith(`${f}/`)) && existsSync(f)).map((f) => realpathSync(f));
+  for (const f of fresh) covered.add(f);
+  // First every folder that covers a missing mount point, shallowest first (an overlay hides mounts made before it under it), then the binds.
+  const ancestors = [...new Set(all.filter((m) => !existsSync(safePath(m.target, m.what))).map((m) => nearestExisting(path.posix.dirname(m.target))))];
+  for (const ancestor of ancestors.sort((a, b) => depth(a) - depth(b))) {
+    if (ancestor !== "/" && insideCovered(`${ancestor}/x`, covered)) continue;
+    if (ancestor === "/") {
+      for (const top of new Set(all.filter((m) => !existsSync(m.target) && nearestExisting(path.posix.dirname(m.target)) === "/").map((m) => `/${m.target.split("/")[1]!}`))) {
         if (!created.has(top)) mkdirSync(top);
         created.set(top, (created.get(top) ?? 0) + 1);
         hostDirs.push(top);
@@ -65,18 +59,25 @@ export function sandboxScript(s: Sandbox): { script: string; hostDirs: string[] 
         lines.push(`mount -t tmpfs -o mode=0755 tmpfs ${q(top)}`);
         covered.add(top);
         roots.push(top);
-      } else {
-        const real = realpathSync(ancestor);
-        const n = covered.size;
-        lines.push(`mkdir ${q(`${s.stage}/o${n}`)} ${q(`${s.stage}/o${n}/u`)} ${q(`${s.stage}/o${n}/w`)}`);
-        lines.push(`mount -t overlay overlay -o ${q(`lowerdir=${real},upperdir=${s.stage}/o${n}/u,workdir=${s.stage}/o${n}/w`)} ${q(real)}`);
-        covered.add(real);
-        roots.push(real);
       }
+      continue;
     }
-    lines.push(isFile ? `mkdir -p ${q(parent)} && { [ -e ${q(m.target)} ] || : > ${q(m.target)}; }` : `mkdir -p ${q(m.target)}`);
-    lines.push(`mount --bind ${q(m.source)} ${q(m.target)}`);
+    const real = realpathSync(ancestor);
+    const n = covered.size;
+    lines.push(`mkdir ${q(`${s.stage}/o${n}`)} ${q(`${s.stage}/o${n}/u`)} ${q(`${s.stage}/o${n}/w`)}`);
+    lines.push(`mount -t overlay overlay -o ${q(`lowerdir=${real},upperdir=${s.stage}/o${n}/u,workdir=${s.stage}/o${n}/w`)} ${q(real)}`);
+    covered.add(real);
+    roots.push(real);
   }
+  // After the overlays, which would hide them.
+  for (const f of fresh) lines.push(`mount -t tmpfs -o mode=0755 tmpfs ${q(f)}`);
+  const binds: string[] = [];
+  for (const m of all) {
+    const parent = path.posix.dirname(m.target);
+    binds.push(statSync(m.source).isFile() ? `mkdir -p ${q(parent)} && { [ -e ${q(m.target)} ] || : > ${q(m.target)}; }` : `mkdir -p ${q(m.target)}`);
+    binds.push(`mount --bind ${q(m.source)} ${q(m.target)}`);
+  }
+  lines.push(...binds);
   // Read-only last: the mount points above are made first.
   for (const m of all) if (m.readOnly || (s.readOnlyRoot && s.imageMounts.includes(m))) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
   if (s.readOnlyRoot) for (const r of roots) lines.push(`mount -o remount,bind,ro ${q(r)}`);

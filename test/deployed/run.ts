@@ -3,7 +3,7 @@
  * objects say (see README.md for what is emulated and what is not).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestCluster } from "../cluster";
@@ -114,6 +114,7 @@ export async function runDeployment(cluster: TestCluster, o: RunDeploymentOption
       setpriv,
     });
     hostDirs = sandbox.hostDirs;
+    mkdirSync(path.join(dir, "stage"));
     return start({ dir, sandbox: sandbox.script, argv, env, run, ports, pod: { namespace: o.namespace, name: podName }, grace: Number(obj(pod.spec).terminationGracePeriodSeconds ?? 30) * 1000, cleanup });
   } catch (err) {
     await cleanup();
