@@ -71,16 +71,18 @@ export function sandboxScript(s: Sandbox): { script: string; hostDirs: string[] 
   }
   // After the overlays, which would hide them.
   for (const f of fresh) lines.push(`mount -t tmpfs -o mode=0755 tmpfs ${q(f)}`);
-  const binds: string[] = [];
+  // Mount points first, then the root read-only (before the binds: remounting a covered folder would hit the bind on it), then the binds.
   for (const m of all) {
     const parent = path.posix.dirname(m.target);
-    binds.push(statSync(m.source).isFile() ? `mkdir -p ${q(parent)} && { [ -e ${q(m.target)} ] || : > ${q(m.target)}; }` : `mkdir -p ${q(m.target)}`);
-    binds.push(`mount --bind ${q(m.source)} ${q(m.target)}`);
+    lines.push(statSync(m.source).isFile() ? `mkdir -p ${q(parent)} && { [ -e ${q(m.target)} ] || : > ${q(m.target)}; }` : `mkdir -p ${q(m.target)}`);
   }
-  lines.push(...binds);
-  // Read-only last: the mount points above are made first.
-  for (const m of all) if (m.readOnly || (s.readOnlyRoot && s.imageMounts.includes(m))) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
+  // A bind takes its source mount's flags: each source is bound into the stage while / is still writable.
+  all.forEach((m, i) => lines.push(`${statSync(m.source).isFile() ? ":>" : "mkdir"} ${q(`${s.stage}/b${i}`)} && mount --bind ${q(m.source)} ${q(`${s.stage}/b${i}`)}`));
   if (s.readOnlyRoot) for (const r of roots) lines.push(`mount -o remount,bind,ro ${q(r)}`);
+  all.forEach((m, i) => {
+    lines.push(`mount --bind ${q(`${s.stage}/b${i}`)} ${q(m.target)}`);
+    if (m.readOnly || (s.readOnlyRoot && s.imageMounts.includes(m))) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
+  });
   lines.push(`hostname ${q(s.hostname)}`, `cd ${q(s.workingDir)}`, `exec ${s.setpriv.map(q).join(" ")} -- "$@"`);
   return { script: lines.join("\n"), hostDirs };
 }

@@ -4,6 +4,7 @@
  * pod's /etc/hosts) to 127.0.0.1, and its ports lead to the process: directly
  * when port == targetPort, else through a loopback TCP proxy. A Service that
  * selects no running pod has no endpoints: its name does not resolve.
+ * Services are reread every second and whenever a pod starts or stops.
  */
 import { writeFileSync } from "node:fs";
 import * as net from "node:net";
@@ -37,8 +38,20 @@ class Network {
   readonly backends = new Set<Backend>();
   private readonly proxies = new Map<number, Proxy>();
   active: ActiveService[] = [];
+  /** The last failure of the periodic refresh (a Service the runner cannot emulate), for diagnosis. */
+  lastError: string | undefined;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly admin: ApiCredentials) {}
+  constructor(private readonly admin: ApiCredentials) {
+    // As kube-proxy and cluster DNS follow Services and endpoints, every second.
+    this.timer = setInterval(() => {
+      this.refresh().then(
+        () => (this.lastError = undefined),
+        (err: unknown) => (this.lastError = err instanceof Error ? err.message : String(err)),
+      );
+    }, 1000);
+    this.timer.unref();
+  }
 
   /** Rereads the Services, starts and stops proxies, rewrites every pod's /etc/hosts. */
   async refresh(): Promise<void> {
@@ -63,6 +76,7 @@ class Network {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.timer);
     for (const proxy of this.proxies.values()) await new Promise<void>((r) => proxy.server.close(() => r()));
     this.proxies.clear();
   }

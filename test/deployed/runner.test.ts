@@ -148,3 +148,74 @@ test("an image the runner was not given fails, naming it", async () => {
   await apply([deployment("neg", "other-image", { image: "nginx:1.14.2" })]);
   await expect(start("neg", "other-image")).rejects.toThrow(/containers\[0\] \(other-image\)\.image: image "nginx:1\.14\.2" was not given to the runner/);
 }, 120_000);
+
+test("a Service port other than its targetPort leads to the process through the loopback proxy", async () => {
+  await apply([{ apiVersion: "v1", kind: "Service", metadata: { name: "kas-metrics", namespace: KAS_NS }, spec: { selector: { "app.kubernetes.io/name": "kas", "app.kubernetes.io/component": "kas" }, ports: [{ port: 19153, targetPort: "observability" }] } }]);
+  // The runner rereads Services every second, as kube-proxy follows them.
+  let status: number | string = "not tried";
+  for (const deadline = Date.now() + 10_000; status !== 200 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    status = await fetch("http://127.0.0.1:19153/liveness").then((r) => r.status, (err: unknown) => String(err));
+  }
+  expect(status).toBe(200);
+}, 120_000);
+
+test("the container sees what a pod sees: its user, token, volumes with their modes, a read-only root, expanded env", async () => {
+  const script = [
+    "const fs = require('fs');",
+    "const tryRead = (f) => { try { return fs.readFileSync(f, 'utf8').trim(); } catch (e) { return e.code; } };",
+    "const tryWrite = (f) => { try { fs.writeFileSync(f, 'x'); return 'written'; } catch (e) { return e.code; } };",
+    "console.log(JSON.stringify({",
+    "  uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(), node: process.execPath, version: process.version,",
+    "  ns: tryRead('/var/run/secrets/kubernetes.io/serviceaccount/namespace'),",
+    "  token: tryRead('/var/run/secrets/kubernetes.io/serviceaccount/token').split('.').length,",
+    "  ca: tryRead('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt').startsWith('-----BEGIN CERTIFICATE'),",
+    "  open: tryRead('/etc/s/open'), closed: tryRead('/etc/s/closed'), item: tryRead('/etc/c/sub/renamed'),",
+    "  root: tryWrite('/tmp/x'), scratch: tryWrite('/scratch/x'), volume: tryWrite('/etc/c/x'),",
+    "  env: [process.env.GREETING, process.env.FROM_CM, process.env.POD, process.env.NODE_ENV, process.env.KUBERNETES_SERVICE_HOST],",
+    "}));",
+    "setInterval(() => {}, 1000);",
+  ].join("\n");
+  await apply([
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "view" } },
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "view" }, stringData: { open: "o", closed: "c" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "view" }, data: { key: "k", name: "world" } },
+    deployment("view", "view", {
+      command: ["node", "-e", script],
+      env: [
+        { name: "NAME", valueFrom: { configMapKeyRef: { name: "c", key: "name" } } },
+        { name: "GREETING", value: "hello $(NAME)" },
+        { name: "FROM_CM", valueFrom: { configMapKeyRef: { name: "c", key: "key" } } },
+        { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      ],
+      securityContext: { runAsUser: 65532, runAsGroup: 65532, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      volumeMounts: [
+        { name: "s", mountPath: "/etc/s", readOnly: true },
+        { name: "c", mountPath: "/etc/c", readOnly: true },
+        { name: "scratch", mountPath: "/scratch" },
+      ],
+    }, {
+      volumes: [
+        { name: "s", secret: { secretName: "s", items: [{ key: "open", path: "open", mode: 0o444 }, { key: "closed", path: "closed", mode: 0o400 }] } },
+        { name: "c", configMap: { name: "c", items: [{ key: "key", path: "sub/renamed" }] } },
+        { name: "scratch", emptyDir: {} },
+      ],
+    }),
+  ]);
+  const p = await start("view", "view");
+  const seen = JSON.parse(await p.waitForLine(/^\{/)) as Record<string, unknown>;
+  expect(seen).toEqual({
+    uid: 65532, gid: 65532, cwd: "/app", node: "/usr/local/bin/node", version: expect.stringMatching(/^v24\./),
+    ns: "view", token: 3, ca: true,
+    open: "o", closed: "EACCES", item: "k",
+    root: "EROFS", scratch: "written", volume: "EROFS",
+    env: ["hello world", "k", p.pod.name, "production", "127.0.0.1"],
+  });
+  await p.stop(5000);
+}, 120_000);
+
+test("a process that exits is reported with its code and its last lines", async () => {
+  await apply([deployment("view", "exits", { command: ["node", "-e", "console.log('giving up'); process.exit(3)"], readinessProbe: { httpGet: { path: "/", port: 8999 } } })]);
+  const p = await start("view", "exits");
+  await expect(p.waitReady(30_000)).rejects.toThrow(/view\/exits-\S+ exited \(code 3, signal null\) while waiting for readiness[^]*giving up/);
+  await p.stop();
+}, 60_000);
