@@ -219,3 +219,18 @@ test("a process that exits is reported with its code and its last lines", async 
   await expect(p.waitReady(30_000)).rejects.toThrow(/view\/exits-\S+ exited \(code 3, signal null\) while waiting for readiness[^]*giving up/);
   await p.stop();
 }, 60_000);
+
+test("a failing liveness probe stops the process, and the reason is reported", async () => {
+  const server = "require('http').createServer((q, r) => { r.writeHead(500); r.end('sick'); }).listen(8998, () => console.log('serving'));";
+  await apply([
+    deployment("view", "sick", {
+      command: ["node", "-e", server],
+      ports: [{ name: "health", containerPort: 8998 }],
+      livenessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 1, failureThreshold: 2 },
+    }),
+  ]);
+  const p = await start("view", "sick");
+  await p.waitForLine("serving");
+  await expect(p.waitForLine("never printed", 20_000)).rejects.toThrow(/exited \(code null, signal SIGTERM, liveness probe failed 2 times: HTTP 500 from http:\/\/127\.0\.0\.1:8998\/healthz: sick\)/);
+  await p.stop();
+}, 60_000);
