@@ -1,8 +1,7 @@
 /** The Pulumi program (Pulumi.yaml: main infra/): stack config in, everything the agent needs out. */
-import { loadStackConfig } from "./config";
-import { buildProgram } from "./program";
+import { stackProgram } from "./program";
 
-const outputs = buildProgram(loadStackConfig());
+const outputs = stackProgram();
 
 export const kubeconfig = outputs.kubeconfig;
 export const agentId = outputs.agentId;

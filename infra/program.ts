@@ -2,7 +2,7 @@ import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { Agentk, GitLabAgentRegistration, LocalAgentRegistration, registryYaml, tokenSha256, type AgentRegistration } from "./agent";
-import { configProjectOf, deploymentProblems, StackConfigError, type StackConfig } from "./config";
+import { configProjectOf, deploymentProblems, loadStackConfig, StackConfigError, type StackConfig } from "./config";
 import type { KasProject } from "./kas";
 import { EksCluster, existingClusterProvider } from "./eks";
 import { Kas } from "./kas";
@@ -81,6 +81,26 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
  * them, the configuration project from GitLab (public, or readable without credentials).
  */
 function kasProjects(config: StackConfig): KasProject[] {
-  if (config.kas.projects.length > 0 || !config.gitlab) return config.kas.projects.map((p) => ({ ...p }));
-  return [{ id: config.gitlab.project, url: `${config.gitlab.url}/${config.gitlab.project}.git` }];
+  // The stack lists these projects for its agent: kas lets the agent read them (kas.yaml `agents`),
+  // as it would not a manifest project that is neither its configuration project nor public.
+  const agents = [config.agent.name];
+  if (config.kas.projects.length > 0 || !config.gitlab) return config.kas.projects.map((p) => ({ ...p, agents }));
+  return [{ id: config.gitlab.project, url: `${config.gitlab.url}/${config.gitlab.project}.git`, agents }];
+}
+
+/**
+ * The program `pulumi up` runs (infra/index.ts): the stack's config, validated, then every
+ * resource. A config problem is a pulumi.RunError: Pulumi prints it without a stack trace.
+ */
+export function stackProgram(): ProgramOutputs {
+  let config: StackConfig;
+  try {
+    config = loadStackConfig();
+    const problems = deploymentProblems(config);
+    if (problems.length > 0) throw new StackConfigError(problems);
+  } catch (err) {
+    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+  return buildProgram(config);
 }

@@ -11,14 +11,14 @@ import * as k8s from "@pulumi/kubernetes";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { AGENT_LABEL } from "../../infra/rbac";
-import { withPulumiStack, type PulumiStackRun } from "./index";
+import { stepTimer, withPulumiStack, type PulumiStackRun } from "./index";
 
 const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
 const NAMESPACE = "engine-test";
 
 let cluster: TestCluster;
 let kubeconfig: string;
-const times: string[] = [];
+const { step, times } = stepTimer();
 
 beforeAll(async () => {
   cluster = await startTestCluster();
@@ -30,14 +30,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const start = Date.now();
-  try {
-    return await fn();
-  } finally {
-    times.push(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
-  }
-}
 
 function provider(): k8s.Provider {
   return new k8s.Provider("test-cluster", { kubeconfig });
