@@ -42,8 +42,21 @@ describe(".gitlab-ci.yml", () => {
     ]);
   });
 
+  test("the image job pushes the Dockerfile's image to the project's registry, tagged with the runtime package's version", () => {
+    const j = job("image");
+    expect(j.needs).toEqual([]);
+    const script = (j.script ?? []).join("\n");
+    // The version is runtime/package.json's first "version" line (what --version and the default image say), as the job's shell reads it.
+    const first = readFileSync(path.join(ROOT, "runtime/package.json"), "utf8").split("\n").find((l) => l.includes('"version"'))!;
+    expect(first.split('"')[3]).toBe((JSON.parse(readFileSync(path.join(ROOT, "runtime/package.json"), "utf8")) as { version: string }).version);
+    expect((j.script ?? [])[0]).toBe(`VERSION="$(grep -m1 '"version"' runtime/package.json | cut -d '"' -f4)"`);
+    expect(script).toContain('--build-arg GITOPS_AGENT_COMMIT="$CI_COMMIT_SHORT_SHA"');
+    expect(script).toContain('--tag "$CI_REGISTRY_IMAGE:$VERSION"');
+    expect(script).toContain("--password-stdin");
+  });
+
   test("the jobs and their stages", () => {
-    expect(jobs.sort()).toEqual(["preview", "rbac-preview", "test", "up"]);
+    expect(jobs.sort()).toEqual(["image", "preview", "rbac-preview", "test", "up"]);
     for (const name of jobs) expect(ci.stages).toContain(job(name).stage);
     expect(job("test").script).toEqual(["bash .ci/run"]);
   });
