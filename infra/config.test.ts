@@ -321,3 +321,15 @@ describe("kas.projects and what a deployed kas must serve", () => {
     expect(() => parseStackConfig({ ...base, kas })).toThrow(key);
   });
 });
+
+describe("namespaces.<ns>.onDestroy", () => {
+  const base = { cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1" } };
+  test("keep by default (absent), delete when asked; anything else names the key", () => {
+    const config = parseStackConfig({ ...base, namespaces: { dude: "write", scratch: { access: "write", onDestroy: "delete" } } });
+    expect(config.namespaces.dude?.onDestroy).toBeUndefined();
+    expect(config.namespaces.scratch?.onDestroy).toBe("delete");
+    expect(() => parseStackConfig({ ...base, namespaces: { dude: { access: "write", onDestroy: "purge" } } })).toThrow(
+      'gitops-agent:namespaces.dude.onDestroy: found "purge"; expected one of keep, delete',
+    );
+  });
+});

@@ -97,7 +97,16 @@ export interface NamespaceConfig {
   readonly kinds?: readonly KindRule[];
   /** Pod Security level enforced on the Namespace (enforce, warn and audit labels). Default `restricted` (DEFAULT_POD_SECURITY). */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * What `pulumi destroy` does with the Namespace. `keep` (default): an existing one is adopted,
+   * and destroy removes only the agent's labels, keeping it and every workload in it. `delete`:
+   * the stack creates it (it must not exist yet) and destroy deletes it with everything in it.
+   */
+  readonly onDestroy?: NamespaceOnDestroy;
 }
+
+export const NAMESPACE_ON_DESTROY = ["keep", "delete"] as const;
+export type NamespaceOnDestroy = (typeof NAMESPACE_ON_DESTROY)[number];
 
 export interface StackConfig {
   /** Where the cluster comes from. Required. */
@@ -249,17 +258,19 @@ function parseNamespaceEntry(r: Reader, path: KeyPath, raw: unknown): NamespaceC
     const access = oneOf(r, path, raw, ACCESS_LEVELS);
     return access && { access, secrets: false };
   }
-  const m = r.object(raw, path, ["access", "secrets", "kinds", "podSecurity"], "one of write, read, none, admin, or a map { access, secrets, kinds, podSecurity }");
+  const m = r.object(raw, path, ["access", "secrets", "kinds", "podSecurity", "onDestroy"], "one of write, read, none, admin, or a map { access, secrets, kinds, podSecurity, onDestroy }");
   if (!m) return undefined;
   const access = oneOf(r, [...path, "access"], m.access, ACCESS_LEVELS);
   const podSecurity = m.podSecurity === undefined ? undefined : oneOf(r, [...path, "podSecurity"], m.podSecurity, POD_SECURITY_LEVELS);
+  const onDestroy = m.onDestroy === undefined ? undefined : oneOf(r, [...path, "onDestroy"], m.onDestroy, NAMESPACE_ON_DESTROY);
   const secrets = r.boolean(m.secrets, [...path, "secrets"]);
   const kinds = m.kinds === undefined ? undefined : parseKinds(r, [...path, "kinds"], m.kinds);
   if (access === "none" && (secrets === true || m.kinds !== undefined)) {
     return r.mismatch(path, raw, "no secrets or kinds with access none (the agent gets nothing there)", { found: "access none with secrets or kinds" });
   }
   if (access === undefined || (m.secrets !== undefined && secrets === undefined) || (m.kinds !== undefined && !kinds) || (m.podSecurity !== undefined && !podSecurity)) return undefined;
-  return { access, secrets: secrets ?? false, ...(kinds ? { kinds } : {}), ...(podSecurity ? { podSecurity } : {}) };
+  if (m.onDestroy !== undefined && !onDestroy) return undefined;
+  return { access, secrets: secrets ?? false, ...(kinds ? { kinds } : {}), ...(podSecurity ? { podSecurity } : {}), ...(onDestroy ? { onDestroy } : {}) };
 }
 
 function parseNamespaces(r: Reader, raw: unknown, agent: AgentConfig | undefined): Record<string, NamespaceConfig> | undefined {

@@ -98,4 +98,19 @@ describe("AgentRbac", () => {
     expect(mine[0]?.inputs).toMatchObject({ metadata: role?.metadata, rules: (role as rbac.ClusterRoleManifest).rules });
     expect(mine[1]?.inputs).toMatchObject({ metadata: binding?.metadata, roleRef: (binding as rbac.ClusterRoleBindingManifest).roleRef });
   });
+
+  test("a namespace with onDestroy: delete is a Namespace the stack owns (destroy deletes it); the others are kept patches", async () => {
+    const plan = rbac.planRbac(
+      parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "tmp" }, namespaces: { scratch: { access: "write", onDestroy: "delete" }, kept: "read" } }),
+    );
+    const before = created.length;
+    const component = new rbac.AgentRbac("tmp", { plan });
+    await settle(component);
+    const mine = created.slice(before).filter((c) => c.type.startsWith("kubernetes:core/v1:Namespace"));
+    expect(mine.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "kubernetes:core/v1:Namespace tmp-scratch",
+      "kubernetes:core/v1:NamespacePatch tmp-gitlab-k8s-agent",
+      "kubernetes:core/v1:NamespacePatch tmp-kept",
+    ]);
+  });
 });

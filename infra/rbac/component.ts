@@ -17,9 +17,10 @@ export class AgentRbac extends pulumi.ComponentResource {
    * The agent's Namespaces by name (built-in ones such as `default` are left alone), as
    * server-side-apply patches: one that already exists is adopted (its labels set, the
    * rest kept), and `pulumi destroy` removes only our labels and keeps the Namespace with
-   * every workload in it. Deleting namespaces is a person's decision, not a side effect.
+   * every workload in it. Deleting namespaces is a person's decision, not a side effect:
+   * `onDestroy: delete` in a namespace's stack config makes it a Namespace the stack owns.
    */
-  readonly namespaces: Readonly<Record<string, k8s.core.v1.NamespacePatch>>;
+  readonly namespaces: Readonly<Record<string, k8s.core.v1.NamespacePatch | k8s.core.v1.Namespace>>;
   /** Roles by `<namespace>/<name>`. */
   readonly roles: Readonly<Record<string, k8s.rbac.v1.Role>>;
   /** RoleBindings by `<namespace>/<name>`. */
@@ -42,15 +43,14 @@ export class AgentRbac extends pulumi.ComponentResource {
       ...(dependsOn ? { dependsOn: [dependsOn] } : {}),
     });
 
-    const namespaces: Record<string, k8s.core.v1.NamespacePatch> = {};
+    const namespaces: Record<string, k8s.core.v1.NamespacePatch | k8s.core.v1.Namespace> = {};
     for (const ns of plan.namespaces.filter((n) => n.create)) {
       const { metadata } = renderNamespace(plan, ns);
-      // patchForce: take over our labels from whoever set them before (kubectl create, another tool).
-      namespaces[ns.name] = new k8s.core.v1.NamespacePatch(
-        `${name}-${ns.name}`,
-        { metadata: { ...metadata, annotations: { "pulumi.com/patchForce": "true" } } },
-        childOpts(),
-      );
+      namespaces[ns.name] =
+        ns.onDestroy === "delete"
+          ? new k8s.core.v1.Namespace(`${name}-${ns.name}`, { metadata }, childOpts())
+          : // patchForce: take over our labels from whoever set them before (kubectl create, another tool).
+            new k8s.core.v1.NamespacePatch(`${name}-${ns.name}`, { metadata: { ...metadata, annotations: { "pulumi.com/patchForce": "true" } } }, childOpts());
     }
     const home = plan.serviceAccount.namespace;
     const [lease, inventory] = renderAgentState(plan);

@@ -48,14 +48,14 @@ describe("planRbac: access levels", () => {
 
   test("GIVEN naww: none WHEN planned THEN naww is created and holds no Role and no RoleBinding", () => {
     const plan = planRbac(given({ naww: "none" }));
-    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true, podSecurity: "restricted" });
+    expect(plan.namespaces.find((n) => n.name === "naww")).toEqual({ name: "naww", access: "none", agentHome: false, create: true, podSecurity: "restricted", onDestroy: "keep" });
     expect(grantsIn(plan, "naww")).toEqual([]);
     expect(renderManifests(plan).filter((m) => m.metadata.namespace === "naww")).toEqual([]);
   });
 
   test("GIVEN any config WHEN planned THEN the agent's own namespace is created with <agent>-self: its own inventory ConfigMap and Lease, by name", () => {
     const plan = planRbac(given({}, { name: "a1", namespace: "agents" }));
-    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true, podSecurity: "restricted" }]);
+    expect(plan.namespaces).toEqual([{ name: "agents", access: "none", agentHome: true, create: true, podSecurity: "restricted", onDestroy: "keep" }]);
     expect(plan.grants).toEqual([
       expect.objectContaining({ name: "a1-self", namespace: "agents", purpose: "self" }),
     ]);

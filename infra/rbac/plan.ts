@@ -15,7 +15,7 @@ import {
   type PolicyRule,
 } from "../../runtime/common/rbac-rules";
 import { DEFAULT_POD_SECURITY, type PodSecurityLevel } from "../../runtime/common/pod-security";
-import type { KindRule, NamespaceConfig, StackConfig } from "../config";
+import type { KindRule, NamespaceConfig, NamespaceOnDestroy, StackConfig } from "../config";
 
 export type { PolicyRule };
 
@@ -46,6 +46,8 @@ export interface PlannedNamespace {
   readonly create: boolean;
   /** Pod Security level its labels enforce when the plan creates it; `restricted` unless the stack config says otherwise. */
   readonly podSecurity: PodSecurityLevel;
+  /** What `pulumi destroy` does with it: keep (default: adopted if it exists, only our labels removed) or delete it with everything in it. */
+  readonly onDestroy: NamespaceOnDestroy;
 }
 
 /** One Role and the RoleBinding of the same name that binds it to the agent's ServiceAccount. */
@@ -118,6 +120,7 @@ export function planRbac(config: Pick<StackConfig, "agent" | "namespaces"> & Par
     agentHome: name === home,
     create: !BUILT_IN_NAMESPACES.includes(name),
     podSecurity: config.namespaces[name]?.podSecurity ?? DEFAULT_POD_SECURITY,
+    onDestroy: config.namespaces[name]?.onDestroy ?? "keep",
   }));
   const grants: PlannedGrant[] = [];
   for (const name of names) {

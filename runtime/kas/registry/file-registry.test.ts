@@ -152,6 +152,17 @@ describe("FileRegistry", () => {
     expect(JSON.parse(errors[0] ?? "{}")).toMatchObject({ msg: "Agent registry file is invalid; keeping the last good registry", file });
   });
 
+  test("a reload in flight when the registry closes logs nothing (it logged ENOENT into the next test's log once its dir was removed)", async () => {
+    const registry = openRegistry();
+    replaceFile(registryYaml({ dudeTokens: tokenLine(TOKENS.dudeNew) }));
+    const errorsBefore = logLines.filter((l) => l.includes('"level":"error"')).length;
+    const inFlight = registry.refresh(); // stat() is now on its way
+    registry.close();
+    rmSync(dir, { recursive: true, force: true });
+    await inFlight;
+    expect(logLines.filter((l) => l.includes('"level":"error"')).slice(errorsBefore)).toEqual([]);
+  });
+
   test("an empty file at start throws (there is no last good registry to keep)", () => {
     writeFileSync(file, "");
     expect(() => openRegistry()).toThrow(`${file}: found an empty file; expected a mapping with key agents`);

@@ -125,6 +125,8 @@ export class FileRegistry implements AgentRegistry {
     try {
       current = signatureOf(await stat(file));
     } catch (err) {
+      // Closed while stat() ran (kas shutting down, the file's folder gone with it): nothing to report.
+      if (this.closed) return;
       if (this.signature !== MISSING) {
         this.signature = MISSING;
         this.log.error("Agent registry file cannot be read; keeping the last good registry", {
@@ -133,7 +135,7 @@ export class FileRegistry implements AgentRegistry {
       }
       return;
     }
-    if (current === this.signature) return;
+    if (this.closed || current === this.signature) return;
     this.signature = current;
     try {
       this.contents = parseRegistryFile(await readFile(file), file);
