@@ -5,10 +5,14 @@
  * created objects say (test/deployed, the image's layout and Node.js from
  * test/image). Nothing is wired by hand: if the objects are wrong, this fails.
  *
+ * The stack file is written as a user's is (Pulumi.dude-naww.yaml beside the
+ * repository's Pulumi.yaml, maps as YAML), and edited between runs.
+ *
  * preview (policy pack on) -> up -> run the deployed kas and agentk -> nginx in
  * dude, nothing in naww, the agent log says why -> a second preview changes
- * nothing -> naww: read previewed and applied -> destroy -> the agent, its RBAC,
- * kas and its registry are gone, the namespaces and their workloads are kept.
+ * nothing -> naww: read and a scratch namespace (onDestroy: delete) previewed and
+ * applied -> destroy -> the agent, its RBAC, kas and its registry are gone, dude,
+ * naww and their workloads are kept, scratch is deleted.
  * Each step's time is printed.
  */
 import { readFileSync } from "node:fs";
@@ -26,6 +30,8 @@ import { until } from "../until";
 
 const EXAMPLE = path.resolve(__dirname, "../../examples/dude-naww");
 const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
+/** The repository's project file (its config schema included); the harness drops its `main:`. */
+const PROJECT_FILE = path.resolve(__dirname, "../../Pulumi.yaml");
 const AGENT_NS = "gitlab-k8s-agent";
 
 let cluster: TestCluster;
@@ -51,8 +57,8 @@ afterAll(async () => {
   if (dir) await removeDir(dir);
 });
 
-/** The example's stack config, pointed at the test cluster and the loopback Git server; `changes` overrides keys. */
-function stackConfig(changes: Record<string, unknown> = {}): Record<string, { value: string }> {
+/** The example's stack config, pointed at the test cluster and the loopback Git server; `changes` overrides keys. As the stack file holds it. */
+function stackConfig(changes: Record<string, unknown> = {}): Record<string, unknown> {
   const raw = readStackFile(path.join(EXAMPLE, "Pulumi.dude-naww.yaml"));
   const kas = raw.kas as { projects: { id: string; url: string }[] };
   const values: Record<string, unknown> = {
@@ -61,7 +67,7 @@ function stackConfig(changes: Record<string, unknown> = {}): Record<string, { va
     kas: { ...kas, projects: kas.projects.map((p) => ({ ...p, url: `${git.url}/dude-naww.git` })) },
     ...changes,
   };
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v) }]));
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, v]));
 }
 
 /** infra/'s program as `pulumi up` runs it (infra/index.ts), inline: no language host here. */
@@ -82,7 +88,8 @@ async function startDeployed(namespace: string, name: string): Promise<DeployedP
 }
 
 test("pulumi preview, up, run as deployed, change naww to read, destroy", async () => {
-  await withPulumiStack({ projectName: "gitops-agent", stackName: "dude-naww", program, config: stackConfig(), policyPacks: [POLICY_PACK] }, async (run: PulumiStackRun) => {
+  const options = { projectName: "gitops-agent", stackName: "dude-naww", program, projectFile: PROJECT_FILE, stackConfig: stackConfig(), policyPacks: [POLICY_PACK] };
+  await withPulumiStack(options, async (run: PulumiStackRun) => {
     const preview = await step("preview (policy pack on)", () => run.preview());
     expect(preview.changeSummary.create).toBeGreaterThan(10);
 
@@ -119,11 +126,13 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     const again = await step("second preview", () => run.preview());
     expect(Object.keys(again.changeSummary).filter((k) => k !== "same")).toEqual([]);
 
-    await run.stack.setConfig("gitops-agent:namespaces", { value: JSON.stringify({ dude: { access: "write", podSecurity: "baseline" }, naww: "read" }) });
-    const widen = await step("preview of naww: read", () => run.preview());
-    expect(widen.changeSummary.create).toBe(2); // the read Role and its RoleBinding in naww
-    await step("up of naww: read", () => run.up());
+    // A person edits the stack file: naww becomes readable, and a scratch namespace the stack may delete.
+    run.writeStackConfig(stackConfig({ namespaces: { dude: { access: "write", podSecurity: "baseline" }, naww: "read", scratch: { access: "read", onDestroy: "delete" } } }));
+    const widen = await step("preview of naww: read, scratch added", () => run.preview());
+    expect(widen.changeSummary.create).toBe(5); // naww: Role + RoleBinding; scratch: Namespace + Role + RoleBinding
+    await step("up of naww: read, scratch added", () => run.up());
     expect(await names(["get", "roles", "-n", "naww"])).toEqual(["dude-agent-read"]);
+    expect(await names(["get", "roles", "-n", "scratch"])).toEqual(["dude-agent-read"]);
 
     for (const p of running.splice(0)) await p.stop();
     const down = await step("destroy", () => run.destroy());
@@ -138,4 +147,6 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
   // The namespaces stay, with what the agent deployed in them (deleting workloads is a person's decision).
   expect(await names(["get", "namespaces", "dude", "naww", AGENT_NS])).toEqual(["dude", AGENT_NS, "naww"]);
   expect(await names(["get", "deployments", "-n", "dude"])).not.toEqual([]);
+  // scratch said onDestroy: delete.
+  await until("namespace scratch deleted", async () => ((await names(["get", "namespaces"])).includes("scratch") ? undefined : true), 60_000);
 }, 900_000);

@@ -1,5 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { parse, stringify } from "yaml";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -32,6 +33,16 @@ export interface PulumiStackOptions {
   readonly config?: ConfigMap;
   /** Policy pack folders (e.g. infra/policy); preview and up run them through generated launchers. */
   readonly policyPacks?: readonly string[];
+  /**
+   * A project file to run under (e.g. the repository's Pulumi.yaml, with its config schema), its
+   * `name` and `main:` replaced: the program is inline. Default: a bare `name` and `runtime`.
+   */
+  readonly projectFile?: string;
+  /**
+   * The stack file's `config:` (Pulumi.<stack>.yaml beside Pulumi.yaml), written as a user's stack
+   * file holds it: maps and lists stay YAML, not JSON strings. `run.writeStackConfig` rewrites it.
+   */
+  readonly stackConfig?: Readonly<Record<string, unknown>>;
   /** Extra environment for the engine's processes, over the run's own (e.g. a KUBECONFIG for the default provider). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -43,6 +54,8 @@ export interface PulumiStackRun {
   readonly dir: string;
   /** The launchers' paths, as passed to preview and up. */
   readonly policyPacks: readonly string[];
+  /** Rewrites the stack file's `config:` (keeping what Pulumi added, such as encryptionsalt), as a person edits it. */
+  writeStackConfig(config: Readonly<Record<string, unknown>>): void;
   preview(options?: PreviewOptions): Promise<PreviewResult>;
   up(options?: UpOptions): Promise<UpResult>;
   destroy(options?: DestroyOptions): Promise<DestroyResult>;
@@ -80,7 +93,13 @@ export async function withPulumiStack<T>(options: PulumiStackOptions, fn: (run: 
     const workDir = path.join(dir, "project");
     for (const sub of ["backend", "home", "tmp", "project"]) mkdirSync(path.join(dir, sub));
     // No `main:`: the program is inline, and a main would send the CLI looking for the Node.js language host.
-    writeFileSync(path.join(workDir, "Pulumi.yaml"), `name: ${options.projectName}\nruntime: nodejs\n`);
+    writeFileSync(path.join(workDir, "Pulumi.yaml"), projectYaml(options));
+    const stackFile = path.join(workDir, `Pulumi.${options.stackName}.yaml`);
+    const writeStackConfig = (config: Readonly<Record<string, unknown>>): void => {
+      const current = existsSync(stackFile) ? ((parse(readFileSync(stackFile, "utf8")) as Record<string, unknown> | null) ?? {}) : {};
+      writeFileSync(stackFile, stringify({ ...current, config }));
+    };
+    if (options.stackConfig) writeStackConfig(options.stackConfig);
     const policyPacks = (options.policyPacks ?? []).map((pack, i) =>
       writePolicyLauncher(dir, path.resolve(pack), NODE_MODULES, `${i}-${path.basename(pack)}`),
     );
@@ -94,6 +113,7 @@ export async function withPulumiStack<T>(options: PulumiStackOptions, fn: (run: 
       stack,
       dir,
       policyPacks,
+      writeStackConfig,
       preview: (o) => stack.preview({ policyPacks, ...o }),
       up: (o) => stack.up({ policyPacks, ...o }),
       destroy: (o) => stack.destroy(o),
@@ -101,4 +121,11 @@ export async function withPulumiStack<T>(options: PulumiStackOptions, fn: (run: 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The run's Pulumi.yaml: no `main:` (inline program), the given project file's other keys. */
+function projectYaml(options: PulumiStackOptions): string {
+  const base = options.projectFile ? (parse(readFileSync(options.projectFile, "utf8")) as Record<string, unknown>) : {};
+  const { main: _main, ...rest } = base;
+  return stringify({ ...rest, name: options.projectName, runtime: rest.runtime ?? "nodejs" });
 }
