@@ -85,5 +85,8 @@ describe(".gitlab-ci.yml", () => {
     expect(job("preview").needs).toEqual([]);
     for (const name of ["preview", "up"]) expect(job(name).before_script).toContain('pulumi stack select --create "$PULUMI_STACK"');
     expect(job("preview").script?.join("\n")).toContain("pulumi preview --diff --policy-pack infra/policy");
+    // The committed stack file beside Pulumi.yaml, as a person's commands use it: no --config-file
+    // (Pulumi writes the encryptionsalt into whatever file it is given).
+    for (const name of ["preview", "up"]) expect(job(name).script?.join("\n")).not.toContain("--config-file");
   });
 });
