@@ -15,23 +15,16 @@
  * naww and their workloads are kept, scratch is deleted.
  * Each step's time is printed.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { OutputMap } from "@pulumi/pulumi/automation";
-import { readStackFile } from "../../infra/config";
-import { stackProgram } from "../../infra/program";
+import { EXAMPLE_STACK, exampleStackConfig, makeExampleRepo, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
 import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
 import { startTestCluster, type TestCluster } from "../cluster";
 import { runDeployment, type DeployedProcess } from "../deployed";
-import { makeRepo, removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
+import { removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
 import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
 import { until } from "../until";
 
-const EXAMPLE = path.resolve(__dirname, "../../examples/dude-naww");
-const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
-/** The repository's project file (its config schema included); the harness drops its `main:`. */
-const PROJECT_FILE = path.resolve(__dirname, "../../Pulumi.yaml");
 const AGENT_NS = "gitlab-k8s-agent";
 
 let cluster: TestCluster;
@@ -44,8 +37,7 @@ const { step, times } = stepTimer();
 
 beforeAll(async () => {
   [cluster, image, dir] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir()]);
-  const files = [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"];
-  await makeRepo(path.join(dir, "repos", "dude-naww.git"), Object.fromEntries(files.map((f) => [f, readFileSync(path.join(EXAMPLE, f))])), { message: "dude and naww" });
+  await makeExampleRepo(path.join(dir, "repos"));
   git = await startGitHttpServer({ root: path.join(dir, "repos") });
 }, 600_000);
 
@@ -57,24 +49,7 @@ afterAll(async () => {
   if (dir) await removeDir(dir);
 });
 
-/** The example's stack config, pointed at the test cluster and the loopback Git server; `changes` overrides keys. As the stack file holds it. */
-function stackConfig(changes: Record<string, unknown> = {}): Record<string, unknown> {
-  const raw = readStackFile(path.join(EXAMPLE, "Pulumi.dude-naww.yaml"));
-  const kas = raw.kas as { projects: { id: string; url: string }[] };
-  const values: Record<string, unknown> = {
-    ...raw,
-    cluster: { provider: "existing", kubeconfig: cluster.kubeconfigPath },
-    kas: { ...kas, projects: kas.projects.map((p) => ({ ...p, url: `${git.url}/dude-naww.git` })) },
-    ...changes,
-  };
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, v]));
-}
-
-/** infra/'s program as `pulumi up` runs it (infra/index.ts), inline: no language host here. */
-async function program(): Promise<OutputMap | Record<string, unknown>> {
-  const outputs = stackProgram();
-  return { agentId: outputs.agentId, kasAddress: outputs.kasAddress, namespaces: outputs.namespaces };
-}
+const stackConfig = (changes: Record<string, unknown> = {}): Record<string, unknown> => exampleStackConfig(cluster.kubeconfigPath, git.url, changes);
 
 async function kubectlJson(args: readonly string[]): Promise<{ items: { metadata: { name: string; namespace?: string } }[] }> {
   return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as { items: { metadata: { name: string } }[] };
@@ -88,7 +63,7 @@ async function startDeployed(namespace: string, name: string): Promise<DeployedP
 }
 
 test("pulumi preview, up, run as deployed, change naww to read, destroy", async () => {
-  const options = { projectName: "gitops-agent", stackName: "dude-naww", program, projectFile: PROJECT_FILE, stackConfig: stackConfig(), policyPacks: [POLICY_PACK] };
+  const options = { projectName: "gitops-agent", stackName: EXAMPLE_STACK, program: stackProgramOutputs, projectFile: PROJECT_FILE, stackConfig: stackConfig(), policyPacks: [POLICY_PACK] };
   await withPulumiStack(options, async (run: PulumiStackRun) => {
     const preview = await step("preview (policy pack on)", () => run.preview());
     expect(preview.changeSummary.create).toBeGreaterThan(10);
