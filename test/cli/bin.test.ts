@@ -191,7 +191,7 @@ describe("the image's entry point", () => {
 describe("the npm scripts' commands", () => {
   test.each([
     ["clusterHelp", /^Usage:\n {2}cluster:start \[--once\]/],
-    ["demoHelp", /^Usage:\n {2}demo \[--kubeconfig <file>\]/],
+    ["demoHelp", /^Usage:\n {2}demo \[--kubeconfig <file> \| --pulumi\]/],
   ] as const)("%s: exit 0, the usage and flags", (name, usage) => {
     const r = got(name);
     expect([r.code, r.stderr]).toEqual([0, ""]);
