@@ -12,23 +12,18 @@
  * applies the new commit -> destroy: the agent deleted, its token and the
  * deploy token revoked (git refuses it), the webhook deleted. Step times printed.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { OutputMap } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../../infra/config";
-import { stackProgram } from "../../infra/program";
-import { agentkNames, DEFAULT_AGENTK_IMAGE, KAS_PORTS } from "../../runtime/common/deploy";
+import { KAS_PORTS } from "../../runtime/common/deploy";
 import { startTestCluster, type TestCluster } from "../cluster";
-import { runDeployment, type DeployedProcess } from "../deployed";
+import type { DeployedProcess } from "../deployed";
 import { startFakeGitLabAgentsApi, type FakeGitLabAgentsApi } from "../fakes";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../git";
 import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
 import { until } from "../until";
+import { AGENT_NS, asStackConfig, EXAMPLE, exampleRepoFiles, POLICY_PACK, objectNames, program, runKasAndAgentk } from "./as-deployed";
 
-const EXAMPLE = path.resolve(__dirname, "../../examples/dude-naww");
-const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
-const AGENT_NS = "gitlab-k8s-agent";
 /** The agent's configuration project in GitLab; here it also holds the manifests. */
 const PROJECT = "group/dude-agent";
 const MAINTAINER_TOKEN = "glpat-e2e-maintainer-0123456789";
@@ -45,12 +40,9 @@ const { step, times } = stepTimer();
 
 beforeAll(async () => {
   [cluster, image, dir] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir()]);
-  const files = [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"];
-  const content = Object.fromEntries(files.map((f) => [f, readFileSync(path.join(EXAMPLE, f), "utf8")]));
-  // The example's config.yaml names its manifest project root/dude-naww; here that is the GitLab project.
-  content[files[0]!] = content[files[0]!]!.replace("id: root/dude-naww", `id: ${PROJECT}`);
   repo = path.join(dir, "repos", `${PROJECT}.git`);
-  await makeRepo(repo, content, { bare: true, message: "dude and naww" });
+  // The example's config.yaml names its manifest project root/dude-naww; here that is the GitLab project.
+  await makeRepo(repo, exampleRepoFiles(PROJECT), { bare: true, message: "dude and naww" });
   gitlab = await startFakeGitLabAgentsApi({ projects: { [PROJECT]: 7 }, maintainerTokens: [MAINTAINER_TOKEN], repos: path.join(dir, "repos") });
 }, 600_000);
 
@@ -72,22 +64,10 @@ function stackConfig(): Record<string, { value: string }> {
     gitlab: { url: gitlab.url, project: PROJECT },
     kas: { ...kas, publicUrl: KAS_PUBLIC_URL },
   };
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v) }]));
+  return asStackConfig(values);
 }
 
-async function program(): Promise<OutputMap | Record<string, unknown>> {
-  const outputs = stackProgram();
-  return { agentId: outputs.agentId, kasAddress: outputs.kasAddress, namespaces: outputs.namespaces };
-}
-
-const names = async (args: readonly string[]): Promise<string[]> =>
-  (JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name).sort();
-
-async function startDeployed(namespace: string, name: string): Promise<DeployedProcess> {
-  const p = await runDeployment(cluster, { namespace, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
-  running.push(p);
-  return p;
-}
+const names = (args: readonly string[]): Promise<string[]> => objectNames(cluster, args);
 
 /** The repository's refs as git asks for them, with basic auth: the HTTP status. */
 async function gitStatus(username: string, password: string): Promise<number> {
@@ -128,23 +108,7 @@ test("GitLab mode: up registers agent, token, deploy token and webhook; kas clon
       expect(await secret(httpSecret!, "webhook-secret")).toBe(hook!.secret);
       expect(await secret("kas-git-credentials", "password-0")).toBe(deployToken!.secret);
 
-      const [kasDeployment] = await names(["get", "deployments", "-n", AGENT_NS, "-l", "app.kubernetes.io/name=kas"]);
-      const kas = await step("kas started and ready (readiness probe)", async () => {
-        const p = await startDeployed(AGENT_NS, kasDeployment!);
-        await p.waitReady(60_000);
-        return p;
-      });
-      const agentk = await step("agentk started and synced", async () => {
-        const p = await startDeployed(AGENT_NS, agentkNames("dude-agent").deployment);
-        await p.waitForLine(/"msg":"Synchronization (failed|finished)"/, 120_000);
-        return p;
-      });
-      await step("nginx Running in dude", () =>
-        until("nginx pods Running in dude", async () => {
-          const pods = JSON.parse(await cluster.kubectl(["get", "pods", "-n", "dude", "-o", "json"])) as { items: { status: { phase: string } }[] };
-          return pods.items.length > 0 && pods.items.every((p) => p.status.phase === "Running") ? true : undefined;
-        }, 60_000, () => [...agentk.lines.slice(-10), ...kas.lines.slice(-10)].join("\n")),
-      );
+      const { kas, agentk } = await runKasAndAgentk(cluster, image, step, running);
       expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
       // kas cloned the project as the deploy token's user, and only so.
       const fetched = gitlab.gitRequests.filter((r) => r.status === 200);

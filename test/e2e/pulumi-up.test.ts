@@ -11,22 +11,15 @@
  * kas and its registry are gone, the namespaces and their workloads are kept.
  * Each step's time is printed.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { OutputMap } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../../infra/config";
-import { stackProgram } from "../../infra/program";
-import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
 import { startTestCluster, type TestCluster } from "../cluster";
-import { runDeployment, type DeployedProcess } from "../deployed";
+import type { DeployedProcess } from "../deployed";
 import { makeRepo, removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
 import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
-import { until } from "../until";
+import { AGENT_NS, asStackConfig, EXAMPLE, exampleRepoFiles, POLICY_PACK, objectNames, program, runKasAndAgentk } from "./as-deployed";
 
-const EXAMPLE = path.resolve(__dirname, "../../examples/dude-naww");
-const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
-const AGENT_NS = "gitlab-k8s-agent";
 
 let cluster: TestCluster;
 let git: GitHttpServer;
@@ -38,8 +31,7 @@ const { step, times } = stepTimer();
 
 beforeAll(async () => {
   [cluster, image, dir] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir()]);
-  const files = [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"];
-  await makeRepo(path.join(dir, "repos", "dude-naww.git"), Object.fromEntries(files.map((f) => [f, readFileSync(path.join(EXAMPLE, f))])), { message: "dude and naww" });
+  await makeRepo(path.join(dir, "repos", "dude-naww.git"), exampleRepoFiles(), { message: "dude and naww" });
   git = await startGitHttpServer({ root: path.join(dir, "repos") });
 }, 600_000);
 
@@ -61,25 +53,10 @@ function stackConfig(changes: Record<string, unknown> = {}): Record<string, { va
     kas: { ...kas, projects: kas.projects.map((p) => ({ ...p, url: `${git.url}/dude-naww.git` })) },
     ...changes,
   };
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`gitops-agent:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v) }]));
+  return asStackConfig(values);
 }
 
-/** infra/'s program as `pulumi up` runs it (infra/index.ts), inline: no language host here. */
-async function program(): Promise<OutputMap | Record<string, unknown>> {
-  const outputs = stackProgram();
-  return { agentId: outputs.agentId, kasAddress: outputs.kasAddress, namespaces: outputs.namespaces };
-}
-
-async function kubectlJson(args: readonly string[]): Promise<{ items: { metadata: { name: string; namespace?: string } }[] }> {
-  return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as { items: { metadata: { name: string } }[] };
-}
-const names = async (args: readonly string[]): Promise<string[]> => (await kubectlJson(args)).items.map((i) => i.metadata.name).sort();
-
-async function startDeployed(namespace: string, name: string): Promise<DeployedProcess> {
-  const p = await runDeployment(cluster, { namespace, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
-  running.push(p);
-  return p;
-}
+const names = (args: readonly string[]): Promise<string[]> => objectNames(cluster, args);
 
 test("pulumi preview, up, run as deployed, change naww to read, destroy", async () => {
   await withPulumiStack({ projectName: "gitops-agent", stackName: "dude-naww", program, config: stackConfig(), policyPacks: [POLICY_PACK] }, async (run: PulumiStackRun) => {
@@ -91,25 +68,7 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     expect(up.outputs.namespaces?.value).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
 
     // kas and agentk, as their Deployments say: the image's entrypoint, env, volumes, ServiceAccount token, Service DNS.
-    const [kasDeployment] = await names(["get", "deployments", "-n", AGENT_NS, "-l", "app.kubernetes.io/name=kas"]);
-    expect(kasDeployment).toBeDefined();
-    const kas = await step("kas started and ready (readiness probe)", async () => {
-      const p = await startDeployed(AGENT_NS, kasDeployment!);
-      await p.waitReady(60_000);
-      return p;
-    });
-    const agentk = await step("agentk started and synced", async () => {
-      const p = await startDeployed(AGENT_NS, agentkNames("dude-agent").deployment);
-      await p.waitForLine(/"msg":"Synchronization (failed|finished)"/, 120_000);
-      return p;
-    });
-
-    await step("nginx Running in dude", () =>
-      until("nginx pods Running in dude", async () => {
-        const pods = JSON.parse(await cluster.kubectl(["get", "pods", "-n", "dude", "-o", "json"])) as { items: { status: { phase: string } }[] };
-        return pods.items.length > 0 && pods.items.every((p) => p.status.phase === "Running") ? true : undefined;
-      }, 60_000, () => agentk.lines.slice(-20).join("\n")),
-    );
+    const { kas, agentk } = await runKasAndAgentk(cluster, image, step, running);
     expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
     const log = agentk.lines.join("\n");
     expect(log).toMatch(/Forbidden.*naww/);
