@@ -1,9 +1,10 @@
 import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { Agentk, GitLabAgentRegistration, LocalAgentRegistration, registryYaml, tokenSha256, type AgentRegistration } from "./agent";
+import { Agentk, GitLabAgentRegistration, GitLabProjectAccess, LocalAgentRegistration, registryYaml, tokenSha256, type AgentRegistration } from "./agent";
 import { configProjectOf, deploymentProblems, loadStackConfig, StackConfigError, type StackConfig } from "./config";
-import type { KasProject } from "./kas";
+import type { KasProjectArg } from "./kas";
+import { kasWebhookUrl } from "./stack-kas";
 import { EksCluster, existingClusterProvider } from "./eks";
 import { Kas } from "./kas";
 import { AgentRbac, planRbac } from "./rbac";
@@ -47,9 +48,24 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
     const registry = pulumi
       .all([registration.agentId, registration.token])
       .apply(([id, token]) => registryYaml([{ id: String(id), name: config.agent.name, configProject, tokens: [{ sha256: tokenSha256(token) }] }]));
+    // GitLab mode: kas reads the configuration project with a read-only deploy token, and
+    // with kas.publicUrl GitLab tells kas about pushes through a webhook (else kas polls).
+    const access = config.gitlab
+      ? new GitLabProjectAccess("kas-project-access", {
+        gitlabUrl: config.gitlab.url,
+        project: config.gitlab.project,
+        ...(config.kas.publicUrl ? { webhookUrl: kasWebhookUrl(config.kas.publicUrl) } : {}),
+      })
+      : undefined;
     const kas = new Kas(
       "kas",
-      { namespace: rbac.agentNamespace, image: config.kas.image, projects: kasProjects(config), registryYaml: registry },
+      {
+        namespace: rbac.agentNamespace,
+        image: config.kas.image,
+        projects: kasProjects(config, access),
+        registryYaml: registry,
+        ...(access && config.kas.publicUrl ? { webhookSecret: access.webhookSecret } : {}),
+      },
       { provider, dependsOn: [rbac] },
     );
     kasAddress = kas.address;
@@ -77,15 +93,21 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
 }
 
 /**
- * The projects the deployed kas serves: the stack's `kas.projects`; in GitLab mode without
- * them, the configuration project from GitLab (public, or readable without credentials).
+ * The projects the deployed kas serves: the stack's `kas.projects`; in GitLab mode also the
+ * configuration project, at `<gitlab.url>/<project>.git` unless listed, read with the deploy
+ * token (unless its entry names credentials of its own).
  */
-function kasProjects(config: StackConfig): KasProject[] {
+function kasProjects(config: StackConfig, access: GitLabProjectAccess | undefined): KasProjectArg[] {
   // The stack lists these projects for its agent: kas lets the agent read them (kas.yaml `agents`),
   // as it would not a manifest project that is neither its configuration project nor public.
   const agents = [config.agent.name];
-  if (config.kas.projects.length > 0 || !config.gitlab) return config.kas.projects.map((p) => ({ ...p, agents }));
-  return [{ id: config.gitlab.project, url: `${config.gitlab.url}/${config.gitlab.project}.git`, agents }];
+  const listed: KasProjectArg[] = config.kas.projects.map((p) => ({ ...p, agents }));
+  if (!config.gitlab || !access) return listed;
+  const id = config.gitlab.project;
+  const entry = listed.find((p) => p.id === id);
+  if (entry?.credentials) return listed;
+  const credentials = { username: access.deployTokenUsername, password: access.deployToken };
+  return [...listed.filter((p) => p.id !== id), { id, url: entry?.url ?? `${config.gitlab.url}/${id}.git`, agents, credentials }];
 }
 
 /**

@@ -36,6 +36,23 @@ export interface KasConfig {
   readonly image: string;
   /** Git projects the deployed kas serves. Required (at least the agent's configuration project) when deploy is true without gitlab. */
   readonly projects: readonly KasProjectConfig[];
+  /**
+   * Where GitLab reaches the deployed kas's push webhook listener (the Service's
+   * port `webhook`, 8154, behind your Ingress or load balancer), e.g.
+   * `https://kas.example.com`. With gitlab and this, the stack registers a push
+   * webhook `<publicUrl>/api/v1/webhooks/push` on the configuration project with
+   * a random secret, and kas looks at the project on every push; without it kas
+   * polls. GitLab mode only.
+   */
+  readonly publicUrl?: string;
+}
+
+/** kas's push webhook path (runtime/kas/server/push-webhook.ts WEBHOOK_PATH; a test holds them equal). */
+export const KAS_WEBHOOK_PATH = "/api/v1/webhooks/push";
+
+/** The URL GitLab posts push events to, from `kas.publicUrl`. */
+export function kasWebhookUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}${KAS_WEBHOOK_PATH}`;
 }
 
 const IMAGE =
@@ -58,6 +75,13 @@ export function isProject(value: unknown): value is string {
  * forever while agentk looks connected.
  */
 export function kasServesAgent(kas: KasConfig, configProject: string, gitlab: boolean): { key: string; found: string; expected: string } | undefined {
+  if (kas.publicUrl !== undefined && !gitlab) {
+    return {
+      key: "gitops-agent:kas.publicUrl",
+      found: JSON.stringify(kas.publicUrl),
+      expected: "no kas.publicUrl without gitops-agent:gitlab (the URL is for the push webhook the stack registers in GitLab)",
+    };
+  }
   if (!kas.deploy || gitlab || kas.projects.some((p) => p.id === configProject)) return undefined;
   return {
     key: "gitops-agent:kas.projects",
@@ -87,7 +111,7 @@ export interface KasContext {
 }
 
 export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig | undefined {
-  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image", "projects"], "a map { deploy, address, image, projects }");
+  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image", "projects", "publicUrl"], "a map { deploy, address, image, projects, publicUrl }");
   if (!m) return undefined;
   const deploy = r.boolean(m.deploy, ["kas", "deploy"]) ?? true;
   const expected = "a kas address such as grpc://kas.example.com:8150 (grpc, grpcs, ws or wss)";
@@ -99,7 +123,14 @@ export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig |
   if (m.image !== undefined) image = isImage(m.image) ? m.image : r.mismatch(["kas", "image"], m.image, IMAGE_EXPECTED);
   const projects = m.projects === undefined ? [] : parseProjects(r, m.projects);
   if (!deploy && m.projects !== undefined) r.mismatch(["kas", "projects"], m.projects, "no projects when kas.deploy is false (the kas you run elsewhere has its own kas.yaml)");
-  return address && image && projects ? { deploy, address, image, projects } : undefined;
+  let publicUrl: string | undefined;
+  if (m.publicUrl !== undefined) {
+    publicUrl = deploy
+      ? urlAt(r, ["kas", "publicUrl"], m.publicUrl, ["https", "http"], "the https:// URL where GitLab reaches the deployed kas's webhook listener, such as https://kas.example.com")
+      : r.mismatch(["kas", "publicUrl"], m.publicUrl, "no publicUrl when kas.deploy is false (register the webhook of the kas you run elsewhere yourself)");
+  }
+  if (m.publicUrl !== undefined && publicUrl === undefined) return undefined;
+  return address && image && projects ? { deploy, address, image, projects, ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, "") } : {}) } : undefined;
 }
 
 function parseProjects(r: Checker, raw: unknown): KasProjectConfig[] | undefined {

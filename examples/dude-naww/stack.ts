@@ -14,12 +14,19 @@ export const EXAMPLE_STACK = "dude-naww";
 /** The repository's project file (its config schema included). */
 export const PROJECT_FILE = path.resolve(__dirname, "../../Pulumi.yaml");
 export const POLICY_PACK = path.resolve(__dirname, "../../infra/policy");
-const REPO_FILES = [".gitlab/agents/dude-agent/config.yaml", "manifests/dude.yaml", "manifests/naww.yaml"];
+const AGENT_CONFIG = ".gitlab/agents/dude-agent/config.yaml";
+
+/** The example's repository content (agent config and manifests); `manifestProject` replaces the id config.yaml names (root/dude-naww). */
+export function exampleRepoFiles(manifestProject?: string): Record<string, string> {
+  const files = [AGENT_CONFIG, "manifests/dude.yaml", "manifests/naww.yaml"];
+  const content = Object.fromEntries(files.map((f) => [f, readFileSync(path.join(EXAMPLE, f), "utf8")]));
+  if (manifestProject) content[AGENT_CONFIG] = content[AGENT_CONFIG]!.replace("id: root/dude-naww", `id: ${manifestProject}`);
+  return content;
+}
 
 /** The example repository as `<reposDir>/dude-naww.git`, served by test/git's startGitHttpServer({ root: reposDir }). */
 export async function makeExampleRepo(reposDir: string): Promise<void> {
-  const files = Object.fromEntries(REPO_FILES.map((f) => [f, readFileSync(path.join(EXAMPLE, f))]));
-  await makeRepo(path.join(reposDir, "dude-naww.git"), files, { message: "dude and naww" });
+  await makeRepo(path.join(reposDir, "dude-naww.git"), exampleRepoFiles(), { message: "dude and naww" });
 }
 
 /**

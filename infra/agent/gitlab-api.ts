@@ -11,6 +11,14 @@
  * - `GET    /projects/:id/cluster_agents/:agent_id/tokens`        active tokens, never the secret
  * - `DELETE /projects/:id/cluster_agents/:agent_id/tokens/:token_id` revoke (204, also when already revoked)
  *
+ * and for kas's access to the configuration project ("Deploy tokens API", "Project webhooks API"):
+ *
+ * - `POST   /projects/:id/deploy_tokens` `{name, scopes, username?, expires_at?}`
+ *                                                                create; the only response with `token`
+ * - `DELETE /projects/:id/deploy_tokens/:token_id`                revoke (204)
+ * - `POST   /projects/:id/hooks` `{url, push_events, token, enable_ssl_verification}` register a webhook
+ * - `DELETE /projects/:id/hooks/:hook_id`                         delete (204)
+ *
  * Authenticated with the `PRIVATE-TOKEN` header. The private token never appears
  * in an error: messages name the endpoint, the status and what to check.
  *
@@ -56,6 +64,23 @@ export interface AgentTokenWithSecret extends AgentToken {
   readonly token: string;
 }
 
+/** Only `POST .../deploy_tokens` returns `token`; kas clones with `username` and `token` (HTTP basic auth). */
+export interface DeployTokenWithSecret {
+  readonly id: number;
+  readonly name: string;
+  readonly username: string;
+  readonly token: string;
+  readonly expires_at?: string | null;
+  readonly scopes?: readonly string[];
+}
+
+export interface ProjectHook {
+  readonly id: number;
+  readonly url: string;
+  readonly push_events?: boolean;
+  readonly enable_ssl_verification?: boolean;
+}
+
 /** What went wrong, for callers that react (a 404 on delete is "already gone"). */
 export type GitLabErrorKind =
   | "unauthorized"
@@ -96,10 +121,12 @@ export function projectSegment(project: string | number): string {
 interface Call {
   readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
-  readonly body?: Record<string, string>;
+  readonly body?: Record<string, unknown>;
   /** For messages: the project as the user wrote it, and the agent name or id involved. */
   readonly project: string;
   readonly agent?: string;
+  /** For messages: the project's deploy token or webhook involved, e.g. `Deploy token id 7`. */
+  readonly item?: string;
 }
 
 interface Reply {
@@ -180,6 +207,54 @@ export class GitLabAgentsApi {
     return (await this.unlessNotFound(() => this.call({ method: "DELETE", path, project, agent: `id ${agentId}` }))) !== undefined;
   }
 
+  /** A project deploy token (Maintainer); `scopes` e.g. `["read_repository"]`; no `expiresAt`: it does not expire. */
+  async createDeployToken(project: string, token: { name: string; scopes: readonly string[]; username?: string; expiresAt?: string }): Promise<DeployTokenWithSecret> {
+    const path = `/projects/${projectSegment(project)}/deploy_tokens`;
+    const body: Record<string, unknown> = {
+      name: token.name,
+      scopes: token.scopes,
+      ...(token.username === undefined ? {} : { username: token.username }),
+      ...(token.expiresAt === undefined ? {} : { expires_at: token.expiresAt }),
+    };
+    const reply = await this.call({ method: "POST", path, body, project, item: `Deploy token ${JSON.stringify(token.name)}` });
+    return this.expect<DeployTokenWithSecret>(reply, "POST", path, ["id", "username", "token"], "GitLab's Deploy tokens API (GitLab 12.9 or later)");
+  }
+
+  /** false when the token (or the project) was already gone. */
+  async revokeDeployToken(project: string, tokenId: number): Promise<boolean> {
+    const path = `/projects/${projectSegment(project)}/deploy_tokens/${tokenId}`;
+    return (await this.unlessNotFound(() => this.call({ method: "DELETE", path, project, item: `Deploy token id ${tokenId}` }))) !== undefined;
+  }
+
+  /** A push-events webhook; GitLab sends `secret` as `X-Gitlab-Token` and never returns it. */
+  async createPushHook(project: string, hook: { url: string; secret: string; enableSslVerification: boolean }): Promise<ProjectHook> {
+    const path = `/projects/${projectSegment(project)}/hooks`;
+    const body = { url: hook.url, push_events: true, token: hook.secret, enable_ssl_verification: hook.enableSslVerification };
+    const reply = await this.call({ method: "POST", path, body, project, item: `Webhook ${hook.url}` });
+    return this.expect<ProjectHook>(reply, "POST", path, ["id"], "GitLab's Project webhooks API");
+  }
+
+  /** false when the hook (or the project) was already gone. */
+  async deleteHook(project: string, hookId: number): Promise<boolean> {
+    const path = `/projects/${projectSegment(project)}/hooks/${hookId}`;
+    return (await this.unlessNotFound(() => this.call({ method: "DELETE", path, project, item: `Webhook id ${hookId}` }))) !== undefined;
+  }
+
+  /** The reply's body, when it has the `fields` a created object must have. */
+  private expect<T>(reply: Reply, method: string, path: string, fields: readonly string[], api: string): T {
+    const body = reply.body as Record<string, unknown> | undefined;
+    const missing = fields.filter((f) => body === undefined || body === null || body[f] === undefined);
+    if (missing.length > 0) {
+      throw new GitLabApiError(
+        `GitLab answered ${method} ${this.base}${path} with ${reply.status} but without ${missing.map((f) => JSON.stringify(f)).join(", ")}; expected ${api}.`,
+        "server",
+        `${method} ${this.base}${path}`,
+        reply.status,
+      );
+    }
+    return body as T;
+  }
+
   private async unlessNotFound<T>(request: () => Promise<T>): Promise<T | undefined> {
     try {
       return await request();
@@ -234,18 +309,18 @@ export class GitLabAgentsApi {
     if (status === 403) {
       return make(
         "forbidden",
-        `The token's user may not do this on project ${project}: registering or deleting an agent and creating or revoking its tokens need the Maintainer role, and the token needs the \`api\` scope.`,
+        `The token's user may not do this on project ${project}: registering or deleting an agent, creating or revoking its tokens or the project's deploy tokens, and managing webhooks need the Maintainer role, and the token needs the \`api\` scope.`,
       );
     }
     if (status === 404) {
       // GitLab answers 404 both for a missing project and for one the user cannot see; an agent-level call names the agent.
-      if (!c.agent || /project not found/i.test(said)) {
+      if ((!c.agent && !c.item) || /project not found/i.test(said)) {
         return make(
           "project-not-found",
           `GitLab has no project ${project} visible to this token: check the project path (gitops-agent:gitlab.project, e.g. group/agent-config) and that the token's user is a member with at least the Developer role (Maintainer to register agents).`,
         );
       }
-      return make("not-found", `Agent ${c.agent} (or the token asked for) does not exist in project ${project}.`);
+      return make("not-found", c.item ? `${c.item} does not exist in project ${project}.` : `Agent ${c.agent} (or the token asked for) does not exist in project ${project}.`);
     }
     if ((status === 400 || status === 409) && /has already been taken/i.test(said)) {
       return make(

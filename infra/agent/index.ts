@@ -9,6 +9,8 @@ export {
   type AgentToken,
   type AgentTokenWithSecret,
   type ClusterAgent,
+  type DeployTokenWithSecret,
+  type ProjectHook,
   type GitLabClientOptions,
   type GitLabErrorKind,
 } from "./gitlab-api";
@@ -33,3 +35,13 @@ export {
   type RegistryAgent,
   type RegistryToken,
 } from "./local-registration";
+export {
+  GitLabProjectAccess,
+  gitlabProjectAccessProvider,
+  newWebhookSecret,
+  DEFAULT_DEPLOY_TOKEN_NAME,
+  DEPLOY_TOKEN_SCOPES,
+  type GitLabProjectAccessArgs,
+  type ProjectAccessInputs,
+  type ProjectAccessOutputs,
+} from "./project-access";

@@ -24,15 +24,13 @@
 import * as pulumi from "@pulumi/pulumi";
 // GitLab's cluster_agent_name_regex and length limit are a DNS label's.
 import { DNS_LABEL } from "../../runtime/common/config-kit";
-import { GitLabAgentsApi, GitLabApiError } from "./gitlab-api";
+import { clientFromEnv, isGone, normalizeUrl, UNKNOWN } from "./gitlab-env";
 import type { AgentRegistration } from "./types";
 
-/** The environment variable that holds the GitLab access token (scope `api`, Maintainer on the project). */
-export const GITLAB_TOKEN_ENV = "GITLAB_TOKEN";
+export { GITLAB_TOKEN_ENV } from "./gitlab-env";
+
 export const DEFAULT_TOKEN_NAME = "pulumi";
 const TOKEN_DESCRIPTION = "Created by the gitops-agent Pulumi stack; revoked when the stack removes the agent.";
-/** Pulumi passes not-yet-known inputs to check/diff as this sentinel (runtime/rpc unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RegistrationInputs {
   readonly gitlabUrl: string;
@@ -91,25 +89,6 @@ export function validateRegistrationInputs(inputs: Partial<Record<keyof Registra
     problems.push({ property: "tokenName", reason: `found ${JSON.stringify(tokenName)}; expected a name of 1 to 255 characters` });
   }
   return problems;
-}
-
-/** Builds the client in the provider's process; the token is read here, at call time, never captured. */
-function clientFromEnv(gitlabUrl: string): GitLabAgentsApi {
-  const privateToken = process.env[GITLAB_TOKEN_ENV];
-  if (!privateToken) {
-    throw new Error(
-      `${GITLAB_TOKEN_ENV} is not set: the GitLab agent registration needs an access token with the \`api\` scope whose user is a Maintainer of the agent's project, in the environment of \`pulumi\`.`,
-    );
-  }
-  return new GitLabAgentsApi({ gitlabUrl, privateToken });
-}
-
-function isGone(err: unknown): boolean {
-  return err instanceof GitLabApiError && (err.kind === "not-found" || err.kind === "project-not-found");
-}
-
-function normalizeUrl(url: string): string {
-  return url.trim().replace(/\/+$/, "");
 }
 
 /** `project:agentId`, the shape GitLab's Terraform provider uses for import. */

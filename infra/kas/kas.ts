@@ -4,13 +4,27 @@ import { kasDeployment, kasPorts, kasSelector, kasService } from "../../runtime/
 import { plain, type Later } from "../later";
 import { HTTP_SECRETS_MOUNT, KAS_PORTS, renderKasConfig, type KasProject } from "./kas-config";
 
+/** Git credentials whose password the Kas component stores in a Secret of its own (e.g. a GitLab deploy token). */
+export interface KasCreatedCredentials {
+  readonly username: pulumi.Input<string>;
+  readonly password: pulumi.Input<string>;
+}
+
+/** A project kas serves: its credentials from an existing Secret (KasProject), or created from values. */
+export interface KasProjectArg extends Omit<KasProject, "credentials"> {
+  readonly credentials?: KasProject["credentials"] | KasCreatedCredentials;
+}
+
+/** The Secret the Kas component creates for KasCreatedCredentials: a fixed name, since the Deployment mounts it by name. */
+export const kasGitSecretName = (name: string): string => `${name}-git-credentials`;
+
 export interface KasArgs {
   /** Namespace to run in (created elsewhere). */
   readonly namespace: pulumi.Input<string>;
   /** Container image holding both runtimes (see Dockerfile). */
   readonly image: string;
   /** Git projects kas serves. */
-  readonly projects: readonly KasProject[];
+  readonly projects: readonly KasProjectArg[];
   /** kas's agent registry file (hashed tokens only): see infra/agent registryYaml. Ignored with `gitlab`. */
   readonly registryYaml?: pulumi.Input<string>;
   /** Validate tokens with GitLab instead; `secret` is the shared kas secret (base64, 32 bytes). */
@@ -42,13 +56,20 @@ export class Kas extends pulumi.ComponentResource {
   constructor(name: string, args: KasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:kas:Kas", name, {}, opts);
     const labels = kasSelector(name);
+    const git = gitCredentials(name, args.projects);
+    const gitSecret = git.passwords.length > 0
+      ? new k8s.core.v1.Secret(`${name}-git`, {
+        metadata: { name: kasGitSecretName(name), namespace: args.namespace, labels },
+        stringData: Object.fromEntries(git.passwords),
+      }, { parent: this, deleteBeforeReplace: true })
+      : undefined;
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
       metadata: { namespace: args.namespace, labels },
       data: {
-        "kas.yaml": renderKasConfig(args.projects, args.gitlab, {
+        "kas.yaml": git.projects.apply((projects) => renderKasConfig(projects, args.gitlab, {
           apiTokenFile: args.apiToken ? `${HTTP_SECRETS_MOUNT}/api-token` : undefined,
           webhookSecretFile: args.webhookSecret ? `${HTTP_SECRETS_MOUNT}/webhook-secret` : undefined,
-        }),
+        })),
       },
     }, { parent: this });
     const registry = new k8s.core.v1.Secret(`${name}-registry`, {
@@ -74,10 +95,32 @@ export class Kas extends pulumi.ComponentResource {
       configMapName: config.metadata.name,
       registrySecretName: registry.metadata.name,
       httpSecretName: httpSecrets?.metadata.name,
-      gitCredentialSecrets: args.projects.flatMap((p) => (p.credentials ? [p.credentials.secretName] : [])),
-    })), { parent: this });
+      gitCredentialSecrets: git.secretNames,
+    })), { parent: this, dependsOn: gitSecret ? [gitSecret] : [] });
     const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });
     this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;
     this.registerOutputs({ address: this.address });
   }
+}
+
+/**
+ * kas.yaml's projects once the created credentials' user names are known, the
+ * passwords for the component's own Secret (key `password-<index>`), and every
+ * Secret the Deployment mounts.
+ */
+function gitCredentials(name: string, projects: readonly KasProjectArg[]): {
+  projects: pulumi.Output<KasProject[]>;
+  passwords: [string, pulumi.Input<string>][];
+  secretNames: string[];
+} {
+  const passwords: [string, pulumi.Input<string>][] = [];
+  const resolved = projects.map((p, i) => {
+    const c = p.credentials;
+    if (!c || !("password" in c)) return pulumi.output(p as KasProject);
+    const secretKey = `password-${i}`;
+    passwords.push([secretKey, c.password]);
+    return pulumi.output(c.username).apply((username): KasProject => ({ ...p, credentials: { username, secretName: kasGitSecretName(name), secretKey } }));
+  });
+  const existing = projects.flatMap((p) => (p.credentials && "secretName" in p.credentials ? [p.credentials.secretName] : []));
+  return { projects: pulumi.all(resolved), passwords, secretNames: [...existing, ...(passwords.length > 0 ? [kasGitSecretName(name)] : [])] };
 }

@@ -17,15 +17,14 @@
  */
 import * as path from "node:path";
 import { EXAMPLE_STACK, exampleStackConfig, makeExampleRepo, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
-import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
 import { startTestCluster, type TestCluster } from "../cluster";
-import { runDeployment, type DeployedProcess } from "../deployed";
+import type { DeployedProcess } from "../deployed";
 import { removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
 import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
 import { until } from "../until";
+import { AGENT_NS, objectNames, runKasAndAgentk } from "./as-deployed";
 
-const AGENT_NS = "gitlab-k8s-agent";
 
 let cluster: TestCluster;
 let git: GitHttpServer;
@@ -51,16 +50,7 @@ afterAll(async () => {
 
 const stackConfig = (changes: Record<string, unknown> = {}): Record<string, unknown> => exampleStackConfig(cluster.kubeconfigPath, git.url, changes);
 
-async function kubectlJson(args: readonly string[]): Promise<{ items: { metadata: { name: string; namespace?: string } }[] }> {
-  return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as { items: { metadata: { name: string } }[] };
-}
-const names = async (args: readonly string[]): Promise<string[]> => (await kubectlJson(args)).items.map((i) => i.metadata.name).sort();
-
-async function startDeployed(namespace: string, name: string): Promise<DeployedProcess> {
-  const p = await runDeployment(cluster, { namespace, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
-  running.push(p);
-  return p;
-}
+const names = (args: readonly string[]): Promise<string[]> => objectNames(cluster, args);
 
 test("pulumi preview, up, run as deployed, change naww to read, destroy", async () => {
   const options = { projectName: "gitops-agent", stackName: EXAMPLE_STACK, program: stackProgramOutputs, projectFile: PROJECT_FILE, stackConfig: stackConfig(), policyPacks: [POLICY_PACK] };
@@ -73,25 +63,7 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     expect(up.outputs.namespaces?.value).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
 
     // kas and agentk, as their Deployments say: the image's entrypoint, env, volumes, ServiceAccount token, Service DNS.
-    const [kasDeployment] = await names(["get", "deployments", "-n", AGENT_NS, "-l", "app.kubernetes.io/name=kas"]);
-    expect(kasDeployment).toBeDefined();
-    const kas = await step("kas started and ready (readiness probe)", async () => {
-      const p = await startDeployed(AGENT_NS, kasDeployment!);
-      await p.waitReady(60_000);
-      return p;
-    });
-    const agentk = await step("agentk started and synced", async () => {
-      const p = await startDeployed(AGENT_NS, agentkNames("dude-agent").deployment);
-      await p.waitForLine(/"msg":"Synchronization (failed|finished)"/, 120_000);
-      return p;
-    });
-
-    await step("nginx Running in dude", () =>
-      until("nginx pods Running in dude", async () => {
-        const pods = JSON.parse(await cluster.kubectl(["get", "pods", "-n", "dude", "-o", "json"])) as { items: { status: { phase: string } }[] };
-        return pods.items.length > 0 && pods.items.every((p) => p.status.phase === "Running") ? true : undefined;
-      }, 60_000, () => agentk.lines.slice(-20).join("\n")),
-    );
+    const { kas, agentk } = await runKasAndAgentk(cluster, image, step, running);
     expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
     const log = agentk.lines.join("\n");
     expect(log).toMatch(/Forbidden.*naww/);

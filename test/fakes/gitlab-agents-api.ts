@@ -7,10 +7,17 @@
  * - the token secret only in the POST .../tokens response; GET lists active tokens without it
  * - DELETE .../tokens/:id revokes (204, also when already revoked); a third active token -> 400
  * - an agent name taken in the project -> 400 `["Name has already been taken"]`
+ *
+ * and the project side (gitlab-projects.ts): deploy tokens, push webhooks
+ * (deliverPush posts a push event to them) and, with `repos`, each project's
+ * repository over smart HTTP for its active deploy tokens.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerProjectItem, deliverPush, serveProjectGit, type FakeDeployToken, type FakeHook, type GitRequest, type HookDelivery, type ProjectItems } from "./gitlab-projects";
+
+export type { FakeDeployToken, FakeHook, GitRequest, HookDelivery };
 
 export interface FakeAgent {
   id: number;
@@ -32,8 +39,14 @@ export interface FakeGitLab {
   readonly url: string;
   readonly agents: Map<number, FakeAgent>;
   readonly tokens: Map<number, FakeToken>;
-  /** Every answered request as `METHOD path -> status`, for assertions on order. */
+  readonly deployTokens: Map<number, FakeDeployToken>;
+  readonly hooks: Map<number, FakeHook>;
+  /** Every answered API request as `METHOD path -> status`, for assertions on order (git requests are in gitRequests). */
   readonly requests: string[];
+  readonly gitRequests: GitRequest[];
+  readonly deliveries: HookDelivery[];
+  /** What GitLab does after a push to `project` (a path): a push event POSTed to each of its push hooks. */
+  deliverPush(project: string): Promise<HookDelivery[]>;
   close(): Promise<void>;
 }
 
@@ -44,6 +57,8 @@ export interface FakeGitLabOptions {
   readonly maintainerTokens: readonly string[];
   /** Access tokens of a Guest: reads are 404 (GitLab hides clusters from guests), writes 403. */
   readonly guestTokens?: readonly string[];
+  /** Folder of bare repositories `<project path>.git`, served at `<url>/<project path>.git` to deploy tokens. */
+  readonly repos?: string;
 }
 
 const ACTIVE_TOKENS_LIMIT = 2;
@@ -52,7 +67,9 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
   const agents = new Map<number, FakeAgent>();
   const tokens = new Map<number, FakeToken>();
   const requests: string[] = [];
+  const items: ProjectItems = { deployTokens: new Map(), hooks: new Map(), gitRequests: [], deliveries: [] };
   let nextId = 100;
+  const newId = () => nextId++;
   const pathOf = (projectId: number) => Object.entries(options.projects).find(([, id]) => id === projectId)?.[0] ?? String(projectId);
 
   const agentJson = (a: FakeAgent) => ({
@@ -72,6 +89,13 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     created_by_user_id: 1,
   });
 
+  /** An id or URL-encoded path -> the project's id, if the project exists. */
+  const projectIdOf = (raw: string | undefined): number | undefined => {
+    const key = decodeURIComponent(raw ?? "");
+    const id = /^\d+$/.test(key) ? Number(key) : options.projects[key];
+    return id !== undefined && Object.values(options.projects).includes(id) ? id : undefined;
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (status: number, body?: unknown) => {
       res.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
@@ -79,6 +103,12 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     };
     const url = new URL(req.url ?? "/", "http://fake");
     const method = req.method ?? "GET";
+    const repo = /^\/(.+)\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/.exec(url.pathname);
+    if (repo && options.repos !== undefined) {
+      const project = decodeURIComponent(repo[1] ?? "");
+      const id = options.projects[project];
+      if (id !== undefined) return serveProjectGit(items, options.repos, { path: project, id }, req, res);
+    }
     res.on("finish", () => requests.push(`${method} ${url.pathname} -> ${res.statusCode}`));
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -89,13 +119,20 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     const guest = typeof privateToken === "string" && (options.guestTokens ?? []).includes(privateToken);
     if (!maintainer && !guest) return send(401, { message: "401 Unauthorized" });
 
+    const item = /^\/api\/v4\/projects\/([^/]+)\/(deploy_tokens|hooks)(?:\/(\d+))?$/.exec(url.pathname);
+    if (item) {
+      const projectId = projectIdOf(item[1]);
+      if (projectId === undefined) return send(404, { message: "404 Project Not Found" });
+      if (guest) return send(403, { message: "403 Forbidden" });
+      const answer = answerProjectItem(items, newId, { method, projectId, kind: item[2] ?? "", itemId: item[3] === undefined ? undefined : Number(item[3]), body });
+      return send(answer.status, answer.body);
+    }
     // The raw path keeps %2F encoded: /api/v4/projects/:id/cluster_agents[/:agent_id[/tokens[/:token_id]]]
     const m = /^\/api\/v4\/projects\/([^/]+)\/cluster_agents(?:\/(\d+)(?:\/(tokens)(?:\/(\d+))?)?)?$/.exec(url.pathname);
     if (!m) return send(404, { error: "404 Not Found" });
     const [, rawProject, agentIdText, tokensPart, tokenIdText] = m;
-    const projectKey = decodeURIComponent(rawProject ?? "");
-    const projectId = /^\d+$/.test(projectKey) ? Number(projectKey) : options.projects[projectKey];
-    if (projectId === undefined || !Object.values(options.projects).includes(projectId)) return send(404, { message: "404 Project Not Found" });
+    const projectId = projectIdOf(rawProject);
+    if (projectId === undefined) return send(404, { message: "404 Project Not Found" });
 
     const write = method !== "GET";
     if (guest) return write ? send(403, { message: "403 Forbidden" }) : send(404, { message: "404 Not found" });
@@ -165,7 +202,16 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     url: `http://127.0.0.1:${port}`,
     agents,
     tokens,
+    deployTokens: items.deployTokens,
+    hooks: items.hooks,
     requests,
+    gitRequests: items.gitRequests,
+    deliveries: items.deliveries,
+    deliverPush: (project: string) => {
+      const id = options.projects[project];
+      if (id === undefined) throw new Error(`no project ${project} in the fake`);
+      return deliverPush(items, { path: project, id });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -38,7 +38,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       res.end("authentication required\n");
       return;
     }
-    const child = runBackend(req, res, options);
+    const child = runGitBackend(req, res, options.root, options.username);
     children.add(child);
     child.on("close", () => children.delete(child));
   });
@@ -86,8 +86,12 @@ function authorized(req: http.IncomingMessage, options: GitHttpServerOptions): b
   return Buffer.from(m[1], "base64").toString("utf8") === `${options.username}:${options.password}`;
 }
 
-/** Runs one CGI request through `git http-backend`. */
-function runBackend(req: http.IncomingMessage, res: http.ServerResponse, options: GitHttpServerOptions): ChildProcess {
+/**
+ * Answers one smart-HTTP request through the `git http-backend` CGI: the
+ * repository is `<root>/<request path>`; `remoteUser` is who authenticated
+ * (the caller checks). Exported for servers with their own auth (test/fakes).
+ */
+export function runGitBackend(req: http.IncomingMessage, res: http.ServerResponse, root: string, remoteUser?: string): ChildProcess {
   const url = new URL(req.url ?? "/", "http://localhost");
   const header = (name: string): string => String(req.headers[name] ?? "");
   const child = spawn("git", ["http-backend"], {
@@ -96,7 +100,7 @@ function runBackend(req: http.IncomingMessage, res: http.ServerResponse, options
       HOME: process.env.HOME,
       GIT_CONFIG_NOSYSTEM: "1",
       GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_PROJECT_ROOT: options.root,
+      GIT_PROJECT_ROOT: root,
       GIT_HTTP_EXPORT_ALL: "1",
       PATH_INFO: decodeURIComponent(url.pathname),
       REQUEST_METHOD: req.method ?? "GET",
@@ -105,7 +109,7 @@ function runBackend(req: http.IncomingMessage, res: http.ServerResponse, options
       CONTENT_LENGTH: header("content-length"),
       HTTP_CONTENT_ENCODING: header("content-encoding"),
       GIT_PROTOCOL: header("git-protocol"),
-      REMOTE_USER: options.username ?? "",
+      REMOTE_USER: remoteUser ?? "",
       REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
     },
     stdio: ["pipe", "pipe", "pipe"],

@@ -14,5 +14,5 @@ export {
   type MakeRepoOptions,
   type CommitOptions,
 } from "./repo";
-export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./http-server";
+export { startGitHttpServer, runGitBackend, type GitHttpServer, type GitHttpServerOptions } from "./http-server";
 export { writeLooseZeros, writePackedZeros, zerosBlobId, type PackedZeros } from "./bombs";

@@ -2,6 +2,12 @@
 import { renderKasConfig, type KasHttpAccess } from "../../infra/kas";
 import { isLoopbackAddress } from "../../runtime/kas/config";
 import { parseKasConfig } from "../../runtime/kas";
+import { WEBHOOK_PATH } from "../../runtime/kas/server/push-webhook";
+import { kasWebhookUrl } from "../../infra/stack-kas";
+
+test("the webhook URL the stack registers in GitLab (kas.publicUrl) ends in the path kas serves", () => {
+  expect(kasWebhookUrl("https://kas.example.com/")).toBe(`https://kas.example.com${WEBHOOK_PATH}`);
+});
 
 test.each<[KasHttpAccess, { url: string } | undefined]>([
   [{}, undefined],
