@@ -1,0 +1,8 @@
+/**
+ * Who may use the Kubernetes API through an agent, and as whom: CI
+ * credentials (OIDC ID tokens verified against an issuer's JWKS), the agent's
+ * `ci_access` rules, the identity a request runs as, a cache of verified
+ * credentials, and the kubeconfig a CI job uses. Pure except JwksCache.
+ */
+export { verifyIdToken, SUPPORTED_ALGS, DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_CHARS, type Claims, type Jwk, type KeySource, type VerifyOptions, type VerifyResult } from "./jwt";
+export { JwksCache, JWKS_DEFAULTS, type JwksOptions } from "./jwks";
