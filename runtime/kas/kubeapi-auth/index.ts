@@ -6,3 +6,8 @@
  */
 export { verifyIdToken, SUPPORTED_ALGS, DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_CHARS, type Claims, type Jwk, type KeySource, type VerifyOptions, type VerifyResult } from "./jwt";
 export { JwksCache, JWKS_DEFAULTS, type JwksOptions } from "./jwks";
+export { ciJobFromClaims, type CiEnvironment, type CiJob, type CiJobResult } from "./ci-job";
+export { authorizeCiJob, type Decision } from "./authorize";
+export { accessAsFor, ciJobIdentity, type AccessAs, type AgentRef } from "./identity";
+export { environmentMatches } from "./environments";
+export { environmentSlug } from "./slug";
