@@ -11,3 +11,6 @@ export { authorizeCiJob, type Decision } from "./authorize";
 export { accessAsFor, ciJobIdentity, type AccessAs, type AgentRef } from "./identity";
 export { environmentMatches } from "./environments";
 export { environmentSlug } from "./slug";
+export { CredentialCache, credentialFingerprint, type CredentialCacheOptions } from "./credential-cache";
+export { parseBearer, ciBearerToken, CI_TOKEN_TYPE, type BearerCredential } from "./bearer";
+export { logDenial } from "./log";
