@@ -14,3 +14,4 @@ export { environmentSlug } from "./slug";
 export { CredentialCache, credentialFingerprint, type CredentialCacheOptions } from "./credential-cache";
 export { parseBearer, ciBearerToken, CI_TOKEN_TYPE, type BearerCredential } from "./bearer";
 export { logDenial } from "./log";
+export { renderCiKubeconfig, contextName, KUBECONFIG_CLUSTER, type CiKubeconfigInput, type KubeconfigAgent } from "./kubeconfig";
