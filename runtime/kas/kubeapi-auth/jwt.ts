@@ -11,6 +11,7 @@ export type SupportedAlg = (typeof SUPPORTED_ALGS)[number];
 
 /** Clock skew tolerated for exp, nbf and iat. */
 export const DEFAULT_LEEWAY_SECONDS = 60;
+export const MIN_RSA_BITS = 2048;
 /** A CI ID token is around 1 KiB; anything much larger is refused before parsing. */
 export const MAX_TOKEN_CHARS = 16 * 1024;
 
@@ -60,6 +61,8 @@ export async function verifyIdToken(token: string, options: VerifyOptions): Prom
     return deny(`JWT alg ${JSON.stringify(alg)} is not accepted; expected one of ${SUPPORTED_ALGS.join(", ")}`);
   }
   if (typeof header.kid !== "string" || header.kid === "") return deny("JWT header has no kid");
+  // RFC 7515 4.1.11: extensions marked critical must be understood; this verifier understands none.
+  if (header.crit !== undefined) return deny("JWT header has crit extensions, which are not supported");
   let jwk: Jwk | undefined;
   try {
     jwk = await options.jwks.key(header.kid);
@@ -97,7 +100,10 @@ function publicKeyFor(jwk: Jwk, alg: SupportedAlg): KeyObject | string {
   try {
     // Only the public members: a JWKS that leaks "d" must not make this a private key.
     const { kty, n, e, crv, x, y } = jwk;
-    return createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: "jwk" });
+    const key = createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: "jwk" });
+    const bits = key.asymmetricKeyDetails?.modulusLength;
+    if (kty === "RSA" && (bits === undefined || bits < MIN_RSA_BITS)) return `key ${kid} has ${String(bits)} bits; expected at least ${MIN_RSA_BITS}`;
+    return key;
   } catch (e) {
     return `key ${kid} is not a valid public key: ${(e as Error).message}`;
   }

@@ -108,10 +108,18 @@ describe("verifyIdToken over a discovered JWKS", () => {
     ["HS256", () => `${b64({ alg: "HS256", kid: "rsa-1" })}.${b64(claims())}.c2ln`, /alg "HS256" is not accepted/],
     ["an RSA key claimed as ES256", () => `${b64({ alg: "ES256", kid: "rsa-1" })}.${b64(claims())}.c2ln`, /key "rsa-1" is for RS256, the token says ES256/],
     ["no kid", () => token(rsa, claims(), { kid: undefined }), /no kid/],
+    ["a crit extension", () => token(rsa, claims(), { crit: ["b64"], b64: false }), /crit extensions/],
     ["not a JWT", () => "abc.def", /not a JWT/],
     ["garbage header", () => `%%%.${b64(claims())}.x`, /header is not base64url JSON/],
   ])("%s: refused", async (_name, make, reason) => {
     expect(await reasonOf(make())).toMatch(reason);
+  });
+
+  test("an RSA key under 2048 bits is refused", async () => {
+    const weak = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const key: Key = { kid: "weak", alg: "RS256", priv: weak.privateKey, jwk: { ...weak.publicKey.export({ format: "jwk" }), kid: "weak" } };
+    published = [key.jwk];
+    expect(await reasonOf(token(key, claims()))).toMatch(/key "weak" has 1024 bits; expected at least 2048/);
   });
 
   test("within the leeway, a just-expired token still verifies", async () => {
