@@ -123,7 +123,7 @@ test("a 128 KiB config.yaml of 16,000 unknown keys: the error event is capped, a
 
   const lines = (error as string).split("\n");
   expect(lines).toHaveLength(51);
-  expect(lines[0]).toBe(`g/evil:${CONFIG}:1: k0: found unknown key "k0"; expected one of: gitops, observability`);
+  expect(lines[0]).toBe(`g/evil:${CONFIG}:1: k0: found unknown key "k0"; expected one of: gitops, observability, ci_access, user_access`);
   expect(lines[50]).toBe(`... and ${keys - 50} more errors`);
   expect((error as string).length).toBeLessThanOrEqual(16 * 1024 + 64);
   console.log(`a1's GetConfiguration while mallory's config was checked, ms: ${served.join(", ")}`);

@@ -167,8 +167,6 @@ observability:
     expect(warnings.sort()).toEqual(
       [
         "gitops.charts",
-        "ci_access",
-        "user_access",
         "container_scanning",
         "remote_development",
         "flux",

@@ -16,10 +16,10 @@ describe("parseAgentConfig: errors", () => {
   test.each<[string, string, string[]]>([
     ["not YAML (line/column)", "gitops:\n  manifest_projects: [\n    - id: x\n", [`${FILE}:`, "invalid YAML"]],
     ["duplicate key", "gitops: {}\ngitops: {}\n", [`${FILE}:2:1:`, "invalid YAML", "unique"]],
-    ["top level a list", "- gitops\n", ["found a list at the top level", "expected a mapping with keys gitops, observability"]],
+    ["top level a list", "- gitops\n", ["found a list at the top level", "expected a mapping with keys gitops, observability, ci_access, user_access"]],
     ["top level a scalar", "hello\n", [`found "hello" at the top level`]],
     ["two documents", "gitops: {}\n---\nobservability: {}\n", ["found 2 YAML documents", "expected one"]],
-    ["unknown top-level key with suggestion", "gitopz: {}\n", [`${FILE}:1: gitopz: found unknown key "gitopz" (did you mean "gitops"?)`, "expected one of: gitops, observability"]],
+    ["unknown top-level key with suggestion", "gitopz: {}\n", [`${FILE}:1: gitopz: found unknown key "gitopz" (did you mean "gitops"?)`, "expected one of: gitops, observability, ci_access, user_access"]],
     ["unknown key far from any", "zzz_totally_else: 1\n", [`zzz_totally_else: found unknown key "zzz_totally_else"; expected one of`]],
     ["typo in a manifest project key", mp("    prnue: false\n"), [`${FILE}:4: gitops.manifest_projects[0].prnue: found unknown key "prnue" (did you mean "prune"?)`]],
     ["typo in gitops", "gitops:\n  manifest_project: []\n", [`gitops.manifest_project: found unknown key`, `did you mean "manifest_projects"?`]],

@@ -4,5 +4,6 @@
  * runtime/common/config-kit.
  */
 export { parseAgentConfig, type ParseContext, type ParseResult } from "./parse";
+export type { AccessConfig, CiAccessAs, CiAccessConfig, CiAccessEntry, CiAccessRule, ImpersonateAs, UserAccessConfig } from "./access";
 export { ParsePool, type ParsePoolOptions } from "./parse-pool";
 export { summarizeErrors, MAX_ERRORS_CHARS, MAX_REPORTED_ERRORS } from "../../common/config-kit";

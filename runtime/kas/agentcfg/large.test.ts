@@ -28,7 +28,7 @@ test("16,000 unknown keys: the first 50 in source order, then a count of the res
   expect(yaml.length).toBeLessThanOrEqual(LIMITS.configFileBytes);
   const { error, errors } = errorsOf(yaml);
   expect(errors).toHaveLength(MAX_REPORTED_ERRORS + 1);
-  expect(errors[0]).toBe(`${FILE}:1: k0: found unknown key "k0"; expected one of: gitops, observability`);
+  expect(errors[0]).toBe(`${FILE}:1: k0: found unknown key "k0"; expected one of: gitops, observability, ci_access, user_access`);
   expect(errors[MAX_REPORTED_ERRORS - 1]).toMatch(new RegExp(`^${FILE}:${MAX_REPORTED_ERRORS}: `));
   expect(errors[MAX_REPORTED_ERRORS]).toBe(`... and ${KEYS - MAX_REPORTED_ERRORS} more errors`);
   expect(error).toBe(errors.join("\n"));

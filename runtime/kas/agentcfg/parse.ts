@@ -4,6 +4,7 @@
  */
 import { LIMITS, type AgentConfiguration, type LogLevel } from "../../rpc/agent-config";
 import { Checker, describe, isPlainObject, loadYaml, summarizeErrors } from "../../common/config-kit";
+import { checkAccess, type AccessConfig } from "./access";
 import { checkGitops } from "./gitops";
 import { LOG_LEVELS, LOGGING_KEYS, OBSERVABILITY_KEYS, OBSERVABILITY_UNIMPLEMENTED, TOP_LEVEL_KEYS, TOP_LEVEL_UNIMPLEMENTED } from "./schema";
 
@@ -15,7 +16,8 @@ export interface ParseContext {
 }
 
 export type ParseResult =
-  | { readonly ok: true; readonly config: AgentConfiguration; readonly warnings: string[] }
+  /** `access` (ci_access, user_access) stays in kas: it is not part of what agentk receives. */
+  | { readonly ok: true; readonly config: AgentConfiguration; readonly access: AccessConfig; readonly warnings: string[] }
   /**
    * `error` is `errors` joined by newlines, each naming file, line, key path,
    * found and expected: the first ones (see summarizeErrors), then
@@ -41,8 +43,9 @@ export function parseAgentConfig(input: string | Buffer, ctx: ParseContext): Par
     gitops: checkGitops(top.gitops, c, ctx.configProjectId),
     observability: { logging: { level: checkObservability(top.observability, c) } },
   };
+  const access = checkAccess(top.ci_access, top.user_access, c);
   if (c.errors.length > 0) return fail(c.errorsInSourceOrder());
-  return { ok: true, config, warnings: c.warnings };
+  return { ok: true, config, access, warnings: c.warnings };
 }
 
 /** `observability.logging.level` (and GitLab's `grpc_level`, checked and accepted). */

@@ -7,11 +7,23 @@
  */
 import { CONFIG_ENUMS, type DryRunStrategy, type InventoryPolicy, type LogLevel, type PrunePropagationPolicy } from "../../rpc/agent-config";
 
-export const TOP_LEVEL_KEYS = ["gitops", "observability"] as const;
+export const TOP_LEVEL_KEYS = ["gitops", "observability", "ci_access", "user_access"] as const;
 /** ConfigurationFile fields of GitLab (13.x to 17.x) this agent ignores. `cilium` existed until 15.0. */
 export const TOP_LEVEL_UNIMPLEMENTED = [
-  "ci_access", "user_access", "container_scanning", "starboard", "remote_development", "flux", "cilium",
+  "container_scanning", "starboard", "remote_development", "flux", "cilium",
 ] as const;
+
+/** `ci_access` (GitLab's CiAccessCF; `instance` is GitLab 17.x's instance-wide authorisation). */
+export const CI_ACCESS_KEYS = ["projects", "groups", "instance"] as const;
+/** One `ci_access.projects[]` / `groups[]` entry; `instance` has the same keys but `id`. */
+export const CI_ACCESS_ENTRY_KEYS = ["id", "default_namespace", "access_as", "environments", "protected_branches_only"] as const;
+export const CI_ACCESS_AS_KINDS = ["agent", "impersonate", "ci_job"] as const;
+export const IMPERSONATE_KEYS = ["username", "groups", "uid", "extra"] as const;
+export const EXTRA_KEYS = ["key", "val"] as const;
+/** `user_access` (GitLab's UserAccessCF). */
+export const USER_ACCESS_KEYS = ["access_as", "projects", "groups"] as const;
+export const USER_ACCESS_AS_KINDS = ["agent", "user"] as const;
+export const ID_KEYS = ["id"] as const;
 
 export const GITOPS_KEYS = ["manifest_projects", "scope", "reapply_interval"] as const;
 export const GITOPS_UNIMPLEMENTED = ["charts"] as const;

@@ -9,7 +9,7 @@ import type { AgentConfigParser } from "./context";
 const A = ".gitlab/agents/a/config.yaml";
 const B = ".gitlab/agents/b/config.yaml";
 const VALID = "gitops:\n  manifest_projects:\n  - id: group/manifests\n";
-const WITH_WARNING = `${VALID}ci_access:\n  projects: []\n`;
+const WITH_WARNING = `${VALID}container_scanning:\n  cadence: "0 0 * * *"\n`;
 
 let dir: string;
 let repo: string;
@@ -65,7 +65,7 @@ test("a blob is parsed once; a valid file without warnings is shared by every ag
   const wa = await configs.load("group/config", wblob, A);
   const wb = await configs.load("group/config", wblob, B);
   expect(await configs.load("group/config", wblob, A)).toBe(wa);
-  expect(wa.ok && wa.warnings.join()).toContain("ci_access");
+  expect(wa.ok && wa.warnings.join()).toContain("container_scanning");
   expect(wb).not.toBe(wa); // warnings may name the file: each agent's own
   expect(parses.slice(1)).toEqual([`group/config:${A}`, `group/config:${B}`]);
 
