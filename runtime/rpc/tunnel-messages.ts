@@ -49,15 +49,3 @@ export const TUNNEL_CHUNK_BYTES = 32 * 1024;
 
 /** Capabilities an agent registers with. */
 export const TUNNEL_CAPABILITIES = { http: "http", upgrade: "upgrade" } as const;
-
-/** Headers as a flat list of TunnelHeader, from Node's rawHeaders-style pairs. */
-export function headersFromRaw(raw: readonly string[]): TunnelHeader[] {
-  const byName = new Map<string, string[]>();
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    const list = byName.get(name) ?? [];
-    list.push(raw[i + 1] as string);
-    byName.set(name, list);
-  }
-  return [...byName].map(([name, values]) => ({ name, values }));
-}
