@@ -1,0 +1,56 @@
+/**
+ * A real kas and an in-process agentk tunnel pool for one agent, over plain
+ * gRPC or gRPC-over-WebSocket, with the agent's kube access as its
+ * ServiceAccount on the test cluster.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { createLogger } from "../../runtime/common";
+import { createClients, type TunnelRequestHead, type TunnelResponseHead } from "../../runtime/rpc";
+import { connectTarget, type KasTarget } from "../../runtime/agentk/connection";
+import { bindAgentToken } from "../../runtime/rpc/client";
+import { KubeClient, kubeconfigAccess } from "../../runtime/agentk/kube";
+import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
+import type { TestKas } from "../kas";
+
+export interface TestPool {
+  readonly pool: TunnelPool;
+  readonly kube: KubeClient;
+  readonly logs: string[];
+  /** Aborts the pool (every tunnel and request in flight: the agent going away) and closes its channel. */
+  stop(): Promise<void>;
+}
+
+export async function startPool(kas: TestKas, token: string, kubeconfig: string, transport: "grpc" | "ws", size = 4): Promise<TestPool> {
+  const stop = new AbortController();
+  let target: KasTarget = { target: kas.grpcAddress, credentials: grpc.credentials.createInsecure(), close: async () => undefined };
+  if (transport === "ws") target = await connectTarget(kas.wsUrl, { token });
+  const channel = bindAgentToken(target.credentials, () => token);
+  const clients = createClients(target.target, channel.credentials, channel.options);
+  const kube = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
+  const logs: string[] = [];
+  const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "agentk" });
+  const pool = startTunnelPool({ clients, kube, size, logger, signal: stop.signal, backoff: { initialMs: 100, maxMs: 500 } });
+  return {
+    pool,
+    kube,
+    logs,
+    stop: async () => {
+      stop.abort();
+      await pool.done;
+      clients.close();
+      kube.close();
+      await target.close();
+    },
+  };
+}
+
+export const getHead = (path: string): TunnelRequestHead => ({ method: "GET", path, headers: [{ name: "accept", values: ["application/json"] }], identity: null });
+
+/** One request through one of the agent's tunnels, the whole body read. */
+export async function tunnelGet(kas: TestKas, agentId: string, path: string): Promise<{ head: TunnelResponseHead; body: string }> {
+  const tunnel = await kas.kas.tunnels.acquire(agentId, { timeoutMs: 10_000 });
+  const res = await tunnel.request(getHead(path));
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c);
+  return { head: res.head, body: Buffer.concat(chunks).toString("utf8") };
+}

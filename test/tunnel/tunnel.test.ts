@@ -1,0 +1,135 @@
+/**
+ * The reverse tunnel end to end: a real kas, agentk's tunnel pool in-process,
+ * requests through it to the real test cluster's apiserver as the agent's
+ * ServiceAccount.
+ */
+import { startTestCluster, type TestCluster } from "../cluster";
+import { grantAgent } from "../agentk/rbac";
+import { AGENT_NS } from "../agentk/scenario";
+import { newToken, startTestKas, type TestKas } from "../kas";
+import { until } from "../until";
+import { getHead, startPool, tunnelGet, type TestPool } from "./harness";
+
+let cluster: TestCluster;
+let kas: TestKas;
+let kubeconfig: string;
+const agents = [
+  { name: "grpc-agent", id: "1", configProject: "group/a", tokens: [newToken()] },
+  { name: "ws-agent", id: "2", configProject: "group/a", tokens: [newToken()] },
+  { name: "doomed-agent", id: "3", configProject: "group/a", tokens: [newToken()] },
+];
+const pools: TestPool[] = [];
+const token = (i: number): string => agents[i]?.tokens[0] as string;
+const idle = (id: string, n: number) => async () => (kas.kas.tunnels.counts(id).idle === n ? true : undefined);
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  kubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
+  await cluster.kubectl(["create", "namespace", "naww"]);
+  await cluster.kubectl(["create", "configmap", "-n", "dude", "hello", "--from-literal=greeting=dude"]);
+  kas = await startTestKas({ agents, projects: [] });
+  pools.push(await startPool(kas, token(0), kubeconfig, "grpc"));
+  pools.push(await startPool(kas, token(1), kubeconfig, "ws"));
+  await until("4 idle tunnels per agent", async () => ((await idle("1", 4)()) && (await idle("2", 4)())) || undefined, 20_000);
+}, 240_000);
+
+afterAll(async () => {
+  for (const p of pools) await p.stop();
+  await kas?.stop();
+  await cluster?.stop();
+});
+
+describe.each([
+  ["gRPC", "1", 0],
+  ["gRPC over WebSocket", "2", 1],
+])("over %s", (_name, id, poolIndex) => {
+  test("a GET returns what the apiserver says; a 403 body for naww passes through unchanged", async () => {
+    const kube = (pools[poolIndex] as TestPool).kube;
+    const ok = await tunnelGet(kas, id, "/api/v1/namespaces/dude/configmaps");
+    expect(ok.head.status).toBe(200);
+    const direct = await kube.raw("GET", "/api/v1/namespaces/dude/configmaps");
+    const names = (body: string) => (JSON.parse(body) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name).sort();
+    expect(names(ok.body)).toEqual(names(direct.body));
+    expect(names(ok.body)).toContain("hello");
+    const denied = await tunnelGet(kas, id, "/api/v1/namespaces/naww/configmaps");
+    const deniedDirect = await kube.raw("GET", "/api/v1/namespaces/naww/configmaps");
+    expect([denied.head.status, denied.body]).toEqual([403, deniedDirect.body]);
+    expect(denied.body).toContain('system:serviceaccount:gitlab-k8s-agent:agentk\\" cannot list resource \\"configmaps\\"');
+    expect(denied.head.headers.find((h) => h.name === "content-type")?.values).toEqual(["application/json"]);
+    await until("the used tunnels replaced", idle(id, 4), 10_000);
+  });
+});
+
+test("a watch streams events as they happen; cancelling the caller frees the tunnel on both sides", async () => {
+  const pool = (pools[0] as TestPool).pool;
+  const list = await tunnelGet(kas, "1", "/api/v1/namespaces/dude/configmaps");
+  const rv = (JSON.parse(list.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const tunnel = await kas.kas.tunnels.acquire("1");
+  const caller = new AbortController();
+  const res = await tunnel.request(getHead(`/api/v1/namespaces/dude/configmaps?watch=1&resourceVersion=${rv}`), undefined, caller.signal);
+  expect(res.head.status).toBe(200);
+  expect(kas.kas.tunnels.counts("1").inUse).toBe(1);
+  expect(pool.stats.open).toBe(1);
+  const events: string[] = [];
+  const reading = (async () => {
+    let text = "";
+    for await (const chunk of res.body) {
+      text += chunk.toString("utf8");
+      const lines = text.split("\n");
+      text = lines.pop() ?? "";
+      for (const l of lines) {
+        const e = JSON.parse(l) as { type: string; object: { metadata: { name: string } } };
+        events.push(`${e.type} ${e.object.metadata.name}`);
+      }
+    }
+  })();
+  await cluster.kubectl(["create", "configmap", "-n", "dude", "watched-1"]);
+  await until("ADDED watched-1", async () => (events.includes("ADDED watched-1") ? true : undefined), 10_000, undefined, 50);
+  await cluster.kubectl(["create", "configmap", "-n", "dude", "watched-2"]);
+  await until("ADDED watched-2", async () => (events.includes("ADDED watched-2") ? true : undefined), 10_000, undefined, 50);
+  caller.abort();
+  await expect(reading).rejects.toThrow(/closed|cancel/);
+  await until("kas: no tunnel in use", async () => (kas.kas.tunnels.counts("1").inUse === 0 ? true : undefined), 10_000, undefined, 50);
+  await until("agentk: no request open", async () => (pool.stats.open === 0 ? true : undefined), 10_000, undefined, 50);
+  await until("4 idle again", idle("1", 4), 10_000);
+});
+
+test("20 concurrent requests through 4 tunnels all complete", async () => {
+  const pool = (pools[0] as TestPool).pool;
+  const served = pool.stats.served;
+  const results = await Promise.all(Array.from({ length: 20 }, () => tunnelGet(kas, "1", "/api/v1/namespaces/dude/configmaps/hello")));
+  expect(results.map((r) => r.head.status)).toEqual(Array(20).fill(200));
+  expect(results.every((r) => r.body.includes('"greeting":"dude"'))).toBe(true);
+  expect(pool.stats.served - served).toBe(20);
+  await until("4 idle again", idle("1", 4), 10_000);
+  expect(kas.kas.tunnels.counts("1").inUse).toBe(0);
+});
+
+test("the agent going away mid-request fails the caller cleanly, and its tunnels leave the registry", async () => {
+  const doomed = await startPool(kas, token(2), kubeconfig, "grpc", 2);
+  await until("2 idle tunnels", idle("3", 2), 10_000);
+  const tunnel = await kas.kas.tunnels.acquire("3");
+  const res = await tunnel.request(getHead("/api/v1/namespaces/dude/configmaps?watch=1"));
+  expect(res.head.status).toBe(200);
+  const reading = (async () => {
+    for await (const _chunk of res.body) void _chunk;
+  })();
+  await doomed.stop();
+  await expect(reading).rejects.toThrow(/agent 3's tunnel (closed|ended mid-response)/);
+  await until("no tunnels of agent 3", async () => (JSON.stringify(kas.kas.tunnels.counts("3")) === JSON.stringify({ idle: 0, inUse: 0, waiting: 0 }) ? true : undefined), 10_000);
+  await expect(kas.kas.tunnels.acquire("3", { timeoutMs: 200 })).rejects.toThrow("agent 3 is not connected");
+});
+
+test("an agent connected with every tunnel taken: acquire fails clearly after its timeout, and gets a tunnel that comes back", async () => {
+  // Taken but not yet sent a request: the agent has not replaced them.
+  const taken = await Promise.all(Array.from({ length: 4 }, () => kas.kas.tunnels.acquire("2")));
+  expect(kas.kas.tunnels.counts("2")).toEqual({ idle: 0, inUse: 4, waiting: 0 });
+  await expect(kas.kas.tunnels.acquire("2", { timeoutMs: 300 })).rejects.toThrow("agent 2 has no connected tunnel (waited 300 ms)");
+  const waiting = kas.kas.tunnels.acquire("2", { timeoutMs: 10_000 });
+  for (const t of taken) t.cancel();
+  const late = await waiting;
+  const res = await late.request(getHead("/api/v1/namespaces/dude/configmaps/hello"));
+  expect(res.head.status).toBe(200);
+  for await (const _chunk of res.body) void _chunk;
+  await until("4 idle again", idle("2", 4), 10_000);
+});
