@@ -3,6 +3,8 @@
  * gRPC or gRPC-over-WebSocket, with the agent's kube access as its
  * ServiceAccount on the test cluster.
  */
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../runtime/common";
 import { createClients, type TunnelRequestHead, type TunnelResponseHead } from "../../runtime/rpc";
@@ -10,6 +12,7 @@ import { connectTarget, type KasTarget } from "../../runtime/agentk/connection";
 import { bindAgentToken } from "../../runtime/rpc/client";
 import { KubeClient, kubeconfigAccess } from "../../runtime/agentk/kube";
 import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
+import type { TestCluster } from "../cluster";
 import type { TestKas } from "../kas";
 
 export interface TestPool {
@@ -53,4 +56,21 @@ export async function tunnelGet(kas: TestKas, agentId: string, path: string): Pr
   const chunks: Buffer[] = [];
   for await (const c of res.body) chunks.push(c);
   return { head: res.head, body: Buffer.concat(chunks).toString("utf8") };
+}
+
+/** Files of `perFile` ConfigMaps in dude, `bytes` of data each (a List per file: under the apiserver's request size). */
+export async function bigConfigMaps(cluster: TestCluster, files: number, perFile: number, bytes: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let f = 0; f < files; f++) {
+    const items = Array.from({ length: perFile }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `big-${f}-${i}`, namespace: "dude" },
+      data: { blob: "x".repeat(bytes) },
+    }));
+    const file = path.join(cluster.dir, `big-configmaps-${f}.json`);
+    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    out.push(file);
+  }
+  return out;
 }

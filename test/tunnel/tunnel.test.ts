@@ -8,7 +8,10 @@ import { grantAgent } from "../agentk/rbac";
 import { AGENT_NS } from "../agentk/scenario";
 import { newToken, startTestKas, type TestKas } from "../kas";
 import { until } from "../until";
-import { getHead, startPool, tunnelGet, type TestPool } from "./harness";
+import { bigConfigMaps, getHead, startPool, tunnelGet, type TestPool } from "./harness";
+
+/** Messages kas's stream buffers (16 of 32 KiB) plus both HTTP/2 windows and agentk's write buffer: far below the LIST's size. */
+const IN_FLIGHT_CAP = 2 * 1024 * 1024;
 
 let cluster: TestCluster;
 let kas: TestKas;
@@ -101,8 +104,7 @@ test("20 concurrent requests through 4 tunnels all complete", async () => {
   expect(results.map((r) => r.head.status)).toEqual(Array(20).fill(200));
   expect(results.every((r) => r.body.includes('"greeting":"dude"'))).toBe(true);
   expect(pool.stats.served - served).toBe(20);
-  await until("4 idle again", idle("1", 4), 10_000);
-  expect(kas.kas.tunnels.counts("1").inUse).toBe(0);
+  await until("4 idle again, none in use", async () => (JSON.stringify(kas.kas.tunnels.counts("1")) === JSON.stringify({ idle: 4, inUse: 0, waiting: 0 }) ? true : undefined), 10_000, () => JSON.stringify(kas.kas.tunnels.counts("1")));
 });
 
 test("the agent going away mid-request fails the caller cleanly, and its tunnels leave the registry", async () => {
@@ -132,4 +134,23 @@ test("an agent connected with every tunnel taken: acquire fails clearly after it
   expect(res.head.status).toBe(200);
   for await (const _chunk of res.body) void _chunk;
   await until("4 idle again", idle("2", 4), 10_000);
+});
+
+test("a slow reader of a large LIST: bytes between the agent and the caller stay bounded (kas buffers at most that)", async () => {
+  const files = await bigConfigMaps(cluster, 4, 100, 16 * 1024);
+  for (const f of files) await cluster.kubectl(["create", "-f", f]);
+  const pool = (pools[0] as TestPool).pool;
+  const sentBefore = pool.stats.bytesSent;
+  const tunnel = await kas.kas.tunnels.acquire("1");
+  const res = await tunnel.request(getHead("/api/v1/namespaces/dude/configmaps"));
+  let consumed = 0;
+  let maxInFlight = 0;
+  for await (const chunk of res.body) {
+    consumed += chunk.length;
+    maxInFlight = Math.max(maxInFlight, pool.stats.bytesSent - sentBefore - consumed);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  console.log(`slow LIST: ${consumed} bytes read; at most ${maxInFlight} bytes in flight between agentk and the caller`);
+  expect(consumed).toBeGreaterThan(6 * 1024 * 1024);
+  expect(maxInFlight).toBeLessThan(IN_FLIGHT_CAP);
 });
