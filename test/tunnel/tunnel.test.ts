@@ -20,6 +20,7 @@ const agents = [
   { name: "grpc-agent", id: "1", configProject: "group/a", tokens: [newToken()] },
   { name: "ws-agent", id: "2", configProject: "group/a", tokens: [newToken()] },
   { name: "doomed-agent", id: "3", configProject: "group/a", tokens: [newToken()] },
+  { name: "revoked-agent", id: "4", configProject: "group/a", tokens: [newToken()] },
 ];
 const pools: TestPool[] = [];
 const token = (i: number): string => agents[i]?.tokens[0] as string;
@@ -134,6 +135,25 @@ test("an agent connected with every tunnel taken: acquire fails clearly after it
   expect(res.head.status).toBe(200);
   for await (const _chunk of res.body) void _chunk;
   await until("4 idle again", idle("2", 4), 10_000);
+});
+
+test("a revoked token loses its tunnels, idle and in use", async () => {
+  const revoked = await startPool(kas, token(3), kubeconfig, "grpc", 2);
+  try {
+    await until("2 idle tunnels", idle("4", 2), 10_000);
+    const tunnel = await kas.kas.tunnels.acquire("4");
+    const res = await tunnel.request(getHead("/api/v1/namespaces/dude/configmaps?watch=1"));
+    const reading = (async () => {
+      for await (const _chunk of res.body) void _chunk;
+    })();
+    kas.writeAgents(agents.map((a) => (a.id === "4" ? { ...a, tokens: [], revoked: a.tokens } : a)));
+    await expect(reading).rejects.toThrow(/agent 4's tunnel/);
+    await until("no tunnels of agent 4", async () => (JSON.stringify(kas.kas.tunnels.counts("4")) === JSON.stringify({ idle: 0, inUse: 0, waiting: 0 }) ? true : undefined), 10_000);
+    await until("agentk told why", async () => (revoked.logs.join("").includes("UNAUTHENTICATED") ? true : undefined), 10_000);
+    expect(revoked.pool.stats.open).toBe(0);
+  } finally {
+    await revoked.stop();
+  }
 });
 
 test("a slow reader of a large LIST: bytes between the agent and the caller stay bounded (kas buffers at most that)", async () => {
