@@ -44,16 +44,19 @@ export const DEFAULT_TUNNEL_POOL_SIZE = 4;
 
 export function startTunnelPool(opts: TunnelPoolOptions): TunnelPool {
   const stats: TunnelPoolStats = { idle: 0, open: 0, served: 0, bytesSent: 0 };
-  const slots = Array.from({ length: opts.size ?? DEFAULT_TUNNEL_POOL_SIZE }, () => runSlot(opts, stats));
-  return { stats, done: Promise.all(slots).then(() => undefined) };
+  // One abort listener for every stream (a listener per stream would pass Node's 10-listener warning at 11 requests).
+  const calls = new Set<TunnelStream>();
+  opts.signal.addEventListener("abort", () => calls.forEach((c) => c.cancel()), { once: true });
+  const serving = new Set<Promise<void>>();
+  const slots = Array.from({ length: opts.size ?? DEFAULT_TUNNEL_POOL_SIZE }, () => runSlot(opts, stats, calls, serving));
+  return { stats, done: Promise.all(slots).then(() => Promise.all(serving)).then(() => undefined) };
 }
 
-async function runSlot(opts: TunnelPoolOptions, stats: TunnelPoolStats): Promise<void> {
+async function runSlot(opts: TunnelPoolOptions, stats: TunnelPoolStats, calls: Set<TunnelStream>, serving: Set<Promise<void>>): Promise<void> {
   const backoff = createBackoff(opts.backoff);
   while (!opts.signal.aborted) {
     const call: TunnelStream = opts.clients.tunnel.Connect();
-    const onAbort = (): void => call.cancel();
-    opts.signal.addEventListener("abort", onAbort, { once: true });
+    calls.add(call);
     const messages = call[Symbol.asyncIterator]() as AsyncIterator<TunnelDown>;
     let first: IteratorResult<TunnelDown> | undefined;
     let failure: { code?: number; details?: string; message?: string } | undefined;
@@ -69,14 +72,20 @@ async function runSlot(opts: TunnelPoolOptions, stats: TunnelPoolStats): Promise
     if (first && !first.done && first.value.message === "request_head") {
       backoff.reset();
       stats.open++;
-      void serveRequest(call, messages, first.value.request_head, { kube: opts.kube, allowImpersonation: opts.allowImpersonation, onSent: (n) => (stats.bytesSent += n) }).finally(() => {
+      const served: Promise<void> = serveRequest(call, messages, first.value.request_head, {
+        kube: opts.kube,
+        allowImpersonation: opts.allowImpersonation,
+        onSent: (n) => (stats.bytesSent += n),
+      }).finally(() => {
         stats.open--;
         stats.served++;
-        opts.signal.removeEventListener("abort", onAbort);
+        calls.delete(call);
+        serving.delete(served);
       });
+      serving.add(served);
       continue;
     }
-    opts.signal.removeEventListener("abort", onAbort);
+    calls.delete(call);
     call.cancel();
     if (opts.signal.aborted) return;
     const delay = backoff.next();
