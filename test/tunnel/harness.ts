@@ -23,7 +23,7 @@ export interface TestPool {
   stop(): Promise<void>;
 }
 
-export async function startPool(kas: TestKas, token: string, kubeconfig: string, transport: "grpc" | "ws", size = 4): Promise<TestPool> {
+export async function startPool(kas: TestKas, token: string, kubeconfig: string, transport: "grpc" | "ws", size = 4, maxOpen?: number): Promise<TestPool> {
   const stop = new AbortController();
   let target: KasTarget = { target: kas.grpcAddress, credentials: grpc.credentials.createInsecure(), close: async () => undefined };
   if (transport === "ws") target = await connectTarget(kas.wsUrl, { token });
@@ -32,7 +32,7 @@ export async function startPool(kas: TestKas, token: string, kubeconfig: string,
   const kube = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
   const logs: string[] = [];
   const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "agentk" });
-  const pool = startTunnelPool({ clients, kube, size, logger, signal: stop.signal, backoff: { initialMs: 100, maxMs: 500 } });
+  const pool = startTunnelPool({ clients, kube, size, maxOpen, logger, signal: stop.signal, backoff: { initialMs: 100, maxMs: 500 } });
   return {
     pool,
     kube,

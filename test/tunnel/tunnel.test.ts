@@ -21,6 +21,7 @@ const agents = [
   { name: "ws-agent", id: "2", configProject: "group/a", tokens: [newToken()] },
   { name: "doomed-agent", id: "3", configProject: "group/a", tokens: [newToken()] },
   { name: "revoked-agent", id: "4", configProject: "group/a", tokens: [newToken()] },
+  { name: "bounded-agent", id: "5", configProject: "group/a", tokens: [newToken()] },
 ];
 const pools: TestPool[] = [];
 const token = (i: number): string => agents[i]?.tokens[0] as string;
@@ -153,6 +154,25 @@ test("a revoked token loses its tunnels, idle and in use", async () => {
     expect(revoked.pool.stats.open).toBe(0);
   } finally {
     await revoked.stop();
+  }
+});
+
+test("agentk serves at most maxOpen requests at once: it opens no new tunnel until one ends", async () => {
+  const bounded = await startPool(kas, token(4), kubeconfig, "grpc", 2, 2);
+  try {
+    await until("2 idle tunnels", idle("5", 2), 10_000);
+    const callers = [new AbortController(), new AbortController()];
+    for (const c of callers) {
+      const t = await kas.kas.tunnels.acquire("5");
+      const res = await t.request(getHead("/api/v1/namespaces/dude/configmaps?watch=1"), undefined, c.signal);
+      expect(res.head.status).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect([kas.kas.tunnels.counts("5"), bounded.pool.stats.open]).toEqual([{ idle: 0, inUse: 2, waiting: 0 }, 2]);
+    callers[0]?.abort();
+    await until("a tunnel again after one request ended", idle("5", 1), 10_000);
+  } finally {
+    await bounded.stop();
   }
 });
 

@@ -18,6 +18,8 @@ export interface TunnelPoolOptions {
   /** Idle tunnels to keep open; default 4. */
   readonly size?: number;
   readonly allowImpersonation?: boolean;
+  /** Requests served at once; past it no new tunnel is opened until one ends (kas bounds this too; agentk does not trust it to). Default 64. */
+  readonly maxOpen?: number;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly backoff?: BackoffOptions;
@@ -41,6 +43,7 @@ export interface TunnelPool {
 }
 
 export const DEFAULT_TUNNEL_POOL_SIZE = 4;
+const DEFAULT_MAX_OPEN = 64;
 
 export function startTunnelPool(opts: TunnelPoolOptions): TunnelPool {
   const stats: TunnelPoolStats = { idle: 0, open: 0, served: 0, bytesSent: 0 };
@@ -48,13 +51,17 @@ export function startTunnelPool(opts: TunnelPoolOptions): TunnelPool {
   const calls = new Set<TunnelStream>();
   opts.signal.addEventListener("abort", () => calls.forEach((c) => c.cancel()), { once: true });
   const serving = new Set<Promise<void>>();
-  const slots = Array.from({ length: opts.size ?? DEFAULT_TUNNEL_POOL_SIZE }, () => runSlot(opts, stats, calls, serving));
+  const size = Math.min(opts.size ?? DEFAULT_TUNNEL_POOL_SIZE, opts.maxOpen ?? DEFAULT_MAX_OPEN);
+  const slots = Array.from({ length: size }, () => runSlot(opts, stats, calls, serving));
   return { stats, done: Promise.all(slots).then(() => Promise.all(serving)).then(() => undefined) };
 }
 
 async function runSlot(opts: TunnelPoolOptions, stats: TunnelPoolStats, calls: Set<TunnelStream>, serving: Set<Promise<void>>): Promise<void> {
   const backoff = createBackoff(opts.backoff);
   while (!opts.signal.aborted) {
+    // Idle tunnels count: kas may hand each a request, and requests in flight must stay within maxOpen.
+    while (stats.open + stats.idle >= (opts.maxOpen ?? DEFAULT_MAX_OPEN) && serving.size > 0) await Promise.race(serving);
+    if (opts.signal.aborted) return;
     const call: TunnelStream = opts.clients.tunnel.Connect();
     calls.add(call);
     const messages = call[Symbol.asyncIterator]() as AsyncIterator<TunnelDown>;

@@ -35,10 +35,11 @@ export async function serveRequest(call: TunnelStream, messages: AsyncIterator<T
     const upgrade = wantsUpgrade(head.headers);
     const req = await opts.kube.forward(head.method, head.path, requestHeaders(head.headers, head.identity, opts.allowImpersonation ?? false), abort.signal);
     const response = responded(req, abort.signal);
-    let target: Promise<Writable> = Promise.resolve(req);
+    // Where kas's data goes: the request body, or once upgraded the connection (nowhere when the apiserver refused the upgrade).
+    let target: Promise<Writable | undefined> = Promise.resolve(req);
     if (upgrade) {
       req.end();
-      target = response.then((r) => r.socket ?? req);
+      target = response.then((r) => r.socket);
     }
     const upstream = forwardBody(messages, target, abort.signal);
     upstream.catch(() => abort.abort());
@@ -90,16 +91,16 @@ async function sendData(send: (msg: TunnelUp) => Promise<void>, chunk: Buffer, o
 }
 
 /** kas's request body (or, once upgraded, the client's bytes) into the apiserver request, one message at a time. */
-async function forwardBody(messages: AsyncIterator<TunnelDown>, target: Promise<Writable>, signal: AbortSignal): Promise<void> {
+async function forwardBody(messages: AsyncIterator<TunnelDown>, target: Promise<Writable | undefined>, signal: AbortSignal): Promise<void> {
   for (;;) {
     const next = await messages.next();
     if (next.done) return;
     const msg = next.value;
     const out = await target;
     if (msg.message === "data") {
-      if (!out.write(msg.data.data)) await once(out, "drain", { signal });
+      if (out && !out.write(msg.data.data)) await once(out, "drain", { signal });
     } else if (msg.message === "end") {
-      out.end();
+      out?.end();
       return;
     } else {
       throw new Error(`unexpected ${msg.message} from kas in the middle of a request`);
