@@ -23,13 +23,14 @@ export interface TestPool {
   stop(): Promise<void>;
 }
 
-export async function startPool(kas: TestKas, token: string, kubeconfig: string, transport: "grpc" | "ws", size = 4, maxOpen?: number): Promise<TestPool> {
+/** `kube`: a kubeconfig file (the test cluster), or a client for another loopback server. */
+export async function startPool(kas: TestKas, token: string, kube0: string | KubeClient, transport: "grpc" | "ws", size = 4, maxOpen?: number): Promise<TestPool> {
   const stop = new AbortController();
   let target: KasTarget = { target: kas.grpcAddress, credentials: grpc.credentials.createInsecure(), close: async () => undefined };
   if (transport === "ws") target = await connectTarget(kas.wsUrl, { token });
   const channel = bindAgentToken(target.credentials, () => token);
   const clients = createClients(target.target, channel.credentials, channel.options);
-  const kube = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
+  const kube = typeof kube0 === "string" ? KubeClient.fromAccess(await kubeconfigAccess(kube0)) : kube0;
   const logs: string[] = [];
   const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "agentk" });
   const pool = startTunnelPool({ clients, kube, size, maxOpen, logger, signal: stop.signal, backoff: { initialMs: 100, maxMs: 500 } });
