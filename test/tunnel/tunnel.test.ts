@@ -22,6 +22,7 @@ const agents = [
   { name: "doomed-agent", id: "3", configProject: "group/a", tokens: [newToken()] },
   { name: "revoked-agent", id: "4", configProject: "group/a", tokens: [newToken()] },
   { name: "bounded-agent", id: "5", configProject: "group/a", tokens: [newToken()] },
+  { name: "greedy-agent", id: "6", configProject: "group/a", tokens: [newToken()] },
 ];
 const pools: TestPool[] = [];
 const token = (i: number): string => agents[i]?.tokens[0] as string;
@@ -173,6 +174,26 @@ test("agentk serves at most maxOpen requests at once: it opens no new tunnel unt
     await until("a tunnel again after one request ended", idle("5", 1), 10_000);
   } finally {
     await bounded.stop();
+  }
+});
+
+test("kas's bounds: at most 16 idle tunnels per agent (the rest refused), at most 64 requests in use or waiting (the next fails at once)", async () => {
+  const greedy = await startPool(kas, token(5), kubeconfig, "grpc", 20);
+  const stop = new AbortController();
+  try {
+    await until("16 idle tunnels", idle("6", 16), 10_000);
+    await until("the agent told why the rest were refused", async () => (greedy.logs.join("").includes("at most 16 (agent_connections.max_idle_tunnels_per_agent") ? true : undefined), 10_000);
+    expect(kas.kas.tunnels.counts("6").idle).toBe(16);
+    const taken = await Promise.all(Array.from({ length: 16 }, () => kas.kas.tunnels.acquire("6")));
+    const waiting = Array.from({ length: 48 }, () => kas.kas.tunnels.acquire("6", { signal: stop.signal, timeoutMs: 10_000 }).then((t) => t.cancel(), () => undefined));
+    expect(kas.kas.tunnels.counts("6")).toMatchObject({ inUse: 16 });
+    expect(kas.kas.tunnels.counts("6").inUse + kas.kas.tunnels.counts("6").waiting).toBe(64);
+    await expect(kas.kas.tunnels.acquire("6")).rejects.toThrow("agent 6 already has 64 requests in flight; at most 64");
+    stop.abort();
+    for (const t of taken) t.cancel();
+    await Promise.all(waiting);
+  } finally {
+    await greedy.stop();
   }
 });
 
