@@ -91,10 +91,12 @@ export class TunnelRegistry {
       return Promise.reject(new TunnelUnavailableError(`agent ${agentId} is not connected`, "not_connected"));
     }
     const timeoutMs = opts.timeoutMs ?? 10_000;
+    // A dependent signal: callers may share one signal across many waits, and a listener each on it would pass Node's warning at 11.
+    const signal = opts.signal && AbortSignal.any([opts.signal]);
     return new Promise<AgentTunnel>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
-        opts.signal?.removeEventListener("abort", onAbort);
+        signal?.removeEventListener("abort", onAbort);
         const i = a.waiters.indexOf(waiter);
         if (i >= 0) a.waiters.splice(i, 1);
         this.forget(agentId, a);
@@ -111,8 +113,8 @@ export class TunnelRegistry {
       };
       const onAbort = (): void => fail(new TunnelUnavailableError(`waiting for a tunnel of agent ${agentId}: aborted`, "aborted"));
       const timer = setTimeout(() => fail(new TunnelUnavailableError(`agent ${agentId} has no connected tunnel (waited ${timeoutMs} ms)`, "no_tunnel")), timeoutMs);
-      if (opts.signal?.aborted) return onAbort();
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       a.waiters.push(waiter);
     });
   }

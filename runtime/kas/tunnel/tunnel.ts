@@ -66,9 +66,10 @@ export class AgentTunnel {
    * it is the client's side of the connection. Aborting `signal` at any time
    * cancels the request on both sides.
    */
-  async request(head: TunnelRequestHead, body?: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<TunnelResponse> {
+  async request(head: TunnelRequestHead, body?: AsyncIterable<Buffer>, callerSignal?: AbortSignal): Promise<TunnelResponse> {
     if (this.used) throw new Error("a tunnel carries one request");
     this.used = true;
+    const signal = callerSignal && AbortSignal.any([callerSignal]);
     const onAbort = (): void => this.cancel("the caller went away");
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
