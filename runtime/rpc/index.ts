@@ -3,3 +3,4 @@ export * from "./messages";
 export * from "./protocol";
 export * from "./object-stream";
 export * from "./batch-assembler";
+export * from "./tunnel-messages";

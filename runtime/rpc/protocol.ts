@@ -9,6 +9,7 @@ import type {
   SyncStatusAck,
   SyncStatusReport,
 } from "./messages";
+import type { TunnelDown, TunnelUp } from "./tunnel-messages";
 
 export const PROTO_FILE = path.join(__dirname, "proto", "gitops_agent.proto");
 
@@ -26,6 +27,7 @@ export const SERVICE_NAMES = {
   configuration: "gitops.agent.v1.AgentConfigurationService",
   gitops: "gitops.agent.v1.GitopsService",
   status: "gitops.agent.v1.AgentStatusService",
+  tunnel: "gitops.agent.v1.ReverseTunnelService",
 } as const;
 
 let cached: protoLoader.PackageDefinition | undefined;
@@ -37,18 +39,19 @@ export function packageDefinition(): protoLoader.PackageDefinition {
 
 function serviceDefinition(name: string): grpc.ServiceDefinition {
   const def = packageDefinition()[name];
-  if (!def || !("GetConfiguration" in def || "GetObjectsToSynchronize" in def || "ReportSyncStatus" in def)) {
+  if (!def || !["GetConfiguration", "GetObjectsToSynchronize", "ReportSyncStatus", "Connect"].some((m) => m in def)) {
     throw new Error(`service ${name} not found in ${PROTO_FILE}`);
   }
   return def as unknown as grpc.ServiceDefinition;
 }
 
-/** The three services, for grpc.Server#addService. */
+/** The services, for grpc.Server#addService. */
 export function serviceDefinitions(): Record<keyof typeof SERVICE_NAMES, grpc.ServiceDefinition> {
   return {
     configuration: serviceDefinition(SERVICE_NAMES.configuration),
     gitops: serviceDefinition(SERVICE_NAMES.gitops),
     status: serviceDefinition(SERVICE_NAMES.status),
+    tunnel: serviceDefinition(SERVICE_NAMES.tunnel),
   };
 }
 
@@ -61,6 +64,10 @@ export interface GitopsHandlers extends grpc.UntypedServiceImplementation {
 }
 export interface StatusHandlers extends grpc.UntypedServiceImplementation {
   ReportSyncStatus: grpc.handleUnaryCall<SyncStatusReport, SyncStatusAck>;
+}
+
+export interface TunnelHandlers extends grpc.UntypedServiceImplementation {
+  Connect: grpc.handleBidiStreamingCall<TunnelUp, TunnelDown>;
 }
 
 /**
@@ -95,10 +102,15 @@ export interface StatusClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 }
 
+export interface TunnelClient extends grpc.Client {
+  Connect(metadata?: grpc.Metadata, options?: Partial<grpc.CallOptions>): grpc.ClientDuplexStream<TunnelUp, TunnelDown>;
+}
+
 export interface Clients {
   readonly configuration: ConfigurationClient;
   readonly gitops: GitopsClient;
   readonly status: StatusClient;
+  readonly tunnel: TunnelClient;
   close(): void;
 }
 
@@ -116,14 +128,17 @@ export function createClients(target: string, credentials: grpc.ChannelCredentia
   const configuration = make<ConfigurationClient>(defs.configuration);
   const gitops = make<GitopsClient>(defs.gitops);
   const status = make<StatusClient>(defs.status);
+  const tunnel = make<TunnelClient>(defs.tunnel);
   return {
     configuration,
     gitops,
     status,
+    tunnel,
     close: () => {
       configuration.close();
       gitops.close();
       status.close();
+      tunnel.close();
     },
   };
 }

@@ -28,6 +28,8 @@ export class KubeClient {
   readonly server: URL;
   private readonly agent: https.Agent | http.Agent;
   private readonly watchAgent: https.Agent | http.Agent;
+  /** Requests through the reverse tunnel: kas bounds how many run at once, so no socket cap here. */
+  private readonly tunnelAgent: https.Agent | http.Agent;
   private readonly mod: typeof https | typeof http;
 
   private constructor(private readonly access: ClusterAccess) {
@@ -38,6 +40,7 @@ export class KubeClient {
     this.agent = agent({ keepAlive: true, maxSockets: 16 });
     // HTTP/1.1 holds a connection per open watch: no cap, or the 17th watch would wait forever.
     this.watchAgent = agent({ keepAlive: false });
+    this.tunnelAgent = agent({ keepAlive: true });
   }
 
   static fromAccess(access: ClusterAccess): KubeClient {
@@ -89,8 +92,25 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A raw request to this apiserver and nothing else, with the agent's own
+   * credentials added to `headers` (which must not carry any): the reverse
+   * tunnel's. The caller writes the body and ends it; the response (or an
+   * 'upgrade') comes as events on the returned request.
+   */
+  async forward(method: string, pathAndQuery: string, headers: Readonly<Record<string, string | string[]>>, signal?: AbortSignal): Promise<http.ClientRequest> {
+    const url = new URL(pathAndQuery, this.server);
+    if (!pathAndQuery.startsWith("/") || pathAndQuery.startsWith("//") || url.origin !== this.server.origin) {
+      throw new Error(`${JSON.stringify(pathAndQuery)} is not a path on ${this.server.origin}`);
+    }
+    this.counts[method] = (this.counts[method] ?? 0) + 1;
+    const all = { ...headers, ...(await this.access.headers()) };
+    return this.mod.request(url, { method, agent: this.tunnelAgent, headers: all, signal: signal && AbortSignal.any([signal]) });
+  }
+
   close(): void {
     this.agent.destroy();
     this.watchAgent.destroy();
+    this.tunnelAgent.destroy();
   }
 }

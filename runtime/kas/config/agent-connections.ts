@@ -11,6 +11,8 @@ const KEYS = [
   "max_streams_per_agent",
   "stalled_stream_timeout",
   "max_buffered_bytes_per_agent",
+  "max_idle_tunnels_per_agent",
+  "max_tunnel_requests_per_agent",
 ] as const;
 
 export function parseAgentConnections(k: KasReader, value: unknown): AgentConnectionLimits {
@@ -36,5 +38,7 @@ export function parseAgentConnections(k: KasReader, value: unknown): AgentConnec
     maxStreamsPerAgent: positiveInt(k, m.max_streams_per_agent, ["agent_connections", "max_streams_per_agent"], d.maxStreamsPerAgent),
     stalledStreamTimeoutMs: duration("stalled_stream_timeout", d.stalledStreamTimeoutMs),
     maxBufferedBytesPerAgent: buffered,
+    maxIdleTunnelsPerAgent: positiveInt(k, m.max_idle_tunnels_per_agent, ["agent_connections", "max_idle_tunnels_per_agent"], d.maxIdleTunnelsPerAgent),
+    maxTunnelRequestsPerAgent: positiveInt(k, m.max_tunnel_requests_per_agent, ["agent_connections", "max_tunnel_requests_per_agent"], d.maxTunnelRequestsPerAgent),
   };
 }

@@ -93,6 +93,8 @@ describe("agent_connections", () => {
       maxStreamsPerAgent: 100,
       stalledStreamTimeoutMs: 120_000,
       maxBufferedBytesPerAgent: 64 * 1024 * 1024,
+      maxIdleTunnelsPerAgent: 16,
+      maxTunnelRequestsPerAgent: 64,
     });
     const c = parseKasConfig(`${minimal}agent_connections: { max_connection_age: 30m, max_streams_per_agent: 10, stalled_stream_timeout: 45s }\n`, FILE);
     expect(c.agentConnections).toMatchObject({ maxConnectionAgeMs: 1_800_000, maxStreamsPerAgent: 10, stalledStreamTimeoutMs: 45_000 });

@@ -51,6 +51,10 @@ export interface AgentConnectionLimits {
   readonly stalledStreamTimeoutMs: number;
   /** Bytes of batches one agent's streams may hold in memory at once; a stream waits for its turn beyond that. */
   readonly maxBufferedBytesPerAgent: number;
+  /** Idle reverse tunnels kas keeps for one agent; the agent asks for its pool size, kas refuses beyond this. */
+  readonly maxIdleTunnelsPerAgent: number;
+  /** Requests through one agent's tunnels at once (in use plus waiting for a tunnel); beyond it a request fails at once. */
+  readonly maxTunnelRequestsPerAgent: number;
 }
 
 export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
@@ -61,6 +65,8 @@ export const DEFAULT_AGENT_CONNECTION_LIMITS: AgentConnectionLimits = {
   maxStreamsPerAgent: 100,
   stalledStreamTimeoutMs: 120_000,
   maxBufferedBytesPerAgent: 64 * 1024 * 1024,
+  maxIdleTunnelsPerAgent: 16,
+  maxTunnelRequestsPerAgent: 64,
 };
 
 /** Shared with the writers of kas.yaml (infra), with the file's shape. */

@@ -19,6 +19,21 @@ export type AgentUnaryHandler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>,
  * say), becomes the call's status, never an unhandled rejection.
  */
 export function agentStream<Req, Res>(ctx: ServerContext, method: string, serve: AgentStreamHandler<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
+  return admitted(ctx, method, serve);
+}
+
+/** A bidirectional stream's work (the reverse tunnel), admitted as every other stream. */
+export function agentBidi<Req, Res>(
+  ctx: ServerContext,
+  method: string,
+  serve: (call: grpc.ServerDuplexStream<Req, Res>, agent: AgentIdentity, life: StreamLife) => Promise<void>,
+): grpc.handleBidiStreamingCall<Req, Res> {
+  return admitted(ctx, method, serve);
+}
+
+type AdmittedCall = Parameters<typeof admitStream>[1] & Parameters<typeof streamLife>[0];
+
+function admitted<C extends AdmittedCall>(ctx: ServerContext, method: string, serve: (call: C, agent: AgentIdentity, life: StreamLife) => Promise<void>): (call: C) => void {
   return (call) => {
     // Before the first await: a stream cancelled while it authenticates must still be cleaned up.
     const life = streamLife(call);

@@ -6,6 +6,7 @@ import type { Metrics } from "../../common";
 import type { AgentConnectionLimits } from "../config";
 import type { AuthAudit } from "./admission";
 import type { OpenStreams } from "./open-streams";
+import type { TunnelRegistry } from "../tunnel";
 import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 
 export type AgentConfigParseResult =
@@ -29,5 +30,7 @@ export interface ServerContext {
   /** Open streams by token, for revocation. */
   readonly streams: OpenStreams;
   readonly audit: AuthAudit;
+  /** Idle reverse tunnels by agent. */
+  readonly tunnels: TunnelRegistry;
   readonly logger: Logger;
 }

@@ -11,10 +11,12 @@ import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
+import { tunnelHandlers } from "./tunnel-service";
+import { TunnelRegistry } from "../tunnel";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
-export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit"> {
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit" | "tunnels"> {
   readonly listen: KasConfig["listen"];
   readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
@@ -29,6 +31,8 @@ export interface RunningKas {
   readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
+  /** The agents' reverse tunnels: acquire(agentId) one to send a request to its apiserver. */
+  readonly tunnels: TunnelRegistry;
   /** Drops connections whose peer is gone (for the process guard). */
   dropDeadConnections(): void;
   close(): Promise<void>;
@@ -43,7 +47,13 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
   const streams = new OpenStreams(deps.registry, deps.logger);
   const audit = new AuthAudit(deps.logger, metrics);
-  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit };
+  const tunnels = new TunnelRegistry(
+    { maxIdlePerAgent: deps.limits.maxIdleTunnelsPerAgent, maxRequestsPerAgent: deps.limits.maxTunnelRequestsPerAgent },
+    (agentId) => tracker.openStreams(agentId) > 0,
+  );
+  metrics.gaugeFn("kas_agent_tunnels_idle", "Idle reverse tunnels agents hold open now", () => tunnels.totals().idle);
+  metrics.gaugeFn("kas_agent_tunnels_in_use", "Reverse tunnels carrying a request now", () => tunnels.totals().inUse);
+  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit, tunnels };
   // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
   const unwatch = deps.registry.onChange?.(() => void streams.recheck());
   const recheckMs = deps.registry.recheckIntervalMs;
@@ -52,7 +62,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const defs = serviceDefinitions();
   const serverMetrics = grpcServerMetrics(metrics);
   // One set of handlers for every listener: their caches and read turns are per kas.
-  const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx) };
+  const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx), tunnel: tunnelHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
   const droppers: (() => void)[] = [];
@@ -69,6 +79,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       s.addService(defs.configuration, handlers.configuration);
       s.addService(defs.gitops, handlers.gitops);
       s.addService(defs.status, handlers.status);
+      s.addService(defs.tunnel, handlers.tunnel);
       closers.push(() => shutdown(s));
       return s;
     };
@@ -88,7 +99,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, metrics, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
+  return { ports, tracker, metrics, tunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */

@@ -1,0 +1,2 @@
+export { AgentTunnel, TunnelClosedError, type TunnelCall, type TunnelCounters, type TunnelLife, type TunnelResponse } from "./tunnel";
+export { TunnelRegistry, TunnelUnavailableError, type AcquireOptions, type TunnelCounts, type TunnelLimits } from "./registry";

@@ -1,0 +1,138 @@
+/**
+ * One agent tunnel as kas holds it: a registered Connect stream that carries
+ * exactly one request. Reads are pulled one message at a time (grpc-js reads
+ * the next only when asked), writes wait for 'drain', so neither direction
+ * buffers more than a message or two per tunnel.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { TUNNEL_CHUNK_BYTES, type TunnelDown, type TunnelRequestHead, type TunnelResponseHead, type TunnelUp } from "../../rpc";
+
+/** The server side of a Connect call, as far as a tunnel needs it. */
+export type TunnelCall = grpc.ServerDuplexStream<TunnelUp, TunnelDown>;
+
+/** When the call ends, for any reason (kas's StreamLife). */
+export interface TunnelLife {
+  readonly ended: boolean;
+  onEnd(fn: () => void): () => void;
+}
+
+export interface TunnelResponse {
+  readonly head: TunnelResponseHead;
+  /** The response body; throws when the agent fails or goes away mid-body. Breaking out of it cancels the request. */
+  readonly body: AsyncIterable<Buffer>;
+}
+
+export class TunnelClosedError extends Error {
+  override readonly name = "TunnelClosedError";
+}
+
+/** Bytes a tunnel has taken from the agent and handed to its caller, for bounds checks and metrics. */
+export interface TunnelCounters {
+  received: number;
+  delivered: number;
+}
+
+export class AgentTunnel {
+  readonly counters: TunnelCounters = { received: 0, delivered: 0 };
+  private readonly messages: AsyncIterator<TunnelUp>;
+  private used = false;
+  private readonly closed: Promise<never>;
+
+  constructor(
+    readonly agentId: string,
+    private readonly call: TunnelCall,
+    readonly life: TunnelLife,
+  ) {
+    this.messages = call[Symbol.asyncIterator]() as AsyncIterator<TunnelUp>;
+    this.closed = new Promise<never>((_resolve, reject) => life.onEnd(() => reject(new TunnelClosedError(`agent ${agentId}'s tunnel closed`))));
+    this.closed.catch(() => undefined);
+  }
+
+  /** Reads the agent's first message; it must register. */
+  async accept(): Promise<readonly string[]> {
+    const first = await this.next();
+    if (first?.message !== "register") throw new Error(`a tunnel must start with register, got ${first?.message ?? "the end of the stream"}`);
+    return first.register.capabilities;
+  }
+
+  /** Ends the stream with CANCELLED: the agent aborts its apiserver request. Idempotent. */
+  cancel(reason = "cancelled by kas"): void {
+    if (!this.life.ended && !this.call.cancelled) this.call.emit("error", { code: grpc.status.CANCELLED, details: reason });
+  }
+
+  /**
+   * Sends the request and resolves once the agent has the response head.
+   * `body` (if any) streams to the agent, then `end`; on an upgraded connection
+   * it is the client's side of the connection. Aborting `signal` at any time
+   * cancels the request on both sides.
+   */
+  async request(head: TunnelRequestHead, body?: AsyncIterable<Buffer>, callerSignal?: AbortSignal): Promise<TunnelResponse> {
+    if (this.used) throw new Error("a tunnel carries one request");
+    this.used = true;
+    const signal = callerSignal && AbortSignal.any([callerSignal]);
+    const onAbort = (): void => this.cancel("the caller went away");
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.life.onEnd(() => signal?.removeEventListener("abort", onAbort));
+    try {
+      await this.write({ message: "request_head", request_head: head });
+      void this.pump(body);
+      const first = await this.next();
+      if (first?.message === "response_head") return { head: first.response_head, body: this.body() };
+      throw new TunnelClosedError(first?.message === "error" ? `agent ${this.agentId}: ${first.error.message}` : `agent ${this.agentId} sent no response head`);
+    } catch (err) {
+      this.cancel(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  private async *body(): AsyncGenerator<Buffer> {
+    let clean = false;
+    try {
+      for (;;) {
+        const msg = await this.next();
+        if (msg?.message === "data") {
+          this.counters.received += msg.data.data.length;
+          yield msg.data.data;
+          this.counters.delivered += msg.data.data.length;
+        } else if (msg?.message === "end") {
+          clean = true;
+          this.call.end();
+          return;
+        } else {
+          throw new TunnelClosedError(msg?.message === "error" ? `agent ${this.agentId}: ${msg.error.message}` : `agent ${this.agentId}'s tunnel ended mid-response`);
+        }
+      }
+    } finally {
+      if (!clean) this.cancel("the caller stopped reading");
+    }
+  }
+
+  private async pump(body: AsyncIterable<Buffer> | undefined): Promise<void> {
+    try {
+      if (body) {
+        for await (const chunk of body) {
+          for (let off = 0; off < chunk.length; off += TUNNEL_CHUNK_BYTES) {
+            await this.write({ message: "data", data: { data: chunk.subarray(off, off + TUNNEL_CHUNK_BYTES) } });
+          }
+        }
+      }
+      await this.write({ message: "end", end: {} });
+    } catch (err) {
+      if (!(err instanceof TunnelClosedError)) this.cancel(`reading the request body: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Writes one message, waiting for 'drain' when the stream's buffer is full. */
+  private async write(msg: TunnelDown): Promise<void> {
+    if (this.life.ended) throw new TunnelClosedError(`agent ${this.agentId}'s tunnel closed`);
+    if (this.call.write(msg)) return;
+    await Promise.race([new Promise<void>((resolve) => this.call.once("drain", () => resolve())), this.closed]);
+  }
+
+  /** The agent's next message; undefined at the end of its stream; throws once the call has ended otherwise. */
+  private async next(): Promise<TunnelUp | undefined> {
+    const r = await Promise.race([this.messages.next(), this.closed]);
+    return r.done ? undefined : r.value;
+  }
+}
