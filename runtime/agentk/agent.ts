@@ -7,6 +7,7 @@ import { connectTarget, grpcClientMetrics } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { ownServiceAccount, ownStateNames } from "./self";
+import { DEFAULT_TUNNEL_POOL_SIZE, startTunnelPool, type TunnelPool } from "./tunnel";
 import { WorkerSet } from "./worker";
 
 export interface AgentOptions {
@@ -24,6 +25,8 @@ export interface AgentOptions {
   /** Default true: only the Lease holder applies, so replicas > 1 is safe. */
   readonly leaderElection?: boolean;
   readonly leaderElectionRetryMs?: number;
+  /** Idle reverse tunnels kept open to kas (Kubernetes API access for ci_access); 0: none. Default DEFAULT_TUNNEL_POOL_SIZE. */
+  readonly tunnels?: number;
   readonly logger: Logger;
   /** The build reported to kas (AgentMeta). Default: this package's version and Git commit (common/version.ts). */
   readonly build?: BuildInfo;
@@ -105,8 +108,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
   });
 
+  // Every replica serves tunnels (requests are not leader work); the agent acts only as itself in this slice.
+  const tunnelSize = opts.tunnels ?? DEFAULT_TUNNEL_POOL_SIZE;
+  const tunnels: TunnelPool | undefined = tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
   const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
   metrics.gaugeFn("agentk_manifest_project_workers", "Workers running (one per manifest project)", () => workers?.size ?? 0);
+  metrics.gaugeFn("agentk_tunnels_idle", "Reverse tunnels registered with kas and waiting for a request", () => tunnels?.stats.idle ?? 0);
+  metrics.gaugeFn("agentk_tunnel_requests_open", "Kubernetes API requests from kas being served now", () => tunnels?.stats.open ?? 0);
   metrics.gaugeFn("agentk_leader", "1 while this replica holds the leader Lease", () => (opts.leaderElection === false || (leading && !leading.aborted) ? 1 : 0));
   return {
     metrics,
@@ -116,6 +124,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       stop.abort();
       await workers?.stop();
       await configDone;
+      await tunnels?.done;
       clients.close();
       await target.close();
       await obs?.close();

@@ -61,9 +61,15 @@ describe("agentk generate flags", () => {
 describe("agentk flags", () => {
   test("defaults: namespace from $POD_NAMESPACE, pod name from $POD_NAME else the host, :8080, leader election on, info", () => {
     expect(run(["--kas-address", "wss://kas.example.com"])).toEqual({
-      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: DEFAULT_AGENT_NAMESPACE, podName: "host-1", leaderElection: true, logLevel: "info" },
+      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: DEFAULT_AGENT_NAMESPACE, podName: "host-1", leaderElection: true, logLevel: "info", tunnels: 4 },
     });
     expect(run(["--kas-address", "grpc://k:1"], { AGENTK_TOKEN: "t", POD_NAMESPACE: "ns", POD_NAME: "pod" })).toMatchObject({ ok: { namespace: "ns", podName: "pod" } });
+  });
+
+  test("--tunnels: 4 by default, 0 turns the tunnel pool off, anything else is named", () => {
+    expect(run(["--kas-address", "grpc://kas:8150", "--tunnels", "0"])).toMatchObject({ ok: { tunnels: 0 } });
+    expect(run(["--kas-address", "grpc://kas:8150", "--tunnels", "8"])).toMatchObject({ ok: { tunnels: 8 } });
+    expect(run(["--kas-address", "grpc://kas:8150", "--tunnels", "65"])).toEqual({ errors: ['--tunnels is "65"; expected a whole number from 0 to 64'] });
   });
 
   test("--observability-listen-address \"\" or off: no listener; --leader-election false", () => {

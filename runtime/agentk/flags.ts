@@ -6,6 +6,10 @@
 import { FlagChecks, distinct, POD_SECURITY_LEVELS, type CommandSpec, type FlagValues, type Level, type PodSecurityLevel } from "../common";
 import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS } from "../common/deploy";
 import { DEFAULT_GENERATE_NAME, type GenerateOptions } from "./generate";
+import { DEFAULT_TUNNEL_POOL_SIZE } from "./tunnel";
+
+/** kas keeps at most 16 idle tunnels per agent by default (agent_connections.max_idle_tunnels_per_agent). */
+const MAX_TUNNELS = 64;
 
 /** What connectTarget (connection/transport.ts) dials. */
 export const KAS_SCHEMES = ["grpc", "grpcs", "ws", "wss"] as const;
@@ -27,6 +31,7 @@ export const RUN_COMMAND = {
     "pod-name": { value: "<name>", description: "This replica's name in leader election (default $POD_NAME, else the host name)" },
     "leader-election": { value: "<true|false>", default: "true", description: "Only the Lease holder applies, so replicas > 1 is safe" },
     "log-level": { value: "<level>", default: "info", description: `Log level until the agent configuration sets one: ${LOG_LEVELS.join(", ")}` },
+    tunnels: { value: "<n>", default: String(DEFAULT_TUNNEL_POOL_SIZE), description: "Idle reverse tunnels kept open to kas for Kubernetes API access (ci_access); 0: none" },
   },
 } as const satisfies CommandSpec;
 
@@ -58,6 +63,8 @@ export interface RunFlags {
   readonly podName: string;
   readonly leaderElection: boolean;
   readonly logLevel: Level;
+  /** Idle reverse tunnels to keep open to kas; 0: no Kubernetes API access through kas. */
+  readonly tunnels: number;
 }
 
 export type Checked<T> = { readonly ok: T } | { readonly errors: readonly string[] };
@@ -71,6 +78,7 @@ export function runFlags(values: FlagValues<typeof RUN_COMMAND.flags>, env: Node
   const leaderElection = check.oneOf("leader-election", values["leader-election"], ["true", "false"]);
   const logLevel = check.oneOf("log-level", values["log-level"], LOG_LEVELS) ?? "info";
   const obs = values["observability-listen-address"] ?? ":8080";
+  const tunnels = check.integer("tunnels", values.tunnels, 0, MAX_TUNNELS) ?? DEFAULT_TUNNEL_POOL_SIZE;
   if (check.errors.length > 0 || kasAddress === undefined) return { errors: check.errors };
   return {
     ok: {
@@ -83,6 +91,7 @@ export function runFlags(values: FlagValues<typeof RUN_COMMAND.flags>, env: Node
       podName: values["pod-name"] ?? env.POD_NAME ?? hostname,
       leaderElection: leaderElection !== "false",
       logLevel,
+      tunnels,
     },
   };
 }

@@ -39,6 +39,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     podName: f.podName,
     observabilityAddress: f.observabilityAddress,
     leaderElection: f.leaderElection,
+    tunnels: f.tunnels,
     logger,
   });
   await new Promise<void>((resolve) => {
