@@ -32,6 +32,8 @@ export interface KasConfigFile {
     readonly observability?: string;
     readonly webhook?: string;
     readonly api?: string;
+    /** The Kubernetes API proxy: https only (kubectl sends no bearer token over http). */
+    readonly kubernetes_api?: { readonly address: string } & KasTlsFile;
   };
   readonly agents:
     | { readonly registry: "file"; readonly file: string }
@@ -40,5 +42,7 @@ export interface KasConfigFile {
   readonly projects?: readonly KasProjectFile[];
   readonly webhook?: { readonly secret_file: string };
   readonly api?: { readonly token_file: string };
+  /** CI ID tokens the Kubernetes API proxy accepts: their issuer (OIDC discovery) and audience. */
+  readonly kubernetes_api?: { readonly oidc: { readonly issuer: string; readonly audience: string } };
   readonly log_level?: "debug" | "info" | "warn" | "error";
 }

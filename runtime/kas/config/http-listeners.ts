@@ -52,7 +52,7 @@ export function parseApiConfig(k: KasReader, value: unknown): ApiConfig | undefi
  */
 export function checkHttpListeners(
   r: Checker,
-  listen: HttpListeners & { readonly grpc?: string; readonly grpcs?: { readonly address: string }; readonly websocket?: { readonly address: string } },
+  listen: HttpListeners & { readonly grpc?: string; readonly grpcs?: { readonly address: string }; readonly websocket?: { readonly address: string }; readonly kubernetesApi?: { readonly address: string } },
   api: ApiConfig | undefined,
   webhook: { readonly secretFile: string } | undefined,
 ): void {
@@ -75,6 +75,7 @@ export function checkHttpListeners(
     [["listen", "observability"], listen.observability],
     [["listen", "webhook"], listen.webhook],
     [["listen", "api"], listen.api],
+    [["listen", "kubernetes_api", "address"], listen.kubernetesApi?.address],
   ];
   const seen = new Map<string, KeyPath>();
   for (const [key, bound] of named) {

@@ -5,3 +5,4 @@ export { isLoopbackAddress, type ApiConfig, type HttpListeners } from "./http-li
 export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";
+export type { KubernetesApiConfig, KubernetesApiListen } from "./kubernetes-api";

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { Checker, KAS_CONFIG_WORDING, loadYaml } from "../../common/config-kit";
 import { parseAgentConnections } from "./agent-connections";
 import { checkHttpListeners, parseApiConfig } from "./http-listeners";
+import { checkKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
 import { parseListen } from "./listen";
 import { parseProjects } from "./projects";
 import { KasConfigError, type KasConfig } from "./schema";
@@ -20,7 +21,7 @@ export function loadKasConfig(file: string): KasConfig {
   return parseKasConfig(text, file);
 }
 
-const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "log_level"];
+const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level"];
 
 /**
  * Validates kas.yaml, one section at a time; every problem is reported at
@@ -40,7 +41,9 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const api = parseApiConfig(k, root.api);
   checkHttpListeners(r, listen, api, webhook);
   const agentConnections = parseAgentConnections(k, root.agent_connections);
+  const kubernetesApi = parseKubernetesApi(k, root.kubernetes_api);
+  checkKubernetesApi(r, listen.kubernetesApi, kubernetesApi);
   const logLevel = parseLogLevel(k, root.log_level);
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
-  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}) };
 }

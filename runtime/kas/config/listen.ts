@@ -1,16 +1,18 @@
 /** kas.yaml `listen:`: the agent listeners (grpc, grpcs, websocket) and the HTTP ones (see http-listeners.ts). */
 import type { KeyPath } from "../../common/config-kit";
 import { HTTP_LISTEN_KEYS, parseHttpListeners } from "./http-listeners";
+import { parseKubernetesApiListen } from "./kubernetes-api";
 import { DEFAULT_WEBSOCKET_PATH, type KasConfig, type TlsFiles } from "./schema";
 import { address, file, text, type KasReader } from "./values";
 
 export function parseListen(k: KasReader, value: unknown): KasConfig["listen"] {
   const { r } = k;
-  const m = r.mapping(value, ["listen"], ["grpc", "grpcs", "websocket", ...HTTP_LISTEN_KEYS]) ?? {};
+  const m = r.mapping(value, ["listen"], ["grpc", "grpcs", "websocket", "kubernetes_api", ...HTTP_LISTEN_KEYS]) ?? {};
   const listen: KasConfig["listen"] = {
     grpc: address(k, m.grpc, ["listen", "grpc"]),
     grpcs: parseGrpcs(k, m.grpcs),
     websocket: parseWebsocket(k, m.websocket),
+    kubernetesApi: parseKubernetesApiListen(k, m.kubernetes_api, (at, tm) => parseTls(k, at, tm)),
     ...parseHttpListeners(k, m),
   };
   if (!listen.grpc && !listen.grpcs && !listen.websocket) r.error(["listen"], "at least one of grpc, grpcs, websocket is required");

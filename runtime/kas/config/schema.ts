@@ -1,5 +1,6 @@
 /** The shape of kas.yaml once read, its defaults, and the error a bad one raises. */
 import type { ApiConfig, HttpListeners } from "./http-listeners";
+import type { KubernetesApiConfig, KubernetesApiListen } from "./kubernetes-api";
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -23,6 +24,8 @@ export interface KasConfig {
     readonly grpc?: string;
     readonly grpcs?: { readonly address: string } & TlsFiles;
     readonly websocket?: { readonly address: string; readonly path: string; readonly tls?: TlsFiles };
+    /** The Kubernetes API proxy (https only). */
+    readonly kubernetesApi?: KubernetesApiListen;
   };
   readonly agents:
     | { readonly registry: "file"; readonly file: string }
@@ -33,6 +36,8 @@ export interface KasConfig {
   readonly agentConnections: AgentConnectionLimits;
   /** The agents API's bearer token (see http-listeners.ts). */
   readonly api?: ApiConfig;
+  /** How the Kubernetes API proxy authenticates CI jobs. */
+  readonly kubernetesApi?: KubernetesApiConfig;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
