@@ -51,6 +51,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       validateGlob,
       webhookSecret: () => secret,
       apiToken: () => apiToken,
+      kubernetesApi: config.kubernetesApi,
       logger,
       metrics,
     });

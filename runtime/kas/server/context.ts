@@ -1,4 +1,6 @@
 import type { Logger } from "../../common";
+import type { AccessConfig } from "../agentcfg";
+import type { AgentAccessBook } from "./agent-access";
 import type { AgentConfiguration } from "../../rpc";
 import type { ProjectConfig } from "../config";
 import type { AgentTracker } from "./agent-tracker";
@@ -10,7 +12,8 @@ import type { TunnelRegistry } from "../tunnel";
 import type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator } from "./ports";
 
 export type AgentConfigParseResult =
-  | { readonly ok: true; readonly config: AgentConfiguration; readonly warnings: readonly string[] }
+  /** `access` (ci_access, user_access) stays in kas; undefined from a parser that does not read it. */
+  | { readonly ok: true; readonly config: AgentConfiguration; readonly access?: AccessConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly error: string };
 
 /** Parses an agent config file; may answer later (kas parses large files in a worker thread). */
@@ -32,5 +35,7 @@ export interface ServerContext {
   readonly audit: AuthAudit;
   /** Idle reverse tunnels by agent. */
   readonly tunnels: TunnelRegistry;
+  /** Each agent's latest valid ci_access, for the Kubernetes API proxy. */
+  readonly access: AgentAccessBook;
   readonly logger: Logger;
 }

@@ -1,7 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
-import type { AgentConnectionLimits, KasConfig } from "../config";
+import type { AgentConnectionLimits, KasConfig, KubernetesApiConfig } from "../config";
+import { AgentAccessBook } from "./agent-access";
+import { listenKubernetesApi } from "./kubernetes-api-listen";
 import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { configurationHandlers } from "./configuration-service";
@@ -16,7 +18,7 @@ import { TunnelRegistry } from "../tunnel";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
-export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit" | "tunnels"> {
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit" | "tunnels" | "access"> {
   readonly listen: KasConfig["listen"];
   readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
@@ -24,11 +26,13 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"
   readonly apiToken?: () => string | undefined;
   /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
   readonly metrics?: Metrics;
+  /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
+  readonly kubernetesApi?: KubernetesApiConfig;
 }
 
 export interface RunningKas {
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number };
+  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number; kubernetesApi?: number };
   readonly tracker: AgentTracker;
   readonly metrics: Metrics;
   /** The agents' reverse tunnels: acquire(agentId) one to send a request to its apiserver. */
@@ -53,7 +57,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   );
   metrics.gaugeFn("kas_agent_tunnels_idle", "Idle reverse tunnels agents hold open now", () => tunnels.totals().idle);
   metrics.gaugeFn("kas_agent_tunnels_in_use", "Reverse tunnels carrying a request now", () => tunnels.totals().inUse);
-  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit, tunnels };
+  const access = new AgentAccessBook();
+  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit, tunnels, access };
   // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
   const unwatch = deps.registry.onChange?.(() => void streams.recheck());
   const recheckMs = deps.registry.recheckIntervalMs;
@@ -94,6 +99,12 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     }
     const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
     closers.push(...http);
+    if (listen.kubernetesApi) {
+      if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs kubernetes_api.oidc");
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, logger: deps.logger });
+      closers.push(() => proxy.close());
+      ports.kubernetesApi = proxy.port;
+    }
   } catch (err) {
     await close();
     throw err;

@@ -1,0 +1,50 @@
+/**
+ * The Kubernetes API proxy's https listener: CI ID tokens checked against
+ * kubernetes_api.oidc (keys by OIDC discovery, verified tokens cached until
+ * their exp), the agent's ci_access from the access book, requests through
+ * the agent's tunnels.
+ */
+import { readFileSync } from "node:fs";
+import * as https from "node:https";
+import type { Logger } from "../../common";
+import { splitHostPort, type KubernetesApiConfig, type KubernetesApiListen } from "../config";
+import { CredentialCache, JwksCache } from "../kubeapi-auth";
+import type { TunnelRegistry } from "../tunnel";
+import type { AgentAccessBook } from "./agent-access";
+import type { HttpListener } from "./http-listen";
+import { kubernetesApiProxy } from "./kubernetes-api-proxy";
+
+export interface KubernetesApiListenerDeps {
+  readonly listen: KubernetesApiListen;
+  readonly config: KubernetesApiConfig;
+  readonly access: AgentAccessBook;
+  readonly tunnels: TunnelRegistry;
+  readonly logger: Logger;
+}
+
+export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Promise<HttpListener> {
+  const { listen, config } = deps;
+  const handler = kubernetesApiProxy({
+    auth: {
+      verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) },
+      cache: new CredentialCache(),
+      agent: (id) => deps.access.get(id),
+    },
+    tunnels: deps.tunnels,
+    logger: deps.logger,
+  });
+  const server = https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, handler);
+  const { host, port } = splitHostPort(listen.address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`listen.kubernetes_api: cannot listen on ${listen.address}: ${err.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  return {
+    port: typeof bound === "object" && bound ? bound.port : port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
