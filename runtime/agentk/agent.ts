@@ -7,7 +7,7 @@ import { connectTarget, grpcClientMetrics } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
 import { ownServiceAccount, ownStateNames } from "./self";
-import { DEFAULT_TUNNEL_POOL_SIZE, startTunnelPool, type TunnelPool } from "./tunnel";
+import { DEFAULT_TUNNEL_POOL_SIZE, startTunnelPool, type TunnelPool, type TunnelPoolStats } from "./tunnel";
 import { WorkerSet } from "./worker";
 
 export interface AgentOptions {
@@ -35,6 +35,8 @@ export interface AgentOptions {
 export interface RunningAgent {
   readonly metrics: Metrics;
   readonly observabilityPort?: number;
+  /** The reverse tunnel pool's counts; undefined with tunnels: 0. */
+  readonly tunnels?: Readonly<TunnelPoolStats>;
   /** True while this replica holds the Lease (or election is off). */
   isLeader(): boolean;
   close(): Promise<void>;
@@ -119,6 +121,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   return {
     metrics,
     observabilityPort: obs?.port,
+    tunnels: tunnels?.stats,
     isLeader: () => opts.leaderElection === false || (leading !== undefined && !leading.aborted),
     close: async () => {
       stop.abort();

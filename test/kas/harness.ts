@@ -40,6 +40,8 @@ export interface TestKasOptions {
   /** Requires this bearer token on the agents API (apiUrl); default none (it is on loopback). */
   readonly apiToken?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Serves the Kubernetes API proxy (https, with this certificate) for CI ID tokens of `issuer` minted for `audience`. */
+  readonly kubernetesApi?: { readonly certFile: string; readonly keyFile: string; readonly issuer: string; readonly audience: string };
   /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
   readonly listen?: { readonly grpc?: string; readonly websocket?: string };
 }
@@ -56,6 +58,8 @@ export interface TestKas {
   /** The push webhook listener (with webhookSecret only). */
   readonly webhookUrl?: string;
   readonly grpcsAddress?: string;
+  /** The Kubernetes API proxy (with kubernetesApi only). */
+  readonly kubernetesApiUrl?: string;
   /** First token of each agent, by name. */
   readonly tokens: Readonly<Record<string, string>>;
   /** Every log line kas wrote. */
@@ -100,12 +104,14 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
       api: "127.0.0.1:0",
       ...(options.webhookSecret ? { webhook: "127.0.0.1:0" } : {}),
       ...(options.tls ? { grpcs: { address: "127.0.0.1:0", cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
+      ...(options.kubernetesApi ? { kubernetes_api: { address: "127.0.0.1:0", cert_file: options.kubernetesApi.certFile, key_file: options.kubernetesApi.keyFile } } : {}),
     },
     agents: { registry: "file", file: "agents.yaml" },
     git: { cache_dir: "cache", poll_period: options.pollPeriod ?? "20s" },
     projects: options.projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: p.agents ?? [] })),
     ...(options.webhookSecret ? { webhook: { secret_file: "webhook-secret" } } : {}),
     ...(options.apiToken ? { api: { token_file: "api-token" } } : {}),
+    ...(options.kubernetesApi ? { kubernetes_api: { oidc: { issuer: options.kubernetesApi.issuer, audience: options.kubernetesApi.audience } } } : {}),
     log_level: "debug",
   };
   writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));
@@ -124,6 +130,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     apiUrl: `http://127.0.0.1:${kas.ports.api}`,
     webhookUrl: kas.ports.webhook === undefined ? undefined : `http://127.0.0.1:${kas.ports.webhook}`,
     grpcsAddress: kas.ports.grpcs ? `127.0.0.1:${kas.ports.grpcs}` : undefined,
+    kubernetesApiUrl: kas.ports.kubernetesApi === undefined ? undefined : `https://127.0.0.1:${kas.ports.kubernetesApi}`,
     tokens: Object.fromEntries(agents.map((a) => [a.name, a.tokens[0] as string])),
     logs,
     clients: async (token, transport = "grpc") => {
