@@ -8,14 +8,8 @@ agents: { registry: file, file: agents.yaml }
 ${rest}`;
 const OIDC = "kubernetes_api: { oidc: { issuer: https://gitlab.example, audience: https://kas.example } }";
 
-function messageOf(text: string): string {
-  try {
-    parseKasConfig(text, FILE);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return "";
-}
+/** Expects `text` to be refused with `message` somewhere in the error. */
+const refused = (text: string, message: string): void => expect(() => parseKasConfig(text, FILE)).toThrow(message);
 
 test("an https listener and the OIDC issuer and audience", () => {
   const c = parseKasConfig(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: tls.crt, key_file: tls.key }", OIDC), FILE);
@@ -27,17 +21,15 @@ test.each([
   ["a plain address", ", kubernetes_api: 127.0.0.1:8154", "listen.kubernetes_api: expected { address, cert_file, key_file }: the Kubernetes API proxy serves https only"],
   ["no certificate", ", kubernetes_api: { address: 127.0.0.1:8154 }", "listen.kubernetes_api: cert_file and key_file are required: the Kubernetes API proxy serves https only (kubectl sends no bearer token"],
 ])("plain http is refused: %s", (_name, listen, message) => {
-  expect(messageOf(base(listen, OIDC))).toContain(message);
+  refused(base(listen, OIDC), message);
 });
 
 test("the listener and the section go together; oidc needs both keys", () => {
-  expect(messageOf(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }"))).toContain("listen.kubernetes_api: set, but kubernetes_api.oidc is not");
-  expect(messageOf(base("", OIDC))).toContain("kubernetes_api: set, but listen.kubernetes_api is not");
-  expect(messageOf(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }", "kubernetes_api: { oidc: { issuer: https://gitlab.example } }"))).toContain(
-    "kubernetes_api.oidc: issuer and audience are required",
-  );
+  refused(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }"), "listen.kubernetes_api: set, but kubernetes_api.oidc is not");
+  refused(base("", OIDC), "kubernetes_api: set, but listen.kubernetes_api is not");
+  refused(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }", "kubernetes_api: { oidc: { issuer: https://gitlab.example } }"), "kubernetes_api.oidc: issuer and audience are required");
 });
 
 test("the proxy's port is its own", () => {
-  expect(messageOf(base(", kubernetes_api: { address: 127.0.0.1:8150, cert_file: c, key_file: k }", OIDC))).toContain("127.0.0.1:8150 is also listen.grpc");
+  refused(base(", kubernetes_api: { address: 127.0.0.1:8150, cert_file: c, key_file: k }", OIDC), "127.0.0.1:8150 is also listen.grpc");
 });

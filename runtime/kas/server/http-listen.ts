@@ -28,7 +28,11 @@ export function jsonReply(status: number, body: unknown, headers?: Record<string
  * `what` names the listener in errors ("listen.api").
  */
 export async function listenHttp(what: string, address: string, handle: HttpHandler, logger: Logger): Promise<HttpListener> {
-  const server = http.createServer((req, res) => void serve(handle, req, res, logger));
+  return bindServer(what, address, http.createServer((req, res) => void serve(handle, req, res, logger)));
+}
+
+/** Binds `server` (http or https) on `address`; closing ends its connections. `what` names the listener in errors. */
+export async function bindServer(what: string, address: string, server: http.Server): Promise<HttpListener> {
   const { host, port } = splitHostPort(address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`${what}: cannot listen on ${address}: ${err.message}`)));

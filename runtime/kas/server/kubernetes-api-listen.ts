@@ -7,11 +7,11 @@
 import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import type { Logger } from "../../common";
-import { splitHostPort, type KubernetesApiConfig, type KubernetesApiListen } from "../config";
+import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
 import { CredentialCache, JwksCache } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
-import type { HttpListener } from "./http-listen";
+import { bindServer, type HttpListener } from "./http-listen";
 import { kubernetesApiProxy } from "./kubernetes-api-proxy";
 
 export interface KubernetesApiListenerDeps {
@@ -33,18 +33,5 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     tunnels: deps.tunnels,
     logger: deps.logger,
   });
-  const server = https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, handler);
-  const { host, port } = splitHostPort(listen.address);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`listen.kubernetes_api: cannot listen on ${listen.address}: ${err.message}`)));
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address();
-  return {
-    port: typeof bound === "object" && bound ? bound.port : port,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return bindServer("listen.kubernetes_api", listen.address, https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, handler));
 }
