@@ -1,0 +1,66 @@
+/** The proxy's answers before any tunnel: 401/403 as Kubernetes Status bodies, 501 for impersonation, 503 when the agent is not connected. */
+import { generateKeyPairSync, sign } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "../../common";
+import { parseAgentConfig } from "../agentcfg";
+import { CredentialCache, ciBearerToken, type Jwk, type TargetAgent } from "../kubeapi-auth";
+import { TunnelRegistry } from "../tunnel";
+import { kubernetesApiProxy } from "./kubernetes-api-proxy";
+
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const JWK: Jwk = { ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "ES256", use: "sig" };
+const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString("base64url");
+function idToken(projectPath: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: "https://gitlab.example", aud: "https://kas.example", exp: now + 300, iat: now, project_id: "3", project_path: projectPath, namespace_id: "6", namespace_path: "group", job_id: "41", ref: "main", ref_protected: "true" };
+  const signed = `${b64({ alg: "ES256", kid: "k1" })}.${b64(claims)}`;
+  return `${signed}.${sign("sha256", Buffer.from(signed), { key: privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
+}
+function target(yaml: string): TargetAgent {
+  const res = parseAgentConfig(yaml, { file: "config.yaml", configProjectId: "group/agent-config" });
+  if (!res.ok) throw new Error(res.error);
+  return { agent: { id: "7", name: "dude", configProjectPath: "group/agent-config" }, ciAccess: res.access.ci_access };
+}
+const AGENT = target("ci_access:\n  projects:\n  - id: group/app\n  - id: group/imp\n    access_as: {impersonate: {username: alice}}\n");
+
+const logs: string[] = [];
+let server: http.Server;
+let url = "";
+beforeAll(async () => {
+  const handler = kubernetesApiProxy({
+    auth: { verify: { issuer: "https://gitlab.example", audience: "https://kas.example", jwks: { key: (kid) => Promise.resolve(kid === "k1" ? JWK : undefined) } }, cache: new CredentialCache(), agent: (id) => (id === "7" ? AGENT : undefined) },
+    tunnels: new TunnelRegistry({ maxIdlePerAgent: 4, maxRequestsPerAgent: 4 }, () => false),
+    logger: createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" }),
+  });
+  server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function get(authorization?: string): Promise<{ status: number; body: { kind: string; reason: string; message: string; code: number } }> {
+  const res = await fetch(`${url}/api/v1/namespaces/dude/configmaps`, { headers: authorization === undefined ? {} : { authorization } });
+  return { status: res.status, body: (await res.json()) as { kind: string; reason: string; message: string; code: number } };
+}
+
+test.each<[string, () => string | undefined, number, string, string]>([
+  ["no credential", () => undefined, 401, "Unauthorized", "kas: no Authorization header"],
+  ["a project not in ci_access", () => `Bearer ${ciBearerToken("7", idToken("group/other"))}`, 403, "Forbidden", "kas: project group/other is not authorised by the ci_access of agent group/agent-config:dude"],
+  ["an unknown agent", () => `Bearer ${ciBearerToken("8", idToken("group/app"))}`, 403, "Forbidden", "kas: no agent with id 8"],
+  ["impersonation (a later slice)", () => `Bearer ${ciBearerToken("7", idToken("group/imp"))}`, 501, "NotImplemented", "kas: ci_access.projects[1] grants access as alice (impersonation); kas serves only access_as: agent so far"],
+  ["an agent not connected", () => `Bearer ${ciBearerToken("7", idToken("group/app"))}`, 503, "ServiceUnavailable", "kas: agent 7 is not connected"],
+])("%s: a Kubernetes Status", async (_name, auth, status, reason, message) => {
+  expect(await get(auth())).toEqual({ status, body: expect.objectContaining({ kind: "Status", code: status, reason, message }) });
+});
+
+test("a refused token is logged by fingerprint, never itself", async () => {
+  const token = idToken("group/other");
+  await get(`Bearer ${ciBearerToken("7", token)}`);
+  const text = logs.join("");
+  expect(text).toContain("Kubernetes API request refused");
+  expect(text).not.toContain(token.split(".")[2]);
+});
