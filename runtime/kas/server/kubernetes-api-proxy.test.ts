@@ -1,22 +1,16 @@
-/** The proxy's answers before any tunnel: 401/403 as Kubernetes Status bodies, 501 for impersonation, 503 when the agent is not connected. */
-import { generateKeyPairSync, sign } from "node:crypto";
+/** The proxy's answers before any tunnel (CI ID tokens from a loopback issuer): 401/403 as Kubernetes Status bodies, 501 for impersonation, 503 when the agent is not connected. */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
 import { createLogger } from "../../common";
 import { parseAgentConfig } from "../agentcfg";
-import { CredentialCache, ciBearerToken, type Jwk, type TargetAgent } from "../kubeapi-auth";
+import { CredentialCache, JwksCache, ciBearerToken, type TargetAgent } from "../kubeapi-auth";
 import { TunnelRegistry } from "../tunnel";
 import { kubernetesApiProxy } from "./kubernetes-api-proxy";
 
-const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-const JWK: Jwk = { ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "ES256", use: "sig" };
-const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString("base64url");
-function idToken(projectPath: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: "https://gitlab.example", aud: "https://kas.example", exp: now + 300, iat: now, project_id: "3", project_path: projectPath, namespace_id: "6", namespace_path: "group", job_id: "41", ref: "main", ref_protected: "true" };
-  const signed = `${b64({ alg: "ES256", kid: "k1" })}.${b64(claims)}`;
-  return `${signed}.${sign("sha256", Buffer.from(signed), { key: privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
-}
+const AUDIENCE = "https://kas.example";
+let issuer: TestIssuer;
+const idToken = (projectPath: string): string => issuer.idToken(projectPath);
 function target(yaml: string): TargetAgent {
   const res = parseAgentConfig(yaml, { file: "config.yaml", configProjectId: "group/agent-config" });
   if (!res.ok) throw new Error(res.error);
@@ -28,8 +22,9 @@ const logs: string[] = [];
 let server: http.Server;
 let url = "";
 beforeAll(async () => {
+  issuer = await startIssuer(AUDIENCE);
   const handler = kubernetesApiProxy({
-    auth: { verify: { issuer: "https://gitlab.example", audience: "https://kas.example", jwks: { key: (kid) => Promise.resolve(kid === "k1" ? JWK : undefined) } }, cache: new CredentialCache(), agent: (id) => (id === "7" ? AGENT : undefined) },
+    auth: { verify: { issuer: issuer.url, audience: AUDIENCE, jwks: new JwksCache({ issuer: issuer.url }) }, cache: new CredentialCache(), agent: (id) => (id === "7" ? AGENT : undefined) },
     tunnels: new TunnelRegistry({ maxIdlePerAgent: 4, maxRequestsPerAgent: 4 }, () => false),
     logger: createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" }),
   });
@@ -40,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  await issuer.close();
 });
 
 async function get(authorization?: string): Promise<{ status: number; body: { kind: string; reason: string; message: string; code: number } }> {
