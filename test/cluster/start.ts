@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -10,6 +10,7 @@ import { freePorts } from "./ports";
 import { logTail, startProcess, stopProcess, type ClusterProcess } from "./processes";
 import { mintServiceAccountKubeconfig, type ServiceAccountKubeconfigOptions } from "./service-account";
 import { createFakeNode, waitFor } from "./readiness";
+import { criLogLines, kubeletServerSetup } from "./kubelet-server";
 
 export interface TestClusterOptions {
   /** Build the binary if it is missing (the demo does; tests do not, see ensureClusterBinary). */
@@ -22,6 +23,12 @@ export interface TestClusterOptions {
   readonly nodes?: number;
   /** How long start may take before it fails with the logs. Default 180 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * KWOK serves the kubelet API for fake pods (`kubectl logs`, `logs -f`,
+   * `exec`; see kubelet-server.ts). Pod logs are the lines of
+   * TestCluster.podLogFile. Default off: nodes keep their 10.244.0.1 address.
+   */
+  readonly kubeletServer?: boolean;
 }
 
 export interface TestCluster {
@@ -46,6 +53,10 @@ export interface TestCluster {
   serviceAccountKubeconfig(namespace: string, name: string, options?: ServiceAccountKubeconfigOptions): Promise<string>;
   /** Runs `kubectl` (from the same binary) as admin. Rejects with stderr on a non-zero exit. */
   kubectl(args: readonly string[], kubeconfig?: string): Promise<string>;
+  /** With kubeletServer: the file every fake container's log reads (followed, CRI format). */
+  readonly podLogFile?: string;
+  /** With kubeletServer: appends lines to every fake container's log (throws without it). */
+  appendPodLog(...lines: string[]): void;
   /** Stops every process by pid and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -91,6 +102,9 @@ async function boot(
   const server = `https://127.0.0.1:${apiPort}`;
   const admin: ApiCredentials = { server, ca: read("ca.crt"), cert: read("admin.crt"), key: read("admin.key") };
   const kubeconfigPath = path.join(dir, "admin.kubeconfig");
+  const podLogFile = options.kubeletServer ? path.join(dir, "pod.log") : undefined;
+  if (podLogFile) writeFileSync(podLogFile, "");
+  const kubelet = podLogFile ? kubeletServerSetup(pki, kwokPort, podLogFile) : undefined;
   writeFileSync(
     kubeconfigPath,
     renderKubeconfig(server, admin.ca, { name: "admin", clientCertificate: admin.cert, clientKey: admin.key }),
@@ -138,6 +152,7 @@ async function boot(
     `--cert-dir=${path.join(dir, "apiserver-certs")}`,
     `--tls-cert-file=${path.join(pki, "apiserver.crt")}`,
     `--tls-private-key-file=${path.join(pki, "apiserver.key")}`,
+    ...(kubelet?.apiserverArgs ?? []),
     `--client-ca-file=${path.join(pki, "ca.crt")}`,
     "--authorization-mode=RBAC",
     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
@@ -168,7 +183,8 @@ async function boot(
   ]);
   launch("kube-scheduler", [`--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", "--secure-port=0", "--v=1"]);
   const stages = path.join(dir, "kwok-stages.yaml");
-  writeFileSync(stages, (await run(binary, ["kwok-stages"])).stdout);
+  const stagesYaml = (await run(binary, ["kwok-stages"])).stdout;
+  writeFileSync(stages, kubelet ? `${stagesYaml.trimEnd()}\n---\n${kubelet.config}\n` : stagesYaml);
   const kwok = launch("kwok", [
     `--kubeconfig=${kubeconfigPath}`,
     `--config=${stages}`,
@@ -176,7 +192,7 @@ async function boot(
     "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
     "--manage-nodes-with-label-selector=",
     "--manage-single-node=",
-    "--node-ip=10.244.0.1",
+    ...(kubelet?.kwokArgs ?? ["--node-ip=10.244.0.1"]),
     "--cidr=10.244.0.0/16",
     "--node-lease-duration-seconds=40",
     `--server-address=127.0.0.1:${kwokPort}`,
@@ -205,6 +221,11 @@ async function boot(
     admin,
     binary,
     logFiles,
+    podLogFile,
+    appendPodLog: (...lines) => {
+      if (!podLogFile) throw new Error("test cluster: appendPodLog needs startTestCluster({ kubeletServer: true })");
+      appendFileSync(podLogFile, criLogLines(lines));
+    },
     pids: procs.map((p) => p.pid),
     serviceAccountKubeconfig: (namespace, name, saOptions) =>
       mintServiceAccountKubeconfig(admin, dir, namespace, name, saOptions),
