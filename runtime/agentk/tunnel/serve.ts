@@ -49,8 +49,9 @@ export async function serveRequest(call: TunnelStream, messages: AsyncIterator<T
     if (r.head && r.head.length > 0) await sendData(send, r.head, opts);
     for await (const chunk of (r.socket ?? r.res) as AsyncIterable<Buffer>) await sendData(send, chunk, opts);
     await send({ message: "end", end: {} });
+    // An upgraded connection the apiserver has closed is over: kas's side may still be open (its client
+    // has not closed yet) but nothing more can reach the apiserver, so agentk does not wait for it.
     call.end();
-    if (r.socket) await upstream.catch(() => undefined);
   } catch (err) {
     if (abort.signal.aborted) return;
     // Before the head, kas learns why; after it, only that the body broke.
