@@ -12,7 +12,8 @@ import { CredentialCache, JwksCache } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
 import { bindServer, type HttpListener } from "./http-listen";
-import { kubernetesApiProxy } from "./kubernetes-api-proxy";
+import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
+import { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 
 export interface KubernetesApiListenerDeps {
   readonly listen: KubernetesApiListen;
@@ -24,7 +25,7 @@ export interface KubernetesApiListenerDeps {
 
 export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Promise<HttpListener> {
   const { listen, config } = deps;
-  const handler = kubernetesApiProxy({
+  const proxy: KubernetesApiProxyDeps = {
     auth: {
       verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) },
       cache: new CredentialCache(),
@@ -32,6 +33,8 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     },
     tunnels: deps.tunnels,
     logger: deps.logger,
-  });
-  return bindServer("listen.kubernetes_api", listen.address, https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, handler));
+  };
+  const server = https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, kubernetesApiProxy(proxy));
+  server.on("upgrade", kubernetesApiUpgrade(proxy));
+  return bindServer("listen.kubernetes_api", listen.address, server);
 }

@@ -10,10 +10,11 @@
  */
 import { once } from "node:events";
 import type * as http from "node:http";
+import type { Writable } from "node:stream";
 import { F, type Logger } from "../../common";
 import type { TunnelHeader, TunnelRequestHead } from "../../rpc";
 import { authorizeCiRequest, logDenial, type CiRequestAuthOptions } from "../kubeapi-auth";
-import { TunnelUnavailableError, type TunnelRegistry } from "../tunnel";
+import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
 
 export interface KubernetesApiProxyDeps {
   readonly auth: CiRequestAuthOptions;
@@ -24,7 +25,9 @@ export interface KubernetesApiProxyDeps {
 }
 
 /** Headers kas does not pass on: the caller's credential, and hop-by-hop ones (agentk drops them too). */
-const NOT_FORWARDED = new Set(["authorization", "proxy-authorization", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+export const NOT_FORWARDED = new Set(["authorization", "proxy-authorization", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+/** For an upgrade, Connection and Upgrade go to the agent: they name the protocol it asks its apiserver for. */
+const UPGRADE_KEPT = new Set(["connection", "upgrade"]);
 
 /** A Kubernetes Status body, so kubectl prints `message`. */
 function status(res: http.ServerResponse, code: number, reason: string, message: string): void {
@@ -33,11 +36,11 @@ function status(res: http.ServerResponse, code: number, reason: string, message:
   res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
 }
 
-function forwardedHeaders(raw: readonly string[]): TunnelHeader[] {
+export function forwardedHeaders(raw: readonly string[], upgrade = false): TunnelHeader[] {
   const out = new Map<string, string[]>();
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    if (NOT_FORWARDED.has(name) || name.startsWith("impersonate-")) continue;
+    if ((NOT_FORWARDED.has(name) && !(upgrade && UPGRADE_KEPT.has(name))) || name.startsWith("impersonate-")) continue;
     out.set(name, [...(out.get(name) ?? []), raw[i + 1] as string]);
   }
   return [...out].map(([name, values]) => ({ name, values }));
@@ -59,26 +62,39 @@ export function kubernetesApiProxy(deps: KubernetesApiProxyDeps): (req: http.Inc
   };
 }
 
-async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** Why kas answers a request itself instead of forwarding it. */
+export interface Refusal {
+  readonly code: number;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Authenticates and authorises `req`, then takes one of the agent's tunnels; or says why not. Shared with upgrades. */
+export async function admit(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string } | { refusal: Refusal }> {
   const decision = await authorizeCiRequest(req.headers.authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);
-    return status(res, decision.status, decision.status === 401 ? "Unauthorized" : "Forbidden", `kas: ${decision.reason}`);
+    return { refusal: { code: decision.status, reason: decision.status === 401 ? "Unauthorized" : "Forbidden", message: `kas: ${decision.reason}` } };
   }
   if (decision.accessAs.kind !== "agent") {
-    return status(res, 501, "NotImplemented", `kas: ${decision.by} grants access as ${decision.accessAs.user} (impersonation); kas serves only access_as: agent so far`);
+    return { refusal: { code: 501, reason: "NotImplemented", message: `kas: ${decision.by} grants access as ${decision.accessAs.user} (impersonation); kas serves only access_as: agent so far` } };
   }
-  // The client going away (before or during the response) cancels the tunnel on both sides.
-  const gone = new AbortController();
-  res.on("close", () => gone.abort());
-  let tunnel;
   try {
-    tunnel = await deps.tunnels.acquire(decision.agentId, { signal: gone.signal, timeoutMs: deps.acquireTimeoutMs });
+    return { tunnel: await deps.tunnels.acquire(decision.agentId, { signal, timeoutMs: deps.acquireTimeoutMs }), agentId: decision.agentId };
   } catch (err) {
     if (!(err instanceof TunnelUnavailableError)) throw err;
     const [code, reason] = UNAVAILABLE[err.reason];
-    return status(res, code, reason, `kas: ${err.message}`);
+    return { refusal: { code, reason, message: `kas: ${err.message}` } };
   }
+}
+
+async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  // The client going away (before or during the response) cancels the tunnel on both sides.
+  const gone = new AbortController();
+  res.on("close", () => gone.abort());
+  const admitted = await admit(deps, req, gone.signal);
+  if ("refusal" in admitted) return status(res, admitted.refusal.code, admitted.refusal.reason, admitted.refusal.message);
+  const { tunnel, agentId } = admitted;
   const head: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders), identity: null };
   let answer;
   try {
@@ -92,14 +108,22 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
   res.writeHead(answer.head.status, headers);
   // A watch sends nothing until an event: kubectl should see the head now.
   res.flushHeaders();
+  await relayBody(deps, agentId, answer.body, res, gone.signal);
+}
+
+/**
+ * The agent's bytes to the client, waiting for it to drain; ends `out` at the
+ * end. The agent or the client going away mid-body cuts the connection: the
+ * client cannot be told more.
+ */
+export async function relayBody(deps: KubernetesApiProxyDeps, agentId: string, body: AsyncIterable<Buffer>, out: Writable, gone: AbortSignal): Promise<void> {
   try {
-    for await (const chunk of answer.body) {
-      if (!res.write(chunk)) await once(res, "drain", { signal: gone.signal });
+    for await (const chunk of body) {
+      if (!out.write(chunk)) await once(out, "drain", { signal: gone });
     }
-    res.end();
+    out.end();
   } catch (err) {
-    // The agent or the client went away mid-body: the client cannot be told more than a cut connection.
-    if (!gone.signal.aborted) deps.logger.info("Kubernetes API response cut", { [F.agentId]: decision.agentId, [F.error]: err });
-    res.destroy();
+    if (!gone.aborted) deps.logger.info("Kubernetes API response cut", { [F.agentId]: agentId, [F.error]: err });
+    out.destroy();
   }
 }

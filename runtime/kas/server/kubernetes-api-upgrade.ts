@@ -1,0 +1,73 @@
+/**
+ * Upgraded connections through kas's Kubernetes API proxy (`kubectl exec`,
+ * `attach`, `port-forward`: WebSocket or SPDY). Admission is the same as for
+ * plain requests; Connection and Upgrade go to the agent, which asks its
+ * apiserver for the upgrade. On 101 the status line and headers go to the
+ * client and then raw bytes flow both ways, each direction waiting for the
+ * other to drain. Either side closing ends both. Any other answer, or a
+ * refusal by kas, is an ordinary HTTP response on the socket, then close.
+ */
+import * as http from "node:http";
+import type { Duplex } from "node:stream";
+import { F } from "../../common";
+import type { TunnelHeader, TunnelRequestHead } from "../../rpc";
+import { admit, forwardedHeaders, NOT_FORWARDED, relayBody, type KubernetesApiProxyDeps, type Refusal } from "./kubernetes-api-proxy";
+
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export function kubernetesApiUpgrade(deps: KubernetesApiProxyDeps): UpgradeHandler {
+  return (req, socket, head) => {
+    void serveUpgrade(deps, req, socket, head).catch((err: unknown) => {
+      deps.logger.error("Kubernetes API proxy error (upgrade)", { [F.path]: (req.url ?? "").split("?")[0], [F.error]: err });
+      refuse(socket, { code: 500, reason: "InternalError", message: "kas: internal error" });
+    });
+  };
+}
+
+function statusLine(code: number, headers: readonly (readonly [string, string])[]): string {
+  return `HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? "Unknown"}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n`;
+}
+
+/** A Kubernetes Status body as a whole HTTP response, then the connection ends. */
+function refuse(socket: Duplex, r: Refusal): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: r.message, reason: r.reason, code: r.code });
+  socket.end(statusLine(r.code, [["content-type", "application/json"], ["content-length", String(Buffer.byteLength(body))], ["connection", "close"]]) + body);
+}
+
+/** The client's bytes for the agent: what arrived with the request head, then the socket's. */
+async function* clientBytes(socket: Duplex, head: Buffer): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  yield* socket as AsyncIterable<Buffer>;
+}
+
+function responseHeaders(headers: readonly TunnelHeader[], upgraded: boolean): [string, string][] {
+  const out: [string, string][] = [];
+  for (const h of headers) {
+    if (NOT_FORWARDED.has(h.name) && !(upgraded && (h.name === "connection" || h.name === "upgrade"))) continue;
+    for (const v of h.values) out.push([h.name, v]);
+  }
+  // Not upgraded: the body runs to the end of the connection.
+  if (!upgraded) out.push(["connection", "close"]);
+  return out;
+}
+
+async function serveUpgrade(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const gone = new AbortController();
+  socket.on("close", () => gone.abort());
+  socket.on("error", () => gone.abort());
+  const admitted = await admit(deps, req, gone.signal);
+  if ("refusal" in admitted) return refuse(socket, admitted.refusal);
+  const { tunnel, agentId } = admitted;
+  const request: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders, true), identity: null };
+  let answer;
+  try {
+    answer = await tunnel.request(request, clientBytes(socket, head), gone.signal);
+  } catch (err) {
+    if (gone.signal.aborted) return;
+    return refuse(socket, { code: 502, reason: "BadGateway", message: `kas: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  const upgraded = answer.head.status === 101;
+  socket.write(statusLine(answer.head.status, responseHeaders(answer.head.headers, upgraded)));
+  await relayBody(deps, agentId, answer.body, socket, gone.signal);
+}

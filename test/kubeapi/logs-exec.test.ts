@@ -1,0 +1,81 @@
+/**
+ * `kubectl logs -f` and `kubectl exec` through kas's Kubernetes API proxy and
+ * agentk's tunnels, against fake pods whose kubelet is KWOK's (the test
+ * cluster's opt-in kubeletServer). exec is an upgraded connection (kubectl
+ * 1.36 asks for WebSocket v5.channel.k8s.io, falling back to SPDY) that kas
+ * pipes through the tunnel as raw bytes.
+ */
+import { spawn } from "node:child_process";
+import { until } from "../until";
+import { AGENT_NS } from "../agentk/scenario";
+import { AGENT, startKubeApiScenario, type KubeApiScenario } from "./scenario";
+
+let sc: KubeApiScenario;
+let file: string;
+
+beforeAll(async () => {
+  sc = await startKubeApiScenario({ kubeletServer: true });
+  const admin = (args: string[]) => sc.cluster.kubectl(args);
+  for (const ns of ["dude", "naww"]) {
+    await admin(["run", "web", "-n", ns, "--image=nginx:1.14.2"]);
+    await admin(["wait", "-n", ns, "--for=condition=Ready", "pod/web", "--timeout=60s"]);
+  }
+  // The agent may read logs and exec in dude; in naww it may only read pods, so the apiserver refuses the exec itself.
+  await admin(["create", "role", "ci-debug", "-n", "dude", "--verb=get,list,create", "--resource=pods,pods/log,pods/exec"]);
+  await admin(["create", "role", "ci-debug", "-n", "naww", "--verb=get,list", "--resource=pods"]);
+  for (const ns of ["dude", "naww"]) {
+    await admin(["create", "rolebinding", "ci-debug", "-n", ns, "--role=ci-debug", `--serviceaccount=${AGENT_NS}:agentk`]);
+  }
+  file = sc.kubeconfig("debug", sc.issuer.idToken("group/ci-project"));
+}, 240_000);
+
+afterAll(async () => {
+  await sc?.stop();
+});
+
+test("kubectl logs -f streams the pod's lines, including one written after it started; ending kubectl frees the tunnel", async () => {
+  sc.cluster.appendPodLog("line one");
+  const child = spawn(sc.binary, sc.kubectlArgs(file, ["logs", "-f", "web", "-n", "dude"]), { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const seen = (line: string) => async () => (out.includes(line) ? true : undefined);
+  try {
+    await until("the first line", seen("line one"), 20_000, () => `stdout: ${out}\nstderr: ${err}`);
+    await until("the stream open through the tunnel", async () => (sc.kas.kas.tunnels.counts(AGENT.id).inUse === 1 ? true : undefined), 10_000);
+    sc.cluster.appendPodLog("line two");
+    await until("the line written later", seen("line two"), 10_000, () => `stdout: ${out}\nstderr: ${err}`);
+  } finally {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGTERM");
+    await exited;
+  }
+  await sc.tunnelsFreed();
+}, 90_000);
+
+test("kubectl exec runs the command (KWOK runs it locally) and returns its output and exit status", async () => {
+  const r = await sc.kubectl(file, ["exec", "web", "-n", "dude", "--", "echo", "hi"]);
+  expect(r).toMatchObject({ ok: true, stdout: "hi\n" });
+  const failed = await sc.kubectl(file, ["exec", "web", "-n", "dude", "--", "sh", "-c", "echo oops >&2; exit 3"]);
+  expect(failed.ok).toBe(false);
+  expect(failed.stderr).toContain("oops");
+  // KWOK reports a local command's failure as an error, not as the container's exit code.
+  expect(failed.stderr).toContain("exit status 3");
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("kubectl exec in naww: the apiserver's Forbidden comes back through the upgrade path", async () => {
+  const r = await sc.kubectl(file, ["exec", "web", "-n", "naww", "--", "echo", "hi"]);
+  expect(r.ok).toBe(false);
+  expect(r.stderr).toContain('cannot create resource "pods/exec" in API group "" in the namespace "naww"');
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("kubectl exec for a project not in ci_access: refused by kas, nothing reaches the agent", async () => {
+  const served = sc.agent.tunnels?.served;
+  const r = await sc.kubectl(sc.kubeconfig("other-exec", sc.issuer.idToken("group/other-project")), ["exec", "web", "-n", "dude", "--", "echo", "hi"]);
+  expect(r.ok).toBe(false);
+  expect(r.stderr).toMatch(/Forbidden|forbidden/);
+  expect(sc.agent.tunnels?.served).toBe(served);
+}, 60_000);
