@@ -115,14 +115,11 @@ function kasProjects(config: StackConfig, access: GitLabProjectAccess | undefine
  * resource. A config problem is a pulumi.RunError: Pulumi prints it without a stack trace.
  */
 export function stackProgram(): ProgramOutputs {
-  let config: StackConfig;
   try {
-    config = loadStackConfig();
-    const problems = deploymentProblems(config);
-    if (problems.length > 0) throw new StackConfigError(problems);
+    // buildProgram checks deploymentProblems before it creates anything.
+    return buildProgram(loadStackConfig());
   } catch (err) {
     if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
-  return buildProgram(config);
 }

@@ -8,13 +8,12 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
-import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
 import { startTestCluster, type TestCluster } from "../../test/cluster";
-import { runDeployment, type DeployedProcess } from "../../test/deployed";
+import type { DeployedProcess } from "../../test/deployed";
+import { runKasAndAgentk } from "../../test/e2e/as-deployed";
 import { startGitHttpServer, type GitHttpServer } from "../../test/git";
 import { ensureRuntimeImage } from "../../test/image";
 import { ensurePulumiEngine, withPulumiStack } from "../../test/pulumi-engine";
-import { until } from "../../test/until";
 import { EXAMPLE_STACK, exampleStackConfig, makeExampleRepo, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "./stack";
 
 export interface PulumiDemoResult {
@@ -47,17 +46,7 @@ export async function runPulumiDemo(say: (line: string) => void = (l) => process
       say(`   ${up.summary.result}: ${JSON.stringify(up.summary.resourceChanges)}`);
 
       say("== 4. kas and agentk, run exactly as their Deployments say (image entrypoint, env, volumes, ServiceAccount token, Service DNS)");
-      const namespace = (stackConfig["gitops-agent:agent"] as { namespace: string }).namespace;
-      const kasName = (await kubectl(["get", "deployments", "-n", namespace, "-l", "app.kubernetes.io/name=kas", "-o", "name"])).trim().replace(/^deployment\.apps\//, "");
-      const start = async (name: string): Promise<DeployedProcess> => {
-        const p = await runDeployment(cluster!, { namespace, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
-        running.push(p);
-        return p;
-      };
-      await (await start(kasName)).waitReady(60_000);
-      const agentk = await start(agentkNames("dude-agent").deployment);
-      await agentk.waitForLine(/"msg":"Synchronization (failed|finished)"/, 120_000);
-      await until("nginx Running in dude", async () => ((await kubectl(["get", "pods", "-n", "dude"])).includes("Running") ? true : undefined), 60_000);
+      const { agentk } = await runKasAndAgentk(cluster!, image, (_name, fn) => fn(), running);
 
       say("== 5. The outcome");
       const podsDude = await kubectl(["get", "pods", "-n", "dude"]);
