@@ -65,9 +65,7 @@ export function writeAuditPolicy(file: string): void {
   );
 }
 
-export function auditArgs(policyFile: string, logFile: string): string[] {
-  return [`--audit-policy-file=${policyFile}`, `--audit-log-path=${logFile}`, "--audit-log-format=json", "--audit-log-mode=blocking", "--audit-log-maxsize=0"];
-}
+export { auditArgs } from "../../test/cluster";
 
 interface AuditEvent {
   readonly stage?: string;

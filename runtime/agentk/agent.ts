@@ -27,6 +27,8 @@ export interface AgentOptions {
   readonly leaderElectionRetryMs?: number;
   /** Idle reverse tunnels kept open to kas (Kubernetes API access for ci_access); 0: none. Default DEFAULT_TUNNEL_POOL_SIZE. */
   readonly tunnels?: number;
+  /** Let kas run tunnel requests as other identities (ci_access `impersonate`/`ci_job`); the ServiceAccount needs impersonate rights. Default false. */
+  readonly allowImpersonation?: boolean;
   readonly logger: Logger;
   /** The build reported to kas (AgentMeta). Default: this package's version and Git commit (common/version.ts). */
   readonly build?: BuildInfo;
@@ -110,9 +112,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
   });
 
-  // Every replica serves tunnels (requests are not leader work); the agent acts only as itself in this slice.
+  // Every replica serves tunnels (requests are not leader work); as the agent itself unless impersonation is allowed.
   const tunnelSize = opts.tunnels ?? DEFAULT_TUNNEL_POOL_SIZE;
-  const tunnels: TunnelPool | undefined = tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
+  const tunnels: TunnelPool | undefined = tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, allowImpersonation: opts.allowImpersonation, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
   const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
   metrics.gaugeFn("agentk_manifest_project_workers", "Workers running (one per manifest project)", () => workers?.size ?? 0);
   metrics.gaugeFn("agentk_tunnels_idle", "Reverse tunnels registered with kas and waiting for a request", () => tunnels?.stats.idle ?? 0);

@@ -61,9 +61,10 @@ describe("agentk generate flags", () => {
 describe("agentk flags", () => {
   test("defaults: namespace from $POD_NAMESPACE, pod name from $POD_NAME else the host, :8080, leader election on, info", () => {
     expect(run(["--kas-address", "wss://kas.example.com"])).toEqual({
-      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: DEFAULT_AGENT_NAMESPACE, podName: "host-1", leaderElection: true, logLevel: "info", tunnels: 4 },
+      ok: { kasAddress: "wss://kas.example.com", tokenFile: undefined, caCertFile: undefined, observabilityAddress: ":8080", kubeconfig: undefined, namespace: DEFAULT_AGENT_NAMESPACE, podName: "host-1", leaderElection: true, logLevel: "info", tunnels: 4, allowImpersonation: false },
     });
     expect(run(["--kas-address", "grpc://k:1"], { AGENTK_TOKEN: "t", POD_NAMESPACE: "ns", POD_NAME: "pod" })).toMatchObject({ ok: { namespace: "ns", podName: "pod" } });
+    expect(run(["--kas-address", "grpc://k:1", "--allow-impersonation"])).toMatchObject({ ok: { allowImpersonation: true } });
   });
 
   test("--tunnels: 4 by default, 0 turns the tunnel pool off, anything else is named", () => {

@@ -32,6 +32,7 @@ export const RUN_COMMAND = {
     "leader-election": { value: "<true|false>", default: "true", description: "Only the Lease holder applies, so replicas > 1 is safe" },
     "log-level": { value: "<level>", default: "info", description: `Log level until the agent configuration sets one: ${LOG_LEVELS.join(", ")}` },
     tunnels: { value: "<n>", default: String(DEFAULT_TUNNEL_POOL_SIZE), description: "Idle reverse tunnels kept open to kas for Kubernetes API access (ci_access); 0: none" },
+    "allow-impersonation": { type: "boolean", description: "Let kas run Kubernetes API requests as the identity ci_access names (impersonate, ci_job); needs impersonate rights. Default: only as the agent" },
   },
 } as const satisfies CommandSpec;
 
@@ -65,6 +66,7 @@ export interface RunFlags {
   readonly logLevel: Level;
   /** Idle reverse tunnels to keep open to kas; 0: no Kubernetes API access through kas. */
   readonly tunnels: number;
+  readonly allowImpersonation: boolean;
 }
 
 export type Checked<T> = { readonly ok: T } | { readonly errors: readonly string[] };
@@ -92,6 +94,7 @@ export function runFlags(values: FlagValues<typeof RUN_COMMAND.flags>, env: Node
       leaderElection: leaderElection !== "false",
       logLevel,
       tunnels,
+      allowImpersonation: values["allow-impersonation"] === true,
     },
   };
 }

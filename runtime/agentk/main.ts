@@ -40,6 +40,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     observabilityAddress: f.observabilityAddress,
     leaderElection: f.leaderElection,
     tunnels: f.tunnels,
+    allowImpersonation: f.allowImpersonation,
     logger,
   });
   await new Promise<void>((resolve) => {

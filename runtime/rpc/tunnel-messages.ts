@@ -48,4 +48,5 @@ export type TunnelDown =
 export const TUNNEL_CHUNK_BYTES = 32 * 1024;
 
 /** Capabilities an agent registers with. */
-export const TUNNEL_CAPABILITIES = { http: "http", upgrade: "upgrade" } as const;
+/** What an agent's tunnel can do; `impersonate`: agentk runs with --allow-impersonation and acts as request_head.identity. */
+export const TUNNEL_CAPABILITIES = { http: "http", upgrade: "upgrade", impersonate: "impersonate" } as const;

@@ -78,3 +78,13 @@ test("kubectl get -w streams an event created after it started; ending kubectl f
   }
   await sc.tunnelsFreed();
 }, 90_000);
+
+test("ci_access asks for ci_job impersonation but agentk runs without --allow-impersonation: kas refuses with why, nothing reaches the apiserver", async () => {
+  const served = sc.agent.tunnels?.served;
+  const r = await kubectl(kubeconfig("ci-job", sc.issuer.idToken("group/ci-job-project")), ["get", "configmaps", "-n", "dude"]);
+  expect(r.ok).toBe(false);
+  expect(r.stderr).toContain("Error from server (Forbidden)");
+  expect(sc.kas.logs.join("")).toContain("grants access as gitlab:ci_job:4711 (impersonation), but agent 7 does not impersonate: run agentk with --allow-impersonation");
+  expect(sc.agent.tunnels?.served).toBe(served);
+  await sc.tunnelsFreed();
+}, 60_000);

@@ -14,7 +14,7 @@ let sc: KubeApiScenario;
 let file: string;
 
 beforeAll(async () => {
-  sc = await startKubeApiScenario({ kubeletServer: true });
+  sc = await startKubeApiScenario({ cluster: { kubeletServer: true } });
   const admin = (args: string[]) => sc.cluster.kubectl(args);
   for (const ns of ["dude", "naww"]) {
     await admin(["run", "web", "-n", ns, "--image=nginx:1.14.2"]);

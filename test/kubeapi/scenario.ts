@@ -23,7 +23,18 @@ import { startIssuer, type TestIssuer } from "./issuer";
 const run = promisify(execFile);
 const AUDIENCE = "https://kas.test";
 export const AGENT = { name: "ci-agent", id: "7", configProject: "group/agent-config" };
-const CONFIG = "ci_access:\n  projects:\n    - id: group/ci-project\n";
+/** ci-project runs as the agent; ci-job-project asks for `ci_job` impersonation, which this agentk does not allow by default. */
+const CONFIG = "ci_access:\n  projects:\n    - id: group/ci-project\n    - id: group/ci-job-project\n      access_as:\n        ci_job: {}\n";
+
+export interface KubeApiScenarioOptions {
+  readonly cluster?: TestClusterOptions;
+  /** The agent's config.yaml; default CONFIG above. */
+  readonly agentConfig?: string;
+  /** agentk --allow-impersonation; default false. */
+  readonly allowImpersonation?: boolean;
+  /** Runs after the agent's least-privilege RBAC is applied and before agentk starts, e.g. to grant impersonation. */
+  readonly setup?: (cluster: TestCluster) => Promise<void>;
+}
 
 export interface KubeApiScenario {
   readonly cluster: TestCluster;
@@ -43,17 +54,18 @@ export interface KubeApiScenario {
   stop(): Promise<void>;
 }
 
-export async function startKubeApiScenario(clusterOptions: TestClusterOptions = {}): Promise<KubeApiScenario> {
+export async function startKubeApiScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiScenario> {
   const binary = await ensureClusterBinary();
-  const cluster = await startTestCluster(clusterOptions);
+  const cluster = await startTestCluster(options.cluster ?? {});
   const dir = await tempDir("kubeapi-ci-");
   const agentLogs: string[] = [];
   const pki = makeTestPki(dir);
   const issuer = await startIssuer(AUDIENCE);
   const repo = path.join(dir, "agent-config");
-  await makeRepo(repo, { [`.gitlab/agents/${AGENT.name}/config.yaml`]: CONFIG });
+  await makeRepo(repo, { [`.gitlab/agents/${AGENT.name}/config.yaml`]: options.agentConfig ?? CONFIG });
   const saKubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
   await cluster.kubectl(["create", "namespace", "naww"]).catch(() => undefined);
+  await options.setup?.(cluster);
   const token = newToken();
   const kas = await startTestKas({
     agents: [{ ...AGENT, tokens: [token] }],
@@ -66,6 +78,7 @@ export async function startKubeApiScenario(clusterOptions: TestClusterOptions = 
     cluster: await kubeconfigAccess(saKubeconfig),
     namespace: AGENT_NS,
     podName: "ci-agent-0",
+    allowImpersonation: options.allowImpersonation ?? false,
     leaderElection: false,
     backoff: { initialMs: 100, maxMs: 500 },
     logger: createLogger({ level: "debug", write: (l) => void agentLogs.push(l) }, { component: "agentk" }),

@@ -1,3 +1,4 @@
+import { capabilities } from "./pool";
 import { identityHeaders, requestHeaders, responseHeaders, wantsUpgrade } from "./headers";
 
 const h = (name: string, ...values: string[]) => ({ name, values });
@@ -34,5 +35,12 @@ describe("what agentk lets through to its apiserver", () => {
     const raw = ["Content-Type", "application/json", "Transfer-Encoding", "chunked", "Connection", "Upgrade", "Upgrade", "websocket", "Audit-Id", "a", "audit-id", "b"];
     expect(responseHeaders(raw, false)).toEqual([h("content-type", "application/json"), h("audit-id", "a", "b")]);
     expect(responseHeaders(raw, true).map((x) => x.name)).toEqual(["content-type", "connection", "upgrade", "audit-id"]);
+  });
+});
+
+describe("tunnel capabilities", () => {
+  test("impersonate is announced only with allowImpersonation", () => {
+    expect(capabilities({})).toEqual(["http", "upgrade"]);
+    expect(capabilities({ allowImpersonation: true })).toEqual(["http", "upgrade", "impersonate"]);
   });
 });

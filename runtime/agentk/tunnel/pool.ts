@@ -17,6 +17,7 @@ export interface TunnelPoolOptions {
   readonly kube: KubeClient;
   /** Idle tunnels to keep open; default 4. */
   readonly size?: number;
+  /** Whether kas may ask for a request to run as another identity (Impersonate-* headers); default no. The apiserver still checks the ServiceAccount's impersonate rights. */
   readonly allowImpersonation?: boolean;
   /** Requests served at once; past it no new tunnel is opened until one ends (kas bounds this too; agentk does not trust it to). Default 64. */
   readonly maxOpen?: number;
@@ -45,6 +46,13 @@ export interface TunnelPool {
 export const DEFAULT_TUNNEL_POOL_SIZE = 4;
 const DEFAULT_MAX_OPEN = 64;
 
+/** What this agent's tunnels tell kas they can do. */
+export function capabilities(opts: Pick<TunnelPoolOptions, "allowImpersonation">): string[] {
+  const out: string[] = [TUNNEL_CAPABILITIES.http, TUNNEL_CAPABILITIES.upgrade];
+  if (opts.allowImpersonation === true) out.push(TUNNEL_CAPABILITIES.impersonate);
+  return out;
+}
+
 export function startTunnelPool(opts: TunnelPoolOptions): TunnelPool {
   const stats: TunnelPoolStats = { idle: 0, open: 0, served: 0, bytesSent: 0 };
   // One abort listener for every stream (a listener per stream would pass Node's 10-listener warning at 11 requests).
@@ -69,7 +77,7 @@ async function runSlot(opts: TunnelPoolOptions, stats: TunnelPoolStats, calls: S
     let failure: { code?: number; details?: string; message?: string } | undefined;
     stats.idle++;
     try {
-      call.write({ message: "register", register: { capabilities: [TUNNEL_CAPABILITIES.http, TUNNEL_CAPABILITIES.upgrade] } });
+      call.write({ message: "register", register: { capabilities: capabilities(opts) } });
       first = await messages.next();
     } catch (err) {
       failure = err as grpc.ServiceError;

@@ -1,4 +1,4 @@
-/** The proxy's answers before any tunnel (CI ID tokens from a loopback issuer): 401/403 as Kubernetes Status bodies, 501 for impersonation, 503 when the agent is not connected. */
+/** The proxy's answers before any tunnel (CI ID tokens from a loopback issuer): 401/403 as Kubernetes Status bodies, 503 when the agent is not connected. */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
@@ -47,7 +47,6 @@ test.each<[string, () => string | undefined, number, string, string]>([
   ["no credential", () => undefined, 401, "Unauthorized", "kas: no Authorization header"],
   ["a project not in ci_access", () => `Bearer ${ciBearerToken("7", idToken("group/other"))}`, 403, "Forbidden", "kas: project group/other is not authorised by the ci_access of agent group/agent-config:dude"],
   ["an unknown agent", () => `Bearer ${ciBearerToken("8", idToken("group/app"))}`, 403, "Forbidden", "kas: no agent with id 8"],
-  ["impersonation (a later slice)", () => `Bearer ${ciBearerToken("7", idToken("group/imp"))}`, 501, "NotImplemented", "kas: ci_access.projects[1] grants access as alice (impersonation); kas serves only access_as: agent so far"],
   ["an agent not connected", () => `Bearer ${ciBearerToken("7", idToken("group/app"))}`, 503, "ServiceUnavailable", "kas: agent 7 is not connected"],
 ])("%s: a Kubernetes Status", async (_name, auth, status, reason, message) => {
   expect(await get(auth())).toEqual({ status, body: expect.objectContaining({ kind: "Status", code: status, reason, message }) });

@@ -1,20 +1,23 @@
 /**
- * kas's Kubernetes API proxy (issue 17, first slice): kubectl's requests,
- * authenticated as a CI job (`Authorization: Bearer ci:<agent id>:<ID token>`)
- * and authorised by that agent's `ci_access`, go through one of the agent's
- * reverse tunnels to its apiserver, and the answer streams back. Only
- * `access_as: agent` for now. The Authorization header is never forwarded (the
- * agent uses its own credentials) and the token is never logged. Backpressure
- * both ways: a slow client holds the tunnel's reads, not kas's memory; a
- * client that goes away cancels the tunnel.
+ * kas's Kubernetes API proxy (issue 17): kubectl's requests, authenticated as
+ * a CI job (`Authorization: Bearer ci:<agent id>:<ID token>`) and authorised
+ * by that agent's `ci_access`, go through one of the agent's reverse tunnels
+ * to its apiserver, and the answer streams back. A request runs as the agent
+ * or, for `impersonate`/`ci_job`, as the identity kas names (agentk adds the
+ * Impersonate-* headers; the apiserver checks its right to). The
+ * Authorization header is never forwarded (the agent uses its own
+ * credentials) and the token is never logged. Backpressure both ways: a slow
+ * client holds the tunnel's reads, not kas's memory; a client that goes away
+ * cancels the tunnel.
  */
 import { once } from "node:events";
 import type * as http from "node:http";
 import type { Writable } from "node:stream";
 import { F, type Logger } from "../../common";
-import type { TunnelHeader, TunnelRequestHead } from "../../rpc";
+import type { TunnelHeader, TunnelIdentity, TunnelRequestHead } from "../../rpc";
 import { authorizeCiRequest, logDenial, type CiRequestAuthOptions } from "../kubeapi-auth";
 import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
+import { impersonationRefusal, tunnelIdentity } from "./tunnel-identity";
 
 export interface KubernetesApiProxyDeps {
   readonly auth: CiRequestAuthOptions;
@@ -70,17 +73,22 @@ export interface Refusal {
 }
 
 /** Authenticates and authorises `req`, then takes one of the agent's tunnels; or says why not. Shared with upgrades. */
-export async function admit(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string } | { refusal: Refusal }> {
+export async function admit(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
   const decision = await authorizeCiRequest(req.headers.authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);
     return { refusal: { code: decision.status, reason: decision.status === 401 ? "Unauthorized" : "Forbidden", message: `kas: ${decision.reason}` } };
   }
-  if (decision.accessAs.kind !== "agent") {
-    return { refusal: { code: 501, reason: "NotImplemented", message: `kas: ${decision.by} grants access as ${decision.accessAs.user} (impersonation); kas serves only access_as: agent so far` } };
-  }
+  const identity = tunnelIdentity(decision.accessAs);
   try {
-    return { tunnel: await deps.tunnels.acquire(decision.agentId, { signal, timeoutMs: deps.acquireTimeoutMs }), agentId: decision.agentId };
+    const tunnel = await deps.tunnels.acquire(decision.agentId, { signal, timeoutMs: deps.acquireTimeoutMs });
+    const refused = impersonationRefusal(identity, tunnel.capabilities, decision.agentId, decision.by);
+    if (refused !== undefined) {
+      tunnel.cancel("not used: the agent does not impersonate");
+      deps.logger.warn("Kubernetes API request refused: the agent does not impersonate", { [F.agentId]: decision.agentId, [F.reason]: refused });
+      return { refusal: { code: 403, reason: "Forbidden", message: `kas: ${refused}` } };
+    }
+    return { tunnel, agentId: decision.agentId, identity };
   } catch (err) {
     if (!(err instanceof TunnelUnavailableError)) throw err;
     const [code, reason] = UNAVAILABLE[err.reason];
@@ -94,8 +102,8 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
   res.on("close", () => gone.abort());
   const admitted = await admit(deps, req, gone.signal);
   if ("refusal" in admitted) return status(res, admitted.refusal.code, admitted.refusal.reason, admitted.refusal.message);
-  const { tunnel, agentId } = admitted;
-  const head: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders), identity: null };
+  const { tunnel, agentId, identity } = admitted;
+  const head: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders), identity };
   let answer;
   try {
     answer = await tunnel.request(head, req as AsyncIterable<Buffer>, gone.signal);

@@ -58,8 +58,8 @@ async function serveUpgrade(deps: KubernetesApiProxyDeps, req: http.IncomingMess
   socket.on("error", () => gone.abort());
   const admitted = await admit(deps, req, gone.signal);
   if ("refusal" in admitted) return refuse(socket, admitted.refusal);
-  const { tunnel, agentId } = admitted;
-  const request: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders, true), identity: null };
+  const { tunnel, agentId, identity } = admitted;
+  const request: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders, true), identity };
   let answer;
   try {
     answer = await tunnel.request(request, clientBytes(socket, head), gone.signal);

@@ -34,6 +34,8 @@ export interface TunnelCounters {
 
 export class AgentTunnel {
   readonly counters: TunnelCounters = { received: 0, delivered: 0 };
+  /** What the agent said this tunnel can do when it registered (TUNNEL_CAPABILITIES). */
+  capabilities: readonly string[] = [];
   private readonly messages: AsyncIterator<TunnelUp>;
   private used = false;
   private readonly closed: Promise<never>;
@@ -52,7 +54,8 @@ export class AgentTunnel {
   async accept(): Promise<readonly string[]> {
     const first = await this.next();
     if (first?.message !== "register") throw new Error(`a tunnel must start with register, got ${first?.message ?? "the end of the stream"}`);
-    return first.register.capabilities;
+    this.capabilities = [...first.register.capabilities];
+    return this.capabilities;
   }
 
   /** Ends the stream with CANCELLED: the agent aborts its apiserver request. Idempotent. */
