@@ -1,8 +1,9 @@
 /**
  * Streams through the tunnel when a peer goes away, with agentk as a real
  * process: kill -9 agentk under a watch, a followed log and an interactive
- * exec (every kubectl ends promptly, non-zero, saying why; kas drops the dead
- * agent's tunnels; a restarted agentk serves again), and kas shutting down
+ * exec (every kubectl ends promptly and says why as far as its protocol lets
+ * kas tell it; kas drops the dead agent's tunnels; a restarted agentk serves
+ * again), and kas shutting down
  * with an exec and a port-forward open (it ends them and does not hang).
  */
 import { roundTrip, spawnCommand, startEchoServer, startPortForward, type EchoServer, type Spawned } from "../cluster";
@@ -44,7 +45,7 @@ async function exitWithin(p: Spawned, ms: number): Promise<{ code: number | null
   return Promise.race([p.exited, timeout]);
 }
 
-test("kill -9 agentk under get -w, logs -f and exec: each kubectl ends non-zero with a clear error; kas drops the dead tunnels; a restarted agentk serves", async () => {
+test("kill -9 agentk under get -w, logs -f and exec: each kubectl ends promptly and says why; kas drops the dead tunnels; a restarted agentk serves", async () => {
   sc.cluster.appendPodLog("before the kill");
   const watch = kubectl(["get", "pods", "-w", "-n", "dude"]);
   const logs = kubectl(["logs", "-f", "web", "-n", "dude"]);
@@ -56,9 +57,15 @@ test("kill -9 agentk under get -w, logs -f and exec: each kubectl ends non-zero 
     await inUse(3)();
     await sc.agentk.kill("SIGKILL");
     const ends = await Promise.all(all.map((p) => exitWithin(p, 15_000)));
-    const seen = ends.map((end, i) => ({ command: ["get -w", "logs -f", "exec"][i], code: end.code, stderr: (all[i] as Spawned).stderr() }));
-    // Each ended non-zero and said why.
-    expect(seen.filter((s) => s.code === 0 || !/agent|tunnel/i.test(s.stderr))).toEqual([]);
+    const seen = ends.map((end, i) => ({ command: ["get -w", "logs -f", "exec"][i], code: end.code, stdout: (all[i] as Spawned).stdout(), stderr: (all[i] as Spawned).stderr() }));
+    // get -w exits 0 whatever ends its watch (kubectl 1.36 get.go discards the watch loop's error), so it prints
+    // the ERROR event kas ends the watch with; logs -f is plain text with no room for a message, so Go's
+    // "unexpected EOF" is all there is; exec gets a Status on its error channel.
+    expect(seen.map((s) => ({ command: s.command, failed: s.code !== 0, said: `${s.stdout}${s.stderr}` }))).toEqual([
+      { command: "get -w", failed: false, said: expect.stringMatching(/ServiceUnavailable +kas: the watch broke: agent 7's tunnel closed \(the agent went away/) },
+      { command: "logs -f", failed: true, said: expect.stringContaining("error: unexpected EOF") },
+      { command: "exec", failed: true, said: expect.stringContaining("error: kas: the connection broke: agent 7's tunnel closed (the agent went away") },
+    ]);
     await until("kas: no tunnel of the dead agent", async () => {
       const c = sc.kas.kas.tunnels.counts(AGENT.id);
       return c.idle === 0 && c.inUse === 0 ? true : undefined;
