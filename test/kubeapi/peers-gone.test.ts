@@ -1,10 +1,10 @@
 /**
  * Streams through the tunnel when a peer goes away, with agentk as a real
- * process: kill -9 agentk under a watch, a followed log and an interactive
- * exec (every kubectl ends promptly and says why as far as its protocol lets
- * kas tell it; kas drops the dead agent's tunnels; a restarted agentk serves
- * again), and kas shutting down
- * with an exec and a port-forward open (it ends them and does not hang).
+ * process: kill -9 agentk under a watch, a followed log, an interactive exec
+ * and a port-forward (every kubectl ends promptly and says why, as far as its
+ * protocol lets kas tell it; kas drops the dead agent's tunnels; a restarted
+ * agentk serves again), and kas shutting down with an exec and a
+ * port-forward open (it ends them and does not hang).
  */
 import { roundTrip, spawnCommand, startEchoServer, startPortForward, type EchoServer, type Spawned } from "../cluster";
 import { until } from "../until";
@@ -45,7 +45,7 @@ async function exitWithin(p: Spawned, ms: number): Promise<{ code: number | null
   return Promise.race([p.exited, timeout]);
 }
 
-test("kill -9 agentk under get -w, logs -f and exec: each kubectl ends promptly and says why; kas drops the dead tunnels; a restarted agentk serves", async () => {
+test("kill -9 agentk under get -w, logs -f, exec and port-forward: each kubectl ends promptly and says why; kas drops the dead tunnels; a restarted agentk serves", async () => {
   sc.cluster.appendPodLog("before the kill");
   const watch = kubectl(["get", "pods", "-w", "-n", "dude"]);
   const logs = kubectl(["logs", "-f", "web", "-n", "dude"]);
@@ -54,17 +54,22 @@ test("kill -9 agentk under get -w, logs -f and exec: each kubectl ends promptly 
     await shows(watch, "web");
     await shows(logs, "before the kill");
     all.push(await catExec());
-    await inUse(3)();
+    const pf = await startPortForward(sc.binary, sc.kubectlArgs(file, ["port-forward", "-n", "dude", "pod/web"]));
+    all.push(pf);
+    await roundTrip(pf.localPort, "before the kill\n", false);
+    await inUse(4)();
     await sc.agentk.kill("SIGKILL");
     const ends = await Promise.all(all.map((p) => exitWithin(p, 15_000)));
-    const seen = ends.map((end, i) => ({ command: ["get -w", "logs -f", "exec"][i], code: end.code, stdout: (all[i] as Spawned).stdout(), stderr: (all[i] as Spawned).stderr() }));
+    const seen = ends.map((end, i) => ({ command: ["get -w", "logs -f", "exec", "port-forward"][i], code: end.code, stdout: (all[i] as Spawned).stdout(), stderr: (all[i] as Spawned).stderr() }));
     // get -w exits 0 whatever ends its watch (kubectl 1.36 get.go discards the watch loop's error), so it prints
     // the ERROR event kas ends the watch with; logs -f is plain text with no room for a message, so Go's
-    // "unexpected EOF" is all there is; exec gets a Status on its error channel.
+    // "unexpected EOF" is all there is; exec gets a Status on its error channel; port-forward (SPDY framed in
+    // the WebSocket) has kubectl's own message.
     expect(seen.map((s) => ({ command: s.command, failed: s.code !== 0, said: `${s.stdout}${s.stderr}` }))).toEqual([
       { command: "get -w", failed: false, said: expect.stringMatching(/ServiceUnavailable +kas: the watch broke: agent 7's tunnel closed \(the agent went away/) },
       { command: "logs -f", failed: true, said: expect.stringContaining("error: unexpected EOF") },
       { command: "exec", failed: true, said: expect.stringContaining("error: kas: the connection broke: agent 7's tunnel closed (the agent went away") },
+      { command: "port-forward", failed: true, said: expect.stringContaining("error: lost connection to pod") },
     ]);
     await until("kas: no tunnel of the dead agent", async () => {
       const c = sc.kas.kas.tunnels.counts(AGENT.id);
