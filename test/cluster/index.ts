@@ -5,3 +5,6 @@ export { apiRequest, apiJson, type ApiCredentials, type ApiResponse } from "./ap
 export type { ServiceAccountKubeconfigOptions } from "./service-account";
 export { canI, untilCan } from "./can-i";
 export { auditArgs, writeMetadataAuditPolicy, readAuditEvents, type AuditEvent, type AuditUser } from "./audit";
+export { spawnCommand, type Spawned } from "./spawned";
+export { roundTrip, startEchoServer, startPortForward, type EchoServer, type PortForward } from "./port-forward";
+export { freePorts } from "./ports";

@@ -1,11 +1,11 @@
 /**
- * The opt-in KWOK kubelet server: `kubectl logs` (and `-f`) and `kubectl
- * exec` on a fake pod work against the real apiserver, which reaches KWOK as
- * the node's kubelet.
+ * The opt-in KWOK kubelet server: `kubectl logs` (and `-f`), `kubectl exec`
+ * and `kubectl port-forward` on a fake pod work against the real apiserver,
+ * which reaches KWOK as the node's kubelet.
  */
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { startTestCluster, type TestCluster } from "./index";
+import { roundTrip, startEchoServer, startPortForward, startTestCluster, type TestCluster } from "./index";
 import { until } from "../until";
 
 const run = promisify(execFile);
@@ -40,4 +40,15 @@ test("kubectl logs reads the pod log file, and logs -f streams lines appended la
 test("kubectl exec runs the command (locally, KWOK's exec simulation) and returns its output", async () => {
   const { stdout } = await run(cluster.binary, ["kubectl", `--kubeconfig=${cluster.kubeconfigPath}`, "exec", "web", "-n", "dude", "--", "echo", "hi"]);
   expect(stdout).toBe("hi\n");
+});
+
+test("kubectl port-forward to any pod port reaches the cluster's portForwardPort", async () => {
+  const echo = await startEchoServer(cluster.portForwardPort as number);
+  const pf = await startPortForward(cluster.binary, ["kubectl", `--kubeconfig=${cluster.kubeconfigPath}`, "port-forward", "-n", "dude", "pod/web"], 8080);
+  try {
+    expect((await roundTrip(pf.localPort, "ping\n")).reply).toBe("ping\n");
+  } finally {
+    await pf.kill("SIGTERM");
+    await echo.close();
+  }
 });

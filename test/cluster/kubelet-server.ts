@@ -1,8 +1,9 @@
 /**
- * KWOK's kubelet-side server for `kubectl logs` and `kubectl exec` on fake
- * pods (opt-in, TestClusterOptions.kubeletServer): every pod's every
+ * KWOK's kubelet-side server for `kubectl logs`, `exec` and `port-forward`
+ * on fake pods (opt-in, TestClusterOptions.kubeletServer): every pod's every
  * container logs the lines of one file (followed, so `logs -f` streams what
- * is appended) and runs exec'd commands locally on this machine. The fake
+ * is appended), runs exec'd commands locally on this machine, and forwards
+ * every port to one loopback port a test may listen on. The fake
  * node advertises 127.0.0.1:<kwok port> as its kubelet, served over TLS with
  * the apiserver's own certificate (the apiserver does not verify kubelets
  * without --kubelet-certificate-authority, and KWOK does not check clients).
@@ -16,7 +17,7 @@ export interface KubeletServerSetup {
   readonly apiserverArgs: readonly string[];
 }
 
-export function kubeletServerSetup(pki: string, kwokPort: number, logsFile: string): KubeletServerSetup {
+export function kubeletServerSetup(pki: string, kwokPort: number, logsFile: string, forwardPort: number): KubeletServerSetup {
   const config = [
     "apiVersion: kwok.x-k8s.io/v1alpha1",
     "kind: ClusterLogs",
@@ -34,6 +35,16 @@ export function kubeletServerSetup(pki: string, kwokPort: number, logsFile: stri
     "spec:",
     "  execs:",
     "  - local: {}",
+    "---",
+    "apiVersion: kwok.x-k8s.io/v1alpha1",
+    "kind: ClusterPortForward",
+    "metadata:",
+    "  name: test-cluster-port-forward",
+    "spec:",
+    "  forwards:",
+    "  - target:",
+    `      port: ${forwardPort}`,
+    "      address: 127.0.0.1",
   ].join("\n");
   return {
     config,

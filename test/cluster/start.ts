@@ -25,8 +25,8 @@ export interface TestClusterOptions {
   readonly startTimeoutMs?: number;
   /**
    * KWOK serves the kubelet API for fake pods (`kubectl logs`, `logs -f`,
-   * `exec`; see kubelet-server.ts). Pod logs are the lines of
-   * TestCluster.podLogFile. Default off: nodes keep their 10.244.0.1 address.
+   * `exec`, `port-forward`; see kubelet-server.ts). Pod logs are the lines of
+   * TestCluster.podLogFile; port-forwards reach TestCluster.portForwardPort. Default off: nodes keep their 10.244.0.1 address.
    */
   readonly kubeletServer?: boolean;
 }
@@ -55,6 +55,8 @@ export interface TestCluster {
   kubectl(args: readonly string[], kubeconfig?: string): Promise<string>;
   /** With kubeletServer: the file every fake container's log reads (followed, CRI format). */
   readonly podLogFile?: string;
+  /** With kubeletServer: the loopback port every port-forward to a fake pod connects to (nothing listens until a test does). */
+  readonly portForwardPort?: number;
   /** With kubeletServer: appends lines to every fake container's log (throws without it). */
   appendPodLog(...lines: string[]): void;
   /** Stops every process by pid and removes the temp dir. Safe to call twice. */
@@ -98,13 +100,13 @@ async function boot(
   mkdirSync(logs, { recursive: true });
   await run(binary, ["pki", "--dir", pki]);
   const read = (f: string) => readFileSync(path.join(pki, f), "utf8");
-  const [etcdClient, etcdPeer, apiPort, kwokPort] = (await freePorts(4)) as [number, number, number, number];
+  const [etcdClient, etcdPeer, apiPort, kwokPort, forwardPort] = (await freePorts(5)) as [number, number, number, number, number];
   const server = `https://127.0.0.1:${apiPort}`;
   const admin: ApiCredentials = { server, ca: read("ca.crt"), cert: read("admin.crt"), key: read("admin.key") };
   const kubeconfigPath = path.join(dir, "admin.kubeconfig");
   const podLogFile = options.kubeletServer ? path.join(dir, "pod.log") : undefined;
   if (podLogFile) writeFileSync(podLogFile, "");
-  const kubelet = podLogFile ? kubeletServerSetup(pki, kwokPort, podLogFile) : undefined;
+  const kubelet = podLogFile ? kubeletServerSetup(pki, kwokPort, podLogFile, forwardPort) : undefined;
   writeFileSync(
     kubeconfigPath,
     renderKubeconfig(server, admin.ca, { name: "admin", clientCertificate: admin.cert, clientKey: admin.key }),
@@ -222,6 +224,7 @@ async function boot(
     binary,
     logFiles,
     podLogFile,
+    portForwardPort: kubelet ? forwardPort : undefined,
     appendPodLog: (...lines) => {
       if (!podLogFile) throw new Error("test cluster: appendPodLog needs startTestCluster({ kubeletServer: true })");
       appendFileSync(podLogFile, criLogLines(lines));

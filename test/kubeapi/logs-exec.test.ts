@@ -6,8 +6,9 @@
  * pipes through the tunnel as raw bytes.
  */
 import { spawn } from "node:child_process";
+import { spawnCommand } from "../cluster";
 import { until } from "../until";
-import { AGENT_NS } from "../agentk/scenario";
+import { debugPods } from "./pods";
 import { AGENT, startKubeApiScenario, type KubeApiScenario } from "./scenario";
 
 let sc: KubeApiScenario;
@@ -15,17 +16,8 @@ let file: string;
 
 beforeAll(async () => {
   sc = await startKubeApiScenario({ cluster: { kubeletServer: true } });
-  const admin = (args: string[]) => sc.cluster.kubectl(args);
-  for (const ns of ["dude", "naww"]) {
-    await admin(["run", "web", "-n", ns, "--image=nginx:1.14.2"]);
-    await admin(["wait", "-n", ns, "--for=condition=Ready", "pod/web", "--timeout=60s"]);
-  }
   // The agent may read logs and exec in dude; in naww it may only read pods, so the apiserver refuses the exec itself.
-  await admin(["create", "role", "ci-debug", "-n", "dude", "--verb=get,list,create", "--resource=pods,pods/log,pods/exec"]);
-  await admin(["create", "role", "ci-debug", "-n", "naww", "--verb=get,list", "--resource=pods"]);
-  for (const ns of ["dude", "naww"]) {
-    await admin(["create", "rolebinding", "ci-debug", "-n", ns, "--role=ci-debug", `--serviceaccount=${AGENT_NS}:agentk`]);
-  }
+  await debugPods(sc.cluster, ["pods/log", "pods/exec"], ["naww"]);
   file = sc.kubeconfig("debug", sc.issuer.idToken("group/ci-project"));
 }, 240_000);
 
@@ -62,6 +54,18 @@ test("kubectl exec runs the command (KWOK runs it locally) and returns its outpu
   expect(failed.stderr).toContain("oops");
   // KWOK reports a local command's failure as an error, not as the container's exit code.
   expect(failed.stderr).toContain("exit status 3");
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("kill -9 an interactive kubectl exec mid-stream: kas and agentk free the tunnel", async () => {
+  const p = spawnCommand(sc.binary, sc.kubectlArgs(file, ["exec", "-i", "web", "-n", "dude", "--", "cat"]));
+  try {
+    p.child.stdin?.write("echoed by cat\n");
+    await until("cat's echo", async () => (p.stdout().includes("echoed by cat") ? true : undefined), 20_000, p.output);
+    expect(sc.kas.kas.tunnels.counts(AGENT.id).inUse).toBe(1);
+  } finally {
+    await p.kill("SIGKILL");
+  }
   await sc.tunnelsFreed();
 }, 60_000);
 

@@ -1,8 +1,10 @@
 /**
  * The CI-access scenario the test/kubeapi suites share: the real test
  * cluster, a loopback OIDC issuer, kas with its Kubernetes API proxy, and
- * agentk in-process (its tunnel pool started by startAgent) acting as its
- * ServiceAccount (allowed in dude), `access_as: agent` from its ci_access.
+ * agentk acting as its ServiceAccount (allowed in dude), `access_as: agent`
+ * from its ci_access. agentk runs in-process (startKubeApiScenario: its
+ * tunnel pool started by startAgent) or as bin/agentk
+ * (startKubeApiProcessScenario: to be killed and restarted).
  */
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { makeRepo, removeDir, tempDir } from "../git";
 import { newToken, startTestKas, type TestKas } from "../kas";
 import { makeTestPki } from "../tls";
 import { until } from "../until";
+import { agentkProcess, type AgentkProcess } from "./agentk-process";
 import { startIssuer, type TestIssuer } from "./issuer";
 
 const run = promisify(execFile);
@@ -36,11 +39,10 @@ export interface KubeApiScenarioOptions {
   readonly setup?: (cluster: TestCluster) => Promise<void>;
 }
 
-export interface KubeApiScenario {
+interface ScenarioBase {
   readonly cluster: TestCluster;
   readonly kas: TestKas;
   readonly issuer: TestIssuer;
-  readonly agent: RunningAgent;
   readonly dir: string;
   readonly binary: string;
   /** A kubeconfig file for this ID token, named `name`. */
@@ -54,11 +56,60 @@ export interface KubeApiScenario {
   stop(): Promise<void>;
 }
 
+export interface KubeApiScenario extends ScenarioBase {
+  readonly agent: RunningAgent;
+}
+
+export interface KubeApiProcessScenario extends ScenarioBase {
+  readonly agentk: AgentkProcess;
+}
+
+/** What the scenario needs of agentk, however it runs; `handle` is what the test gets. */
+interface AgentUnderTest<T> {
+  readonly handle: T;
+  openRequests(): Promise<number>;
+  logs(): string;
+  close(): Promise<void>;
+}
+
+interface AgentStart {
+  readonly kas: TestKas;
+  readonly token: string;
+  readonly saKubeconfig: string;
+}
+
 export async function startKubeApiScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiScenario> {
+  const { base, handle } = await setup(options, async ({ kas, token, saKubeconfig }) => {
+    const agentLogs: string[] = [];
+    const running = await startAgent({
+      kasAddress: kas.wsUrl,
+      token,
+      cluster: await kubeconfigAccess(saKubeconfig),
+      namespace: AGENT_NS,
+      podName: "ci-agent-0",
+      allowImpersonation: options.allowImpersonation ?? false,
+      leaderElection: false,
+      backoff: { initialMs: 100, maxMs: 500 },
+      logger: createLogger({ level: "debug", write: (l) => void agentLogs.push(l) }, { component: "agentk" }),
+    });
+    return { handle: running, openRequests: async () => running.tunnels?.open ?? 0, logs: () => agentLogs.slice(-5).join(""), close: () => running.close() };
+  });
+  return { ...base, agent: handle };
+}
+
+export async function startKubeApiProcessScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiProcessScenario> {
+  const { base, handle } = await setup(options, async ({ kas, token, saKubeconfig }) => {
+    const p = agentkProcess({ kasGrpcAddress: kas.grpcAddress, token, kubeconfig: saKubeconfig, namespace: AGENT_NS });
+    await p.start();
+    return { handle: p, openRequests: () => p.openRequests(), logs: () => p.output().slice(-3000), close: () => p.close() };
+  });
+  return { ...base, agentk: handle };
+}
+
+async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) => Promise<AgentUnderTest<T>>): Promise<{ base: ScenarioBase; handle: T }> {
   const binary = await ensureClusterBinary();
   const cluster = await startTestCluster(options.cluster ?? {});
   const dir = await tempDir("kubeapi-ci-");
-  const agentLogs: string[] = [];
   const pki = makeTestPki(dir);
   const issuer = await startIssuer(AUDIENCE);
   const repo = path.join(dir, "agent-config");
@@ -72,24 +123,14 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
     projects: [{ id: AGENT.configProject, url: repo }],
     kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE },
   });
-  const agent = await startAgent({
-    kasAddress: kas.wsUrl,
-    token,
-    cluster: await kubeconfigAccess(saKubeconfig),
-    namespace: AGENT_NS,
-    podName: "ci-agent-0",
-    allowImpersonation: options.allowImpersonation ?? false,
-    leaderElection: false,
-    backoff: { initialMs: 100, maxMs: 500 },
-    logger: createLogger({ level: "debug", write: (l) => void agentLogs.push(l) }, { component: "agentk" }),
-  });
+  const agent = await start({ kas, token, saKubeconfig });
   await until("4 idle tunnels and the agent's config read", async () => (kas.kas.tunnels.counts(AGENT.id).idle === 4 && kas.kas.tracker.list().some((a) => a.id === AGENT.id && a.config_commit) ? true : undefined), 30_000, () =>
-    JSON.stringify({ tunnels: kas.kas.tunnels.counts(AGENT.id), agents: kas.kas.tracker.list(), agentLogs: agentLogs.slice(-5) }),
+    JSON.stringify({ tunnels: kas.kas.tunnels.counts(AGENT.id), agents: kas.kas.tracker.list(), agentLogs: agent.logs() }),
   );
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
-  return {
-    cluster, kas, issuer, agent, dir, binary, kubectlArgs,
+  const base: ScenarioBase = {
+    cluster, kas, issuer, dir, binary, kubectlArgs,
     kubeconfig: (name, idToken) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
@@ -107,7 +148,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
     },
     tunnelsFreed: async () => {
       await until("kas: the tunnel freed", async () => (kas.kas.tunnels.counts(AGENT.id).inUse === 0 ? true : undefined), 10_000, () => JSON.stringify(kas.kas.tunnels.counts(AGENT.id)));
-      await until("agentk: no request open", async () => (agent.tunnels?.open === 0 ? true : undefined), 10_000);
+      await until("agentk: no request open", async () => ((await agent.openRequests()) === 0 ? true : undefined), 10_000, agent.logs);
       await until("4 idle tunnels again", async () => (kas.kas.tunnels.counts(AGENT.id).idle === 4 ? true : undefined), 10_000);
     },
     stop: async () => {
@@ -118,4 +159,5 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
       await removeDir(dir);
     },
   };
+  return { base, handle: agent.handle };
 }

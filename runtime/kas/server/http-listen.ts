@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import type { Duplex } from "node:stream";
 import { F, type Logger } from "../../common";
 import { splitHostPort } from "../config";
 
@@ -31,9 +32,18 @@ export async function listenHttp(what: string, address: string, handle: HttpHand
   return bindServer(what, address, http.createServer((req, res) => void serve(handle, req, res, logger)));
 }
 
-/** Binds `server` (http or https) on `address`; closing ends its connections. `what` names the listener in errors. */
+/**
+ * Binds `server` (http or https) on `address`; closing ends its connections,
+ * upgraded ones too (closeAllConnections does not see those, and close() would
+ * wait for them). `what` names the listener in errors.
+ */
 export async function bindServer(what: string, address: string, server: http.Server): Promise<HttpListener> {
   const { host, port } = splitHostPort(address);
+  const upgraded = new Set<Duplex>();
+  server.on("upgrade", (_req: http.IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`${what}: cannot listen on ${address}: ${err.message}`)));
     server.listen(port, host, () => resolve());
@@ -43,6 +53,7 @@ export async function bindServer(what: string, address: string, server: http.Ser
     port: typeof bound === "object" && bound ? bound.port : port,
     close: async () => {
       server.closeAllConnections();
+      upgraded.forEach((s) => s.destroy());
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -18,6 +18,8 @@ import type { TunnelHeader, TunnelIdentity, TunnelRequestHead } from "../../rpc"
 import { authorizeCiRequest, logDenial, type CiRequestAuthOptions } from "../kubeapi-auth";
 import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
 import { impersonationRefusal, tunnelIdentity } from "./tunnel-identity";
+import type { Finale } from "./stream-finale";
+import { isJsonWatch, watchFinale } from "./watch-finale";
 
 export interface KubernetesApiProxyDeps {
   readonly auth: CiRequestAuthOptions;
@@ -116,22 +118,25 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
   res.writeHead(answer.head.status, headers);
   // A watch sends nothing until an event: kubectl should see the head now.
   res.flushHeaders();
-  await relayBody(deps, agentId, answer.body, res, gone.signal);
+  await relayBody(deps, agentId, answer.body, res, gone.signal, isJsonWatch(head.path, answer.head.headers) ? watchFinale() : undefined);
 }
 
 /**
  * The agent's bytes to the client, waiting for it to drain; ends `out` at the
- * end. The agent or the client going away mid-body cuts the connection: the
- * client cannot be told more.
+ * end. The agent or the client going away mid-body cuts the connection; a
+ * `finale` (stream-finale.ts) first tells the client why when it can.
  */
-export async function relayBody(deps: KubernetesApiProxyDeps, agentId: string, body: AsyncIterable<Buffer>, out: Writable, gone: AbortSignal): Promise<void> {
+export async function relayBody(deps: KubernetesApiProxyDeps, agentId: string, body: AsyncIterable<Buffer>, out: Writable, gone: AbortSignal, finale?: Finale): Promise<void> {
   try {
     for await (const chunk of body) {
+      finale?.track(chunk);
       if (!out.write(chunk)) await once(out, "drain", { signal: gone });
     }
     out.end();
   } catch (err) {
-    if (!gone.aborted) deps.logger.info("Kubernetes API response cut", { [F.agentId]: agentId, [F.error]: err });
-    out.destroy();
+    if (gone.aborted) return void out.destroy();
+    deps.logger.info("Kubernetes API response cut", { [F.agentId]: agentId, [F.error]: err });
+    if (finale?.atBoundary()) out.end(finale.bytes(err));
+    else out.destroy();
   }
 }

@@ -4,13 +4,16 @@
  * plain requests; Connection and Upgrade go to the agent, which asks its
  * apiserver for the upgrade. On 101 the status line and headers go to the
  * client and then raw bytes flow both ways, each direction waiting for the
- * other to drain. Either side closing ends both. Any other answer, or a
- * refusal by kas, is an ordinary HTTP response on the socket, then close.
+ * other to drain. Either side closing ends both; the agent's side breaking
+ * ends a WebSocket exec with a Status saying why (exec-finale.ts). Any other
+ * answer, or a refusal by kas, is an ordinary HTTP response on the socket,
+ * then close.
  */
 import * as http from "node:http";
 import type { Duplex } from "node:stream";
 import { F } from "../../common";
 import type { TunnelHeader, TunnelRequestHead } from "../../rpc";
+import { execFinale, isChannelWebSocket } from "./exec-finale";
 import { admit, forwardedHeaders, NOT_FORWARDED, relayBody, type KubernetesApiProxyDeps, type Refusal } from "./kubernetes-api-proxy";
 
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -69,5 +72,5 @@ async function serveUpgrade(deps: KubernetesApiProxyDeps, req: http.IncomingMess
   }
   const upgraded = answer.head.status === 101;
   socket.write(statusLine(answer.head.status, responseHeaders(answer.head.headers, upgraded)));
-  await relayBody(deps, agentId, answer.body, socket, gone.signal);
+  await relayBody(deps, agentId, answer.body, socket, gone.signal, upgraded && isChannelWebSocket(answer.head.headers) ? execFinale() : undefined);
 }
