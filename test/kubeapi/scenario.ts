@@ -34,6 +34,10 @@ export interface KubeApiScenarioOptions {
   readonly allowImpersonation?: boolean;
   /** Runs after the agent's least-privilege RBAC is applied and before agentk starts, e.g. to grant impersonation. */
   readonly setup?: (cluster: TestCluster) => Promise<void>;
+  /** kas.yaml `kubernetes_api:` keys besides oidc (limits, path_prefix). */
+  readonly kubernetesApi?: Readonly<Record<string, unknown>>;
+  /** kas.yaml `agent_connections:` keys. */
+  readonly agentConnections?: Readonly<Record<string, unknown>>;
 }
 
 export interface KubeApiScenario {
@@ -70,7 +74,8 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
   const kas = await startTestKas({
     agents: [{ ...AGENT, tokens: [token] }],
     projects: [{ id: AGENT.configProject, url: repo }],
-    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE },
+    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, settings: options.kubernetesApi },
+    agentConnections: options.agentConnections,
   });
   const agent = await startAgent({
     kasAddress: kas.wsUrl,
@@ -93,7 +98,8 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
     kubeconfig: (name, idToken) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
-      writeFileSync(file, renderCiKubeconfig({ server: kas.kubernetesApiUrl as string, caPem, credential: idToken, agents }));
+      const prefix = typeof options.kubernetesApi?.path_prefix === "string" ? options.kubernetesApi.path_prefix : "";
+      writeFileSync(file, renderCiKubeconfig({ server: `${kas.kubernetesApiUrl as string}${prefix}`, caPem, credential: idToken, agents }));
       return file;
     },
     kubectl: async (file, args) => {
