@@ -47,6 +47,8 @@ export interface KubeApiScenario {
   readonly agent: RunningAgent;
   readonly dir: string;
   readonly binary: string;
+  /** The CA of kas's Kubernetes API listener. */
+  readonly caPem: string;
   /** A kubeconfig file for this ID token, named `name`. */
   kubeconfig(name: string, idToken: string): string;
   /** Runs kubectl with `file`; never rejects. */
@@ -94,7 +96,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   return {
-    cluster, kas, issuer, agent, dir, binary, kubectlArgs,
+    cluster, kas, issuer, agent, dir, binary, caPem, kubectlArgs,
     kubeconfig: (name, idToken) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
