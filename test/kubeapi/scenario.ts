@@ -115,7 +115,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
     },
     tunnelsFreed: async () => {
       await until("kas: the tunnel freed", async () => (kas.kas.tunnels.counts(AGENT.id).inUse === 0 ? true : undefined), 10_000, () => JSON.stringify(kas.kas.tunnels.counts(AGENT.id)));
-      await until("agentk: no request open", async () => (agent.tunnels?.open === 0 ? true : undefined), 10_000);
+      await until("agentk: no request open", async () => (agent.tunnels?.open === 0 ? true : undefined), 10_000, () => JSON.stringify({ agentk: agent.tunnels, logs: agentLogs.slice(-8) }));
       await until("4 idle tunnels again", async () => (kas.kas.tunnels.counts(AGENT.id).idle === 4 ? true : undefined), 10_000);
     },
     stop: async () => {
