@@ -13,7 +13,7 @@ import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
-import { kubernetesApiProxy, MAX_HEADER_COUNT, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
+import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
 import { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 
 export interface KubernetesApiListenerDeps {
@@ -52,8 +52,9 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     },
     kubernetesApiProxy(proxy),
   );
-  // One past the limit, so the proxy sees that there were too many (Node drops the rest silently).
-  server.maxHeadersCount = MAX_HEADER_COUNT + 1;
+  // Node's own count limit answers a bare 400; maxHeaderSize bounds the head, and the proxy refuses more
+  // than MAX_HEADER_COUNT headers with a 431 that says so.
+  server.maxHeadersCount = 0;
   // No socket inactivity timeout: a watch may be quiet for long; the proxy's idle rule applies instead.
   server.timeout = 0;
   server.on("upgrade", kubernetesApiUpgrade(proxy));

@@ -37,7 +37,7 @@ export interface KubernetesApiProxyDeps {
   readonly credentials?: CredentialLimiter;
 }
 
-/** Headers past this many are refused (431); the listener reads at most one more. */
+/** Headers past this many are refused (431); their bytes are bounded by kubernetes_api.max_header_bytes. */
 export const MAX_HEADER_COUNT = 100;
 
 /** Headers kas does not pass on: the caller's credential, and hop-by-hop ones (agentk drops them too). */
