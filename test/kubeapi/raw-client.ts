@@ -61,13 +61,24 @@ export function rawCall(t: RawTarget, r: RawRequest): Promise<RawAnswer> {
   });
 }
 
-/** A request whose answer's head is read and whose body is never read; `closed` resolves when the connection ends. */
-export function unreadCall(t: RawTarget, r: RawRequest): Promise<{ status: number; closed: Promise<void>; abort(): void }> {
+/**
+ * A request whose answer's head is read and whose body is not, until
+ * `readRest` (a paused socket notices no close until it reads): it reads
+ * what is buffered and says whether the body was complete.
+ */
+export function unreadCall(t: RawTarget, r: RawRequest): Promise<{ status: number; readRest(): Promise<{ complete: boolean; bytes: number }>; abort(): void }> {
   return new Promise((resolve, reject) => {
     const req = https.request(options(t, r), (res) => {
       res.pause();
-      const closed = new Promise<void>((done) => res.socket.once("close", () => done()));
-      resolve({ status: res.statusCode ?? 0, closed, abort: () => req.destroy() });
+      let bytes = 0;
+      const readRest = () =>
+        new Promise<{ complete: boolean; bytes: number }>((done) => {
+          res.on("data", (c: Buffer) => (bytes += c.length));
+          res.on("error", () => undefined);
+          res.once("close", () => done({ complete: res.complete, bytes }));
+          res.resume();
+        });
+      resolve({ status: res.statusCode ?? 0, readRest, abort: () => req.destroy() });
     });
     req.on("error", (err) => reject(err));
     req.end(r.body);
