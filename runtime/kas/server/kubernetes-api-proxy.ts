@@ -170,8 +170,9 @@ function tooLarge(deps: ProxyDeps, req: http.IncomingMessage, res: http.ServerRe
 function bodyRefused(deps: ProxyDeps, req: http.IncomingMessage, res: http.ServerResponse, path: string, agentId: string, err: BodyLimitError): void {
   deps.logger.info("Kubernetes API request body refused", { [F.agentId]: agentId, [F.reason]: err.message });
   if (err.kind === "idle") {
-    sendRefusal(res, { code: 408, reason: "Timeout", message: `kas: ${err.message}`, close: true }, path);
-    return void req.socket.destroy();
+    // The client sends nothing more: once the answer is out the connection goes, whatever the client does.
+    res.once("finish", () => req.socket.destroy());
+    return sendRefusal(res, { code: 408, reason: "Timeout", message: `kas: ${err.message}`, close: true }, path);
   }
   sendRefusal(res, { code: 413, reason: "RequestEntityTooLarge", message: `kas: ${err.message} (kubernetes_api.max_request_body_bytes)`, close: true }, path);
   dropRest(req, deps.limits.maxRequestBodyBytes);
