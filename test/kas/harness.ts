@@ -41,7 +41,9 @@ export interface TestKasOptions {
   readonly apiToken?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Serves the Kubernetes API proxy (https, with this certificate) for CI ID tokens of `issuer` minted for `audience`. */
-  readonly kubernetesApi?: { readonly certFile: string; readonly keyFile: string; readonly issuer: string; readonly audience: string };
+  readonly kubernetesApi?: { readonly certFile: string; readonly keyFile: string; readonly issuer: string; readonly audience: string; readonly settings?: Readonly<Record<string, unknown>> };
+  /** kas.yaml `agent_connections:` keys (e.g. max_connection_age). */
+  readonly agentConnections?: Readonly<Record<string, unknown>>;
   /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
   readonly listen?: { readonly grpc?: string; readonly websocket?: string };
 }
@@ -111,7 +113,8 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     projects: options.projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: p.agents ?? [] })),
     ...(options.webhookSecret ? { webhook: { secret_file: "webhook-secret" } } : {}),
     ...(options.apiToken ? { api: { token_file: "api-token" } } : {}),
-    ...(options.kubernetesApi ? { kubernetes_api: { oidc: { issuer: options.kubernetesApi.issuer, audience: options.kubernetesApi.audience } } } : {}),
+    ...(options.kubernetesApi ? { kubernetes_api: { oidc: { issuer: options.kubernetesApi.issuer, audience: options.kubernetesApi.audience }, ...options.kubernetesApi.settings } } : {}),
+    ...(options.agentConnections ? { agent_connections: options.agentConnections } : {}),
     log_level: "debug",
   };
   writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));

@@ -3,7 +3,9 @@
  * agentk's tunnels, against fake pods whose kubelet is KWOK's (the test
  * cluster's opt-in kubeletServer). exec is an upgraded connection (kubectl
  * 1.36 asks for WebSocket v5.channel.k8s.io, falling back to SPDY) that kas
- * pipes through the tunnel as raw bytes.
+ * pipes through the tunnel as raw bytes. Served under a path prefix, as
+ * GitLab users' kubeconfigs point at https://kas.example.com/k8s-proxy
+ * (kubernetes_api.path_prefix; plain requests through it: limits.test.ts).
  */
 import { spawn } from "node:child_process";
 import { spawnCommand } from "../cluster";
@@ -15,7 +17,7 @@ let sc: KubeApiScenario;
 let file: string;
 
 beforeAll(async () => {
-  sc = await startKubeApiScenario({ cluster: { kubeletServer: true } });
+  sc = await startKubeApiScenario({ cluster: { kubeletServer: true }, kubernetesApi: { path_prefix: "/k8s-proxy" } });
   // The agent may read logs and exec in dude; in naww it may only read pods, so the apiserver refuses the exec itself.
   await debugPods(sc.cluster, ["pods/log", "pods/exec"], ["naww"]);
   file = sc.kubeconfig("debug", sc.issuer.idToken("group/ci-project"));

@@ -37,6 +37,10 @@ export interface KubeApiScenarioOptions {
   readonly allowImpersonation?: boolean;
   /** Runs after the agent's least-privilege RBAC is applied and before agentk starts, e.g. to grant impersonation. */
   readonly setup?: (cluster: TestCluster) => Promise<void>;
+  /** kas.yaml `kubernetes_api:` keys besides oidc (limits, path_prefix). */
+  readonly kubernetesApi?: Readonly<Record<string, unknown>>;
+  /** kas.yaml `agent_connections:` keys. */
+  readonly agentConnections?: Readonly<Record<string, unknown>>;
 }
 
 interface ScenarioBase {
@@ -45,6 +49,8 @@ interface ScenarioBase {
   readonly issuer: TestIssuer;
   readonly dir: string;
   readonly binary: string;
+  /** The CA of kas's Kubernetes API listener. */
+  readonly caPem: string;
   /** A kubeconfig file for this ID token, named `name`. */
   kubeconfig(name: string, idToken: string): string;
   /** Runs kubectl with `file`; never rejects. */
@@ -121,7 +127,8 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const kas = await startTestKas({
     agents: [{ ...AGENT, tokens: [token] }],
     projects: [{ id: AGENT.configProject, url: repo }],
-    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE },
+    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, settings: options.kubernetesApi },
+    agentConnections: options.agentConnections,
   });
   const agent = await start({ kas, token, saKubeconfig });
   await until("4 idle tunnels and the agent's config read", async () => (kas.kas.tunnels.counts(AGENT.id).idle === 4 && kas.kas.tracker.list().some((a) => a.id === AGENT.id && a.config_commit) ? true : undefined), 30_000, () =>
@@ -130,11 +137,12 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   const base: ScenarioBase = {
-    cluster, kas, issuer, dir, binary, kubectlArgs,
+    cluster, kas, issuer, dir, binary, caPem, kubectlArgs,
     kubeconfig: (name, idToken) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
-      writeFileSync(file, renderCiKubeconfig({ server: kas.kubernetesApiUrl as string, caPem, credential: idToken, agents }));
+      const prefix = typeof options.kubernetesApi?.path_prefix === "string" ? options.kubernetesApi.path_prefix : "";
+      writeFileSync(file, renderCiKubeconfig({ server: `${kas.kubernetesApiUrl as string}${prefix}`, caPem, credential: idToken, agents }));
       return file;
     },
     kubectl: async (file, args) => {

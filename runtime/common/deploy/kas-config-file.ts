@@ -42,7 +42,16 @@ export interface KasConfigFile {
   readonly projects?: readonly KasProjectFile[];
   readonly webhook?: { readonly secret_file: string };
   readonly api?: { readonly token_file: string };
-  /** CI ID tokens the Kubernetes API proxy accepts: their issuer (OIDC discovery) and audience. */
-  readonly kubernetes_api?: { readonly oidc: { readonly issuer: string; readonly audience: string } };
+  /** CI ID tokens the Kubernetes API proxy accepts: their issuer (OIDC discovery) and audience; and its limits (defaults in runtime/kas/config). */
+  readonly kubernetes_api?: {
+    readonly oidc: { readonly issuer: string; readonly audience: string };
+    /** Served under this path ("/k8s-proxy"), stripped before forwarding; requests outside it 404. Default: the root. */
+    readonly path_prefix?: string;
+    readonly max_requests_per_credential?: number;
+    readonly max_request_body_bytes?: number;
+    readonly idle_timeout?: string;
+    readonly headers_timeout?: string;
+    readonly max_header_bytes?: number;
+  };
   readonly log_level?: "debug" | "info" | "warn" | "error";
 }

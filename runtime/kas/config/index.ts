@@ -5,4 +5,4 @@ export { isLoopbackAddress, type ApiConfig, type HttpListeners } from "./http-li
 export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";
-export type { KubernetesApiConfig, KubernetesApiListen } from "./kubernetes-api";
+export { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiConfig, type KubernetesApiLimits, type KubernetesApiListen } from "./kubernetes-api";

@@ -1,5 +1,5 @@
 /** kas.yaml's Kubernetes API proxy: https listener and OIDC section, or a clear error. */
-import { parseKasConfig } from "./index";
+import { DEFAULT_KUBERNETES_API_LIMITS, parseKasConfig } from "./index";
 
 const FILE = "/etc/kas/kas.yaml";
 const base = (listen: string, rest = ""): string => `
@@ -14,7 +14,30 @@ const refused = (text: string, message: string): void => expect(() => parseKasCo
 test("an https listener and the OIDC issuer and audience", () => {
   const c = parseKasConfig(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: tls.crt, key_file: tls.key }", OIDC), FILE);
   expect(c.listen.kubernetesApi).toEqual({ address: "127.0.0.1:8154", certFile: "/etc/kas/tls.crt", keyFile: "/etc/kas/tls.key" });
-  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" } });
+  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" }, limits: DEFAULT_KUBERNETES_API_LIMITS });
+  expect(DEFAULT_KUBERNETES_API_LIMITS).toEqual({ pathPrefix: "", maxRequestsPerCredential: 32, maxRequestBodyBytes: 3 * 1024 * 1024, idleTimeoutMs: 300_000, headersTimeoutMs: 30_000, maxHeaderBytes: 32 * 1024 });
+});
+
+const LISTEN = ", kubernetes_api: { address: 127.0.0.1:8154, cert_file: tls.crt, key_file: tls.key }";
+const section = (extra: string): string => `kubernetes_api: { oidc: { issuer: https://gitlab.example, audience: https://kas.example }, ${extra} }`;
+
+test("the proxy's limits and path prefix", () => {
+  const c = parseKasConfig(
+    base(LISTEN, section("path_prefix: /k8s-proxy/, max_requests_per_credential: 4, max_request_body_bytes: 1024, idle_timeout: 90s, headers_timeout: 5s, max_header_bytes: 8192")),
+    FILE,
+  );
+  expect(c.kubernetesApi?.limits).toEqual({ pathPrefix: "/k8s-proxy", maxRequestsPerCredential: 4, maxRequestBodyBytes: 1024, idleTimeoutMs: 90_000, headersTimeoutMs: 5_000, maxHeaderBytes: 8192 });
+});
+
+test.each([
+  ["path_prefix: k8s-proxy", 'kubernetes_api.path_prefix: expected a path such as "/k8s-proxy"'],
+  ["path_prefix: /a//b", 'kubernetes_api.path_prefix: expected a path such as "/k8s-proxy"'],
+  ["max_requests_per_credential: 0", "kubernetes_api.max_requests_per_credential: expected a positive whole number"],
+  ["idle_timeout: 0s", "kubernetes_api.idle_timeout: expected a duration above zero"],
+  ["idle_timeout: soon", "kubernetes_api.idle_timeout: expected a duration"],
+  ["max_request_bytes: 5", "kubernetes_api.max_request_bytes: unknown key"],
+])("a bad limit is refused: %s", (extra, message) => {
+  refused(base(LISTEN, section(extra)), message);
 });
 
 test.each([

@@ -6,7 +6,7 @@
  */
 import type { Checker } from "../../common/config-kit";
 import type { TlsFiles } from "./schema";
-import { address, text, type KasReader } from "./values";
+import { address, durationMs, positiveInt, text, type KasReader } from "./values";
 
 export interface KubernetesApiListen extends TlsFiles {
   readonly address: string;
@@ -14,7 +14,35 @@ export interface KubernetesApiListen extends TlsFiles {
 
 export interface KubernetesApiConfig {
   readonly oidc: { readonly issuer: string; readonly audience: string };
+  readonly limits: KubernetesApiLimits;
 }
+
+/** What one client may hold of the proxy (kas.yaml `kubernetes_api:`). */
+export interface KubernetesApiLimits {
+  /** Served under this prefix only ("/k8s-proxy"), stripped before forwarding; "" serves at the root. */
+  readonly pathPrefix: string;
+  /** Requests one credential may have open at once (waiting for a tunnel or in flight); beyond it 429 with Retry-After. */
+  readonly maxRequestsPerCredential: number;
+  /** A request body's bytes (upgraded connections excepted); beyond it 413. The apiserver's own limit is 3 MiB. */
+  readonly maxRequestBodyBytes: number;
+  /** A request whose client sends nothing kas waits for and reads nothing kas has for it this long is cut. */
+  readonly idleTimeoutMs: number;
+  /** A connection that has not sent a complete request head this long after it opened (TLS handshake included) is closed. */
+  readonly headersTimeoutMs: number;
+  /** The request head's bytes (all header lines); beyond it 431. */
+  readonly maxHeaderBytes: number;
+}
+
+export const DEFAULT_KUBERNETES_API_LIMITS: KubernetesApiLimits = {
+  pathPrefix: "",
+  maxRequestsPerCredential: 32,
+  maxRequestBodyBytes: 3 * 1024 * 1024,
+  idleTimeoutMs: 5 * 60_000,
+  headersTimeoutMs: 30_000,
+  maxHeaderBytes: 32 * 1024,
+};
+
+const LIMIT_KEYS = ["path_prefix", "max_requests_per_credential", "max_request_body_bytes", "idle_timeout", "headers_timeout", "max_header_bytes"] as const;
 
 const AT = ["listen", "kubernetes_api"];
 
@@ -35,13 +63,37 @@ export function parseKubernetesApiListen(k: KasReader, value: unknown, parseTls:
 export function parseKubernetesApi(k: KasReader, value: unknown): KubernetesApiConfig | undefined {
   if (value === undefined) return undefined;
   const at = ["kubernetes_api"];
-  const m = k.r.mapping(value, at, ["oidc"]) ?? {};
+  const m: Record<string, unknown> = k.r.mapping(value, at, ["oidc", ...LIMIT_KEYS]) ?? {};
   const o = k.r.mapping(m.oidc, [...at, "oidc"], ["issuer", "audience"]) ?? {};
   const issuer = text(k, o.issuer, [...at, "oidc", "issuer"]);
   const audience = text(k, o.audience, [...at, "oidc", "audience"]);
   if (issuer !== undefined && !/^https?:\/\/[^/]/.test(issuer)) k.r.mismatch([...at, "oidc", "issuer"], issuer, "an http(s) URL");
   if (!issuer || !audience) k.r.error([...at, "oidc"], "issuer and audience are required (the CI ID tokens' issuer, and the audience they are minted for)");
-  return issuer && audience ? { oidc: { issuer, audience } } : undefined;
+  const limits = parseLimits(k, m);
+  return issuer && audience ? { oidc: { issuer, audience }, limits } : undefined;
+}
+
+function parseLimits(k: KasReader, m: Record<string, unknown>): KubernetesApiLimits {
+  const d = DEFAULT_KUBERNETES_API_LIMITS;
+  const at = (key: (typeof LIMIT_KEYS)[number]): string[] => ["kubernetes_api", key];
+  const duration = (key: "idle_timeout" | "headers_timeout", fallback: number): number => {
+    const ms = durationMs(k, m[key], at(key), fallback);
+    if (ms <= 0) k.r.mismatch(at(key), m[key], "a duration above zero", { found: JSON.stringify(m[key]) });
+    return ms;
+  };
+  let prefix = text(k, m.path_prefix, at("path_prefix"), "") ?? "";
+  if (prefix !== "" && !/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(prefix)) {
+    k.r.mismatch(at("path_prefix"), prefix, 'a path such as "/k8s-proxy" (segments of letters, digits, ".", "_", "~", "-")');
+    prefix = "";
+  }
+  return {
+    pathPrefix: prefix.replace(/\/$/, ""),
+    maxRequestsPerCredential: positiveInt(k, m.max_requests_per_credential, at("max_requests_per_credential"), d.maxRequestsPerCredential),
+    maxRequestBodyBytes: positiveInt(k, m.max_request_body_bytes, at("max_request_body_bytes"), d.maxRequestBodyBytes),
+    idleTimeoutMs: duration("idle_timeout", d.idleTimeoutMs),
+    headersTimeoutMs: duration("headers_timeout", d.headersTimeoutMs),
+    maxHeaderBytes: positiveInt(k, m.max_header_bytes, at("max_header_bytes"), d.maxHeaderBytes),
+  };
 }
 
 /** The listener and its section go together. */

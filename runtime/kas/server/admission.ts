@@ -7,7 +7,7 @@ import { authenticateToken, bearerToken } from "./auth";
 import { trackAgentStream } from "./connection-log";
 import type { ServerContext } from "./context";
 import { callPeer } from "./tunnel-peer";
-import { failStream, resourceExhausted, RpcError, toStatus, type StreamLife } from "./errors";
+import { failStream, resourceExhausted, RpcError, toStatus, unavailable, type StreamLife } from "./errors";
 
 /**
  * Failed authentications, logged (rate-limited: a peer can fail as often as
@@ -68,5 +68,22 @@ export async function admitStream(ctx: ServerContext, call: StreamCall, life: St
   }
   life.onEnd(trackAgentStream(ctx, agent, peer, method));
   life.onEnd(ctx.streams.add(token, agent, (err) => failStream(call, err)));
+  life.onEnd(endAtMaxAge(ctx, call, life));
   return agent;
+}
+
+/**
+ * Ends the stream max_connection_age plus its grace after it opened (the
+ * agent reopens it, re-authenticating), unless it is held: a tunnel carrying
+ * a request ends with the request, which revocation still ends. gRPC's own
+ * grace is unlimited (transports.ts), so a GOAWAY'd connection lingers only
+ * for its streams. Returns the clean-up.
+ */
+function endAtMaxAge(ctx: ServerContext, call: StreamCall, life: StreamLife): () => void {
+  const { maxConnectionAgeMs, maxConnectionAgeGraceMs } = ctx.limits;
+  const timer = setTimeout(() => {
+    if (!life.held) failStream(call, unavailable(`the stream reached max_connection_age plus its grace (${(maxConnectionAgeMs + maxConnectionAgeGraceMs) / 1000} s); reconnect`));
+  }, maxConnectionAgeMs + maxConnectionAgeGraceMs);
+  timer.unref();
+  return () => clearTimeout(timer);
 }

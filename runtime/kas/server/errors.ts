@@ -61,6 +61,10 @@ export interface StreamLife {
   readonly ended: boolean;
   /** Runs `fn` once the stream ends; at once if it already has. Returns a function that takes `fn` back. */
   onEnd(fn: () => void): () => void;
+  /** Whether the stream carries a client's request that lives as long as the client wants (a tunnel in use). */
+  readonly held: boolean;
+  /** Exempts the stream from max_connection_age from now on: it ends with its request. */
+  hold(): void;
 }
 
 /**
@@ -72,6 +76,7 @@ export interface StreamLife {
  */
 export function streamLife(call: { cancelled: boolean; on(event: "cancelled" | "close" | "error" | "finish", fn: () => void): unknown }): StreamLife {
   let ended = call.cancelled;
+  let held = false;
   const fns = new Set<() => void>();
   const end = (): void => {
     ended = true;
@@ -87,6 +92,10 @@ export function streamLife(call: { cancelled: boolean; on(event: "cancelled" | "
     get ended() {
       return ended;
     },
+    get held() {
+      return held;
+    },
+    hold: () => void (held = true),
     onEnd: (fn) => {
       if (ended) {
         fn();

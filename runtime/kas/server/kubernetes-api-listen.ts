@@ -12,6 +12,7 @@ import { CredentialCache, JwksCache } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
 import { bindServer, type HttpListener } from "./http-listen";
+import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
 import { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 
@@ -33,8 +34,29 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     },
     tunnels: deps.tunnels,
     logger: deps.logger,
+    limits: config.limits,
+    credentials: new CredentialLimiter(config.limits.maxRequestsPerCredential),
   };
-  const server = https.createServer({ cert: readFileSync(listen.certFile), key: readFileSync(listen.keyFile) }, kubernetesApiProxy(proxy));
+  const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;
+  const server = https.createServer(
+    {
+      cert: readFileSync(listen.certFile),
+      key: readFileSync(listen.keyFile),
+      // Slowloris: a connection that has not finished its TLS handshake and request head in time is closed (408).
+      handshakeTimeout: headersTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      // Until the whole request (head and body) has arrived; a GET's ends with its head, so watches and logs -f are not cut.
+      requestTimeout: Math.max(idleTimeoutMs, headersTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+      maxHeaderSize: maxHeaderBytes,
+    },
+    kubernetesApiProxy(proxy),
+  );
+  // Node's own count limit answers a bare 400; maxHeaderSize bounds the head, and the proxy refuses more
+  // than MAX_HEADER_COUNT headers with a 431 that says so.
+  server.maxHeadersCount = 0;
+  // No socket inactivity timeout: a watch may be quiet for long; the proxy's idle rule applies instead.
+  server.timeout = 0;
   server.on("upgrade", kubernetesApiUpgrade(proxy));
   return bindServer("listen.kubernetes_api", listen.address, server);
 }

@@ -14,15 +14,18 @@ import type { Duplex } from "node:stream";
 import { F } from "../../common";
 import type { TunnelHeader, TunnelRequestHead } from "../../rpc";
 import { execFinale, isChannelWebSocket } from "./exec-finale";
-import { admit, forwardedHeaders, NOT_FORWARDED, relayBody, type KubernetesApiProxyDeps, type Refusal } from "./kubernetes-api-proxy";
+import { admit, forwardedHeaders, NOT_FORWARDED, preCheck, relayBody, withDefaults, type KubernetesApiProxyDeps, type ProxyDeps } from "./kubernetes-api-proxy";
+import { rawRefusal, type Refusal } from "./kubernetes-api-status";
 
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-export function kubernetesApiUpgrade(deps: KubernetesApiProxyDeps): UpgradeHandler {
+/** `deps` shares its credential limiter with the plain requests' proxy (withDefaults). */
+export function kubernetesApiUpgrade(deps0: KubernetesApiProxyDeps): UpgradeHandler {
+  const deps = withDefaults(deps0);
   return (req, socket, head) => {
     void serveUpgrade(deps, req, socket, head).catch((err: unknown) => {
       deps.logger.error("Kubernetes API proxy error (upgrade)", { [F.path]: (req.url ?? "").split("?")[0], [F.error]: err });
-      refuse(socket, { code: 500, reason: "InternalError", message: "kas: internal error" });
+      refuse(socket, { code: 500, reason: "InternalError", message: "kas: internal error" }, req.url ?? "/");
     });
   };
 }
@@ -31,11 +34,10 @@ function statusLine(code: number, headers: readonly (readonly [string, string])[
   return `HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? "Unknown"}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n`;
 }
 
-/** A Kubernetes Status body as a whole HTTP response, then the connection ends. */
-function refuse(socket: Duplex, r: Refusal): void {
+/** kas's answer as a whole HTTP response, then the connection ends. */
+function refuse(socket: Duplex, r: Refusal, path: string): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: r.message, reason: r.reason, code: r.code });
-  socket.end(statusLine(r.code, [["content-type", "application/json"], ["content-length", String(Buffer.byteLength(body))], ["connection", "close"]]) + body);
+  socket.end(rawRefusal(r, path));
 }
 
 /** The client's bytes for the agent: what arrived with the request head, then the socket's. */
@@ -55,20 +57,23 @@ function responseHeaders(headers: readonly TunnelHeader[], upgraded: boolean): [
   return out;
 }
 
-async function serveUpgrade(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function serveUpgrade(deps: ProxyDeps, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const gone = new AbortController();
   socket.on("close", () => gone.abort());
   socket.on("error", () => gone.abort());
+  const checked = preCheck(deps, req);
+  if ("refusal" in checked) return refuse(socket, checked.refusal, req.url ?? "/");
+  const { path } = checked;
   const admitted = await admit(deps, req, gone.signal);
-  if ("refusal" in admitted) return refuse(socket, admitted.refusal);
+  if ("refusal" in admitted) return refuse(socket, admitted.refusal, path);
   const { tunnel, agentId, identity } = admitted;
-  const request: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders, true), identity };
+  const request: TunnelRequestHead = { method: req.method ?? "GET", path, headers: forwardedHeaders(req.rawHeaders, true), identity };
   let answer;
   try {
     answer = await tunnel.request(request, clientBytes(socket, head), gone.signal);
   } catch (err) {
     if (gone.signal.aborted) return;
-    return refuse(socket, { code: 502, reason: "BadGateway", message: `kas: ${err instanceof Error ? err.message : String(err)}` });
+    return refuse(socket, { code: 502, reason: "BadGateway", message: `kas: ${err instanceof Error ? err.message : String(err)}` }, path);
   }
   const upgraded = answer.head.status === 101;
   socket.write(statusLine(answer.head.status, responseHeaders(answer.head.headers, upgraded)));

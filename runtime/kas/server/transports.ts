@@ -17,7 +17,7 @@ const MAX_TUNNEL_FRAME_BYTES = 1024 * 1024;
 
 /**
  * Server-side keepalive finds dead agents and lets agents ping idle
- * connections; a maximum connection age (with grace) makes every agent
+ * connections; a maximum connection age (GOAWAY) makes every agent
  * reconnect, and so re-authenticate, now and then.
  */
 export function grpcServerOptions(limits: AgentConnectionLimits): grpc.ServerOptions {
@@ -28,7 +28,8 @@ export function grpcServerOptions(limits: AgentConnectionLimits): grpc.ServerOpt
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
     "grpc.max_receive_message_length": 8 * 1024 * 1024,
     "grpc.max_connection_age_ms": limits.maxConnectionAgeMs,
-    "grpc.max_connection_age_grace_ms": limits.maxConnectionAgeGraceMs,
+    // No grace at the connection: kas ends each stream itself at the age plus the grace, except a
+    // tunnel carrying a request (a kubectl watch through the agent must not be cut; admission.ts).
   };
 }
 

@@ -14,6 +14,8 @@ export type TunnelCall = grpc.ServerDuplexStream<TunnelUp, TunnelDown>;
 export interface TunnelLife {
   readonly ended: boolean;
   onEnd(fn: () => void): () => void;
+  /** The stream carries a request now: max_connection_age does not end it (a watch lasts as long as its client wants). */
+  hold?(): void;
 }
 
 export interface TunnelResponse {
@@ -72,8 +74,9 @@ export class AgentTunnel {
   async request(head: TunnelRequestHead, body?: AsyncIterable<Buffer>, callerSignal?: AbortSignal): Promise<TunnelResponse> {
     if (this.used) throw new Error("a tunnel carries one request");
     this.used = true;
+    this.life.hold?.();
     const signal = callerSignal && AbortSignal.any([callerSignal]);
-    const onAbort = (): void => this.cancel("the caller went away");
+    const onAbort = (): void => void this.cancelAfterFlush("the caller went away");
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     this.life.onEnd(() => signal?.removeEventListener("abort", onAbort));
@@ -122,8 +125,22 @@ export class AgentTunnel {
       }
       await this.write({ message: "end", end: {} });
     } catch (err) {
-      if (!(err instanceof TunnelClosedError)) this.cancel(`reading the request body: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof TunnelClosedError) return;
+      await this.cancelAfterFlush(`reading the request body: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * Cancels once the messages already written have gone to the stream (or
+   * after 5 s): a cancel issued while they are still buffered did not reach
+   * the agent, which kept waiting for the rest of the body (test/tunnel/cancel-body).
+   */
+  private async cancelAfterFlush(reason: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (this.call.writableLength > 0 && !this.life.ended && Date.now() < deadline) {
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 10)), this.closed.catch(() => undefined)]);
+    }
+    this.cancel(reason);
   }
 
   /** Writes one message, waiting for 'drain' when the stream's buffer is full. */
