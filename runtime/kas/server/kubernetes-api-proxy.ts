@@ -15,7 +15,7 @@ import type * as http from "node:http";
 import type { Writable } from "node:stream";
 import { F, type Logger } from "../../common";
 import type { TunnelHeader, TunnelIdentity, TunnelRequestHead } from "../../rpc";
-import { authorizeCiRequest, logDenial, type CiRequestAuthOptions } from "../kubeapi-auth";
+import { authorizeRequest, logDenial, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
 import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
 import { impersonationRefusal, tunnelIdentity } from "./tunnel-identity";
 
@@ -74,10 +74,10 @@ export interface Refusal {
 
 /** Authenticates and authorises `req`, then takes one of the agent's tunnels; or says why not. Shared with upgrades. */
 export async function admit(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
-  const decision = await authorizeCiRequest(req.headers.authorization, deps.auth);
+  const decision = await authorizeRequest(req.headers.authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);
-    return { refusal: { code: decision.status, reason: decision.status === 401 ? "Unauthorized" : "Forbidden", message: `kas: ${decision.reason}` } };
+    return { refusal: { code: decision.status, reason: refusalReason(decision.status), message: `kas: ${decision.reason}` } };
   }
   const identity = tunnelIdentity(decision.accessAs);
   try {
