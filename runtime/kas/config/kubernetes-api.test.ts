@@ -14,7 +14,24 @@ const refused = (text: string, message: string): void => expect(() => parseKasCo
 test("an https listener and the OIDC issuer and audience", () => {
   const c = parseKasConfig(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: tls.crt, key_file: tls.key }", OIDC), FILE);
   expect(c.listen.kubernetesApi).toEqual({ address: "127.0.0.1:8154", certFile: "/etc/kas/tls.crt", keyFile: "/etc/kas/tls.key" });
-  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" } });
+  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" }, allowedAgentCacheTtlMs: 60_000, allowedAgentCacheErrorTtlMs: 10_000 });
+});
+
+const GITLAB = "agents: { registry: gitlab, gitlab: { url: https://gitlab.example, secret_file: kas-secret } }";
+const gitlabBase = (rest = ""): string => `
+listen: { grpc: "127.0.0.1:8150", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k } }
+${GITLAB}
+${rest}`;
+
+test("GitLab mode: no oidc needed (GitLab vouches for job tokens and personal access tokens); the cache TTLs", () => {
+  expect(parseKasConfig(gitlabBase(), FILE).kubernetesApi).toEqual({ allowedAgentCacheTtlMs: 60_000, allowedAgentCacheErrorTtlMs: 10_000 });
+  const c = parseKasConfig(gitlabBase("kubernetes_api: { allowed_agent_cache_ttl: 2s, allowed_agent_cache_error_ttl: 500ms }"), FILE);
+  expect(c.kubernetesApi).toEqual({ allowedAgentCacheTtlMs: 2000, allowedAgentCacheErrorTtlMs: 500 });
+  refused(gitlabBase("kubernetes_api: { allowed_agent_cache_ttl: soon }"), "kubernetes_api.allowed_agent_cache_ttl");
+});
+
+test("without GitLab, oidc is required", () => {
+  refused(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }", "kubernetes_api: { allowed_agent_cache_ttl: 2s }"), "kubernetes_api.oidc: required with agents.registry file");
 });
 
 test.each([
