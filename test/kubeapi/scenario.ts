@@ -3,8 +3,11 @@
  * cluster, a loopback OIDC issuer, kas with its Kubernetes API proxy, and
  * agentk in-process (its tunnel pool started by startAgent) acting as its
  * ServiceAccount (allowed in dude), `access_as: agent` from its ci_access.
+ * With `gitlab`, kas runs in GitLab mode against test/fakes' stand-in GitLab
+ * (agent token, CI job tokens and personal access tokens from its tables).
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +18,7 @@ import { ensureClusterBinary, startTestCluster, type TestCluster, type TestClust
 import { grantAgent } from "../agentk/rbac";
 import { AGENT_NS } from "../agentk/scenario";
 import { makeRepo, removeDir, tempDir } from "../git";
+import { startFakeGitLabInternalApi, type FakeGitLabInternalApi, type FakeJob, type FakeUser } from "../fakes";
 import { newToken, startTestKas, type TestKas } from "../kas";
 import { makeTestPki } from "../tls";
 import { until } from "../until";
@@ -34,17 +38,26 @@ export interface KubeApiScenarioOptions {
   readonly allowImpersonation?: boolean;
   /** Runs after the agent's least-privilege RBAC is applied and before agentk starts, e.g. to grant impersonation. */
   readonly setup?: (cluster: TestCluster) => Promise<void>;
+  /** GitLab mode: the stand-in GitLab's jobs and users by token, and kas's allowed_agent_cache_ttl (Go duration). */
+  readonly gitlab?: { readonly jobs?: Record<string, FakeJob>; readonly users?: Record<string, FakeUser>; readonly cacheTtl?: string; readonly errorCacheTtl?: string };
 }
+
+/** The stand-in GitLab's id of the configuration project. */
+export const CONFIG_PROJECT_ID = 5;
 
 export interface KubeApiScenario {
   readonly cluster: TestCluster;
   readonly kas: TestKas;
   readonly issuer: TestIssuer;
+  /** With options.gitlab only. */
+  readonly gitlab?: FakeGitLabInternalApi;
   readonly agent: RunningAgent;
   readonly dir: string;
   readonly binary: string;
-  /** A kubeconfig file for this ID token, named `name`. */
-  kubeconfig(name: string, idToken: string): string;
+  /** Every log line agentk wrote. */
+  readonly agentLogs: readonly string[];
+  /** A kubeconfig file for this CI credential (ID token or job token), or with `pat` this personal access token, named `name`. */
+  kubeconfig(name: string, credential: string, tokenType?: "ci" | "pat"): string;
   /** Runs kubectl with `file`; never rejects. */
   kubectl(file: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }>;
   /** kubectl's argv (after the binary) for `file`, for spawning it. */
@@ -67,10 +80,14 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
   await cluster.kubectl(["create", "namespace", "naww"]).catch(() => undefined);
   await options.setup?.(cluster);
   const token = newToken();
+  const g = options.gitlab;
+  const secret = randomBytes(32);
+  const gitlab = g && (await startFakeGitLabInternalApi(secret, { [token]: { agentId: Number(AGENT.id), agentName: AGENT.name, projectId: CONFIG_PROJECT_ID, projectPath: AGENT.configProject } }, g));
   const kas = await startTestKas({
     agents: [{ ...AGENT, tokens: [token] }],
     projects: [{ id: AGENT.configProject, url: repo }],
-    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE },
+    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, allowedAgentCacheTtl: g?.cacheTtl, allowedAgentCacheErrorTtl: g?.errorCacheTtl },
+    ...(gitlab ? { gitlab: { url: gitlab.url, secret } } : {}),
   });
   const agent = await startAgent({
     kasAddress: kas.wsUrl,
@@ -89,11 +106,11 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   return {
-    cluster, kas, issuer, agent, dir, binary, kubectlArgs,
-    kubeconfig: (name, idToken) => {
+    cluster, kas, issuer, gitlab, agent, dir, binary, kubectlArgs, agentLogs,
+    kubeconfig: (name, credential, tokenType) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
-      writeFileSync(file, renderCiKubeconfig({ server: kas.kubernetesApiUrl as string, caPem, credential: idToken, agents }));
+      writeFileSync(file, renderCiKubeconfig({ server: kas.kubernetesApiUrl as string, caPem, credential, agents, tokenType }));
       return file;
     },
     kubectl: async (file, args) => {
@@ -114,6 +131,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
       await agent.close();
       await kas.stop();
       await issuer.close();
+      await gitlab?.close();
       await cluster.stop();
       await removeDir(dir);
     },

@@ -17,10 +17,10 @@ export type BearerCredential =
   | { readonly ok: true; readonly type: TokenType; readonly agentId: string; readonly token: string }
   | { readonly ok: false; readonly reason: string };
 
-/** The kubeconfig user token (and bearer value) for a CI credential aimed at one agent. */
-export function ciBearerToken(agentId: string, token: string): string {
+/** The kubeconfig user token (and bearer value) for a credential aimed at one agent: a CI one, or with `pat` a personal access token. */
+export function ciBearerToken(agentId: string, token: string, type: TokenType = CI_TOKEN_TYPE): string {
   if (!AGENT_ID.test(agentId)) throw new Error(`agent id ${JSON.stringify(agentId)}: expected letters, digits, '.', '_' or '-'`);
-  return `${CI_TOKEN_TYPE}:${agentId}:${token}`;
+  return `${type}:${agentId}:${token}`;
 }
 
 /** Parses `Bearer ci:<agent id>:<token>` or `Bearer pat:<agent id>:<token>`; reasons never quote the token. */
