@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { TestCluster } from "../cluster";
+import type { FakeAllowedAgent, FakeJob } from "../fakes";
 import { AGENT_NS } from "../agentk/scenario";
 import { until } from "../until";
 import { AGENT, CONFIG_PROJECT_ID, startKubeApiScenario, type KubeApiScenario } from "./scenario";
@@ -20,19 +21,26 @@ const job = (n: number) => `glcbt-64_${randomBytes(15).toString("base64url")}${n
 const JOB_OK = job(1);
 const JOB_ELSEWHERE = job(2);
 const JOB_REVOKED = job(3);
+const JOB_AS_CI_JOB = job(4);
 const PAT_WALTER = `glpat-${randomBytes(15).toString("base64url")}`;
 const PAT_DONNY = `glpat-${randomBytes(15).toString("base64url")}`;
-const TOKENS = [JOB_OK, JOB_ELSEWHERE, JOB_REVOKED, PAT_WALTER, PAT_DONNY];
+const TOKENS = [JOB_OK, JOB_ELSEWHERE, JOB_REVOKED, JOB_AS_CI_JOB, PAT_WALTER, PAT_DONNY];
 const AGENT_USER = `system:serviceaccount:${AGENT_NS}:agentk`;
 const TTL_MS = 1000;
 
-const agentHere = [{ id: Number(AGENT.id), configProjectId: CONFIG_PROJECT_ID, configProjectPath: AGENT.configProject }];
-const aJob = (jobId: number, allowedAgents = agentHere) => ({ jobId, pipelineId: 99, projectId: 42, groupIds: [6, 2], user: { id: 1, username: "dude" }, allowedAgents });
+const agentHere: FakeAllowedAgent[] = [{ id: Number(AGENT.id), configProjectId: CONFIG_PROJECT_ID, configProjectPath: AGENT.configProject }];
+const aJob = (jobId: number, allowedAgents = agentHere): FakeJob => ({ jobId, pipelineId: 99, projectId: 42, groupIds: [6, 2], user: { id: 1, username: "dude" }, allowedAgents });
 
-/** The agent may impersonate any user, exactly walter's groups and the user_access extras; developers of project 42 read ConfigMaps in dude. */
+/**
+ * The agent may impersonate any user, exactly walter's groups and job 4714's
+ * (ci_job) and the extras GitLab defines; developers of project 42 read
+ * ConfigMaps in dude, and so do project 42's CI jobs.
+ */
 async function grantUserAccess(cluster: TestCluster): Promise<void> {
-  const extras = ["id", "username", "access_type", "config_project_id"].map((k) => `userextras/agent.gitlab.com/${k}`);
+  const keys = ["id", "username", "access_type", "config_project_id", "project_id", "ci_pipeline_id", "ci_job_id"];
+  const extras = keys.map((k) => `userextras/agent.gitlab.com/${k}`);
   const roles = ["guest", "reporter", "developer"].map((r) => `gitlab:project_role:42:${r}`);
+  const ciJob = ["gitlab:ci_job", "gitlab:group:6", "gitlab:group:2", "gitlab:project:42"];
   const objects = [
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -40,7 +48,7 @@ async function grantUserAccess(cluster: TestCluster): Promise<void> {
       metadata: { name: "agentk-impersonate-users" },
       rules: [
         { apiGroups: [""], resources: ["users"], verbs: ["impersonate"] },
-        { apiGroups: [""], resources: ["groups"], verbs: ["impersonate"], resourceNames: ["gitlab:user", ...roles] },
+        { apiGroups: [""], resources: ["groups"], verbs: ["impersonate"], resourceNames: ["gitlab:user", ...roles, ...ciJob] },
         { apiGroups: ["authentication.k8s.io"], resources: extras, verbs: ["impersonate"] },
       ],
     },
@@ -57,7 +65,7 @@ async function grantUserAccess(cluster: TestCluster): Promise<void> {
       kind: "RoleBinding",
       metadata: { name: "project-42-developers-read-configmaps", namespace: "dude" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "configmap-reader" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "gitlab:project_role:42:developer" }],
+      subjects: ["gitlab:project_role:42:developer", "gitlab:project:42"].map((name) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name })),
     },
   ];
   const file = path.join(cluster.dir, "user-access.yaml");
@@ -76,7 +84,12 @@ beforeAll(async () => {
     gitlab: {
       cacheTtl: `${TTL_MS}ms`,
       errorCacheTtl: "500ms",
-      jobs: { [JOB_OK]: aJob(4711), [JOB_ELSEWHERE]: aJob(4712, [{ id: 99, configProjectId: 77, configProjectPath: "other/agent-config" }]), [JOB_REVOKED]: aJob(4713) },
+      jobs: {
+        [JOB_OK]: aJob(4711),
+        [JOB_ELSEWHERE]: aJob(4712, [{ id: 99, configProjectId: 77, configProjectPath: "other/agent-config" }]),
+        [JOB_REVOKED]: aJob(4713),
+        [JOB_AS_CI_JOB]: aJob(4714, [{ ...agentHere[0]!, configuration: { access_as: { ci_job: {} } } }]),
+      },
       users: {
         [PAT_WALTER]: { id: 3, username: "walter", access: { [Number(AGENT.id)]: { user: { projects: [{ id: 42, roles: ["guest", "reporter", "developer"] }], groups: [] } } } },
         [PAT_DONNY]: { id: 4, username: "donny", access: {} },
@@ -86,8 +99,6 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  // No token reached a log line of kas or agentk.
-  if (sc) for (const t of TOKENS) expect([...sc.kas.logs, ...sc.agentLogs].join("\n")).not.toContain(t);
   await sc?.stop();
 });
 
@@ -149,3 +160,19 @@ test("a personal access token of a user without access to the agent: 403 from ka
   expect(sc.kas.logs.join("")).toContain("GitLab: the token's user may not use agent 7");
   expect(sc.agent.tunnels?.served).toBe(served);
 }, 60_000);
+
+test("a job token whose authorisation GitLab says is access_as ci_job runs as gitlab:ci_job:<id> with GitLab's ancestor groups", async () => {
+  const file = sc.kubeconfig("ci-job", JOB_AS_CI_JOB);
+  const ok = await sc.kubectl(file, ["get", "configmaps", "-n", "dude", "-o", "name"]);
+  expect(ok).toMatchObject({ ok: true });
+  expect(ok.stdout).toContain("configmap/gl-hello");
+  const pods = await sc.kubectl(file, ["get", "pods", "-n", "dude"]);
+  expect(pods.stderr).toContain('User "gitlab:ci_job:4714" cannot list resource "pods" in API group "" in the namespace "dude"');
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("no token reached a log line of kas or agentk", () => {
+  const logs = [...sc.kas.logs, ...sc.agentLogs].join("\n");
+  expect(logs).toContain("Kubernetes API request refused");
+  for (const t of TOKENS) expect(logs).not.toContain(t);
+});
