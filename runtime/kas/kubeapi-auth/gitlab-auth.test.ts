@@ -136,9 +136,11 @@ test("personal access tokens refused: a user without access (403), no user_acces
   expect(await authorizeRequest(`Bearer pat:7:${revoked}`, o)).toMatchObject({ allowed: false, status: 401, reason: expect.stringContaining("GitLab does not accept this personal access token") });
 });
 
-test("without GitLab mode: pat: and job tokens are refused with 401 saying why; an unreachable GitLab is 503 and not remembered", async () => {
+test("without GitLab mode: pat: and job tokens are refused with 401 saying why; without oidc, ID tokens too; a failing GitLab is 503 and not remembered", async () => {
   expect(await authorizeRequest(`Bearer pat:7:${PAT}`, options(false))).toMatchObject({ allowed: false, status: 401, reason: expect.stringContaining("pat: tokens (personal access tokens for user_access) need kas in GitLab mode") });
   expect(await authorizeRequest(`Bearer ci:7:${JOB_TOKEN}`, options(false))).toMatchObject({ allowed: false, status: 401, reason: expect.stringContaining("CI job tokens need kas in GitLab mode") });
+  const jws = `${Buffer.from('{"alg":"ES256","kid":"k1"}').toString("base64url")}.${Buffer.from("{}").toString("base64url")}.c2ln`;
+  expect(await authorizeRequest(`Bearer ci:7:${jws}`, options())).toMatchObject({ allowed: false, status: 401, reason: "an OIDC ID token, but kas has no kubernetes_api.oidc to verify it with" });
   const o = options();
   gitlab.failWith = 502;
   try {
