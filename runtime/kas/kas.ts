@@ -3,6 +3,7 @@ import { createLogger, Metrics, type Logger } from "../common";
 import { ParsePool } from "./agentcfg";
 import { readSecretFile, type KasConfig } from "./config";
 import { GitSource, ProjectWatcher, validateGlob } from "./git";
+import { GitLabCredentialsClient } from "./kubeapi-auth";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
 import { startKasServer, type RunningKas } from "./server";
 
@@ -52,6 +53,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       webhookSecret: () => secret,
       apiToken: () => apiToken,
       kubernetesApi: config.kubernetesApi,
+      ...(config.agents.registry === "gitlab" && config.kubernetesApi ? { kubernetesApiGitLab: new GitLabCredentialsClient({ url: config.agents.url, secretFile: config.agents.secretFile }) } : {}),
       logger,
       metrics,
     });

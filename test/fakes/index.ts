@@ -4,3 +4,4 @@
  */
 export { startFakeGitLab as startFakeGitLabInternalApi, type FakeGitLab as FakeGitLabInternalApi } from "./gitlab-internal-api";
 export { startFakeGitLab as startFakeGitLabAgentsApi, type FakeGitLab as FakeGitLabAgentsApi } from "./gitlab-agents-api";
+export type { FakeAllowedAgent, FakeJob, FakeUser, FakeUserAccessAs } from "./gitlab-kube-api";

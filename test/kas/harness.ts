@@ -40,10 +40,25 @@ export interface TestKasOptions {
   /** Requires this bearer token on the agents API (apiUrl); default none (it is on loopback). */
   readonly apiToken?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
-  /** Serves the Kubernetes API proxy (https, with this certificate) for CI ID tokens of `issuer` minted for `audience`. */
-  readonly kubernetesApi?: { readonly certFile: string; readonly keyFile: string; readonly issuer: string; readonly audience: string; readonly settings?: Readonly<Record<string, unknown>> };
+  /**
+   * Serves the Kubernetes API proxy (https, with this certificate) for CI ID
+   * tokens of `issuer` minted for `audience`; with `gitlab`, issuer and
+   * audience may be left out, and the TTLs of GitLab's answers set (Go durations).
+   * `settings`: more kas.yaml `kubernetes_api:` keys (limits, path_prefix).
+   */
+  readonly kubernetesApi?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+    readonly allowedAgentCacheTtl?: string;
+    readonly allowedAgentCacheErrorTtl?: string;
+    readonly settings?: Readonly<Record<string, unknown>>;
+  };
   /** kas.yaml `agent_connections:` keys (e.g. max_connection_age). */
   readonly agentConnections?: Readonly<Record<string, unknown>>;
+  /** GitLab mode (agents.registry gitlab): agents, CI job tokens and personal access tokens are GitLab's (e.g. test/fakes' stand-in); `agents` is then ignored. */
+  readonly gitlab?: { readonly url: string; readonly secret: Buffer };
   /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
   readonly listen?: { readonly grpc?: string; readonly websocket?: string };
 }
@@ -98,6 +113,8 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
   writeAgents(agents);
   if (options.webhookSecret) writeFileSync(path.join(dir, "webhook-secret"), options.webhookSecret);
   if (options.apiToken) writeFileSync(path.join(dir, "api-token"), options.apiToken);
+  if (options.gitlab) writeFileSync(path.join(dir, "kas-secret"), options.gitlab.secret.toString("base64"));
+  const k8s = options.kubernetesApi;
   const kasYaml = {
     listen: {
       grpc: options.listen?.grpc ?? "127.0.0.1:0",
@@ -108,12 +125,21 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
       ...(options.tls ? { grpcs: { address: "127.0.0.1:0", cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
       ...(options.kubernetesApi ? { kubernetes_api: { address: "127.0.0.1:0", cert_file: options.kubernetesApi.certFile, key_file: options.kubernetesApi.keyFile } } : {}),
     },
-    agents: { registry: "file", file: "agents.yaml" },
+    agents: options.gitlab ? { registry: "gitlab", gitlab: { url: options.gitlab.url, secret_file: "kas-secret" } } : { registry: "file", file: "agents.yaml" },
     git: { cache_dir: "cache", poll_period: options.pollPeriod ?? "20s" },
     projects: options.projects.map((p) => ({ id: p.id, url: p.url, public: p.public ?? false, agents: p.agents ?? [] })),
     ...(options.webhookSecret ? { webhook: { secret_file: "webhook-secret" } } : {}),
     ...(options.apiToken ? { api: { token_file: "api-token" } } : {}),
-    ...(options.kubernetesApi ? { kubernetes_api: { oidc: { issuer: options.kubernetesApi.issuer, audience: options.kubernetesApi.audience }, ...options.kubernetesApi.settings } } : {}),
+    ...(k8s
+      ? {
+          kubernetes_api: {
+            ...(k8s.issuer && k8s.audience ? { oidc: { issuer: k8s.issuer, audience: k8s.audience } } : {}),
+            ...(k8s.allowedAgentCacheTtl ? { allowed_agent_cache_ttl: k8s.allowedAgentCacheTtl } : {}),
+            ...(k8s.allowedAgentCacheErrorTtl ? { allowed_agent_cache_error_ttl: k8s.allowedAgentCacheErrorTtl } : {}),
+            ...k8s.settings,
+          },
+        }
+      : {}),
     ...(options.agentConnections ? { agent_connections: options.agentConnections } : {}),
     log_level: "debug",
   };

@@ -4,9 +4,12 @@
  * agentk acting as its ServiceAccount (allowed in dude), `access_as: agent`
  * from its ci_access. agentk runs in-process (startKubeApiScenario: its
  * tunnel pool started by startAgent) or as bin/agentk
- * (startKubeApiProcessScenario: to be killed and restarted).
+ * (startKubeApiProcessScenario: to be killed and restarted). With `gitlab`,
+ * kas runs in GitLab mode against test/fakes' stand-in GitLab (agent token,
+ * CI job tokens and personal access tokens from its tables).
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +24,7 @@ import { newToken, startTestKas, type TestKas } from "../kas";
 import { makeTestPki } from "../tls";
 import { until } from "../until";
 import { agentkProcess, type AgentkProcess } from "./agentk-process";
+import { startFakeGitLabInternalApi, type FakeGitLabInternalApi, type FakeJob, type FakeUser } from "../fakes";
 import { startIssuer, type TestIssuer } from "./issuer";
 
 const run = promisify(execFile);
@@ -41,18 +45,25 @@ export interface KubeApiScenarioOptions {
   readonly kubernetesApi?: Readonly<Record<string, unknown>>;
   /** kas.yaml `agent_connections:` keys. */
   readonly agentConnections?: Readonly<Record<string, unknown>>;
+  /** GitLab mode: the stand-in GitLab's jobs and users by token, and kas's allowed_agent_cache_ttl (Go duration). */
+  readonly gitlab?: { readonly jobs?: Record<string, FakeJob>; readonly users?: Record<string, FakeUser>; readonly cacheTtl?: string; readonly errorCacheTtl?: string };
 }
+
+/** The stand-in GitLab's id of the configuration project. */
+export const CONFIG_PROJECT_ID = 5;
 
 interface ScenarioBase {
   readonly cluster: TestCluster;
   readonly kas: TestKas;
   readonly issuer: TestIssuer;
+  /** With options.gitlab only. */
+  readonly gitlab?: FakeGitLabInternalApi;
   readonly dir: string;
   readonly binary: string;
   /** The CA of kas's Kubernetes API listener. */
   readonly caPem: string;
-  /** A kubeconfig file for this ID token, named `name`. */
-  kubeconfig(name: string, idToken: string): string;
+  /** A kubeconfig file for this CI credential (ID token or job token), or with `pat` this personal access token, named `name`. */
+  kubeconfig(name: string, credential: string, tokenType?: "ci" | "pat"): string;
   /** Runs kubectl with `file`; never rejects. */
   kubectl(file: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }>;
   /** kubectl's argv (after the binary) for `file`, for spawning it. */
@@ -64,6 +75,8 @@ interface ScenarioBase {
 
 export interface KubeApiScenario extends ScenarioBase {
   readonly agent: RunningAgent;
+  /** Every log line agentk wrote. */
+  readonly agentLogs: readonly string[];
 }
 
 export interface KubeApiProcessScenario extends ScenarioBase {
@@ -85,8 +98,8 @@ interface AgentStart {
 }
 
 export async function startKubeApiScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiScenario> {
+  const agentLogs: string[] = [];
   const { base, handle } = await setup(options, async ({ kas, token, saKubeconfig }) => {
-    const agentLogs: string[] = [];
     const running = await startAgent({
       kasAddress: kas.wsUrl,
       token,
@@ -100,7 +113,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
     });
     return { handle: running, openRequests: async () => running.tunnels?.open ?? 0, logs: () => agentLogs.slice(-5).join(""), close: () => running.close() };
   });
-  return { ...base, agent: handle };
+  return { ...base, agent: handle, agentLogs };
 }
 
 export async function startKubeApiProcessScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiProcessScenario> {
@@ -124,11 +137,15 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   await cluster.kubectl(["create", "namespace", "naww"]).catch(() => undefined);
   await options.setup?.(cluster);
   const token = newToken();
+  const g = options.gitlab;
+  const secret = randomBytes(32);
+  const gitlab = g && (await startFakeGitLabInternalApi(secret, { [token]: { agentId: Number(AGENT.id), agentName: AGENT.name, projectId: CONFIG_PROJECT_ID, projectPath: AGENT.configProject } }, g));
   const kas = await startTestKas({
     agents: [{ ...AGENT, tokens: [token] }],
     projects: [{ id: AGENT.configProject, url: repo }],
-    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, settings: options.kubernetesApi },
+    kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, allowedAgentCacheTtl: g?.cacheTtl, allowedAgentCacheErrorTtl: g?.errorCacheTtl, settings: options.kubernetesApi },
     agentConnections: options.agentConnections,
+    ...(gitlab ? { gitlab: { url: gitlab.url, secret } } : {}),
   });
   const agent = await start({ kas, token, saKubeconfig });
   await until("4 idle tunnels and the agent's config read", async () => (kas.kas.tunnels.counts(AGENT.id).idle === 4 && kas.kas.tracker.list().some((a) => a.id === AGENT.id && a.config_commit) ? true : undefined), 30_000, () =>
@@ -137,12 +154,12 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   const base: ScenarioBase = {
-    cluster, kas, issuer, dir, binary, caPem, kubectlArgs,
-    kubeconfig: (name, idToken) => {
+    cluster, kas, issuer, gitlab, dir, binary, caPem, kubectlArgs,
+    kubeconfig: (name, credential, tokenType) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
       const prefix = typeof options.kubernetesApi?.path_prefix === "string" ? options.kubernetesApi.path_prefix : "";
-      writeFileSync(file, renderCiKubeconfig({ server: `${kas.kubernetesApiUrl as string}${prefix}`, caPem, credential: idToken, agents }));
+      writeFileSync(file, renderCiKubeconfig({ server: `${kas.kubernetesApiUrl as string}${prefix}`, caPem, credential, agents, tokenType }));
       return file;
     },
     kubectl: async (file, args) => {
@@ -162,6 +179,7 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
     stop: async () => {
       await agent.close();
       await kas.stop();
+      await gitlab?.close();
       await issuer.close();
       await cluster.stop();
       await removeDir(dir);

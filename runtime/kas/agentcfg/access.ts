@@ -113,7 +113,8 @@ function oneKind<T extends string>(value: unknown, path: KeyPath, kinds: readonl
   return { kind, body: m[kind] };
 }
 
-function checkCiAccessAs(value: unknown, path: KeyPath, c: Checker): CiAccessAs {
+/** A ci_access `access_as` (absent: agent); also reads the configuration GitLab returns in allowed_agents. */
+export function checkCiAccessAs(value: unknown, path: KeyPath, c: Checker): CiAccessAs {
   const chosen = oneKind(value, path, CI_ACCESS_AS_KINDS, c);
   if (chosen === undefined) return { kind: "agent" };
   const at = [...path, chosen.kind];

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Checker, KAS_CONFIG_WORDING, loadYaml } from "../../common/config-kit";
 import { parseAgentConnections } from "./agent-connections";
 import { checkHttpListeners, parseApiConfig } from "./http-listeners";
-import { checkKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
+import { resolveKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
 import { parseListen } from "./listen";
 import { parseProjects } from "./projects";
 import { KasConfigError, type KasConfig } from "./schema";
@@ -41,8 +41,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const api = parseApiConfig(k, root.api);
   checkHttpListeners(r, listen, api, webhook);
   const agentConnections = parseAgentConnections(k, root.agent_connections);
-  const kubernetesApi = parseKubernetesApi(k, root.kubernetes_api);
-  checkKubernetesApi(r, listen.kubernetesApi, kubernetesApi);
+  const kubernetesApi = resolveKubernetesApi(r, listen.kubernetesApi, parseKubernetesApi(k, root.kubernetes_api), agents.registry);
   const logLevel = parseLogLevel(k, root.log_level);
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
   return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}) };

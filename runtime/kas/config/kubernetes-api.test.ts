@@ -14,7 +14,7 @@ const refused = (text: string, message: string): void => expect(() => parseKasCo
 test("an https listener and the OIDC issuer and audience", () => {
   const c = parseKasConfig(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: tls.crt, key_file: tls.key }", OIDC), FILE);
   expect(c.listen.kubernetesApi).toEqual({ address: "127.0.0.1:8154", certFile: "/etc/kas/tls.crt", keyFile: "/etc/kas/tls.key" });
-  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" }, limits: DEFAULT_KUBERNETES_API_LIMITS });
+  expect(c.kubernetesApi).toEqual({ oidc: { issuer: "https://gitlab.example", audience: "https://kas.example" }, limits: DEFAULT_KUBERNETES_API_LIMITS, allowedAgentCacheTtlMs: 60_000, allowedAgentCacheErrorTtlMs: 10_000 });
   expect(DEFAULT_KUBERNETES_API_LIMITS).toEqual({ pathPrefix: "", maxRequestsPerCredential: 32, maxRequestBodyBytes: 3 * 1024 * 1024, idleTimeoutMs: 300_000, headersTimeoutMs: 30_000, maxHeaderBytes: 32 * 1024 });
 });
 
@@ -38,6 +38,23 @@ test.each([
   ["max_request_bytes: 5", "kubernetes_api.max_request_bytes: unknown key"],
 ])("a bad limit is refused: %s", (extra, message) => {
   refused(base(LISTEN, section(extra)), message);
+});
+
+const GITLAB = "agents: { registry: gitlab, gitlab: { url: https://gitlab.example, secret_file: kas-secret } }";
+const gitlabBase = (rest = ""): string => `
+listen: { grpc: "127.0.0.1:8150", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k } }
+${GITLAB}
+${rest}`;
+
+test("GitLab mode: no oidc needed (GitLab vouches for job tokens and personal access tokens); the cache TTLs", () => {
+  expect(parseKasConfig(gitlabBase(), FILE).kubernetesApi).toEqual({ limits: DEFAULT_KUBERNETES_API_LIMITS, allowedAgentCacheTtlMs: 60_000, allowedAgentCacheErrorTtlMs: 10_000 });
+  const c = parseKasConfig(gitlabBase("kubernetes_api: { allowed_agent_cache_ttl: 2s, allowed_agent_cache_error_ttl: 500ms }"), FILE);
+  expect(c.kubernetesApi).toEqual({ limits: DEFAULT_KUBERNETES_API_LIMITS, allowedAgentCacheTtlMs: 2000, allowedAgentCacheErrorTtlMs: 500 });
+  refused(gitlabBase("kubernetes_api: { allowed_agent_cache_ttl: soon }"), "kubernetes_api.allowed_agent_cache_ttl");
+});
+
+test("without GitLab, oidc is required", () => {
+  refused(base(", kubernetes_api: { address: 127.0.0.1:8154, cert_file: c, key_file: k }", "kubernetes_api: { allowed_agent_cache_ttl: 2s }"), "kubernetes_api.oidc: required with agents.registry file");
 });
 
 test.each([

@@ -1,8 +1,13 @@
 /**
  * kas.yaml's Kubernetes API proxy: `listen.kubernetes_api` (https only:
  * kubectl sends no bearer token to a plain http server, so an http proxy
- * could only ever see anonymous requests) and the `kubernetes_api:` section,
- * whose `oidc` names the CI ID tokens' issuer and the audience they must carry.
+ * could only ever see anonymous requests) and the `kubernetes_api:` section:
+ * `oidc` names the CI ID tokens' issuer and the audience they must carry
+ * (required with agents.registry file; optional in GitLab mode, where GitLab
+ * vouches for CI job tokens and personal access tokens), and
+ * `allowed_agent_cache_ttl` / `allowed_agent_cache_error_ttl` (GitLab's kas
+ * names; default 60 s and 10 s) say how long GitLab's answer about such a
+ * token is remembered: a token revoked in GitLab works at most that long.
  */
 import type { Checker } from "../../common/config-kit";
 import type { TlsFiles } from "./schema";
@@ -13,8 +18,11 @@ export interface KubernetesApiListen extends TlsFiles {
 }
 
 export interface KubernetesApiConfig {
-  readonly oidc: { readonly issuer: string; readonly audience: string };
+  /** Undefined in GitLab mode without ID tokens. */
+  readonly oidc?: { readonly issuer: string; readonly audience: string };
   readonly limits: KubernetesApiLimits;
+  readonly allowedAgentCacheTtlMs: number;
+  readonly allowedAgentCacheErrorTtlMs: number;
 }
 
 /** What one client may hold of the proxy (kas.yaml `kubernetes_api:`). */
@@ -44,6 +52,9 @@ export const DEFAULT_KUBERNETES_API_LIMITS: KubernetesApiLimits = {
 
 const LIMIT_KEYS = ["path_prefix", "max_requests_per_credential", "max_request_body_bytes", "idle_timeout", "headers_timeout", "max_header_bytes"] as const;
 
+export const ALLOWED_AGENT_CACHE_TTL_MS = 60_000;
+export const ALLOWED_AGENT_CACHE_ERROR_TTL_MS = 10_000;
+
 const AT = ["listen", "kubernetes_api"];
 
 export function parseKubernetesApiListen(k: KasReader, value: unknown, parseTls: (at: string[], m: Record<string, unknown>) => TlsFiles | undefined): KubernetesApiListen | undefined {
@@ -63,14 +74,19 @@ export function parseKubernetesApiListen(k: KasReader, value: unknown, parseTls:
 export function parseKubernetesApi(k: KasReader, value: unknown): KubernetesApiConfig | undefined {
   if (value === undefined) return undefined;
   const at = ["kubernetes_api"];
-  const m: Record<string, unknown> = k.r.mapping(value, at, ["oidc", ...LIMIT_KEYS]) ?? {};
+  const m: Record<string, unknown> = k.r.mapping(value, at, ["oidc", "allowed_agent_cache_ttl", "allowed_agent_cache_error_ttl", ...LIMIT_KEYS]) ?? {};
+  const rest = {
+    limits: parseLimits(k, m),
+    allowedAgentCacheTtlMs: durationMs(k, m.allowed_agent_cache_ttl, [...at, "allowed_agent_cache_ttl"], ALLOWED_AGENT_CACHE_TTL_MS),
+    allowedAgentCacheErrorTtlMs: durationMs(k, m.allowed_agent_cache_error_ttl, [...at, "allowed_agent_cache_error_ttl"], ALLOWED_AGENT_CACHE_ERROR_TTL_MS),
+  };
+  if (m.oidc === undefined) return rest;
   const o = k.r.mapping(m.oidc, [...at, "oidc"], ["issuer", "audience"]) ?? {};
   const issuer = text(k, o.issuer, [...at, "oidc", "issuer"]);
   const audience = text(k, o.audience, [...at, "oidc", "audience"]);
   if (issuer !== undefined && !/^https?:\/\/[^/]/.test(issuer)) k.r.mismatch([...at, "oidc", "issuer"], issuer, "an http(s) URL");
   if (!issuer || !audience) k.r.error([...at, "oidc"], "issuer and audience are required (the CI ID tokens' issuer, and the audience they are minted for)");
-  const limits = parseLimits(k, m);
-  return issuer && audience ? { oidc: { issuer, audience }, limits } : undefined;
+  return issuer && audience ? { oidc: { issuer, audience }, ...rest } : rest;
 }
 
 function parseLimits(k: KasReader, m: Record<string, unknown>): KubernetesApiLimits {
@@ -96,8 +112,15 @@ function parseLimits(k: KasReader, m: Record<string, unknown>): KubernetesApiLim
   };
 }
 
-/** The listener and its section go together. */
-export function checkKubernetesApi(r: Checker, listen: KubernetesApiListen | undefined, config: KubernetesApiConfig | undefined): void {
-  if (listen && !config) r.error(AT, "set, but kubernetes_api.oidc is not; expected kubernetes_api: { oidc: { issuer: <url>, audience: <string> } }");
+/**
+ * The listener and its section go together; without GitLab (agents.registry
+ * file) only ID tokens can be checked, so `oidc` is required. In GitLab mode
+ * the section may be left out: its defaults.
+ */
+export function resolveKubernetesApi(r: Checker, listen: KubernetesApiListen | undefined, config: KubernetesApiConfig | undefined, registry: "file" | "gitlab"): KubernetesApiConfig | undefined {
   if (config && !listen) r.error(["kubernetes_api"], "set, but listen.kubernetes_api is not; expected listen.kubernetes_api: { address, cert_file, key_file }");
+  if (!listen || registry === "gitlab") return listen ? (config ?? { limits: DEFAULT_KUBERNETES_API_LIMITS, allowedAgentCacheTtlMs: ALLOWED_AGENT_CACHE_TTL_MS, allowedAgentCacheErrorTtlMs: ALLOWED_AGENT_CACHE_ERROR_TTL_MS }) : config;
+  if (!config) r.error(AT, "set, but kubernetes_api.oidc is not; expected kubernetes_api: { oidc: { issuer: <url>, audience: <string> } } (or agents.registry gitlab, where GitLab vouches for CI job tokens)");
+  else if (!config.oidc) r.error(["kubernetes_api", "oidc"], "required with agents.registry file: kas can only check OIDC ID tokens without GitLab; expected { issuer: <url>, audience: <string> }");
+  return config;
 }

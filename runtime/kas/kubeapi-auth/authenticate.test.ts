@@ -1,7 +1,7 @@
 /** The proxy's whole CI check: header -> agent -> cached or verified ID token -> ci_access -> identity or 401/403. */
 import { generateKeyPairSync, sign } from "node:crypto";
 import { parseAgentConfig } from "../agentcfg";
-import { authorizeCiRequest, ciBearerToken, CredentialCache, type CiRequestAuthOptions, type Jwk, type TargetAgent } from "./index";
+import { authorizeRequest, ciBearerToken, CredentialCache, type CiRequestAuthOptions, type Jwk, type TargetAgent } from "./index";
 
 const NOW = 1_800_000_000;
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -46,18 +46,18 @@ const header = (agentId: string, token: string): string => `Bearer ${ciBearerTok
 test("an allowed job runs as its ci_job identity; the second request is served from the cache", async () => {
   const o = options();
   const token = idToken();
-  const first = await authorizeCiRequest(header("7", token), o);
+  const first = await authorizeRequest(header("7", token), o);
   expect(first).toMatchObject({ allowed: true, agentId: "7", by: "ci_access.projects[0]", accessAs: { kind: "impersonate", user: "gitlab:ci_job:41" } });
-  expect(await authorizeCiRequest(header("7", token), o)).toEqual(first);
+  expect(await authorizeRequest(header("7", token), o)).toEqual(first);
   expect(lookups).toBe(1);
 });
 
 test("a cached job is not served past the token's exp", async () => {
   const o = options();
   const token = idToken({ exp: NOW + 5 });
-  expect((await authorizeCiRequest(header("7", token), o)).allowed).toBe(true);
+  expect((await authorizeRequest(header("7", token), o)).allowed).toBe(true);
   clock += 120_000;
-  expect(await authorizeCiRequest(header("7", token), o)).toMatchObject({ allowed: false, status: 401, reason: "token expired 115s ago" });
+  expect(await authorizeRequest(header("7", token), o)).toMatchObject({ allowed: false, status: 401, reason: "token expired 115s ago" });
   expect(lookups).toBe(2);
 });
 
@@ -69,12 +69,12 @@ test.each<[string, () => string | undefined, number, string]>([
   ["a project not in ci_access", () => header("7", idToken({ project_path: "dude/other" })), 403, "project dude/other is not authorised by the ci_access of agent dude/agent-config:dude"],
   ["a token without CI claims", () => header("7", idToken({ job_id: undefined })), 401, "the token lacks CI claims: job_id"],
 ])("refused: %s", async (_name, make, status, reason) => {
-  const d = await authorizeCiRequest(make(), options());
+  const d = await authorizeRequest(make(), options());
   expect(d).toMatchObject({ allowed: false, status });
   expect(!d.allowed && d.reason).toContain(reason);
 });
 
 test("an unknown agent costs no verification", async () => {
-  await authorizeCiRequest(header("99", idToken()), options());
+  await authorizeRequest(header("99", idToken()), options());
   expect(lookups).toBe(0);
 });

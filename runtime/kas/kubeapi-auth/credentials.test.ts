@@ -61,12 +61,13 @@ describe("the bearer credential", () => {
   test("ci:<agent id>:<token> round-trips", () => {
     expect(parseBearer(`Bearer ${ciBearerToken("123", "a.b.c")}`)).toEqual({ ok: true, type: "ci", agentId: "123", token: "a.b.c" });
     expect(parseBearer("Bearer ci:dude-agent:tok:with:colons")).toMatchObject({ ok: true, agentId: "dude-agent", token: "tok:with:colons" });
+    expect(parseBearer("Bearer pat:12:glpat-abc")).toEqual({ ok: true, type: "pat", agentId: "12", token: "glpat-abc" });
   });
   test.each([
     [undefined, "no Authorization header"],
     ["Basic dXNlcjpzZWNyZXQ=", "expected Bearer ci:<agent id>:<token>"],
     ["Bearer just-a-token", "expected Bearer ci:<agent id>:<token>"],
-    ["Bearer pat:1:secret-token", "unknown token type"],
+    ["Bearer glpat:1:secret-token", "unknown token type (expected ci or pat)"],
     ["Bearer ci:1:", "empty token"],
     ["Bearer ci::secret-token", "agent id"],
   ])("%j refused: %s", (header, reason) => {

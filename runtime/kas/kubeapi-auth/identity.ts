@@ -21,6 +21,11 @@ export type AccessAs =
       readonly extra: Readonly<Record<string, readonly string[]>>;
     };
 
+/** What the ci_job identity names of a job: from an ID token (a CiJob) or from GitLab's allowed_agents answer. */
+export type JobIdentity = Pick<CiJob, "projectId" | "groupIds" | "jobId" | "pipelineId" | "username"> & {
+  readonly environment?: { readonly slug: string; readonly tier?: string };
+};
+
 /** The agent a request targets, as kas knows it. */
 export interface AgentRef {
   readonly id: string;
@@ -30,7 +35,7 @@ export interface AgentRef {
   readonly configProjectId?: string;
 }
 
-export function accessAsFor(rule: CiAccessAs, job: CiJob, agent: AgentRef): AccessAs {
+export function accessAsFor(rule: CiAccessAs, job: JobIdentity, agent: AgentRef): AccessAs {
   switch (rule.kind) {
     case "agent":
       return { kind: "agent" };
@@ -44,7 +49,7 @@ export function accessAsFor(rule: CiAccessAs, job: CiJob, agent: AgentRef): Acce
   }
 }
 
-export function ciJobIdentity(job: CiJob, agent: AgentRef): AccessAs {
+export function ciJobIdentity(job: JobIdentity, agent: AgentRef): AccessAs {
   const env = job.environment;
   const tier = env?.tier;
   const groups = ["gitlab:ci_job"];
@@ -67,4 +72,36 @@ export function ciJobIdentity(job: CiJob, agent: AgentRef): AccessAs {
   put("environment_slug", env?.slug);
   put("environment_tier", tier);
   return { kind: "impersonate", user: `gitlab:ci_job:${job.jobId}`, groups, extra };
+}
+
+/** A GitLab user's roles where user_access admits them, as GitLab's authorize_proxy_user answers. */
+export interface UserRoles {
+  readonly username: string;
+  readonly configProjectId: string;
+  readonly projects: readonly { readonly id: string; readonly roles: readonly string[] }[];
+  readonly groups: readonly { readonly id: string; readonly roles: readonly string[] }[];
+}
+
+/**
+ * `user_access` with `access_as: user`, as GitLab defines it: user
+ * `gitlab:user:<username>`, groups `gitlab:user` and
+ * `gitlab:project_role:<project id>:<role>` / `gitlab:group_role:<group id>:<role>`
+ * for each role in each authorised project and group; extra keys name the
+ * agent, the user, the access type and the agent's configuration project.
+ */
+export function userIdentity(user: UserRoles, agentId: string, accessType: "personal_access_token"): AccessAs {
+  const groups = ["gitlab:user"];
+  for (const p of user.projects) for (const role of p.roles) groups.push(`gitlab:project_role:${p.id}:${role}`);
+  for (const g of user.groups) for (const role of g.roles) groups.push(`gitlab:group_role:${g.id}:${role}`);
+  return {
+    kind: "impersonate",
+    user: `gitlab:user:${user.username}`,
+    groups,
+    extra: {
+      "agent.gitlab.com/id": [agentId],
+      "agent.gitlab.com/username": [user.username],
+      "agent.gitlab.com/access_type": [accessType],
+      "agent.gitlab.com/config_project_id": [user.configProjectId],
+    },
+  };
 }

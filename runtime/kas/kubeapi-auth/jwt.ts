@@ -80,7 +80,8 @@ export async function verifyIdToken(token: string, options: VerifyOptions): Prom
   return problem === undefined ? { ok: true, claims } : deny(problem);
 }
 
-function decodeJson(part: string): Record<string, unknown> | undefined {
+/** A JWT part as a JSON object, or undefined when it is not base64url of one. */
+export function decodeJson(part: string): Record<string, unknown> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(part)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));

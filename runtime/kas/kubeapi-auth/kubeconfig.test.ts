@@ -22,6 +22,10 @@ test("one user and context per agent, GitLab's names", () => {
   });
 });
 
+test("a user's kubeconfig carries pat:<agent id>:<personal access token>, as GitLab's", () => {
+  expect(parse(renderCiKubeconfig({ ...base, credential: "glpat-x", tokenType: "pat", agents: [DUDE] })).users).toEqual([{ name: "agent:7", user: { token: "pat:7:glpat-x" } }]);
+});
+
 test("the only agent's context is current; with several, the one asked for", () => {
   expect(parse(renderCiKubeconfig({ ...base, agents: [DUDE] }))["current-context"]).toBe("dude/agent-config:dude");
   expect(parse(renderCiKubeconfig({ ...base, agents: [DUDE, NAWW], currentContext: "naww/agent-config:naww" }))["current-context"]).toBe("naww/agent-config:naww");

@@ -23,8 +23,10 @@ export interface CiKubeconfigInput {
   readonly server: string;
   /** PEM of the CA that signed kas's certificate, when it is not a public one. */
   readonly caPem?: string;
-  /** The CI job token or OIDC ID token. */
+  /** The CI job token or OIDC ID token; with tokenType pat, a personal access token. */
   readonly credential: string;
+  /** `ci` (default) for a CI job; `pat` for a user's personal access token (user_access), as GitLab's user kubeconfig. */
+  readonly tokenType?: "ci" | "pat";
   readonly agents: readonly KubeconfigAgent[];
   /** A context name to make current; default: the only agent's, when there is one. */
   readonly currentContext?: string;
@@ -64,7 +66,7 @@ export function renderCiKubeconfig(input: CiKubeconfigInput): string {
         },
       },
     ],
-    users: input.agents.map((a) => ({ name: `agent:${a.id}`, user: { token: ciBearerToken(a.id, input.credential) } })),
+    users: input.agents.map((a) => ({ name: `agent:${a.id}`, user: { token: ciBearerToken(a.id, input.credential, input.tokenType) } })),
     contexts: input.agents.map((a, i) => ({
       name: names[i],
       context: { cluster: KUBECONFIG_CLUSTER, user: `agent:${a.id}`, ...(a.defaultNamespace === undefined ? {} : { namespace: a.defaultNamespace }) },

@@ -6,11 +6,10 @@
  * (30 s for a known token, 5 s for an unknown one) and concurrent lookups of one
  * token share a request, so not every RPC reaches GitLab.
  */
-import * as http from "node:http";
-import * as https from "node:https";
 import { F, silentLogger, type Logger } from "../../common";
 import { TtlCache } from "./cache";
-import { JWT_HEADER, readKasSecret, signKasJwt } from "./jwt";
+import { callGitLab, gitlabEndpoint, shownEndpoint } from "./gitlab-http";
+import { readKasSecret } from "./jwt";
 import { hashToken, isPlausibleToken } from "./tokens";
 import { RegistryUnavailableError, type AgentInfo, type AgentRegistry } from "./types";
 
@@ -30,7 +29,6 @@ export interface GitLabRegistryOptions {
   readonly ca?: string | Buffer;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
 export const AGENT_INFO_PATH = "api/v4/internal/kubernetes/agent_info";
 
 /** The fields of GitLab's agent_info answer this registry reads (it also carries gitaly_info, never logged). */
@@ -51,13 +49,8 @@ export class GitLabRegistry implements AgentRegistry {
   private readonly log: Logger;
 
   constructor(private readonly options: GitLabRegistryOptions) {
-    const base = new URL(options.url);
-    if (base.protocol !== "http:" && base.protocol !== "https:") {
-      throw new Error(`GitLab url: found protocol ${base.protocol}; expected http: or https:`);
-    }
-    if (!base.pathname.endsWith("/")) base.pathname += "/";
-    this.endpoint = new URL(AGENT_INFO_PATH, base);
-    this.shownUrl = `${this.endpoint.origin}${this.endpoint.pathname}`;
+    this.endpoint = gitlabEndpoint(options.url, AGENT_INFO_PATH);
+    this.shownUrl = shownEndpoint(this.endpoint);
     this.secret = readKasSecret(options.secretFile);
     this.cache = new TtlCache(options.now ?? Date.now, options.maxCacheEntries ?? 10_000);
     this.log = (options.logger ?? silentLogger).with({ [F.component]: "agent_registry", [F.url]: this.shownUrl });
@@ -123,41 +116,6 @@ export class GitLabRegistry implements AgentRegistry {
   }
 
   private get(token: string): Promise<{ status: number; body: string }> {
-    const url = this.endpoint;
-    const client = url.protocol === "https:" ? https : http;
-    const headers = {
-      Authorization: `Bearer ${token}`,
-      [JWT_HEADER]: signKasJwt(this.secret),
-      Accept: "application/json",
-    };
-    const unavailable = (why: string, cause?: unknown): RegistryUnavailableError =>
-      new RegistryUnavailableError(`GitLab ${this.shownUrl} cannot be reached: ${why}`, { cause });
-    return new Promise((resolve, reject) => {
-      const req = client.request(
-        url,
-        { method: "GET", headers, timeout: this.options.timeoutMs ?? 10_000, ...(this.options.ca ? { ca: this.options.ca } : {}) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_BODY_BYTES) {
-              req.destroy(unavailable(`answer larger than ${MAX_BODY_BYTES} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", (err) => reject(unavailable(errorCode(err), err)));
-        },
-      );
-      req.on("timeout", () => req.destroy(unavailable(`no answer within ${this.options.timeoutMs ?? 10_000} ms`)));
-      req.on("error", (err) => reject(err instanceof RegistryUnavailableError ? err : unavailable(errorCode(err), err)));
-      req.end();
-    });
+    return callGitLab({ method: "GET", url: this.endpoint, secret: this.secret, headers: { Authorization: `Bearer ${token}` }, timeoutMs: this.options.timeoutMs, ca: this.options.ca });
   }
-}
-
-function errorCode(err: Error): string {
-  return (err as NodeJS.ErrnoException).code ?? err.message;
 }

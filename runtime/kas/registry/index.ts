@@ -8,3 +8,4 @@ export { FileRegistry, type FileRegistryOptions } from "./file-registry";
 export { parseRegistryFile, REGISTRY_FILE_MAX_BYTES, type RegistryContents } from "./file-format";
 export { GitLabRegistry, AGENT_INFO_PATH, type GitLabRegistryOptions } from "./gitlab-registry";
 export { signKasJwt, verifyKasJwt, readKasSecret, JWT_HEADER, JWT_ISSUER, JWT_AUDIENCE } from "./jwt";
+export { callGitLab, gitlabEndpoint, shownEndpoint, GITLAB_MAX_ANSWER_BYTES, GITLAB_TIMEOUT_MS, type GitLabAnswer, type GitLabCall } from "./gitlab-http";

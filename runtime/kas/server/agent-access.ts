@@ -1,5 +1,5 @@
 /**
- * The `ci_access` of each agent as its latest valid config says, for the
+ * The `ci_access` and `user_access` of each agent as its latest valid config says, for the
  * Kubernetes API proxy. Written by the configuration service each time it
  * parses an agent's config (an invalid file keeps the last good one, as
  * agentk does); one entry per agent kas has served.
@@ -12,7 +12,8 @@ export class AgentAccessBook {
   private readonly byId = new Map<string, TargetAgent>();
 
   set(agent: AgentIdentity, access: AccessConfig): void {
-    this.byId.set(agent.id, { agent: { id: agent.id, name: agent.name, configProjectPath: agent.configProjectId }, ciAccess: access.ci_access });
+    const target: TargetAgent = { agent: { id: agent.id, name: agent.name, configProjectPath: agent.configProjectId }, ciAccess: access.ci_access };
+    this.byId.set(agent.id, access.user_access === undefined ? target : { ...target, userAccess: access.user_access });
   }
 
   get(agentId: string): TargetAgent | undefined {

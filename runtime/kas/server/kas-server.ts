@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
 import type { AgentConnectionLimits, KasConfig, KubernetesApiConfig } from "../config";
+import type { GitLabCredentialsApi } from "../kubeapi-auth";
 import { AgentAccessBook } from "./agent-access";
 import { listenKubernetesApi } from "./kubernetes-api-listen";
 import { AuthAudit } from "./admission";
@@ -28,6 +29,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics"
   readonly metrics?: Metrics;
   /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
   readonly kubernetesApi?: KubernetesApiConfig;
+  /** GitLab mode: GitLab's answers about CI job tokens and personal access tokens for the Kubernetes API proxy. */
+  readonly kubernetesApiGitLab?: GitLabCredentialsApi;
 }
 
 export interface RunningKas {
@@ -100,8 +103,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
-      if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs kubernetes_api.oidc");
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, logger: deps.logger });
+      if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }

@@ -1,14 +1,16 @@
 /**
  * The Kubernetes API proxy's https listener: CI ID tokens checked against
  * kubernetes_api.oidc (keys by OIDC discovery, verified tokens cached until
- * their exp), the agent's ci_access from the access book, requests through
- * the agent's tunnels.
+ * their exp); in GitLab mode CI job tokens and personal access tokens asked
+ * of GitLab (answers cached for kubernetes_api.allowed_agent_cache_ttl,
+ * refusals for allowed_agent_cache_error_ttl); the agent's ci_access and
+ * user_access from the access book; requests through the agent's tunnels.
  */
 import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import type { Logger } from "../../common";
 import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
-import { CredentialCache, JwksCache } from "../kubeapi-auth";
+import { CredentialCache, JwksCache, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
 import { bindServer, type HttpListener } from "./http-listen";
@@ -22,15 +24,18 @@ export interface KubernetesApiListenerDeps {
   readonly access: AgentAccessBook;
   readonly tunnels: TunnelRegistry;
   readonly logger: Logger;
+  /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
+  readonly gitlab?: GitLabCredentialsApi;
 }
 
 export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Promise<HttpListener> {
   const { listen, config } = deps;
   const proxy: KubernetesApiProxyDeps = {
     auth: {
-      verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) },
+      ...(config.oidc ? { verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) } } : {}),
       cache: new CredentialCache(),
       agent: (id) => deps.access.get(id),
+      ...(deps.gitlab ? { gitlab: { api: deps.gitlab, jobs: new CredentialCache({ ttlMs: config.allowedAgentCacheTtlMs }), users: new CredentialCache({ ttlMs: config.allowedAgentCacheTtlMs }), errorTtlMs: config.allowedAgentCacheErrorTtlMs } } : {}),
     },
     tunnels: deps.tunnels,
     logger: deps.logger,

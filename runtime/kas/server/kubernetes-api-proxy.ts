@@ -17,7 +17,7 @@ import type { Writable } from "node:stream";
 import { F, type Logger } from "../../common";
 import type { TunnelHeader, TunnelIdentity, TunnelRequestHead } from "../../rpc";
 import { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiLimits } from "../config";
-import { authorizeCiRequest, credentialFingerprint, logDenial, parseBearer, type CiRequestAuthOptions } from "../kubeapi-auth";
+import { authorizeRequest, credentialFingerprint, logDenial, parseBearer, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
 import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
 import { BodyLimitError, CredentialLimiter, drained, limitedBody, StalledReaderError, stripPrefix } from "./kubernetes-api-limits";
 import { sendRefusal, type Refusal } from "./kubernetes-api-status";
@@ -97,10 +97,10 @@ export function preCheck(deps: ProxyDeps, req: http.IncomingMessage): { path: st
  * of the agent's tunnels; or says why not. Shared with upgrades.
  */
 export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
-  const decision = await authorizeCiRequest(req.headers.authorization, deps.auth);
+  const decision = await authorizeRequest(req.headers.authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);
-    return { refusal: { code: decision.status, reason: decision.status === 401 ? "Unauthorized" : "Forbidden", message: `kas: ${decision.reason}` } };
+    return { refusal: { code: decision.status, reason: refusalReason(decision.status), message: `kas: ${decision.reason}` } };
   }
   const bearer = parseBearer(req.headers.authorization);
   const key = bearer.ok ? credentialFingerprint(bearer.token) : "";
