@@ -39,17 +39,14 @@ export interface CiRequestAuthOptions {
   readonly now?: () => number;
 }
 
-/** `token` in a refusal is for logDenial's fingerprint only; never log it. */
-export async function authorizeCiRequest(authorization: string | undefined, options: CiRequestAuthOptions): Promise<RequestDecision> {
-  const bearer = parseBearer(authorization);
-  if (!bearer.ok) return { allowed: false, status: 401, reason: bearer.reason };
-  const { agentId, token } = bearer;
-  const refuse = (status: 401 | 403, reason: string): RequestDecision => ({ allowed: false, status, reason, agentId, token });
-  const target = options.agent(agentId);
-  // Checked before the token so an unknown agent costs no verification.
-  if (target === undefined) return refuse(403, `no agent with id ${agentId}`);
+/**
+ * The CI job an ID token speaks for: verified (issuer, audience, expiry,
+ * signature) and read as a job, or found in the cache by its hash. Shared by
+ * the proxy and kas's allowed_agents endpoint.
+ */
+export async function verifyCiToken(token: string, options: Pick<CiRequestAuthOptions, "verify" | "cache" | "now">): Promise<CiJobResult> {
   const now = options.now ?? Date.now;
-  const job = await options.cache.remember(
+  return options.cache.remember(
     token,
     async () => {
       const verified = await verifyIdToken(token, { ...options.verify, now: () => now() / 1000 });
@@ -59,6 +56,18 @@ export async function authorizeCiRequest(authorization: string | undefined, opti
     },
     (r) => ({ keep: r.ok, expiresAtMs: r.expiresAtMs }),
   );
+}
+
+/** `token` in a refusal is for logDenial's fingerprint only; never log it. */
+export async function authorizeCiRequest(authorization: string | undefined, options: CiRequestAuthOptions): Promise<RequestDecision> {
+  const bearer = parseBearer(authorization);
+  if (!bearer.ok) return { allowed: false, status: 401, reason: bearer.reason };
+  const { agentId, token } = bearer;
+  const refuse = (status: 401 | 403, reason: string): RequestDecision => ({ allowed: false, status, reason, agentId, token });
+  const target = options.agent(agentId);
+  // Checked before the token so an unknown agent costs no verification.
+  if (target === undefined) return refuse(403, `no agent with id ${agentId}`);
+  const job = await verifyCiToken(token, options);
   if (!job.ok) return refuse(401, job.reason);
   const decision = authorizeCiJob(job.job, target.agent, target.ciAccess);
   if (!decision.allowed) return refuse(403, decision.reason);

@@ -15,4 +15,5 @@ export { CredentialCache, credentialFingerprint, type CredentialCacheOptions } f
 export { parseBearer, ciBearerToken, CI_TOKEN_TYPE, type BearerCredential } from "./bearer";
 export { logDenial } from "./log";
 export { renderCiKubeconfig, contextName, KUBECONFIG_CLUSTER, type CiKubeconfigInput, type KubeconfigAgent } from "./kubeconfig";
-export { authorizeCiRequest, type CiRequestAuthOptions, type RequestDecision, type TargetAgent } from "./authenticate";
+export { authorizeCiRequest, verifyCiToken, type CiRequestAuthOptions, type RequestDecision, type TargetAgent } from "./authenticate";
+export { allowedAgents, parseAllowedAgents, ALLOWED_AGENTS_PATH, type AllowedAgentWire, type AllowedAgentsWire, type ParsedAllowedAgents } from "./allowed-agents";

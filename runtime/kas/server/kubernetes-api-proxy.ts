@@ -30,7 +30,7 @@ export const NOT_FORWARDED = new Set(["authorization", "proxy-authorization", "c
 const UPGRADE_KEPT = new Set(["connection", "upgrade"]);
 
 /** A Kubernetes Status body, so kubectl prints `message`. */
-function status(res: http.ServerResponse, code: number, reason: string, message: string): void {
+export function writeStatus(res: http.ServerResponse, code: number, reason: string, message: string): void {
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
   res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
@@ -57,7 +57,7 @@ export function kubernetesApiProxy(deps: KubernetesApiProxyDeps): (req: http.Inc
   return (req, res) => {
     void serve(deps, req, res).catch((err: unknown) => {
       deps.logger.error("Kubernetes API proxy error", { [F.path]: (req.url ?? "").split("?")[0], [F.error]: err });
-      status(res, 500, "InternalError", "kas: internal error");
+      writeStatus(res, 500, "InternalError", "kas: internal error");
     });
   };
 }
@@ -93,7 +93,7 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
   const gone = new AbortController();
   res.on("close", () => gone.abort());
   const admitted = await admit(deps, req, gone.signal);
-  if ("refusal" in admitted) return status(res, admitted.refusal.code, admitted.refusal.reason, admitted.refusal.message);
+  if ("refusal" in admitted) return writeStatus(res, admitted.refusal.code, admitted.refusal.reason, admitted.refusal.message);
   const { tunnel, agentId } = admitted;
   const head: TunnelRequestHead = { method: req.method ?? "GET", path: req.url ?? "/", headers: forwardedHeaders(req.rawHeaders), identity: null };
   let answer;
@@ -101,7 +101,7 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
     answer = await tunnel.request(head, req as AsyncIterable<Buffer>, gone.signal);
   } catch (err) {
     if (gone.signal.aborted) return;
-    return status(res, 502, "BadGateway", `kas: ${err instanceof Error ? err.message : String(err)}`);
+    return writeStatus(res, 502, "BadGateway", `kas: ${err instanceof Error ? err.message : String(err)}`);
   }
   const headers: Record<string, string[]> = {};
   for (const h of answer.head.headers) if (!NOT_FORWARDED.has(h.name)) headers[h.name] = [...h.values];
