@@ -49,7 +49,7 @@ export function allowedAgents(job: CiJob, agents: Iterable<TargetAgent>): Allowe
   return { allowed_agents: allowed, job: { id: job.jobId }, project: { id: job.projectId, path_with_namespace: job.projectPath } };
 }
 
-export type ParsedAllowedAgents = { readonly ok: true; readonly agents: KubeconfigAgent[] } | { readonly ok: false; readonly reason: string };
+export type ParsedAllowedAgents = { readonly ok: true; readonly agents: KubeconfigAgent[]; readonly projectPath?: string } | { readonly ok: false; readonly reason: string };
 
 const isText = (v: unknown): v is string => typeof v === "string" && v !== "";
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -69,5 +69,6 @@ export function parseAllowedAgents(body: unknown): ParsedAllowedAgents {
     if (ns !== undefined && !isText(ns)) return { ok: false, reason: `${at}.configuration.default_namespace: expected a non-empty string when present` };
     agents.push({ id: a.id, name: a.name, configProjectPath: project, ...(ns === undefined ? {} : { defaultNamespace: ns }) });
   }
-  return { ok: true, agents };
+  const projectPath = isMap(body.project) && isText(body.project.path_with_namespace) ? body.project.path_with_namespace : undefined;
+  return { ok: true, agents, ...(projectPath === undefined ? {} : { projectPath }) };
 }
