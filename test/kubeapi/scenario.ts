@@ -32,6 +32,8 @@ export interface KubeApiScenario {
   readonly agent: RunningAgent;
   readonly dir: string;
   readonly binary: string;
+  /** The CA that signed kas's Kubernetes API listener certificate (PEM file). */
+  readonly caFile: string;
   /** A kubeconfig file for this ID token, named `name`. */
   kubeconfig(name: string, idToken: string): string;
   /** Runs kubectl with `file`; never rejects. */
@@ -76,7 +78,7 @@ export async function startKubeApiScenario(clusterOptions: TestClusterOptions = 
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   return {
-    cluster, kas, issuer, agent, dir, binary, kubectlArgs,
+    cluster, kas, issuer, agent, dir, binary, kubectlArgs, caFile: pki.caFile,
     kubeconfig: (name, idToken) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];
