@@ -322,6 +322,32 @@ describe("kas.projects and what a deployed kas must serve", () => {
   });
 });
 
+describe("kas.kubernetesApi (the CI/CD tunnel's https listener)", () => {
+  const base = { cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "dude-agent" } };
+  const api = { tlsSecretName: "kas-k8s-api-tls", oidc: { issuer: "https://gitlab.example.com/", audience: "https://kas.example.com" } };
+
+  test("absent by default; given, read as written (the issuer without its trailing slash)", () => {
+    expect(parseStackConfig(base).kas.kubernetesApi).toBeUndefined();
+    expect(parseStackConfig({ ...base, kas: { kubernetesApi: api } }).kas.kubernetesApi).toEqual({ tlsSecretName: "kas-k8s-api-tls", oidc: { issuer: "https://gitlab.example.com", audience: "https://kas.example.com" } });
+  });
+
+  test.each<[string, unknown, string, string]>([
+    ["no Secret", { oidc: api.oidc }, "gitops-agent:kas.kubernetesApi.tlsSecretName", "kubernetes.io/tls Secret"],
+    ["a Secret name that is no name", { ...api, tlsSecretName: "Kas TLS" }, "gitops-agent:kas.kubernetesApi.tlsSecretName", "kubernetes.io/tls Secret"],
+    ["no oidc", { tlsSecretName: "t" }, "gitops-agent:kas.kubernetesApi.oidc", "a map { issuer, audience }"],
+    ["an issuer that is no URL", { ...api, oidc: { ...api.oidc, issuer: "gitlab.example.com" } }, "gitops-agent:kas.kubernetesApi.oidc.issuer", "an https:// URL"],
+    ["no audience", { ...api, oidc: { issuer: api.oidc.issuer } }, "gitops-agent:kas.kubernetesApi.oidc.audience", "audience"],
+    ["an unknown key", { ...api, port: 443 }, "gitops-agent:kas.kubernetesApi.port", "unknown"],
+  ])("%s: refused, naming the key", (_name, kubernetesApi, key, expected) => {
+    expect(() => parseStackConfig({ ...base, kas: { kubernetesApi } })).toThrow(key);
+    expect(() => parseStackConfig({ ...base, kas: { kubernetesApi } })).toThrow(expected);
+  });
+
+  test("not with an external kas", () => {
+    expect(() => parseStackConfig({ ...base, kas: { deploy: false, address: "grpc://k:1", kubernetesApi: api } })).toThrow("no kubernetesApi when kas.deploy is false");
+  });
+});
+
 describe("namespaces.<ns>.onDestroy", () => {
   const base = { cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "a1" } };
   test("keep by default (absent), delete when asked; anything else names the key", () => {

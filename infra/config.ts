@@ -35,7 +35,7 @@ export const DEFAULT_IMAGE = DEFAULT_AGENTK_IMAGE;
 export const DEFAULT_EKS_VERSION = "1.31";
 export const DEFAULT_NODE_COUNT = 2;
 export const DEFAULT_INSTANCE_TYPE = "t3.medium";
-export { DEFAULT_KAS_PORT, localConfigProject, type KasConfig, type KasProjectConfig, type KasProjectCredentials } from "./stack-kas";
+export { DEFAULT_KAS_PORT, localConfigProject, type KasConfig, type KasKubernetesApiConfig, type KasProjectConfig, type KasProjectCredentials } from "./stack-kas";
 
 /** The stack creates an EKS cluster. */
 export interface EksClusterConfig {

@@ -65,6 +65,7 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
         projects: kasProjects(config, access),
         registryYaml: registry,
         ...(access && config.kas.publicUrl ? { webhookSecret: access.webhookSecret } : {}),
+        ...(config.kas.kubernetesApi ? { kubernetesApi: config.kas.kubernetesApi } : {}),
       },
       { provider, dependsOn: [rbac] },
     );

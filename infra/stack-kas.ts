@@ -5,6 +5,9 @@
  */
 import { DNS_SUBDOMAIN, type Checker, type KeyPath } from "../runtime/common/config-kit";
 import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, KAS_PORTS } from "../runtime/common/deploy";
+import { parseKasKubernetesApi, type KasKubernetesApiConfig } from "./stack-kas-kubeapi";
+
+export type { KasKubernetesApiConfig };
 
 export const DEFAULT_KAS_PORT = KAS_PORTS.grpc;
 /** The agent's configuration project without GitLab: `local/<agent name>` (kas's file registry names it). */
@@ -45,6 +48,12 @@ export interface KasConfig {
    * polls. GitLab mode only.
    */
   readonly publicUrl?: string;
+  /**
+   * The Kubernetes API for CI jobs (CI/CD tunnel): https on port 8156 (Service
+   * port `k8s-api`) with an existing kubernetes.io/tls Secret, CI ID tokens of
+   * `oidc.issuer` for `oidc.audience`. Default: not served. Deployed kas only.
+   */
+  readonly kubernetesApi?: KasKubernetesApiConfig;
 }
 
 /** kas's push webhook path (runtime/kas/server/push-webhook.ts WEBHOOK_PATH; a test holds them equal). */
@@ -111,7 +120,7 @@ export interface KasContext {
 }
 
 export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig | undefined {
-  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image", "projects", "publicUrl"], "a map { deploy, address, image, projects, publicUrl }");
+  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image", "projects", "publicUrl", "kubernetesApi"], "a map { deploy, address, image, projects, publicUrl, kubernetesApi }");
   if (!m) return undefined;
   const deploy = r.boolean(m.deploy, ["kas", "deploy"]) ?? true;
   const expected = "a kas address such as grpc://kas.example.com:8150 (grpc, grpcs, ws or wss)";
@@ -130,7 +139,16 @@ export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig |
       : r.mismatch(["kas", "publicUrl"], m.publicUrl, "no publicUrl when kas.deploy is false (register the webhook of the kas you run elsewhere yourself)");
   }
   if (m.publicUrl !== undefined && publicUrl === undefined) return undefined;
-  return address && image && projects ? { deploy, address, image, projects, ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, "") } : {}) } : undefined;
+  let kubernetesApi: KasKubernetesApiConfig | undefined;
+  if (m.kubernetesApi !== undefined) {
+    kubernetesApi = deploy
+      ? parseKasKubernetesApi(r, m.kubernetesApi, (path, value, what) => urlAt(r, path, value, ["https", "http"], what))
+      : r.mismatch(["kas", "kubernetesApi"], m.kubernetesApi, "no kubernetesApi when kas.deploy is false (the kas you run elsewhere has its own kas.yaml)");
+    if (kubernetesApi === undefined) return undefined;
+  }
+  return address && image && projects
+    ? { deploy, address, image, projects, ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, "") } : {}), ...(kubernetesApi ? { kubernetesApi } : {}) }
+    : undefined;
 }
 
 function parseProjects(r: Checker, raw: unknown): KasProjectConfig[] | undefined {

@@ -1,12 +1,26 @@
 /**
- * The two runtimes by name. Only the chosen one is loaded: an agentk process
- * does not carry kas's modules (memory: bench/README.md).
+ * The two runtimes by name, and the commands beside them. Only the chosen one
+ * is loaded: an agentk process does not carry kas's modules (memory:
+ * bench/README.md).
  */
 export const RUNTIME_NAMES = ["kas", "agentk"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+/** `gitops-agent kubeconfig`: a CI job's kubeconfig from kas (the same as `kas kubeconfig`). */
+export const TOOL_NAMES = ["kubeconfig"] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+export const COMMAND_NAMES = [...RUNTIME_NAMES, ...TOOL_NAMES] as const;
 
 type Main = (argv: readonly string[]) => Promise<number>;
 
-export async function loadRuntime(name: RuntimeName): Promise<Main> {
-  return name === "kas" ? (await import("./kas/main.js")).main : (await import("./agentk/main.js")).main;
+export async function loadRuntime(name: RuntimeName | ToolName): Promise<Main> {
+  switch (name) {
+    case "kas":
+      return (await import("./kas/main.js")).main;
+    case "agentk":
+      return (await import("./agentk/main.js")).main;
+    case "kubeconfig": {
+      const { kubeconfigMain } = await import("./kas/ci-kubeconfig/index.js");
+      return (argv) => kubeconfigMain(argv, "gitops-agent kubeconfig");
+    }
+  }
 }

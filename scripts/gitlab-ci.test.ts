@@ -19,6 +19,7 @@ interface Job {
   readonly allow_failure?: { exit_codes?: number[] } | boolean;
   readonly variables?: Record<string, string>;
   readonly artifacts?: { when?: string; expose_as?: string; paths?: string[] };
+  readonly id_tokens?: Record<string, { aud?: string }>;
 }
 
 const ci = parse(readFileSync(path.join(ROOT, ".gitlab-ci.yml"), "utf8"), { merge: true }) as Record<string, unknown> & {
@@ -56,7 +57,7 @@ describe(".gitlab-ci.yml", () => {
   });
 
   test("the jobs and their stages", () => {
-    expect(jobs.sort()).toEqual(["image", "preview", "rbac-preview", "test", "up"]);
+    expect(jobs.sort()).toEqual(["image", "kubectl-through-agent", "preview", "rbac-preview", "test", "up"]);
     for (const name of jobs) expect(ci.stages).toContain(job(name).stage);
     expect(job("test").script).toEqual(["bash .ci/run"]);
   });
@@ -88,5 +89,21 @@ describe(".gitlab-ci.yml", () => {
     // The committed stack file beside Pulumi.yaml, as a person's commands use it: no --config-file
     // (Pulumi writes the encryptionsalt into whatever file it is given).
     for (const name of ["preview", "up"]) expect(job(name).script?.join("\n")).not.toContain("--config-file");
+  });
+
+  test("kubectl-through-agent: manual on the default branch, an ID token for kas, the kubeconfig command, kubectl with the <config project>:<agent> context", () => {
+    const j = job("kubectl-through-agent");
+    expect(j.rules).toEqual([{ if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $KAS_K8S_API_URL", when: "manual" }]);
+    // The token's audience is kas's Kubernetes API URL, the very URL the command is given.
+    expect(j.id_tokens).toEqual({ KAS_ID_TOKEN: { aud: "$KAS_K8S_API_URL" } });
+    const script = (j.script ?? []).join("\n");
+    // The command reads $KAS_ID_TOKEN itself (its default --token-env): the token is never on a command line.
+    expect(script).toContain('node runtime/dist/cli.js kubeconfig --kas "$KAS_K8S_API_URL"');
+    expect(script).not.toMatch(/\$KAS_ID_TOKEN|--token-env/);
+    expect(script).toContain('kubectl --context "$KAS_AGENT_CONTEXT" get pods');
+    expect(j.variables?.KAS_AGENT_CONTEXT).toMatch(/^[\w./-]+:[a-z0-9-]+$/);
+    // The runtime package builds to the file the job runs.
+    expect(script).toContain("npm run build:dist");
+    expect((JSON.parse(readFileSync(path.join(ROOT, "runtime/package.json"), "utf8")) as { bin: Record<string, string> }).bin["gitops-agent"]).toBe("dist/cli.js");
   });
 });

@@ -25,6 +25,15 @@ describe("renderKasConfig", () => {
     expect(doc.webhook).toEqual({ secret_file: "/etc/kas/http/webhook-secret" });
   });
 
+  test("with kubernetesApi: listen.kubernetes_api on all interfaces with the mounted TLS Secret's files, and kubernetes_api.oidc", () => {
+    const oidc = { issuer: "https://gitlab.example.com", audience: "https://kas.example.com" };
+    const doc = render({ kubernetesApi: { oidc } }) as Doc & { kubernetes_api?: unknown };
+    expect(doc.listen.kubernetes_api).toEqual({ address: `0.0.0.0:${KAS_PORTS.kubernetesApi}`, cert_file: "/etc/kas/kubernetes-api-tls/tls.crt", key_file: "/etc/kas/kubernetes-api-tls/tls.key" });
+    expect(doc.kubernetes_api).toEqual({ oidc });
+    expect(render({}).listen.kubernetes_api).toBeUndefined();
+    expect(new Set(Object.values(KAS_PORTS)).size).toBe(Object.values(KAS_PORTS).length);
+  });
+
   test.each([{}, { apiTokenFile: "t" }, { webhookSecretFile: "s" }, { apiTokenFile: "t", webhookSecretFile: "s" }])(
     "%j: the agents API is never off loopback without a token, and each listener has its own port",
     (access) => {

@@ -1,5 +1,14 @@
 import { stringify } from "yaml";
-import { DEFAULT_POLL_PERIOD_MS, KAS_CACHE_DIR, KAS_HTTP_SECRETS_MOUNT, KAS_PORTS, KAS_REGISTRY_MOUNT, kasGitPasswordFile, type KasConfigFile } from "../../runtime/common/deploy";
+import {
+  DEFAULT_POLL_PERIOD_MS,
+  KAS_CACHE_DIR,
+  KAS_HTTP_SECRETS_MOUNT,
+  KAS_KUBERNETES_API_TLS_MOUNT,
+  KAS_PORTS,
+  KAS_REGISTRY_MOUNT,
+  kasGitPasswordFile,
+  type KasConfigFile,
+} from "../../runtime/common/deploy";
 
 export interface KasProject {
   readonly id: string;
@@ -21,10 +30,17 @@ export interface KasHttpAccess {
   readonly apiTokenFile?: string;
   /** Path of the push webhook secret file in the pod; without it there is no webhook listener. */
   readonly webhookSecretFile?: string;
+  /**
+   * The Kubernetes API proxy (CI/CD tunnel): https on all interfaces with the
+   * certificate of the kubernetes.io/tls Secret mounted at
+   * KAS_KUBERNETES_API_TLS_MOUNT, CI ID tokens from `oidc.issuer` for
+   * `oidc.audience`. Without it, not served.
+   */
+  readonly kubernetesApi?: { readonly oidc: { readonly issuer: string; readonly audience: string } };
 }
 
 export { KAS_PORTS };
-export { KAS_REGISTRY_MOUNT as REGISTRY_MOUNT, KAS_HTTP_SECRETS_MOUNT as HTTP_SECRETS_MOUNT, KAS_CACHE_DIR };
+export { KAS_REGISTRY_MOUNT as REGISTRY_MOUNT, KAS_HTTP_SECRETS_MOUNT as HTTP_SECRETS_MOUNT, KAS_KUBERNETES_API_TLS_MOUNT as KUBERNETES_API_TLS_MOUNT, KAS_CACHE_DIR };
 
 /** kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces, file registry mounted from a Secret. */
 export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}): string {
@@ -33,6 +49,9 @@ export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url:
       grpc: `0.0.0.0:${KAS_PORTS.grpc}`,
       websocket: { address: `0.0.0.0:${KAS_PORTS.websocket}` },
       ...httpListeners(access),
+      ...(access.kubernetesApi
+        ? { kubernetes_api: { address: `0.0.0.0:${KAS_PORTS.kubernetesApi}`, cert_file: `${KAS_KUBERNETES_API_TLS_MOUNT}/tls.crt`, key_file: `${KAS_KUBERNETES_API_TLS_MOUNT}/tls.key` } }
+        : {}),
     },
     agents: gitlab
       ? { registry: "gitlab", gitlab: { url: gitlab.url, secret_file: `${KAS_REGISTRY_MOUNT}/gitlab-kas-secret` } }
@@ -47,6 +66,7 @@ export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url:
     })),
     ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),
     ...(access.apiTokenFile ? { api: { token_file: access.apiTokenFile } } : {}),
+    ...(access.kubernetesApi ? { kubernetes_api: { oidc: { issuer: access.kubernetesApi.oidc.issuer, audience: access.kubernetesApi.oidc.audience } } } : {}),
   };
   return stringify(file);
 }

@@ -59,6 +59,21 @@ describe("Kas", () => {
     expect(JSON.stringify(of(mine, "kubernetes:core/v1:ConfigMap"))).not.toContain(API_TOKEN);
   });
 
+  test("with kubernetesApi: the https listener and its OIDC issuer in kas.yaml, the TLS Secret mounted read-only, port k8s-api on the Service", async () => {
+    const oidc = { issuer: "https://gitlab.example.com", audience: "https://kas.example.com" };
+    const mine = await build("kas-k8s", { kubernetesApi: { tlsSecretName: "kas-k8s-api-tls", oidc } });
+    expect(servicePorts(mine)).toEqual(["grpc:8150", "websocket:8152", "k8s-api:8156"]);
+    expect((container(mine).ports as { name: string }[]).map((p) => p.name)).toEqual(["grpc", "websocket", "k8s-api", "observability"]);
+    const doc = kasYaml(mine) as { listen: Record<string, unknown>; kubernetes_api?: unknown };
+    expect(doc.listen.kubernetes_api).toEqual({ address: "0.0.0.0:8156", cert_file: "/etc/kas/kubernetes-api-tls/tls.crt", key_file: "/etc/kas/kubernetes-api-tls/tls.key" });
+    expect(doc.kubernetes_api).toEqual({ oidc });
+    expect(container(mine).volumeMounts).toContainEqual({ name: "kubernetes-api-tls", mountPath: "/etc/kas/kubernetes-api-tls", readOnly: true });
+    const volumes = at(of(mine, "kubernetes:apps/v1:Deployment")[0]!.inputs, "spec", "template", "spec", "volumes") as Obj[];
+    expect(volumes).toContainEqual({ name: "kubernetes-api-tls", secret: { secretName: "kas-k8s-api-tls" } });
+    // The Secret is the operator's (cert-manager's): the component creates none for it.
+    expect(of(mine, "kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["kas-k8s-registry"]);
+  });
+
   test("runs as Pod Security restricted asks, with the same security contexts as agentk", async () => {
     const mine = await build("kas-restricted", {});
     const podSpec = at(of(mine, "kubernetes:apps/v1:Deployment")[0]!.inputs, "spec", "template", "spec") as Obj;

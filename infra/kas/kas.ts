@@ -40,13 +40,27 @@ export interface KasArgs {
   readonly apiToken?: pulumi.Input<string>;
   /** Secret of the GitLab push webhook. With it, the webhook is on the Service as port `webhook`; without it, not served. */
   readonly webhookSecret?: pulumi.Input<string>;
+  /**
+   * The Kubernetes API proxy (CI/CD tunnel): kas serves https on port 8156,
+   * on the Service as port `k8s-api`, with the certificate of `tlsSecretName`
+   * (an existing kubernetes.io/tls Secret in kas's namespace, e.g. from
+   * cert-manager), and accepts CI ID tokens from `oidc.issuer` minted for
+   * `oidc.audience`. Without it, not served.
+   */
+  readonly kubernetesApi?: KasKubernetesApi;
+}
+
+export interface KasKubernetesApi {
+  readonly tlsSecretName: string;
+  readonly oidc: { readonly issuer: string; readonly audience: string };
 }
 
 /**
  * kas in the cluster: ConfigMap (kas.yaml), Secret (registry), Secret (agents
  * API token and webhook secret, when given), Deployment, Service. The Service
  * carries the agent listeners (grpc, websocket) and, when configured, the
- * webhook and the token-protected agents API; never /metrics and the probes,
+ * webhook, the token-protected agents API and the Kubernetes API proxy
+ * (CI ID tokens, https); never /metrics and the probes,
  * which the kubelet and Prometheus reach on the pod.
  */
 export class Kas extends pulumi.ComponentResource {
@@ -69,6 +83,7 @@ export class Kas extends pulumi.ComponentResource {
         "kas.yaml": git.projects.apply((projects) => renderKasConfig(projects, args.gitlab, {
           apiTokenFile: args.apiToken ? `${HTTP_SECRETS_MOUNT}/api-token` : undefined,
           webhookSecretFile: args.webhookSecret ? `${HTTP_SECRETS_MOUNT}/webhook-secret` : undefined,
+          ...(args.kubernetesApi ? { kubernetesApi: { oidc: args.kubernetesApi.oidc } } : {}),
         })),
       },
     }, { parent: this });
@@ -85,7 +100,7 @@ export class Kas extends pulumi.ComponentResource {
         },
       }, { parent: this })
       : undefined;
-    const ports = kasPorts({ webhook: Boolean(args.webhookSecret), api: Boolean(args.apiToken) });
+    const ports = kasPorts({ webhook: Boolean(args.webhookSecret), api: Boolean(args.apiToken), kubernetesApi: args.kubernetesApi !== undefined });
     new k8s.apps.v1.Deployment(`${name}`, plain(kasDeployment<Later>({
       name,
       namespace: args.namespace,
@@ -95,6 +110,7 @@ export class Kas extends pulumi.ComponentResource {
       configMapName: config.metadata.name,
       registrySecretName: registry.metadata.name,
       httpSecretName: httpSecrets?.metadata.name,
+      kubernetesApiTlsSecretName: args.kubernetesApi?.tlsSecretName,
       gitCredentialSecrets: git.secretNames,
     })), { parent: this, dependsOn: gitSecret ? [gitSecret] : [] });
     const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });

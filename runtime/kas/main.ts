@@ -1,14 +1,16 @@
 /**
- * `kas --config kas.yaml`: the server agentk dials. Only wiring lives here.
+ * `kas --config kas.yaml`: the server agentk dials; `kas kubeconfig ...`: a CI
+ * job's kubeconfig from a running kas (ci-kubeconfig). Only wiring lives here.
  */
 import { buildInfo, createLogger, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, runMainProcess, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
+import { kubeconfigMain } from "./ci-kubeconfig";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
 
 export const KAS_COMMAND = {
   name: "kas",
-  usage: "--config <kas.yaml>",
+  usage: "--config <kas.yaml>\n  kas kubeconfig --help",
   summary: "The server agentk dials: serves each agent its configuration and the manifests of its projects from Git, and records what it reports.",
   flags: {
     config: { value: "<kas.yaml>", description: "kas's configuration file: listeners, agents registry, Git sources, limits (required)" },
@@ -17,6 +19,7 @@ export const KAS_COMMAND = {
 
 /** Exit code: 0, 2 on a usage error, 1 on a failure (thrown, e.g. a bad kas.yaml). */
 export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
+  if (argv[0] === "kubeconfig") return kubeconfigMain(argv.slice(1), "kas kubeconfig", process.env, io);
   const line = parseCommandLine(KAS_COMMAND, argv);
   if (line.kind !== "run") return usageOutcome(KAS_COMMAND, line, formatVersion(buildInfo()), io);
   const file = line.values.config;

@@ -35,6 +35,8 @@ const CASES = {
   entryHelp: ["gitops-agent", "--help"],
   entryVersion: ["gitops-agent", "--version"],
   entryUnknown: ["gitops-agent", "kaas"],
+  kubeconfigHelp: ["kas", "kubeconfig", "--help"],
+  kasKubeconfigBad: ["kas", "kubeconfig", "--kas", "http://kas.example:8156", "--token-env", "1NO"],
   clusterHelp: ["cluster:start", "--help"],
   clusterUnknown: ["cluster:start", "--onc"],
   demoHelp: ["demo", "-h"],
@@ -184,7 +186,25 @@ describe("the image's entry point", () => {
   test("an unknown command: exit 2, naming it", () => {
     const r = got("entryUnknown");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas or agentk');
+    expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas, agentk or kubeconfig');
+  });
+});
+
+// `gitops-agent kubeconfig` loads the same command as the runtimes load (a dynamic import of the built package): test/cli/runtime-package.test.ts.
+describe("kas kubeconfig", () => {
+  test("--help: exit 0, its flags with the token variable's default", () => {
+    const r = got("kubeconfigHelp");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage:\n {2}kas kubeconfig --kas <https url>/);
+    expect(r.stdout).toMatch(/--token-env <VAR> +.*\(default "KAS_ID_TOKEN"\)/);
+    for (const flag of ["--ca-file <pem>", "--output <file>"]) expect(r.stdout).toContain(flag);
+  });
+
+  test("bad flags: exit 2, each named, under kas's name", () => {
+    const r = got("kasKubeconfigBad");
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toContain('kas kubeconfig: --kas is "http://kas.example:8156"; expected a URL https://');
+    expect(r.stderr).toContain('kas kubeconfig: --token-env is "1NO"; expected the name of an environment variable');
   });
 });
 

@@ -55,4 +55,6 @@ test.each([
   expect(agentk.stdout).toMatch(/^agentk \d+\.\d+\.\d+/);
   const entry = await run(bin("gitops-agent"), ["agentk", "generate", "--help"], { cwd: "/" });
   expect(entry.stdout).toContain("--kas-address");
+  const kubeconfig = await run(bin("gitops-agent"), ["kubeconfig", "--help"], { cwd: "/" });
+  expect(kubeconfig.stdout).toMatch(/^Usage:\n {2}gitops-agent kubeconfig --kas <https url>/);
 });

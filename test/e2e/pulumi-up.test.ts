@@ -15,13 +15,19 @@
  * naww and their workloads are kept, scratch is deleted.
  * Each step's time is printed.
  */
+import { execFile } from "node:child_process";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { EXAMPLE_STACK, exampleStackConfig, makeExampleRepo, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
-import { startTestCluster, type TestCluster } from "../cluster";
+import { KAS_PORTS } from "../../runtime/common/deploy";
+import { kubeconfigMain } from "../../runtime/kas/ci-kubeconfig";
+import { ensureClusterBinary, startTestCluster, type TestCluster } from "../cluster";
 import type { DeployedProcess } from "../deployed";
 import { removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
 import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
+import { startIssuer, type TestIssuer } from "../kubeapi/issuer";
+import { makeTestPki, type TestPki } from "../tls";
 import { until } from "../until";
 import { AGENT_NS, objectNames, runKasAndAgentk } from "./as-deployed";
 
@@ -30,12 +36,17 @@ let cluster: TestCluster;
 let git: GitHttpServer;
 let dir: string;
 let image: RuntimeImage;
+let issuer: TestIssuer;
+let pki: TestPki;
+const AUDIENCE = "https://kas.dude-naww.test";
+const TLS_SECRET = "kas-k8s-api-tls";
 const running: DeployedProcess[] = [];
 const { step, times } = stepTimer();
 
 
 beforeAll(async () => {
-  [cluster, image, dir] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir()]);
+  [cluster, image, dir, issuer] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir(), startIssuer(AUDIENCE)]);
+  pki = makeTestPki(dir);
   await makeExampleRepo(path.join(dir, "repos"));
   git = await startGitHttpServer({ root: path.join(dir, "repos") });
 }, 600_000);
@@ -44,11 +55,32 @@ afterAll(async () => {
   if (times.length > 0) console.log(`pulumi up, as deployed: step times\n  ${times.join("\n  ")}`);
   for (const p of running) await p.stop().catch(() => undefined);
   await git?.stop();
+  await issuer?.close();
   await cluster?.stop();
   if (dir) await removeDir(dir);
 });
 
-const stackConfig = (changes: Record<string, unknown> = {}): Record<string, unknown> => exampleStackConfig(cluster.kubeconfigPath, git.url, changes);
+/** The example's stack config with the CI/CD tunnel on: kas.kubernetesApi. */
+const stackConfig = (changes: Record<string, unknown> = {}): Record<string, unknown> => {
+  const values = exampleStackConfig(cluster.kubeconfigPath, git.url, changes);
+  const kubernetesApi = { tlsSecretName: TLS_SECRET, oidc: { issuer: issuer.url, audience: AUDIENCE } };
+  return { ...values, "gitops-agent:kas": { ...(values["gitops-agent:kas"] as object), kubernetesApi } };
+};
+
+/** A CI job of the agent's configuration project (implicitly allowed, as the agent): the kubeconfig command, then kubectl with its context. */
+async function ciJobThroughDeployedKas(): Promise<void> {
+  const file = path.join(dir, "ci.kubeconfig");
+  let err = "";
+  const kas = `https://127.0.0.1:${KAS_PORTS.kubernetesApi}`;
+  const code = await kubeconfigMain(["--kas", kas, "--ca-file", pki.caFile, "--output", file], "gitops-agent kubeconfig", { KAS_ID_TOKEN: issuer.idToken("local/dude-agent") }, {
+    out: () => undefined,
+    err: (t) => void (err += t),
+  });
+  expect([code, err]).toEqual([0, `gitops-agent kubeconfig: context local/dude-agent:dude-agent (current), written to ${file}\n`]);
+  const kubectl = [`--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache")}`, "--context", "local/dude-agent:dude-agent"];
+  const { stdout } = await promisify(execFile)(await ensureClusterBinary(), ["kubectl", ...kubectl, "get", "deployments", "-n", "dude", "-o", "name"], { encoding: "utf8" });
+  expect(stdout).toContain("deployment.apps/");
+}
 
 const names = (args: readonly string[]): Promise<string[]> => objectNames(cluster, args);
 
@@ -62,8 +94,13 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     expect(up.summary.result).toBe("succeeded");
     expect(up.outputs.namespaces?.value).toEqual(["dude", "gitlab-k8s-agent", "naww"]);
 
+    expect(await cluster.kubectl(["get", "service", "kas", "-n", "gitlab-k8s-agent", "-o", "jsonpath={.spec.ports[*].name}"])).toBe("grpc websocket k8s-api");
+    // The operator's TLS Secret for the Kubernetes API listener (cert-manager's, in a real cluster).
+    await cluster.kubectl(["create", "secret", "tls", TLS_SECRET, "-n", AGENT_NS, `--cert=${pki.certFile}`, `--key=${pki.keyFile}`]);
+
     // kas and agentk, as their Deployments say: the image's entrypoint, env, volumes, ServiceAccount token, Service DNS.
     const { kas, agentk } = await runKasAndAgentk(cluster, image, step, running);
+    await step("gitops-agent kubeconfig and kubectl through the deployed kas's k8s-api port", ciJobThroughDeployedKas);
     expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
     const log = agentk.lines.join("\n");
     expect(log).toMatch(/Forbidden.*naww/);
@@ -82,6 +119,7 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     expect(await names(["get", "roles", "-n", "scratch"])).toEqual(["dude-agent-read"]);
 
     for (const p of running.splice(0)) await p.stop();
+    await cluster.kubectl(["delete", "secret", TLS_SECRET, "-n", AGENT_NS]);
     const down = await step("destroy", () => run.destroy());
     expect(down.summary.result).toBe("succeeded");
   });

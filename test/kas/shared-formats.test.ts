@@ -5,10 +5,13 @@
  * renderKasConfig, kas's parseKasConfig).
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
 import { InvalidRegistryFileError, parseRegistryYaml, type RegistryAgent } from "../../runtime/common/deploy";
-import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
-import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, parseKasConfig } from "../../runtime/kas/config";
+import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, KUBERNETES_API_TLS_MOUNT, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
+import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
 import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
 import { findAgent } from "../../runtime/kas/registry/tokens";
 
@@ -98,5 +101,22 @@ describe("kas.yaml: infra writes, kas reads", () => {
   test("GIVEN the GitLab registry WHEN kas parses the file THEN it validates tokens with GitLab, reading the mounted secret", () => {
     const config = parseKasConfig(renderKasConfig(projects, { url: "https://gitlab.example.com" }), "/etc/kas/kas.yaml");
     expect(config.agents).toEqual({ registry: "gitlab", url: "https://gitlab.example.com", secretFile: `${REGISTRY_MOUNT}/gitlab-kas-secret`, cacheTtlMs: 30_000 });
+  });
+
+  test("GIVEN the Kubernetes API proxy WHEN kas loads the written kas.yaml (loadKasConfig) THEN the https listener on the mounted TLS Secret's files and the OIDC issuer infra meant", () => {
+    const oidc = { issuer: "https://gitlab.example.com", audience: "https://kas.example.com" };
+    const dir = mkdtempSync(path.join(tmpdir(), "kas-yaml-"));
+    try {
+      const file = path.join(dir, "kas.yaml");
+      writeFileSync(file, renderKasConfig(projects, { url: "https://gitlab.example.com" }, { kubernetesApi: { oidc } }));
+      const config = loadKasConfig(file);
+      expect(config.listen.kubernetesApi).toEqual({ address: `${any}:${KAS_PORTS.kubernetesApi}`, certFile: `${KUBERNETES_API_TLS_MOUNT}/tls.crt`, keyFile: `${KUBERNETES_API_TLS_MOUNT}/tls.key` });
+      expect(config.kubernetesApi).toEqual({ oidc });
+      // Without it, neither: kas refuses one without the other.
+      const without = parseKasConfig(renderKasConfig(projects, undefined, {}), file);
+      expect([without.listen.kubernetesApi, without.kubernetesApi]).toEqual([undefined, undefined]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,6 +62,8 @@ interface ScenarioBase {
   readonly binary: string;
   /** The CA of kas's Kubernetes API listener. */
   readonly caPem: string;
+  /** The CA that signed kas's Kubernetes API listener certificate (PEM file). */
+  readonly caFile: string;
   /** A kubeconfig file for this CI credential (ID token or job token), or with `pat` this personal access token, named `name`. */
   kubeconfig(name: string, credential: string, tokenType?: "ci" | "pat"): string;
   /** Runs kubectl with `file`; never rejects. */
@@ -154,7 +156,7 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   const base: ScenarioBase = {
-    cluster, kas, issuer, gitlab, dir, binary, caPem, kubectlArgs,
+    cluster, kas, issuer, gitlab, dir, binary, caPem, caFile: pki.caFile, kubectlArgs,
     kubeconfig: (name, credential, tokenType) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];

@@ -7,8 +7,8 @@
 
 export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
 export const DEFAULT_POLL_PERIOD_MS = 20_000;
-/** The ports of the in-cluster kas (GitLab's kas: 8150 agents over gRPC). */
-export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155 } as const;
+/** The ports of the in-cluster kas (GitLab's kas: 8150 agents over gRPC); kubernetesApi is the https Kubernetes API proxy (CI jobs' kubectl). */
+export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155, kubernetesApi: 8156 } as const;
 
 export interface KasTlsFile {
   readonly cert_file: string;

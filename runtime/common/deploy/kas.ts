@@ -11,6 +11,8 @@ export const KAS_CONFIG_FILE = "/etc/kas/kas.yaml";
 export const KAS_REGISTRY_MOUNT = "/etc/kas/registry";
 /** The Secret with the agents API token and the webhook secret. */
 export const KAS_HTTP_SECRETS_MOUNT = "/etc/kas/http";
+/** The kubernetes.io/tls Secret of the Kubernetes API listener (tls.crt, tls.key). */
+export const KAS_KUBERNETES_API_TLS_MOUNT = "/etc/kas/kubernetes-api-tls";
 /** Where the Secrets holding Git passwords are mounted, one folder per Secret. */
 export const KAS_GIT_CREDENTIALS_MOUNT = "/etc/kas/git";
 /** The path of a Git password file in the pod: key `key` of Secret `secretName`. */
@@ -32,15 +34,17 @@ export function kasSelector(name: string): Labels {
 /**
  * What the Service exposes: the agents' listeners, and the HTTP ones that
  * authenticate their callers (webhook with its secret, agents API with its
- * token). The pod adds the observability port, which the kubelet and
+ * token), and the Kubernetes API proxy when configured. The pod adds the observability port, which the kubelet and
  * Prometheus reach on the pod, never through the Service.
  */
-export function kasPorts(o: { readonly webhook: boolean; readonly api: boolean }): { service: KasPort[]; container: KasPort[] } {
+export function kasPorts(o: { readonly webhook: boolean; readonly api: boolean; readonly kubernetesApi?: boolean }): { service: KasPort[]; container: KasPort[] } {
   const service = [
     { name: "grpc", containerPort: KAS_PORTS.grpc },
     { name: "websocket", containerPort: KAS_PORTS.websocket },
     ...(o.webhook ? [{ name: "webhook", containerPort: KAS_PORTS.webhook }] : []),
     ...(o.api ? [{ name: "api", containerPort: KAS_PORTS.api }] : []),
+    // https with CI ID tokens (kas checks them): safe to expose like the agent listeners.
+    ...(o.kubernetesApi ? [{ name: "k8s-api", containerPort: KAS_PORTS.kubernetesApi }] : []),
   ];
   return { service, container: [...service, { name: "observability", containerPort: KAS_PORTS.observability }] };
 }
@@ -59,6 +63,8 @@ export interface KasDeploymentOptions<V = never> {
   readonly registrySecretName: string | V;
   /** The Secret with the agents API token and webhook secret, when either is set. */
   readonly httpSecretName?: string | V;
+  /** The kubernetes.io/tls Secret of the Kubernetes API listener, mounted at KAS_KUBERNETES_API_TLS_MOUNT. */
+  readonly kubernetesApiTlsSecretName?: string | V;
   /** Secrets holding Git passwords (see kasGitPasswordFile), each mounted read-only. */
   readonly gitCredentialSecrets?: readonly string[];
 }
@@ -66,6 +72,7 @@ export interface KasDeploymentOptions<V = never> {
 export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
   const labels = kasSelector(o.name);
   const http = o.httpSecretName !== undefined;
+  const k8sApi = o.kubernetesApiTlsSecretName !== undefined;
   const git = [...new Set(o.gitCredentialSecrets ?? [])];
   return {
     apiVersion: "apps/v1",
@@ -93,6 +100,7 @@ export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
                 { name: "registry", mountPath: KAS_REGISTRY_MOUNT, readOnly: true },
                 { name: "cache", mountPath: KAS_CACHE_DIR },
                 ...(http ? [{ name: "http-secrets", mountPath: KAS_HTTP_SECRETS_MOUNT, readOnly: true }] : []),
+                ...(k8sApi ? [{ name: "kubernetes-api-tls", mountPath: KAS_KUBERNETES_API_TLS_MOUNT, readOnly: true }] : []),
                 ...git.map((secret, i) => ({ name: `git-${i}`, mountPath: `${KAS_GIT_CREDENTIALS_MOUNT}/${secret}`, readOnly: true })),
               ],
             },
@@ -102,6 +110,7 @@ export function kasDeployment<V = never>(o: KasDeploymentOptions<V>): Obj {
             { name: "registry", secret: { secretName: o.registrySecretName } },
             { name: "cache", emptyDir: {} },
             ...(http ? [{ name: "http-secrets", secret: { secretName: o.httpSecretName } }] : []),
+            ...(k8sApi ? [{ name: "kubernetes-api-tls", secret: { secretName: o.kubernetesApiTlsSecretName } }] : []),
             ...git.map((secret, i) => ({ name: `git-${i}`, secret: { secretName: secret } })),
           ],
         },

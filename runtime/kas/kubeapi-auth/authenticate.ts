@@ -84,14 +84,17 @@ export async function authorizeRequest(authorization: string | undefined, option
   return authorizeIdToken(token, target, { ...options, verify: options.verify }, refuse);
 }
 
-async function authorizeIdToken(
-  token: string,
-  target: TargetAgent,
-  options: CiRequestAuthOptions & { readonly verify: Omit<VerifyOptions, "now"> },
-  refuse: (status: RefusalStatus, reason: string) => RequestDecision,
-): Promise<RequestDecision> {
+/** What verifyCiToken needs: an issuer to verify against, and the cache. */
+export type IdTokenOptions = Pick<CiRequestAuthOptions, "cache" | "now"> & { readonly verify: Omit<VerifyOptions, "now"> };
+
+/**
+ * The CI job an ID token speaks for: verified (issuer, audience, expiry,
+ * signature) and read as a job, or found in the cache by its hash. Shared by
+ * the proxy and kas's allowed_agents endpoint.
+ */
+export async function verifyCiToken(token: string, options: IdTokenOptions): Promise<CiJobResult> {
   const now = options.now ?? Date.now;
-  const job = await options.cache.remember(
+  return options.cache.remember(
     token,
     async () => {
       const verified = await verifyIdToken(token, { ...options.verify, now: () => now() / 1000 });
@@ -101,6 +104,10 @@ async function authorizeIdToken(
     },
     (r) => ({ keep: r.ok, expiresAtMs: r.expiresAtMs }),
   );
+}
+
+async function authorizeIdToken(token: string, target: TargetAgent, options: IdTokenOptions, refuse: (status: RefusalStatus, reason: string) => RequestDecision): Promise<RequestDecision> {
+  const job = await verifyCiToken(token, options);
   if (!job.ok) return refuse(401, job.reason);
   const decision = authorizeCiJob(job.job, target.agent, target.ciAccess);
   if (!decision.allowed) return refuse(403, decision.reason);

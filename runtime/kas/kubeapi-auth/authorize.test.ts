@@ -101,6 +101,7 @@ describe("ci_job identity, GitLab's names", () => {
     expect(decide({ project_path: "dude/apps/ci" })).toEqual({
       allowed: true,
       by: "ci_access.projects[2]",
+      accessAsKind: "ci_job",
       accessAs: {
         kind: "impersonate",
         user: "gitlab:ci_job:1",

@@ -9,7 +9,7 @@
  * authorisation is never a fallback. `projects` and `groups` entries only
  * authorise projects under the configuration project's top-level group.
  */
-import type { CiAccessConfig, CiAccessRule } from "../agentcfg";
+import type { CiAccessAs, CiAccessConfig, CiAccessRule } from "../agentcfg";
 import type { CiJob } from "./ci-job";
 import { environmentMatches } from "./environments";
 import { accessAsFor, type AccessAs, type AgentRef } from "./identity";
@@ -19,6 +19,8 @@ export type Decision =
   | {
       readonly allowed: true;
       readonly accessAs: AccessAs;
+      /** The rule's `access_as` kind (ci_job and impersonate both become an impersonating AccessAs). */
+      readonly accessAsKind: CiAccessAs["kind"];
       /** Which authorisation admitted the job, e.g. `ci_access.groups[1]`. */
       readonly by: string;
       readonly defaultNamespace?: string;
@@ -70,6 +72,7 @@ export function authorizeCiJob(job: CiJob, agent: AgentRef, ci: CiAccessConfig):
   return {
     allowed: true,
     accessAs: accessAsFor(rule.access_as, job, agent),
+    accessAsKind: rule.access_as.kind,
     by,
     ...(rule.default_namespace === undefined ? {} : { defaultNamespace: rule.default_namespace }),
   };

@@ -17,8 +17,9 @@ export { CredentialCache, credentialFingerprint, type CredentialCacheOptions } f
 export { parseBearer, ciBearerToken, CI_TOKEN_TYPE, PAT_TOKEN_TYPE, type BearerCredential } from "./bearer";
 export { logDenial } from "./log";
 export { renderCiKubeconfig, contextName, KUBECONFIG_CLUSTER, type CiKubeconfigInput, type KubeconfigAgent } from "./kubeconfig";
-export { authorizeRequest, refusalReason, type CiRequestAuthOptions, type RequestDecision, type TargetAgent } from "./authenticate";
+export { authorizeRequest, refusalReason, verifyCiToken, type IdTokenOptions, type CiRequestAuthOptions, type RequestDecision, type TargetAgent } from "./authenticate";
 export { ciTokenKind, type CiTokenKind } from "./token-kind";
 export { parseAllowedAgents, parseProxyUser, ALLOWED_AGENTS_PATH, AUTHORIZE_PROXY_USER_PATH, type AllowedAgent, type JobAllowance, type ProxyUser, type RoleGrant } from "./gitlab-answers";
 export { GitLabCredentialsClient, type GitLabCredentialsApi, type GitLabCredentialsClientOptions } from "./gitlab-client";
 export { authorizeJobToken, authorizeUserToken, readAllowedAgentsAnswer, readProxyUserAnswer, DEFAULT_ERROR_TTL_MS, type GitLabAuthOptions, type GitLabVerdict, type RefusalStatus } from "./gitlab-auth";
+export { allowedAgents, KAS_ALLOWED_AGENTS_PATH, parseKasAllowedAgents, type AllowedAgentWire, type AllowedAgentsWire, type ParsedAllowedAgents } from "./allowed-agents";

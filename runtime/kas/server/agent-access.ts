@@ -19,4 +19,9 @@ export class AgentAccessBook {
   get(agentId: string): TargetAgent | undefined {
     return this.byId.get(agentId);
   }
+
+  /** Every agent kas holds a ci_access for (the allowed_agents endpoint judges each). */
+  all(): IterableIterator<TargetAgent> {
+    return this.byId.values();
+  }
 }

@@ -5,6 +5,8 @@
  * of GitLab (answers cached for kubernetes_api.allowed_agent_cache_ttl,
  * refusals for allowed_agent_cache_error_ttl); the agent's ci_access and
  * user_access from the access book; requests through the agent's tunnels.
+ * GET /.kas/v1/allowed_agents says which agents a CI job may use
+ * (kubernetes-api-allowed-agents.ts).
  */
 import { readFileSync } from "node:fs";
 import * as https from "node:https";
@@ -13,6 +15,7 @@ import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
 import { CredentialCache, JwksCache, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
+import { allowedAgentsHandler, isAllowedAgentsRequest } from "./kubernetes-api-allowed-agents";
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
@@ -42,6 +45,8 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     limits: config.limits,
     credentials: new CredentialLimiter(config.limits.maxRequestsPerCredential),
   };
+  const forward = kubernetesApiProxy(proxy);
+  const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;
   const server = https.createServer(
     {
@@ -55,7 +60,7 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
       maxHeaderSize: maxHeaderBytes,
     },
-    kubernetesApiProxy(proxy),
+    (req, res) => (isAllowedAgentsRequest(req) ? allowed : forward)(req, res),
   );
   // Node's own count limit answers a bare 400; maxHeaderSize bounds the head, and the proxy refuses more
   // than MAX_HEADER_COUNT headers with a 431 that says so.

@@ -1,0 +1,4 @@
+/** `gitops-agent kubeconfig` / `kas kubeconfig`: a CI job's kubeconfig from kas's allowed_agents answer. */
+export { kubeconfigMain } from "./main";
+export { kubeconfigCommand, kubeconfigFlags, DEFAULT_TOKEN_ENV, type KubeconfigOptions } from "./flags";
+export { fetchAllowedAgents, allowedAgentsUrl, type AllowedAgents, type FetchOptions } from "./fetch";

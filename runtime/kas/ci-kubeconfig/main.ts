@@ -1,0 +1,54 @@
+/**
+ * `gitops-agent kubeconfig --kas https://kas.example.com:8156 --output kubeconfig`
+ * (also `kas kubeconfig`): in a CI job, writes the kubeconfig for the agents
+ * kas says the job's ID token may use. Only wiring lives here.
+ */
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { buildInfo, EXIT_FAILURE, formatVersion, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../../common";
+import { contextName, renderCiKubeconfig } from "../kubeapi-auth";
+import { fetchAllowedAgents } from "./fetch";
+import { kubeconfigCommand, kubeconfigFlags } from "./flags";
+
+/** Exit code: 0; 2 on a usage error (a bad flag, no token in the variable); 1 when kas cannot be asked or allows no agent. */
+export async function kubeconfigMain(argv: readonly string[], name = "gitops-agent kubeconfig", env: NodeJS.ProcessEnv = process.env, io: CommandIo = PROCESS_IO): Promise<number> {
+  const spec = kubeconfigCommand(name);
+  const line = parseCommandLine(spec, argv);
+  if (line.kind !== "run") return usageOutcome(spec, line, formatVersion(buildInfo()), io);
+  const flags = kubeconfigFlags(line.values);
+  if ("errors" in flags) return usageError(spec, flags.errors, io);
+  const o = flags.ok;
+  const idToken = env[o.tokenEnv]?.trim();
+  if (!idToken) return usageError(spec, [`$${o.tokenEnv} is empty: expected the job's OIDC ID token (GitLab: id_tokens: ${o.tokenEnv}: aud: <kas's kubernetes_api.oidc.audience>)`], io);
+  let caPem: string | undefined;
+  if (o.caFile !== undefined) {
+    try {
+      caPem = readFileSync(o.caFile, "utf8");
+    } catch (err) {
+      return usageError(spec, [`--ca-file ${JSON.stringify(o.caFile)}: cannot read: ${err instanceof Error ? err.message : String(err)}`], io);
+    }
+    if (!caPem.includes("-----BEGIN CERTIFICATE-----")) return usageError(spec, [`--ca-file ${JSON.stringify(o.caFile)}: found no "-----BEGIN CERTIFICATE-----"; expected a PEM CA bundle`], io);
+  }
+  const fail = (message: string): number => {
+    io.err(`${name}: ${message}\n`);
+    return EXIT_FAILURE;
+  };
+  let allowed;
+  try {
+    allowed = await fetchAllowedAgents({ kas: o.kas, idToken, ...(caPem === undefined ? {} : { caPem }) });
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  if (allowed.agents.length === 0) {
+    return fail(`kas allows this job no agent: no agent's ci_access admits project ${allowed.projectPath ?? "(unknown)"} (check the agent's config.yaml ci_access: projects, groups, environments, protected_branches_only)`);
+  }
+  const yaml = renderCiKubeconfig({ server: o.kas, credential: idToken, agents: allowed.agents, ...(caPem === undefined ? {} : { caPem }) });
+  if (o.output === undefined) io.out(yaml);
+  else {
+    // It holds the token: only the job's user may read it.
+    writeFileSync(o.output, yaml, { mode: 0o600 });
+    chmodSync(o.output, 0o600);
+  }
+  const contexts = allowed.agents.map(contextName);
+  io.err(`${name}: ${contexts.length === 1 ? `context ${contexts[0]} (current)` : `contexts ${contexts.join(", ")} (choose one: kubectl config use-context <name>)`}${o.output === undefined ? "" : `, written to ${o.output}`}\n`);
+  return 0;
+}
