@@ -45,7 +45,7 @@ const EXPECTED = "a map { users, groups, uids, extras, ciJob }, e.g. { ciJob: tr
 /** Printable, no leading or trailing blank: the apiserver compares names exactly. */
 const NAME = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 /** Extra keys as the apiserver sees them: it lowercases header names, so an uppercase key never matches. */
-const EXTRA_KEY = /^[a-z0-9](?:[a-z0-9._/-]*[a-z0-9])?$/;
+export const EXTRA_KEY = /^[a-z0-9](?:[a-z0-9._/-]*[a-z0-9])?$/;
 const PROJECT_GROUP = /^gitlab:project:\d+$/;
 const ANY_GROUP_RISK = `"*" lets the agent impersonate system:masters, i.e. act as cluster-admin`;
 

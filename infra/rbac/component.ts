@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { RbacPlan } from "./plan";
+import { AGENT_RBAC_TYPE, type RbacPlan } from "./plan";
 import {
   renderAgentState,
   renderClusterRole,
@@ -51,7 +51,7 @@ export class AgentRbac extends pulumi.ComponentResource {
   readonly impersonationBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops-agent:rbac:AgentRbac", name, {}, opts);
+    super(AGENT_RBAC_TYPE, name, {}, opts);
     const { plan } = args;
     const childOpts = (dependsOn?: pulumi.Resource): pulumi.CustomResourceOptions => ({
       parent: this,

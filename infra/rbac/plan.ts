@@ -23,6 +23,8 @@ export type { PolicyRule };
 /** Why a Role exists: an access level of the stack config, or the agent's own needs. */
 export type GrantPurpose = "admin" | "write" | "read" | "self";
 
+/** The Pulumi type of the AgentRbac component: the policy pack checks that the impersonation grant is its child. */
+export const AGENT_RBAC_TYPE = "gitops-agent:rbac:AgentRbac";
 /** The label every object of the plan carries, naming the agent it serves. */
 export const AGENT_LABEL = "gitops-agent.dev/agent";
 /** On a Role that grants Secrets because the namespace config asked for it (the policy pack checks it). */
