@@ -20,7 +20,7 @@ const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => 
 
 /** Waits until every child is registered (Roles wait for their Namespace, bindings for their Role). */
 async function settle(component: rbac.AgentRbac): Promise<void> {
-  const cluster = [component.clusterRole, component.clusterRoleBinding].filter((r): r is NonNullable<typeof r> => r !== undefined);
+  const cluster = [component.clusterRole, component.clusterRoleBinding, component.impersonationRole, component.impersonationBinding].filter((r): r is NonNullable<typeof r> => r !== undefined);
   const children = [
     ...Object.values(component.namespaces),
     component.lease,
@@ -97,6 +97,26 @@ describe("AgentRbac", () => {
     const [role, binding] = rbac.renderManifests(plan).filter((m) => m.kind.startsWith("Cluster"));
     expect(mine[0]?.inputs).toMatchObject({ metadata: role?.metadata, rules: (role as rbac.ClusterRoleManifest).rules });
     expect(mine[1]?.inputs).toMatchObject({ metadata: binding?.metadata, roleRef: (binding as rbac.ClusterRoleBindingManifest).roleRef });
+  });
+
+  test("a plan with agent.impersonation adds <agent>-impersonate and its binding, as rendered, children of AgentRbac (the policy pack checks that)", async () => {
+    const plan = rbac.planRbac(
+      parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "ci", impersonation: { ciJob: true, groups: ["gitlab:project:42"] } }, namespaces: {} }),
+    );
+    const before = created.length;
+    const component = new rbac.AgentRbac("ci", { plan });
+    await settle(component);
+    const mine = created.slice(before).filter((c) => /ClusterRole/.test(c.type));
+    expect(mine.map((c) => `${c.type} ${c.name}`)).toEqual([
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ci-impersonate",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ci-impersonate",
+    ]);
+    const [role, binding] = rbac.renderManifests(plan).filter((m) => m.kind.startsWith("Cluster"));
+    expect(role?.metadata.annotations).toEqual({ "gitops-agent.dev/impersonation": "true" });
+    expect(mine[0]?.inputs).toMatchObject({ metadata: role?.metadata, rules: (role as rbac.ClusterRoleManifest).rules });
+    expect(mine[1]?.inputs).toMatchObject({ metadata: binding?.metadata, roleRef: (binding as rbac.ClusterRoleBindingManifest).roleRef });
+    expect(await output(component.impersonationRole!.urn)).toContain("gitops-agent:rbac:AgentRbac$kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::ci-impersonate");
+    expect(component.clusterRole).toBeUndefined();
   });
 
   test("a namespace with onDestroy: delete is a Namespace the stack owns (destroy deletes it); the others are kept patches", async () => {
