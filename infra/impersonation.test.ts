@@ -2,23 +2,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CI_JOB_EXTRA_KEYS, parseStackConfig, readStackSource, StackConfigError, type ConfigProblem, type ImpersonationConfig } from "./config";
+import { problemsOf } from "../test/config-problems";
+import { CI_JOB_EXTRA_KEYS, parseStackConfig, readStackSource, type ImpersonationConfig } from "./config";
 
 const withImpersonation = (impersonation: unknown): Record<string, unknown> => ({
   cluster: { provider: "existing", kubeconfig: "k" },
   agent: { name: "dude-agent", impersonation },
 });
 const parsed = (impersonation: unknown): ImpersonationConfig | undefined => parseStackConfig(withImpersonation(impersonation)).agent.impersonation;
-
-function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    if (err instanceof StackConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected a StackConfigError");
-}
 
 const ANY_CI_JOB_EXTRA = Object.fromEntries(CI_JOB_EXTRA_KEYS.map((k) => [k, "*"]));
 
