@@ -50,6 +50,13 @@ describe("the rendered grant", () => {
     ]);
   });
 
+  test("GIVEN any uid and an extra key with any value THEN the advisory says any uid", async () => {
+    const { role: props } = grantOf({ users: ["deployer"], uids: "*", extras: { scopes: "*" } });
+    expect(await violations(impersonation, CLUSTER_ROLE, props, SA, inRbac(CLUSTER_ROLE))).toEqual([
+      "ClusterRole dude-agent-impersonate lets the agent impersonate users deployer; any uid; extra keys scopes (gitops-agent:agent.impersonation): kas's CI/CD tunnel sends requests as these identities.",
+    ]);
+  });
+
   test("GIVEN named users and a uid THEN the advisory names them and says nothing of any user", async () => {
     const { role: props } = grantOf({ users: ["deployer"], uids: ["u-1"] });
     expect(await violations(impersonation, CLUSTER_ROLE, props, SA, inRbac(CLUSTER_ROLE))).toEqual([

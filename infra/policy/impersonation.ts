@@ -130,7 +130,7 @@ function checkBroad(args: ResourceValidationArgs, report: ReportViolation): void
 function summary(rules: readonly Rule[], resource: string): string | undefined {
   const matching = rules.filter((r) => r.resources.includes(resource));
   if (matching.length === 0) return undefined;
-  if (matching.some((r) => !r.resourceNames)) return `any ${resource === "users" ? "user" : "group"}`;
+  if (matching.some((r) => !r.resourceNames)) return `any ${resource.slice(0, -1)}`;
   return `${resource} ${[...new Set(matching.flatMap((r) => r.resourceNames ?? []))].join(", ")}`;
 }
 
