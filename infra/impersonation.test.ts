@@ -93,6 +93,10 @@ describe("agent.impersonation: every refusal names its key, what was found and w
     expect(problem?.expected).toContain(expected);
   });
 
+  test("one problem per mistake: a wrong users list is not also reported as missing", () => {
+    expect(problemsOf(withImpersonation({ users: "deployer" })).map((p) => [p.key, p.found])).toEqual([["gitops-agent:agent.impersonation.users", '"deployer"']]);
+  });
+
   test("in a stack file, the problem names its file:line:col", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "impersonation-"));
     try {

@@ -135,7 +135,9 @@ export function parseImpersonation(r: Reader, path: KeyPath, raw: unknown): Impe
   }
   const users = ciJob
     ? ciJobUsers(r, path, listedUsers, m.users)
-    : listedUsers ?? r.mismatch([...path, "users"], undefined, `the user names the agent may impersonate (ci_access access_as: impersonate: username), or "*", or ciJob: true`, { found: "nothing" });
+    : m.users === undefined
+      ? r.mismatch([...path, "users"], undefined, `the user names the agent may impersonate (ci_access access_as: impersonate: username), or "*", or ciJob: true`, { found: "nothing" })
+      : listedUsers;
   const groups = ciJob ? ciJobGroups(r, path, listedGroups, m.groups) : listedGroups ?? [];
   if (!users || !groups || !extras || r.problems.some((p) => startsWith(p.path, path))) return undefined;
   const defaults: Record<string, Names> = ciJob ? Object.fromEntries(CI_JOB_EXTRA_KEYS.map((k): [string, Names] => [k, ANY])) : {};
