@@ -11,8 +11,8 @@ import {
   readStackFile,
   readStackSource,
   StackConfigError,
-  type ConfigProblem,
 } from "./config";
+import { problemsOf } from "../test/config-problems";
 
 const EXAMPLE = path.join(__dirname, "../examples/dude-naww/Pulumi.dude-naww.yaml");
 
@@ -23,16 +23,6 @@ function valid(): Record<string, unknown> {
     agent: { name: "dude-agent" },
     namespaces: { dude: "write", naww: "none" },
   };
-}
-
-function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    if (err instanceof StackConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected a StackConfigError");
 }
 
 describe("parseStackConfig: valid config", () => {

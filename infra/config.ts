@@ -20,12 +20,14 @@ import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE } from "../runtime/common
 import { POD_SECURITY_LEVELS, type PodSecurityLevel } from "../runtime/common/pod-security";
 import { ESCALATION_RESOURCES, type Access } from "../runtime/common/rbac-rules";
 import { parseClusterResources, type ClusterResourceGrant } from "./cluster-resources";
+import { parseImpersonation, type ImpersonationConfig } from "./impersonation";
 import { CONFIG_NAMESPACE, type StackSource } from "./stack-source";
 import { IMAGE_EXPECTED, isImage, isProject, kasServesAgent, localConfigProject, parseKas, PROJECT_EXPECTED, urlAt, type KasConfig } from "./stack-kas";
 
 export { CONFIG_NAMESPACE, readStackFile, readStackSource, type StackSource } from "./stack-source";
 
-export type { Access, ClusterResourceGrant, PodSecurityLevel };
+export type { Access, ClusterResourceGrant, ImpersonationConfig, PodSecurityLevel };
+export { ANY, CI_JOB_EXTRA_KEYS, CI_JOB_GROUP, type Names } from "./impersonation";
 
 export const STACK_KEYS = ["cluster", "agent", "gitlab", "kas", "namespaces", "clusterResources"] as const;
 export const ACCESS_LEVELS: readonly Access[] = ["write", "read", "none", "admin"];
@@ -70,6 +72,8 @@ export interface AgentConfig {
   readonly image: string;
   /** agentk replicas; more than one elect a leader. Default 1. */
   readonly replicas: number;
+  /** Whom the agent may impersonate (ci_access `access_as: impersonate` or `ci_job`). Default: nobody. */
+  readonly impersonation?: ImpersonationConfig;
 }
 
 /** Register the agent in GitLab. Without it, kas's file registry is used. */
@@ -197,13 +201,15 @@ function parseCluster(r: Reader, raw: unknown): ClusterConfig | undefined {
 }
 
 function parseAgent(r: Reader, raw: unknown): AgentConfig | undefined {
-  const m = r.object(raw, ["agent"], ["name", "namespace", "image", "replicas"], "a map { name, namespace, image, replicas }");
+  const m = r.object(raw, ["agent"], ["name", "namespace", "image", "replicas", "impersonation"], "a map { name, namespace, image, replicas, impersonation }");
   if (!m) return undefined;
   const name = stringAt(r, ["agent", "name"], m.name, DNS_LABEL, `a GitLab agent name: ${DNS_LABEL_RULE}`);
   const namespace = parseNamespaceName(r, ["agent", "namespace"], m.namespace ?? DEFAULT_AGENT_NAMESPACE);
   const image = m.image === undefined ? DEFAULT_IMAGE : isImage(m.image) ? m.image : r.mismatch(["agent", "image"], m.image, IMAGE_EXPECTED);
   const replicas = r.integer(m.replicas, ["agent", "replicas"], 1) ?? 1;
-  return name && namespace && image ? { name, namespace, image, replicas } : undefined;
+  const impersonation = m.impersonation === undefined ? undefined : parseImpersonation(r, ["agent", "impersonation"], m.impersonation);
+  if (m.impersonation !== undefined && !impersonation) return undefined;
+  return name && namespace && image ? { name, namespace, image, replicas, ...(impersonation ? { impersonation } : {}) } : undefined;
 }
 
 function parseGitlab(r: Reader, raw: unknown): GitlabConfig | undefined {

@@ -67,9 +67,10 @@ test("a Role and RoleBinding for the agent in dude, none in naww", () => {
   expect(subjects).toEqual([{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }]);
 });
 
-test("no ClusterRole or ClusterRoleBinding at all (no cluster-wide write)", () => {
+test("no ClusterRole or ClusterRoleBinding at all (no cluster-wide write, no impersonation), and agentk runs without --allow-impersonation", () => {
   expect(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toHaveLength(0);
   expect(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")).toHaveLength(0);
+  expect(JSON.stringify(ofType("kubernetes:apps/v1:Deployment"))).not.toContain("--allow-impersonation");
 });
 
 test("the agent token stays secret, and kas's registry holds only its hash", async () => {

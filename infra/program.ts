@@ -81,6 +81,8 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
       replicas: config.agent.replicas,
       kasAddress,
       token: registration.token,
+      // agentk impersonates exactly when the plan grants it (the `<agent>-impersonate` ClusterRole).
+      allowImpersonation: plan.impersonation !== undefined,
     },
     { provider, dependsOn: [rbac] },
   );

@@ -168,6 +168,21 @@ test("Agentk with a CA, replicas, an existing ServiceAccount and a token from a 
   expect(sent.token).toBe(TOKEN);
 });
 
+test("Agentk with allowImpersonation: agentk starts with --allow-impersonation (the default, above, has no such flag)", async () => {
+  const before = created.length;
+  const component = new agent.Agentk("ci-agent", { namespace: "agents", kasAddress: "grpc://kas:8150", token: TOKEN, allowImpersonation: true });
+  await unwrap(component.deploymentName);
+  const deployment = created.slice(before).find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+  expect(at(deployment.inputs, "spec", "template", "spec", "containers", 0, "args")).toEqual([
+    "agentk",
+    "--kas-address=grpc://kas:8150",
+    "--token-file=/etc/agentk/secret/token",
+    "--observability-listen-address=:8080",
+    "--allow-impersonation",
+  ]);
+  expect(agent.agentkContainerArgs("grpc://kas:8150", false, false)).not.toContain(agent.ALLOW_IMPERSONATION_FLAG);
+});
+
 test("LocalAgentRegistration's token is secret and its hash is not", async () => {
   const local = new agent.LocalAgentRegistration("local", { agentName: "dude-agent", configProject: "dude/agent-config" });
   expect(await isSecret(local.token)).toBe(true);

@@ -32,6 +32,20 @@ export interface AgentkArgs {
   readonly caCert?: pulumi.Input<string>;
   /** Container resources. Default {@link DEFAULT_AGENTK_RESOURCES}. */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+  /**
+   * Start agentk with {@link ALLOW_IMPERSONATION_FLAG}, so it sends the Impersonate-* headers kas asks
+   * for (ci_access `access_as: impersonate` or `ci_job`). Set it exactly when the ServiceAccount holds
+   * impersonate rights (infra/rbac's `<agent>-impersonate`); without it agentk refuses to impersonate. Default false.
+   */
+  readonly allowImpersonation?: boolean;
+}
+
+/** agentk's switch for impersonation: without it, agentk refuses requests kas wants impersonated. */
+export const ALLOW_IMPERSONATION_FLAG = "--allow-impersonation";
+
+/** agentk's container args: the shared ones, plus {@link ALLOW_IMPERSONATION_FLAG} when asked. */
+export function agentkContainerArgs(kasAddress: string, withCaCert: boolean, allowImpersonation: boolean): string[] {
+  return [...shared.agentkArgs(kasAddress, withCaCert), ...(allowImpersonation ? [ALLOW_IMPERSONATION_FLAG] : [])];
 }
 
 /** Pure checks of the plain (already known) args; an empty list means valid. */
@@ -95,7 +109,7 @@ export class Agentk extends pulumi.ComponentResource {
       secretName: this.secret.metadata.name,
       image: args.image ?? shared.DEFAULT_AGENTK_IMAGE,
       replicas: args.replicas ?? shared.DEFAULT_AGENTK_REPLICAS,
-      args: pulumi.output(args.kasAddress).apply((kas) => shared.agentkArgs(kas, caCert !== undefined)),
+      args: pulumi.output(args.kasAddress).apply((kas) => agentkContainerArgs(kas, caCert !== undefined, args.allowImpersonation ?? false)),
       credentialsDigest: digest,
       resources: args.resources ?? shared.DEFAULT_AGENTK_RESOURCES,
     });

@@ -1,6 +1,6 @@
 /** The agent's infrastructure: its registration (GitLab or kas's registry file) and agentk in the cluster. */
 export type { AgentRegistration } from "./types";
-export { Agentk, validateAgentkArgs, DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS, DEFAULT_AGENTK_RESOURCES, type AgentkArgs } from "./agentk";
+export { Agentk, validateAgentkArgs, agentkContainerArgs, ALLOW_IMPERSONATION_FLAG, DEFAULT_AGENTK_IMAGE, DEFAULT_AGENTK_REPLICAS, DEFAULT_AGENTK_RESOURCES, type AgentkArgs } from "./agentk";
 export {
   GitLabAgentsApi,
   GitLabApiError,

@@ -10,7 +10,9 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { CLUSTER_ROLE_BINDING, ROLE } from "./policies";
+import { parseStackConfig } from "../config";
+import { AGENT_RBAC_TYPE, planRbac, renderManifests } from "../rbac";
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE } from "./policies";
 
 const ROOT = path.resolve(__dirname, "../..");
 let pack: ChildProcess;
@@ -38,11 +40,12 @@ afterAll(() => {
   if (pack?.pid && pack.exitCode === null) process.kill(pack.pid);
 });
 
-function analyze(type: string, props: Record<string, unknown>): Promise<string[]> {
+/** The pack's diagnostics for one resource; with `parent`, the resource was created inside a component of that type. */
+function analyze(type: string, props: Record<string, unknown>, parent?: string): Promise<string[]> {
   const req = new pb.AnalyzeRequest();
   req.setType(type);
   req.setName("r");
-  req.setUrn(`urn:pulumi:test::gitops-agent::${type}::r`);
+  req.setUrn(`urn:pulumi:test::gitops-agent::${parent ? `${parent}$` : ""}${type}::r`);
   req.setProperties(Struct.fromJavaScript(props as Record<string, JavaScriptValue>));
   req.setOptions(new pb.AnalyzerResourceOptions());
   return new Promise((resolve, reject) =>
@@ -51,7 +54,7 @@ function analyze(type: string, props: Record<string, unknown>): Promise<string[]
 }
 
 describe("the policy pack served as by `pulumi preview --policy-pack infra/policy`", () => {
-  test("announces its name, the package.json version, the five mandatory policies and the three advisory ones", async () => {
+  test("announces its name, the package.json version, the six mandatory policies and the four advisory ones", async () => {
     const info = await new Promise<pb.AnalyzerInfo>((resolve, reject) =>
       client.getAnalyzerInfo(new Empty(), (err, res) => (err ? reject(err) : resolve(res))),
     );
@@ -63,8 +66,10 @@ describe("the policy pack served as by `pulumi preview --policy-pack infra/polic
       ["rbac-no-cluster-wide-agent-write", pb.EnforcementLevel.MANDATORY],
       ["rbac-no-unasked-secret-read", pb.EnforcementLevel.MANDATORY],
       ["rbac-no-escalation-paths", pb.EnforcementLevel.MANDATORY],
+      ["rbac-no-broad-impersonation", pb.EnforcementLevel.MANDATORY],
       ["rbac-admin-level", pb.EnforcementLevel.ADVISORY],
       ["rbac-cluster-resources", pb.EnforcementLevel.ADVISORY],
+      ["rbac-impersonation", pb.EnforcementLevel.ADVISORY],
       ["namespace-pod-security", pb.EnforcementLevel.ADVISORY],
     ]);
   });
@@ -84,5 +89,21 @@ describe("the policy pack served as by `pulumi preview --policy-pack infra/polic
       rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }],
     });
     expect(role).toEqual([]);
+  });
+
+  test("the agent's impersonation grant: inside AgentRbac only the advisory flags it; the same ClusterRole elsewhere, or with any group, is refused", async () => {
+    const grant = (impersonation: Record<string, unknown>) => {
+      const config = parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "dude-agent", impersonation }, namespaces: {} });
+      return renderManifests(planRbac(config)).find((m) => m.kind === "ClusterRole") as unknown as Record<string, unknown>;
+    };
+    const narrow = grant({ ciJob: true, groups: ["gitlab:project:42"] });
+    expect(await analyze(CLUSTER_ROLE, narrow, AGENT_RBAC_TYPE)).toEqual([expect.stringMatching(/^rbac-impersonation: .*\nClusterRole dude-agent-impersonate lets the agent impersonate any user; groups gitlab:ci_job, gitlab:project:42;/)]);
+    const elsewhere = await analyze(CLUSTER_ROLE, narrow);
+    expect(elsewhere.map((d) => d.split(":")[0])).toEqual(["rbac-no-cluster-wide-agent-write", "rbac-no-escalation-paths", "rbac-no-escalation-paths", "rbac-no-escalation-paths", "rbac-no-escalation-paths"]);
+    const broad = await analyze(CLUSTER_ROLE, grant({ ciJob: true, groups: "*", acceptClusterAdmin: true }), AGENT_RBAC_TYPE);
+    expect(broad).toEqual([
+      expect.stringMatching(/^rbac-no-broad-impersonation: .*\nClusterRole dude-agent-impersonate rule 1 lets its holder impersonate any group, system:masters included/),
+      expect.stringMatching(/^rbac-impersonation: /),
+    ]);
   });
 });

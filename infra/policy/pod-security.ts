@@ -5,12 +5,11 @@
  * said in every preview so a reviewer sees it.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { record } from "./props";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 
-const record = (v: unknown): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function checkPodSecurity(args: ResourceValidationArgs, report: ReportViolation): void {
   if (args.type !== NAMESPACE) return;

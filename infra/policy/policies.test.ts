@@ -3,9 +3,9 @@
  * Passing props come from the real planner, so the AgentRbac component's output
  * is proven to pass the pack it is checked by.
  */
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { parseStackConfig } from "../config";
-import { planRbac, renderManifests, type RbacManifest } from "../rbac";
+import { planRbac, renderManifests } from "../rbac";
+import { binding, role, rule, TYPE_OF, violations, type Props } from "../../test/policy-args";
 import {
   adminLevel,
   CLUSTER_ROLE,
@@ -23,61 +23,18 @@ import {
 } from "./policies";
 import { NAMESPACE, namespacePodSecurity } from "./pod-security";
 
-type Props = Record<string, unknown>;
-
-function args(type: string, props: Props, config: RbacPolicyConfig = {}): ResourceValidationArgs {
-  return {
-    type,
-    props,
-    urn: `urn:pulumi:test::gitops-agent::${type}::r`,
-    name: "r",
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    stackTags: new Map(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: <T extends object>() => config as T,
-    notApplicable: () => {
-      throw new Error("notApplicable");
-    },
-  };
-}
-
-/** The messages a policy reports for one resource. */
-async function violations(policy: ResourceValidationPolicy, type: string, props: Props, config?: RbacPolicyConfig): Promise<string[]> {
-  const messages: string[] = [];
-  const validations = [policy.validateResource ?? []].flat();
-  for (const validate of validations) await validate(args(type, props, config), (message) => messages.push(message));
-  return messages;
-}
-
-const TYPE_OF: Record<RbacManifest["kind"], string> = {
-  Namespace: "kubernetes:core/v1:Namespace",
-  ConfigMap: "kubernetes:core/v1:ConfigMap",
-  Lease: "kubernetes:coordination.k8s.io/v1:Lease",
-  Role: ROLE,
-  RoleBinding: ROLE_BINDING,
-  ClusterRole: CLUSTER_ROLE,
-  ClusterRoleBinding: CLUSTER_ROLE_BINDING,
-};
-
-const role = (rules: Props[], metadata: Props = { name: "r", namespace: "dude" }): Props => ({ metadata, rules });
-const rule = (apiGroups: string[], resources: string[], verbs: string[]): Props => ({ apiGroups, resources, verbs });
-const binding = (roleRef: Props, subjects: Props[] = [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }], metadata: Props = { name: "b" }): Props => ({
-  metadata,
-  roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef },
-  subjects,
-});
-
 describe("the pack", () => {
-  test("five mandatory and three advisory policies with unique names", () => {
+  test("six mandatory and four advisory policies with unique names", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["rbac-no-wildcards", "mandatory"],
       ["rbac-no-admin-bindings", "mandatory"],
       ["rbac-no-cluster-wide-agent-write", "mandatory"],
       ["rbac-no-unasked-secret-read", "mandatory"],
       ["rbac-no-escalation-paths", "mandatory"],
+      ["rbac-no-broad-impersonation", "mandatory"],
       ["rbac-admin-level", "advisory"],
       ["rbac-cluster-resources", "advisory"],
+      ["rbac-impersonation", "advisory"],
       ["namespace-pod-security", "advisory"],
     ]);
   });
@@ -186,7 +143,7 @@ describe("rbac-no-escalation-paths", () => {
     ["creating tokens", ROLE, role([rule([""], ["serviceaccounts/token"], ["create"])]), ["Role dude/r rule 0 grants an escalation path: serviceaccounts/token (mints tokens of every ServiceAccount in the namespace)."]],
     ["exec into pods", ROLE, role([rule([""], ["pods"], ["get"]), rule([""], ["pods/exec"], ["create", "get"])]), ["Role dude/r rule 1 grants an escalation path: pods/exec (runs commands in running pods, with their ServiceAccount and mounts)."]],
     ["bind and escalate", CLUSTER_ROLE, role([rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["bind", "escalate"])], { name: "esc" }), ["ClusterRole esc rule 0 grants an escalation path: verb bind; verb escalate."]],
-    ["impersonate", ROLE, role([rule([""], ["serviceaccounts"], ["impersonate"])]), ["Role dude/r rule 0 grants an escalation path: verb impersonate."]],
+    ["impersonate", ROLE, role([rule([""], ["serviceaccounts"], ["impersonate"])]), ["Role dude/r rule 0 grants an escalation path: verb impersonate. Only the agent's <agent>-impersonate ClusterRole, from gitops-agent:agent.impersonation, may impersonate."]],
     ["writing endpoints", ROLE, role([rule([""], ["endpoints"], ["patch"])]), ["Role dude/r rule 0 grants an escalation path: endpoints (can point a Service at any address (CVE-2021-25740))."]],
   ])("%s", async (_case, type, props, expected) => {
     expect(await violations(noEscalationPaths, type, props)).toEqual(expected);

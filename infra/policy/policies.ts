@@ -9,67 +9,17 @@ import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy 
 import { ESCALATION_RESOURCES, ESCALATION_VERBS, MANAGED_RESOURCES, RBAC_GROUP, READ_VERBS } from "../../runtime/common/rbac-rules";
 import { REFUSED_CLUSTER_RESOURCES } from "../cluster-resources";
 import { AGENT_LABEL, CLUSTER_RESOURCES_ANNOTATION, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
+import { checkImpersonationGrant, impersonation, isImpersonationGrant, noBroadImpersonation } from "./impersonation";
 import { namespacePodSecurity } from "./pod-security";
+import { IMPERSONATE } from "../rbac/impersonation";
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, describeObject, isWild, record, ROLE, ROLE_BINDING, rulesOf, type RbacPolicyConfig, type Rule } from "./props";
 
 export { AGENT_LABEL, CLUSTER_RESOURCES_ANNOTATION, SECRETS_ALLOWED_ANNOTATION };
-
-export const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
-export const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
-export const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
-export const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+export { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, type RbacPolicyConfig };
+export { impersonation, noBroadImpersonation, IMPERSONATION_ANNOTATION } from "./impersonation";
 
 /** Built-in ClusterRoles that must never be bound cluster-wide; cluster-admin not even in one namespace. */
 const ADMIN_ROLES = ["cluster-admin", "admin", "edit"];
-
-/** Policy configuration (`pulumi preview --policy-pack-config`), all optional. */
-export interface RbacPolicyConfig {
-  /**
-   * The agent's ServiceAccounts as `namespace/name`. Default: none listed, and
-   * then every ServiceAccount subject of a ClusterRoleBinding counts as the
-   * agent's (this stack deploys nothing else that needs cluster-wide rights).
-   */
-  readonly agentServiceAccounts?: readonly string[];
-  /**
-   * Namespaces where the stack config asked for Secrets. Default: not listed,
-   * and the Role's `gitops-agent.dev/secrets-allowed: "true"` annotation decides alone.
-   */
-  readonly secretsAllowedNamespaces?: readonly string[];
-}
-
-interface Rule {
-  readonly apiGroups: string[];
-  readonly resources: string[];
-  readonly verbs: string[];
-}
-
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const record = (v: unknown): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
-function rulesOf(props: Record<string, unknown>): Rule[] {
-  const rules = Array.isArray(props.rules) ? props.rules : [];
-  return rules.map((r) => {
-    const rule = record(r);
-    return { apiGroups: strings(rule.apiGroups), resources: strings(rule.resources), verbs: strings(rule.verbs) };
-  });
-}
-
-const KIND_BY_TYPE: Record<string, string> = {
-  [ROLE]: "Role",
-  [ROLE_BINDING]: "RoleBinding",
-  [CLUSTER_ROLE]: "ClusterRole",
-  [CLUSTER_ROLE_BINDING]: "ClusterRoleBinding",
-};
-
-/** `Role dude/dude-agent-write`, from the object's metadata, else the Pulumi resource name. */
-function describeObject(args: ResourceValidationArgs): string {
-  const meta = record(args.props.metadata);
-  const name = typeof meta.name === "string" ? meta.name : `(Pulumi resource ${args.name})`;
-  const ns = typeof meta.namespace === "string" ? `${meta.namespace}/` : "";
-  return `${KIND_BY_TYPE[args.type] ?? args.type} ${ns}${name}`;
-}
-
-const isWild = (values: readonly string[]): boolean => values.includes("*");
 
 function checkWildcards(args: ResourceValidationArgs, report: ReportViolation): void {
   if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
@@ -115,7 +65,20 @@ function optInProblem(rule: Rule): string | undefined {
   return rule.resources.map((r) => (REFUSED_CLUSTER_RESOURCES[r] || NAMESPACED.has(r) ? r : "")).find(Boolean);
 }
 
+/** The impersonation grant's binding names the agent's ServiceAccount: one of agentServiceAccounts, when they are listed. */
+function checkImpersonationSubject(args: ResourceValidationArgs, report: ReportViolation): void {
+  if (args.type !== CLUSTER_ROLE_BINDING) return;
+  const sa = record((Array.isArray(args.props.subjects) ? args.props.subjects : [])[0]);
+  if (isAgentSubject(sa, args.getConfig<RbacPolicyConfig>())) return;
+  report(`${describeObject(args)} binds the impersonation grant to ServiceAccount ${String(sa.namespace)}/${String(sa.name)}, which agentServiceAccounts does not list.`);
+}
+
 function checkClusterWideWrite(args: ResourceValidationArgs, report: ReportViolation): void {
+  // The agent's impersonation grant and its binding: flagged by rbac-impersonation, judged by rbac-no-broad-impersonation.
+  if (isImpersonationGrant(args)) {
+    checkImpersonationSubject(args, report);
+    return;
+  }
   if (args.type === CLUSTER_ROLE) {
     const rules = rulesOf(args.props);
     const problems = rules.map(optInProblem).filter((p): p is string => p !== undefined);
@@ -178,13 +141,19 @@ function checkAdminLevel(args: ResourceValidationArgs, report: ReportViolation):
 
 const ESCALATION_PATHS = ESCALATION_RESOURCES.filter((e) => e.apiGroup !== RBAC_GROUP);
 
+const ONLY_GRANT_IMPERSONATES = " Only the agent's <agent>-impersonate ClusterRole, from gitops-agent:agent.impersonation, may impersonate.";
+
 function checkEscalation(args: ResourceValidationArgs, report: ReportViolation): void {
+  checkImpersonationGrant(args, report);
   if (args.type !== ROLE && args.type !== CLUSTER_ROLE) return;
+  // The stack config's impersonation grant keeps its impersonate verb (it holds nothing else: impersonationRoleOf checks).
+  const grant = isImpersonationGrant(args);
   rulesOf(args.props).forEach((rule, i) => {
-    const verbs = rule.verbs.filter((v) => (ESCALATION_VERBS as readonly string[]).includes(v));
+    const verbs = rule.verbs.filter((v) => (ESCALATION_VERBS as readonly string[]).includes(v) && !(grant && v === IMPERSONATE));
     const paths = ESCALATION_PATHS.filter((e) => rule.apiGroups.includes(e.apiGroup) && rule.resources.includes(e.resource) && rule.verbs.some(isWriteVerb));
     const found = [...verbs.map((v) => `verb ${v}`), ...paths.map((e) => `${e.resource} (${e.why})`)];
-    if (found.length > 0) report(`${describeObject(args)} rule ${i} grants an escalation path: ${found.join("; ")}.`);
+    const hint = verbs.includes(IMPERSONATE) ? ONLY_GRANT_IMPERSONATES : "";
+    if (found.length > 0) report(`${describeObject(args)} rule ${i} grants an escalation path: ${found.join("; ")}.${hint}`);
   });
 }
 
@@ -228,7 +197,7 @@ export const noUnaskedSecretRead: ResourceValidationPolicy = {
 
 export const noEscalationPaths: ResourceValidationPolicy = {
   name: "rbac-no-escalation-paths",
-  description: "No escalate, bind or impersonate verb, and no write on serviceaccounts/token, pods/exec and the other escalation paths.",
+  description: "No escalate, bind or impersonate verb (impersonate only in the agent's own impersonation grant), and no write on serviceaccounts/token, pods/exec and the other escalation paths.",
   enforcementLevel: "mandatory",
   validateResource: checkEscalation,
 };
@@ -261,7 +230,9 @@ export const policies: ResourceValidationPolicy[] = [
   noClusterWideAgentWrite,
   noUnaskedSecretRead,
   noEscalationPaths,
+  noBroadImpersonation,
   adminLevel,
   clusterResources,
+  impersonation,
   namespacePodSecurity,
 ];

@@ -20,7 +20,7 @@ const output = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => 
 
 /** Waits until every child is registered (Roles wait for their Namespace, bindings for their Role). */
 async function settle(component: rbac.AgentRbac): Promise<void> {
-  const cluster = [component.clusterRole, component.clusterRoleBinding].filter((r): r is NonNullable<typeof r> => r !== undefined);
+  const cluster = [component.clusterRole, component.clusterRoleBinding, component.impersonationRole, component.impersonationBinding].filter((r): r is NonNullable<typeof r> => r !== undefined);
   const children = [
     ...Object.values(component.namespaces),
     component.lease,
@@ -82,21 +82,26 @@ describe("AgentRbac", () => {
     expect(Object.keys(component.roles)).toEqual(["default/a1-self"]);
   });
 
-  test("a plan with clusterResources adds the annotated ClusterRole and its ClusterRoleBinding, as rendered", async () => {
-    const plan = rbac.planRbac(
-      parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent: { name: "op" }, namespaces: {}, clusterResources: ["customresourcedefinitions"] }),
-    );
+  test.each<[string, string, Record<string, unknown>, string]>([
+    ["clusterResources", "op", { agent: { name: "op" }, clusterResources: ["customresourcedefinitions"] }, "cluster-resources"],
+    ["agent.impersonation", "ci", { agent: { name: "ci", impersonation: { ciJob: true, groups: ["gitlab:project:42"] } } }, "impersonation"],
+  ])("a plan with %s adds the annotated ClusterRole and its ClusterRoleBinding, as rendered, children of AgentRbac (the policy pack checks that)", async (_what, agent, keys, annotation) => {
+    const plan = rbac.planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, namespaces: {}, ...keys }));
     const before = created.length;
-    const component = new rbac.AgentRbac("op", { plan });
+    const component = new rbac.AgentRbac(agent, { plan });
     await settle(component);
     const mine = created.slice(before).filter((c) => /ClusterRole/.test(c.type));
+    const suffix = annotation === "impersonation" ? "impersonate" : "cluster";
     expect(mine.map((c) => `${c.type} ${c.name}`)).toEqual([
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole op-cluster",
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding op-cluster",
+      `kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ${agent}-${suffix}`,
+      `kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ${agent}-${suffix}`,
     ]);
     const [role, binding] = rbac.renderManifests(plan).filter((m) => m.kind.startsWith("Cluster"));
+    expect(role?.metadata.annotations).toEqual({ [`gitops-agent.dev/${annotation}`]: "true" });
     expect(mine[0]?.inputs).toMatchObject({ metadata: role?.metadata, rules: (role as rbac.ClusterRoleManifest).rules });
     expect(mine[1]?.inputs).toMatchObject({ metadata: binding?.metadata, roleRef: (binding as rbac.ClusterRoleBindingManifest).roleRef });
+    const roleUrn = await output((component.impersonationRole ?? component.clusterRole)!.urn);
+    expect(roleUrn).toContain(`gitops-agent:rbac:AgentRbac$kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::${agent}-${suffix}`);
   });
 
   test("a namespace with onDestroy: delete is a Namespace the stack owns (destroy deletes it); the others are kept patches", async () => {

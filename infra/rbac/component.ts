@@ -1,7 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { RbacPlan } from "./plan";
-import { renderAgentState, renderClusterRole, renderClusterRoleBinding, renderNamespace, renderRole, renderRoleBinding } from "./render";
+import { AGENT_RBAC_TYPE, type RbacPlan } from "./plan";
+import {
+  renderAgentState,
+  renderClusterRole,
+  renderClusterRoleBinding,
+  renderImpersonationBinding,
+  renderImpersonationRole,
+  renderNamespace,
+  renderRole,
+  renderRoleBinding,
+  type ClusterRoleBindingManifest,
+  type ClusterRoleManifest,
+} from "./render";
 
 export interface AgentRbacArgs {
   /** What to create, from planRbac(config). Required; rendered as is, nothing is decided here. */
@@ -10,7 +21,8 @@ export interface AgentRbacArgs {
 
 /**
  * The agent's Namespaces, Roles and RoleBindings, rendered from an RbacPlan;
- * a ClusterRole and its binding only for the kinds `clusterResources` opts in to.
+ * a ClusterRole and its binding only for the kinds `clusterResources` opts in
+ * to, and one only for the identities `agent.impersonation` names.
  */
 export class AgentRbac extends pulumi.ComponentResource {
   /**
@@ -34,9 +46,12 @@ export class AgentRbac extends pulumi.ComponentResource {
   /** The `clusterResources` ClusterRole and its binding, when the plan has them. */
   readonly clusterRole?: k8s.rbac.v1.ClusterRole;
   readonly clusterRoleBinding?: k8s.rbac.v1.ClusterRoleBinding;
+  /** The `agent.impersonation` ClusterRole (`<agent>-impersonate`) and its binding, when the plan has them. */
+  readonly impersonationRole?: k8s.rbac.v1.ClusterRole;
+  readonly impersonationBinding?: k8s.rbac.v1.ClusterRoleBinding;
 
   constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops-agent:rbac:AgentRbac", name, {}, opts);
+    super(AGENT_RBAC_TYPE, name, {}, opts);
     const { plan } = args;
     const childOpts = (dependsOn?: pulumi.Resource): pulumi.CustomResourceOptions => ({
       parent: this,
@@ -73,15 +88,21 @@ export class AgentRbac extends pulumi.ComponentResource {
       );
     }
 
-    if (plan.cluster) {
-      const { metadata, rules } = renderClusterRole(plan, plan.cluster);
-      this.clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata, rules }, childOpts());
-      const binding = renderClusterRoleBinding(plan, plan.cluster);
-      this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
-        `${name}-cluster`,
+    const clusterGrant = (suffix: string, role: ClusterRoleManifest, binding: ClusterRoleBindingManifest) => {
+      const created = new k8s.rbac.v1.ClusterRole(`${name}-${suffix}`, { metadata: role.metadata, rules: role.rules }, childOpts());
+      const bound = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-${suffix}`,
         { metadata: binding.metadata, roleRef: binding.roleRef, subjects: binding.subjects },
-        childOpts(this.clusterRole),
+        childOpts(created),
       );
+      return [created, bound] as const;
+    };
+    if (plan.cluster) {
+      [this.clusterRole, this.clusterRoleBinding] = clusterGrant("cluster", renderClusterRole(plan, plan.cluster), renderClusterRoleBinding(plan, plan.cluster));
+    }
+    if (plan.impersonation) {
+      const grant = plan.impersonation;
+      [this.impersonationRole, this.impersonationBinding] = clusterGrant("impersonate", renderImpersonationRole(plan, grant), renderImpersonationBinding(plan, grant));
     }
 
     this.namespaces = namespaces;
@@ -93,6 +114,7 @@ export class AgentRbac extends pulumi.ComponentResource {
       namespaces: Object.keys(namespaces),
       roles: Object.keys(roles),
       clusterRole: plan.cluster?.name,
+      impersonationRole: plan.impersonation?.name,
     });
   }
 }

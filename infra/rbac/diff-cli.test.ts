@@ -57,6 +57,19 @@ describe("rbac:diff CLI", () => {
     expect(res.stdout).toMatch(/^\(cluster-wide\) +\| \+ grant \| apiextensions\.k8s\.io +\| customresourcedefinitions +\| get, list, watch, create, update, patch, delete$/m);
   });
 
+  test("agent.impersonation added: exit 3, the (impersonation) row highlighted first", () => {
+    const before = stackFile("old-imp.yaml", readFileSync(EXAMPLE, "utf8"));
+    const after = stackFile(
+      "new-imp.yaml",
+      readFileSync(EXAMPLE, "utf8").replace("    replicas: 1\n", "    replicas: 1\n    impersonation: { ciJob: true, groups: [gitlab:project:42] }\n"),
+    );
+    const res = rbacDiff(before, after);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(3);
+    expect(res.stdout.split("\n")[0]).toBe("! (impersonation): none -> impersonation: whom the agent may impersonate changes: kas's CI/CD tunnel sends requests as them (gitops-agent:agent.impersonation)");
+    expect(res.stdout).toMatch(/^\(impersonation\) +\| \+ grant \| core +\| groups \(gitlab:ci_job\), +\| impersonate$/m);
+  });
+
   test("the same file twice: exit 0, no RBAC change", () => {
     const res = rbacDiff(EXAMPLE, EXAMPLE);
     expect(res.code).toBe(0);

@@ -1,5 +1,6 @@
 import { parseStackConfig } from "../config";
 import { diffRbac, EMPTY_PLAN, formatDiffTable, planRbac, type RbacPlan } from "./index";
+import { formatDiffMarkdown } from "./table";
 
 function planOf(namespaces: Record<string, unknown>, agent: Record<string, unknown> = { name: "dude-agent" }, clusterResources?: unknown[]): RbacPlan {
   return planRbac(parseStackConfig({ cluster: { provider: "existing", kubeconfig: "k" }, agent, namespaces, ...(clusterResources ? { clusterResources } : {}) }));
@@ -127,5 +128,65 @@ describe("diffRbac: changes a reviewer must not miss", () => {
   test("GIVEN the same clusterResources twice THEN no change", () => {
     const diff = diffRbac(planOf({}, undefined, ["customresourcedefinitions"]), planOf({}, undefined, ["customresourcedefinitions"]));
     expect(diff).toEqual({ namespaces: [] });
+  });
+});
+
+describe("diffRbac: agent.impersonation, the (impersonation) row", () => {
+  const agent = (impersonation: unknown) => ({ name: "dude-agent", impersonation });
+  const CI_JOB = { ciJob: true, groups: ["gitlab:project:42"] };
+
+  test("GIVEN ciJob added THEN an (impersonation) row, highlighted, any user and any extra value spelled (any), groups by name", () => {
+    const diff = diffRbac(planOf({ dude: "write" }), planOf({ dude: "write" }, agent(CI_JOB)));
+    expect(diff.namespaces.map((n) => [n.namespace, n.before, n.after])).toEqual([["(impersonation)", "none", "impersonation"]]);
+    expect(formatDiffTable(diff).split("\n")).toEqual([
+      "! (impersonation): none -> impersonation: whom the agent may impersonate changes: kas's CI/CD tunnel sends requests as them (gitops-agent:agent.impersonation)",
+      "",
+      "NAMESPACE       | CHANGE  | API GROUPS            | RESOURCES                                            | VERBS",
+      "----------------+---------+-----------------------+------------------------------------------------------+------------",
+      "(impersonation) | + grant | core                  | groups (gitlab:ci_job),                              | impersonate",
+      "                |         |                       | groups (gitlab:project:42), users (any)              |",
+      "(impersonation) | + grant | authentication.k8s.io | userextras/agent.gitlab.com/ci_job_id (any),         | impersonate",
+      "                |         |                       | userextras/agent.gitlab.com/ci_pipeline_id (any),    |",
+      "                |         |                       | userextras/agent.gitlab.com/config_project_id (any), |",
+      "                |         |                       | userextras/agent.gitlab.com/environment_slug (any),  |",
+      "                |         |                       | userextras/agent.gitlab.com/environment_tier (any),  |",
+      "                |         |                       | userextras/agent.gitlab.com/id (any),                |",
+      "                |         |                       | userextras/agent.gitlab.com/project_id (any),        |",
+      "                |         |                       | userextras/agent.gitlab.com/username (any)           |",
+    ]);
+  });
+
+  test("GIVEN one more group THEN just that group is granted", () => {
+    const diff = diffRbac(planOf({}, agent(CI_JOB)), planOf({}, agent({ ciJob: true, groups: ["gitlab:project:42", "gitlab:group:7"] })));
+    expect(diff.namespaces).toEqual([
+      {
+        namespace: "(impersonation)",
+        before: "impersonation",
+        after: "impersonation",
+        added: [{ apiGroup: "", resources: ["groups (gitlab:group:7)"], verbs: ["impersonate"] }],
+        removed: [],
+        highlight: "whom the agent may impersonate changes: kas's CI/CD tunnel sends requests as them (gitops-agent:agent.impersonation)",
+      },
+    ]);
+  });
+
+  test("GIVEN listed groups -> any group THEN the cluster-admin risk is the highlight, first in the table", () => {
+    const diff = diffRbac(planOf({}, agent(CI_JOB)), planOf({}, agent({ ciJob: true, groups: "*", acceptClusterAdmin: true })));
+    expect(formatDiffTable(diff).split("\n")[0]).toBe(
+      "! (impersonation): impersonation -> impersonation, any group (cluster-admin): the agent may now impersonate any group, system:masters included: it can act as cluster-admin",
+    );
+    expect(diff.namespaces[0]?.added).toEqual([{ apiGroup: "", resources: ["groups (any)"], verbs: ["impersonate"] }]);
+  });
+
+  test("GIVEN impersonation removed THEN everything is revoked: impersonation -> none", () => {
+    const diff = diffRbac(planOf({}, agent({ users: ["deployer"] })), planOf({}));
+    expect(diff.namespaces).toEqual([
+      expect.objectContaining({ namespace: "(impersonation)", before: "impersonation", after: "none", added: [], removed: [{ apiGroup: "", resources: ["users (deployer)"], verbs: ["impersonate"] }] }),
+    ]);
+  });
+
+  test("--format markdown: an impersonation gain is flagged", () => {
+    const md = formatDiffMarkdown(diffRbac(planOf({}), planOf({}, agent({ users: ["deployer"] }))));
+    expect(md.split("\n")).toContain("| ⚠️ impersonation | `(impersonation)` | none → impersonation | gains | `core` | `users (deployer)` | `impersonate` |");
   });
 });

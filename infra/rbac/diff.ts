@@ -15,9 +15,9 @@ export interface PermissionGroup {
 }
 
 export interface NamespaceRbacChange {
-  /** A namespace name, or CLUSTER_SCOPE for the `clusterResources` opt-in. */
+  /** A namespace name, CLUSTER_SCOPE for the `clusterResources` opt-in, or IMPERSONATION_SCOPE for `agent.impersonation`. */
   readonly namespace: string;
-  /** The namespace's access before and after, in words: admin, write, read (either `+ secrets`), none, agent home, or absent; `cluster resources` or none for CLUSTER_SCOPE. */
+  /** The namespace's access before and after, in words: admin, write, read (either `+ secrets`), none, agent home, or absent; `cluster resources` or none for CLUSTER_SCOPE; `impersonation` (`, any group (cluster-admin)`) or none for IMPERSONATION_SCOPE. */
   readonly before: string;
   readonly after: string;
   /** Why a reviewer should look twice: a change to or from admin, or of cluster-scoped rights. */
@@ -37,6 +37,8 @@ export interface RbacDiff {
 
 /** The row name of cluster-scoped rights (no namespace is named this: parentheses are not allowed in names). */
 export const CLUSTER_SCOPE = "(cluster-wide)";
+/** The row name of the identities the agent may impersonate (`agent.impersonation`). */
+export const IMPERSONATION_SCOPE = "(impersonation)";
 
 const VERB_ORDER: readonly string[] = [...WRITE_VERBS, ...READ_VERBS];
 const byVerbOrder = (a: string, b: string): number =>
@@ -47,6 +49,7 @@ const subjectOf = (plan: RbacPlan): string =>
 
 function levelOf(plan: RbacPlan, namespace: string): string {
   if (namespace === CLUSTER_SCOPE) return plan.cluster ? "cluster resources" : "none";
+  if (namespace === IMPERSONATION_SCOPE) return impersonationLevel(plan);
   const ns = plan.namespaces.find((n) => n.name === namespace);
   if (!ns) return "absent";
   const secrets = plan.grants.some((g) => g.namespace === namespace && g.secrets) ? " + secrets" : "";
@@ -54,19 +57,35 @@ function levelOf(plan: RbacPlan, namespace: string): string {
   return ns.access === "none" ? "agent home" : `${ns.access}${secrets} + agent home`;
 }
 
-/** A resource as the table shows it: `customresourcedefinitions (widgets.example.com)` when narrowed to a name. */
-const named = (resource: string, names: readonly string[] | undefined): string[] =>
-  names ? names.map((n) => `${resource} (${n})`) : [resource];
+/** Impersonating any group (a groups rule without names) includes system:masters. */
+const anyGroup = (plan: RbacPlan): boolean => plan.impersonation?.rules.some((r) => r.resources.includes("groups") && !r.resourceNames) ?? false;
 
-/** namespace (or CLUSTER_SCOPE) -> set of "apiGroup|resource|verb". */
+function impersonationLevel(plan: RbacPlan): string {
+  if (!plan.impersonation) return "none";
+  return anyGroup(plan) ? "impersonation, any group (cluster-admin)" : "impersonation";
+}
+
+/**
+ * A resource as the table shows it: `customresourcedefinitions (widgets.example.com)` when narrowed
+ * to a name; an impersonation resource without names is `users (any)`, so nobody reads it as none.
+ */
+const named = (resource: string, names: readonly string[] | undefined, anyWord: boolean): string[] =>
+  names ? names.map((n) => `${resource} (${n})`) : [anyWord ? `${resource} (any)` : resource];
+
+/** namespace (or CLUSTER_SCOPE, IMPERSONATION_SCOPE) -> set of "apiGroup|resource|verb". */
 function permissions(plan: RbacPlan): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const scoped = [...plan.grants, ...(plan.cluster ? [{ ...plan.cluster, namespace: CLUSTER_SCOPE }] : [])];
+  const scoped = [
+    ...plan.grants,
+    ...(plan.cluster ? [{ ...plan.cluster, namespace: CLUSTER_SCOPE }] : []),
+    ...(plan.impersonation ? [{ ...plan.impersonation, namespace: IMPERSONATION_SCOPE }] : []),
+  ];
   for (const grant of scoped) {
     const set = out.get(grant.namespace) ?? new Set<string>();
     for (const rule of grant.rules) {
+      const resources = rule.resources.flatMap((res) => named(res, rule.resourceNames, grant.namespace === IMPERSONATION_SCOPE));
       for (const g of rule.apiGroups) {
-        for (const r of rule.resources.flatMap((res) => named(res, rule.resourceNames))) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
+        for (const r of resources) for (const v of rule.verbs) set.add(`${g}|${r}|${v}`);
       }
     }
     out.set(grant.namespace, set);
@@ -74,10 +93,14 @@ function permissions(plan: RbacPlan): Map<string, Set<string>> {
   return out;
 }
 
-/** admin can hand the agent's rights to anyone; cluster-scoped kinds reach past every namespace. */
+/** admin can hand the agent's rights to anyone; cluster-scoped kinds reach past every namespace; impersonation acts as others. */
 function highlightOf(namespace: string, before: string, after: string, changed: boolean): string | undefined {
   if (namespace === CLUSTER_SCOPE) {
     return changed ? "cluster-scoped write rights change: the agent reaches past its namespaces (gitops-agent:clusterResources)" : undefined;
+  }
+  if (namespace === IMPERSONATION_SCOPE) {
+    if (after.includes("any group") && !before.includes("any group")) return "the agent may now impersonate any group, system:masters included: it can act as cluster-admin";
+    return changed ? "whom the agent may impersonate changes: kas's CI/CD tunnel sends requests as them (gitops-agent:agent.impersonation)" : undefined;
   }
   const wasAdmin = before.startsWith("admin");
   const isAdmin = after.startsWith("admin");
@@ -117,6 +140,7 @@ export function diffRbac(oldPlan: RbacPlan, newPlan: RbacPlan): RbacDiff {
   const newPerms = permissions(newPlan);
   const names = new Set([...oldPlan.namespaces, ...newPlan.namespaces].map((n) => n.name));
   if (oldPlan.cluster || newPlan.cluster) names.add(CLUSTER_SCOPE);
+  if (oldPlan.impersonation || newPlan.impersonation) names.add(IMPERSONATION_SCOPE);
   const namespaces: NamespaceRbacChange[] = [];
   for (const namespace of [...names].sort()) {
     const was = oldPerms.get(namespace) ?? new Set<string>();

@@ -6,6 +6,8 @@ export {
   AGENT_LABEL,
   SECRETS_ALLOWED_ANNOTATION,
   CLUSTER_RESOURCES_ANNOTATION,
+  IMPERSONATION_ANNOTATION,
+  AGENT_RBAC_TYPE,
   BUILT_IN_NAMESPACES,
   type RbacPlan,
   type PlannedNamespace,
@@ -23,6 +25,8 @@ export {
   renderRoleBinding,
   renderClusterRole,
   renderClusterRoleBinding,
+  renderImpersonationRole,
+  renderImpersonationBinding,
   manifestsToYaml,
   type RbacManifest,
   type NamespaceManifest,
@@ -33,7 +37,8 @@ export {
   type ClusterRoleBindingManifest,
   type ManifestMetadata,
 } from "./render";
-export { diffRbac, isEmptyDiff, groupPermissions, CLUSTER_SCOPE, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";
+export { impersonationRules, IMPERSONATE, AUTHENTICATION_GROUP, USER_EXTRAS } from "./impersonation";
+export { diffRbac, isEmptyDiff, groupPermissions, CLUSTER_SCOPE, IMPERSONATION_SCOPE, type RbacDiff, type NamespaceRbacChange, type PermissionGroup } from "./diff";
 export { formatDiffTable } from "./table";
 export { planFromStackFile } from "./stack-file";
 export { AgentRbac, type AgentRbacArgs } from "./component";

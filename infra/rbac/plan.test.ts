@@ -236,3 +236,61 @@ describe("planRbac: the clusterResources opt-in", () => {
     ]);
   });
 });
+
+describe("planRbac: agent.impersonation", () => {
+  const withImpersonation = (impersonation?: unknown) => given({ dude: "write" }, { name: "dude-agent", ...(impersonation === undefined ? {} : { impersonation }) });
+  const extras = (keys: readonly string[]) => keys.map((k) => `userextras/agent.gitlab.com/${k}`);
+
+  test("GIVEN no impersonation WHEN rendered THEN no impersonation grant and no impersonate verb anywhere", () => {
+    const plan = planRbac(withImpersonation());
+    expect(plan.impersonation).toBeUndefined();
+    expect(JSON.stringify(renderManifests(plan))).not.toContain("impersonate");
+  });
+
+  test("GIVEN ciJob with gitlab:project:42 WHEN rendered THEN <agent>-impersonate: any user, the two groups by name, the eight agent.gitlab.com extras with any value; annotated, bound to the agent", () => {
+    const manifests = renderManifests(planRbac(withImpersonation({ ciJob: true, groups: ["gitlab:project:42"] })));
+    const mark = { labels: expect.objectContaining({ "gitops-agent.dev/agent": "dude-agent" }), annotations: { "gitops-agent.dev/impersonation": "true" } };
+    expect(manifests.slice(-2)).toEqual([
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "dude-agent-impersonate", ...mark },
+        rules: [
+          { apiGroups: [""], resources: ["users"], verbs: ["impersonate"] },
+          { apiGroups: [""], resources: ["groups"], resourceNames: ["gitlab:ci_job", "gitlab:project:42"], verbs: ["impersonate"] },
+          {
+            apiGroups: ["authentication.k8s.io"],
+            resources: extras(["ci_job_id", "ci_pipeline_id", "config_project_id", "environment_slug", "environment_tier", "id", "project_id", "username"]),
+            verbs: ["impersonate"],
+          },
+        ],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "dude-agent-impersonate", ...mark },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "dude-agent-impersonate" },
+        subjects: [{ kind: "ServiceAccount", name: "dude-agent", namespace: "gitlab-k8s-agent" }],
+      },
+    ]);
+  });
+
+  test("GIVEN named users, a uid and extras with listed values WHEN planned THEN resourceNames everywhere, one rule per extra key with values", () => {
+    const plan = planRbac(withImpersonation({ users: ["deployer"], groups: ["team:web"], uids: ["u-1"], extras: { "example.com/team": ["web", "api"], scopes: "*" } }));
+    expect(plan.impersonation).toEqual({
+      name: "dude-agent-impersonate",
+      rules: [
+        { apiGroups: [""], resources: ["users"], verbs: ["impersonate"], resourceNames: ["deployer"] },
+        { apiGroups: [""], resources: ["groups"], verbs: ["impersonate"], resourceNames: ["team:web"] },
+        { apiGroups: ["authentication.k8s.io"], resources: ["uids"], verbs: ["impersonate"], resourceNames: ["u-1"] },
+        { apiGroups: ["authentication.k8s.io"], resources: ["userextras/scopes"], verbs: ["impersonate"] },
+        { apiGroups: ["authentication.k8s.io"], resources: ["userextras/example.com/team"], verbs: ["impersonate"], resourceNames: ["web", "api"] },
+      ],
+    });
+  });
+
+  test("GIVEN any user only WHEN planned THEN one rule, and never serviceaccounts (ServiceAccount names need that resource)", () => {
+    const plan = planRbac(withImpersonation({ users: "*" }));
+    expect(plan.impersonation?.rules).toEqual([{ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }]);
+  });
+});

@@ -16,18 +16,23 @@ import {
 } from "../../runtime/common/rbac-rules";
 import { DEFAULT_POD_SECURITY, type PodSecurityLevel } from "../../runtime/common/pod-security";
 import type { KindRule, NamespaceConfig, NamespaceOnDestroy, StackConfig } from "../config";
+import { impersonationRules } from "./impersonation";
 
 export type { PolicyRule };
 
 /** Why a Role exists: an access level of the stack config, or the agent's own needs. */
 export type GrantPurpose = "admin" | "write" | "read" | "self";
 
+/** The Pulumi type of the AgentRbac component: the policy pack checks that the impersonation grant is its child. */
+export const AGENT_RBAC_TYPE = "gitops-agent:rbac:AgentRbac";
 /** The label every object of the plan carries, naming the agent it serves. */
 export const AGENT_LABEL = "gitops-agent.dev/agent";
 /** On a Role that grants Secrets because the namespace config asked for it (the policy pack checks it). */
 export const SECRETS_ALLOWED_ANNOTATION = "gitops-agent.dev/secrets-allowed";
 /** On the ClusterRole and ClusterRoleBinding of the `clusterResources` opt-in (the policy pack checks it). */
 export const CLUSTER_RESOURCES_ANNOTATION = "gitops-agent.dev/cluster-resources";
+/** On the ClusterRole and ClusterRoleBinding of `agent.impersonation` (the policy pack recognises them by it, their name and contents). */
+export const IMPERSONATION_ANNOTATION = "gitops-agent.dev/impersonation";
 /** Namespaces every cluster has: given Roles, never created (creating one would fail, deleting it would hurt). */
 export const BUILT_IN_NAMESPACES: readonly string[] = ["default"];
 
@@ -61,9 +66,9 @@ export interface PlannedGrant {
   readonly rules: readonly PolicyRule[];
 }
 
-/** The `clusterResources` opt-in: one ClusterRole and the ClusterRoleBinding of the same name. */
+/** The `clusterResources` opt-in, or `agent.impersonation`: one ClusterRole and the ClusterRoleBinding of the same name. */
 export interface PlannedClusterGrant {
-  /** `<agent>-cluster`. */
+  /** `<agent>-cluster` or `<agent>-impersonate`. */
   readonly name: string;
   readonly rules: readonly PolicyRule[];
 }
@@ -77,13 +82,15 @@ export interface RbacPlan {
   readonly grants: readonly PlannedGrant[];
   /** Only when the stack config opts in to cluster-scoped kinds. */
   readonly cluster?: PlannedClusterGrant;
+  /** Only when `agent.impersonation` is configured: the `impersonate` verb on exactly those users, groups, uids and extras. */
+  readonly impersonation?: PlannedClusterGrant;
 }
 
 /** The plan with nothing in it: what a stack file without gitops-agent config means to rbac:diff. */
 export const EMPTY_PLAN: RbacPlan = { serviceAccount: { name: "", namespace: "" }, namespaces: [], grants: [] };
 
-/** `<agent>-write`, `<agent>-read`, `<agent>-self`, `<agent>-cluster`: predictable, so a person can find them with kubectl. */
-export function grantName(agentName: string, purpose: GrantPurpose | "cluster"): string {
+/** `<agent>-write`, `<agent>-read`, `<agent>-self`, `<agent>-cluster`, `<agent>-impersonate`: predictable, so a person can find them with kubectl. */
+export function grantName(agentName: string, purpose: GrantPurpose | "cluster" | "impersonate"): string {
   return `${agentName}-${purpose}`;
 }
 
@@ -108,11 +115,11 @@ function rulesFor(ns: NamespaceConfig & { access: "admin" | "write" | "read" }):
 
 /**
  * Stack config -> the Namespaces, Roles and RoleBindings the agent gets, and
- * a ClusterRole only for the kinds `clusterResources` names. No cluster-scoped
- * RBAC, ever.
+ * a ClusterRole only for the kinds `clusterResources` names and one for the
+ * identities `agent.impersonation` names. No cluster-scoped RBAC, ever.
  */
 export function planRbac(config: Pick<StackConfig, "agent" | "namespaces"> & Partial<Pick<StackConfig, "clusterResources">>): RbacPlan {
-  const { name: agent, namespace: home } = config.agent;
+  const { name: agent, namespace: home, impersonation: whom } = config.agent;
   const names = [...new Set([...Object.keys(config.namespaces), home])].sort();
   const namespaces: PlannedNamespace[] = names.map((name) => ({
     name,
@@ -136,5 +143,6 @@ export function planRbac(config: Pick<StackConfig, "agent" | "namespaces"> & Par
   const cluster = config.clusterResources?.length
     ? { cluster: { name: grantName(agent, "cluster"), rules: clusterRules(config.clusterResources) } }
     : {};
-  return { serviceAccount: { name: agent, namespace: home }, namespaces, grants, ...cluster };
+  const impersonation = whom ? { impersonation: { name: grantName(agent, "impersonate"), rules: impersonationRules(whom) } } : {};
+  return { serviceAccount: { name: agent, namespace: home }, namespaces, grants, ...cluster, ...impersonation };
 }

@@ -10,6 +10,7 @@ import { podSecurityLabels } from "../../runtime/common/pod-security";
 import {
   AGENT_LABEL,
   CLUSTER_RESOURCES_ANNOTATION,
+  IMPERSONATION_ANNOTATION,
   SECRETS_ALLOWED_ANNOTATION,
   type PlannedClusterGrant,
   type PlannedGrant,
@@ -125,27 +126,36 @@ function renderRule(r: PolicyRule): RuleManifest {
   return { apiGroups: [...r.apiGroups], resources: [...r.resources], ...names, verbs: [...r.verbs] };
 }
 
-const clusterMetadata = (plan: RbacPlan, grant: PlannedClusterGrant): ManifestMetadata => ({
+const clusterMetadata = (plan: RbacPlan, grant: PlannedClusterGrant, annotation: string): ManifestMetadata => ({
   name: grant.name,
   labels: labels(plan),
-  annotations: { [CLUSTER_RESOURCES_ANNOTATION]: "true" },
+  annotations: { [annotation]: "true" },
 });
 
-/** The `clusterResources` opt-in: annotated so the policy pack tells it from any other cluster-wide grant. */
-export function renderClusterRole(plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleManifest {
-  return { apiVersion: `${RBAC_API}/v1`, kind: "ClusterRole", metadata: clusterMetadata(plan, grant), rules: grant.rules.map(renderRule) };
+function clusterRole(plan: RbacPlan, grant: PlannedClusterGrant, annotation: string): ClusterRoleManifest {
+  return { apiVersion: `${RBAC_API}/v1`, kind: "ClusterRole", metadata: clusterMetadata(plan, grant, annotation), rules: grant.rules.map(renderRule) };
 }
 
-export function renderClusterRoleBinding(plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleBindingManifest {
+function clusterRoleBinding(plan: RbacPlan, grant: PlannedClusterGrant, annotation: string): ClusterRoleBindingManifest {
   const sa = plan.serviceAccount;
   return {
     apiVersion: `${RBAC_API}/v1`,
     kind: "ClusterRoleBinding",
-    metadata: clusterMetadata(plan, grant),
+    metadata: clusterMetadata(plan, grant, annotation),
     roleRef: { apiGroup: RBAC_API, kind: "ClusterRole", name: grant.name },
     subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: sa.namespace }],
   };
 }
+
+/** The `clusterResources` opt-in: annotated so the policy pack tells it from any other cluster-wide grant. */
+export const renderClusterRole = (plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleManifest => clusterRole(plan, grant, CLUSTER_RESOURCES_ANNOTATION);
+export const renderClusterRoleBinding = (plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleBindingManifest =>
+  clusterRoleBinding(plan, grant, CLUSTER_RESOURCES_ANNOTATION);
+
+/** `agent.impersonation`: annotated so the policy pack tells it from any other impersonate grant (it checks name and contents too). */
+export const renderImpersonationRole = (plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleManifest => clusterRole(plan, grant, IMPERSONATION_ANNOTATION);
+export const renderImpersonationBinding = (plan: RbacPlan, grant: PlannedClusterGrant): ClusterRoleBindingManifest =>
+  clusterRoleBinding(plan, grant, IMPERSONATION_ANNOTATION);
 
 export function renderRoleBinding(plan: RbacPlan, grant: PlannedGrant): RoleBindingManifest {
   const sa = plan.serviceAccount;
@@ -158,13 +168,14 @@ export function renderRoleBinding(plan: RbacPlan, grant: PlannedGrant): RoleBind
   };
 }
 
-/** Namespaces first (Roles need them), the agent's own Lease and inventory, each Role followed by its RoleBinding, then the opted-in ClusterRole and its binding. */
+/** Namespaces first (Roles need them), the agent's own Lease and inventory, each Role followed by its RoleBinding, then the opted-in ClusterRoles and their bindings. */
 export function renderManifests(plan: RbacPlan): RbacManifest[] {
   return [
     ...plan.namespaces.filter((ns) => ns.create).map((ns) => renderNamespace(plan, ns)),
     ...(plan.serviceAccount.name ? renderAgentState(plan) : []),
     ...plan.grants.flatMap((g) => [renderRole(plan, g), renderRoleBinding(plan, g)]),
     ...(plan.cluster ? [renderClusterRole(plan, plan.cluster), renderClusterRoleBinding(plan, plan.cluster)] : []),
+    ...(plan.impersonation ? [renderImpersonationRole(plan, plan.impersonation), renderImpersonationBinding(plan, plan.impersonation)] : []),
   ];
 }
 

@@ -3,7 +3,7 @@
  * namespace | change | apiGroups | resources | verbs, long lists wrapped;
  * formatDiffMarkdown is the same diff as a merge request note reads it.
  */
-import { CLUSTER_SCOPE, isEmptyDiff, type PermissionGroup, type RbacDiff } from "./diff";
+import { CLUSTER_SCOPE, IMPERSONATION_SCOPE, isEmptyDiff, type PermissionGroup, type RbacDiff } from "./diff";
 
 const HEADERS = ["NAMESPACE", "CHANGE", "API GROUPS", "RESOURCES", "VERBS"] as const;
 /** Lists wrap at this width so the table stays readable in a CI log. */
@@ -54,11 +54,12 @@ export function formatDiffTable(diff: RbacDiff): string {
   return (summary.length > 0 ? [...summary, "", table] : [table]).join("\n");
 }
 
-/** Flag on rows an attacker with a commit would want: RBAC kinds (hand rights on), Secrets, cluster-scoped kinds. */
+/** Flag on rows an attacker with a commit would want: RBAC kinds (hand rights on), Secrets, cluster-scoped kinds, impersonation. */
 const FLAG = "⚠️";
 
 function escalationOf(namespace: string, group: PermissionGroup): string | undefined {
   if (namespace === CLUSTER_SCOPE) return "cluster-scoped";
+  if (namespace === IMPERSONATION_SCOPE) return "impersonation";
   if (group.apiGroup === "rbac.authorization.k8s.io") return "Roles/RoleBindings";
   if (group.apiGroup === "" && group.resources.some((r) => r === "secrets" || r.startsWith("secrets ("))) return "Secrets";
   return undefined;
@@ -72,7 +73,7 @@ const code = (items: readonly string[]): string => `\`${items.join(", ")}\``;
  * An RbacDiff as GitLab/GitHub-flavoured markdown for a merge request note:
  * a one-line summary, the reasons to look twice, then one row per namespace
  * and (apiGroup, verbs) the agent gains or loses; gains of RBAC kinds,
- * Secrets or cluster-scoped kinds are flagged.
+ * Secrets, cluster-scoped kinds or impersonation are flagged.
  */
 export function formatDiffMarkdown(diff: RbacDiff): string {
   if (isEmptyDiff(diff)) return "**RBAC:** no change for the agent.";
