@@ -18,7 +18,9 @@ import type { BenchOptions } from "./run";
 
 const NS = "dude";
 const BULK_NS = "bulk";
-const N = { samples: Number(process.env.BENCH_KUBEAPI_SAMPLES ?? 200), warmup: 20, kubectl: Number(process.env.BENCH_KUBEAPI_KUBECTL ?? 50), configMaps: Number(process.env.BENCH_KUBEAPI_CONFIGMAPS ?? 10_000), listRounds: 5, kubectlListRounds: 3, streams: 100 };
+const N = { samples: Number(process.env.BENCH_KUBEAPI_SAMPLES ?? 200), warmup: 20, kubectl: Number(process.env.BENCH_KUBEAPI_KUBECTL ?? 50), configMaps: Number(process.env.BENCH_KUBEAPI_CONFIGMAPS ?? 10_000), listRounds: Number(process.env.BENCH_KUBEAPI_ROUNDS ?? 5), kubectlListRounds: 3, streams: 100 };
+/** BENCH_KUBEAPI_PARTS=latency,list,logs (default all three): a subset, for a quick look while working. */
+const PARTS = new Set((process.env.BENCH_KUBEAPI_PARTS ?? "latency,list,logs").split(","));
 const LOGS = { windowMs: 20_000, linesPerTick: 10, tickMs: 100 };
 const TARGETS: Target[] = [
   { what: `ConfigMap (GET ${NS}/small)`, path: `/api/v1/namespaces/${NS}/configmaps/small`, kubectl: ["get", "configmap", "small", "-n", NS, "-o", "json"] },
@@ -47,24 +49,27 @@ export async function runKubeApi(options: BenchOptions): Promise<BenchResult> {
       return r;
     };
     const latency: LatencySeries[] = [];
-    for (const t of TARGETS) {
+    for (const t of PARTS.has("latency") ? TARGETS : []) {
       const s = await profiled(`latency ${t.what}`, () => httpsLatency(env, t, N.samples, N.warmup));
       latency.push(s);
       log(`kubeapi: ${t.what}, https: p50 direct ${summary(s).p50[0].toFixed(2)} ms, tunnel ${summary(s).p50[1].toFixed(2)} ms`);
     }
-    for (const t of TARGETS) {
+    for (const t of PARTS.has("latency") ? TARGETS : []) {
       const s = await kubectlLatency(env, t, N.kubectl, path.join(env.dir, "kube-cache"));
       latency.push(s);
       log(`kubeapi: ${t.what}, kubectl: p50 direct ${summary(s).p50[0].toFixed(0)} ms, tunnel ${summary(s).p50[1].toFixed(0)} ms`);
     }
-    log(`kubeapi: creating ${N.configMaps} ConfigMaps in ${BULK_NS}`);
-    await createConfigMaps(env.direct, BULK_NS, N.configMaps, log);
-    const lists = await profiled("LIST", () => listThroughput(env, BULK_NS, N.listRounds));
-    for (const m of new Set(lists.map((l) => l.mode))) log(`kubeapi: LIST ${m}: ${listLine(lists.filter((l) => l.mode === m))}`);
-    const kubectlLists = await kubectlList(env, BULK_NS, N.kubectlListRounds, path.join(env.dir, "kube-cache"));
-    const memory = await logsMemory(env, { streams: N.streams, pod: "web", ns: NS, ...LOGS, log });
-    log(`kubeapi: kas RSS before ${mib(memory.before.rssBytes)}, with ${memory.opened} streams ${mib(memory.during.rssBytes)} (peak ${mib(memory.during.peakRssBytes)}), after ${mib(memory.after.rssBytes)}`);
-    return report(latency, [...lists, ...kubectlLists], memory, profiles);
+    const lists: ListRun[] = [];
+    if (PARTS.has("list")) {
+      log(`kubeapi: creating ${N.configMaps} ConfigMaps in ${BULK_NS}`);
+      await createConfigMaps(env.direct, BULK_NS, N.configMaps, log);
+      lists.push(...(await profiled("LIST", () => listThroughput(env, BULK_NS, N.listRounds))));
+      for (const m of new Set(lists.map((l) => l.mode))) log(`kubeapi: LIST ${m}: ${listLine(lists.filter((l) => l.mode === m))}`);
+      lists.push(...(await kubectlList(env, BULK_NS, N.kubectlListRounds, path.join(env.dir, "kube-cache"))));
+    }
+    const memory = PARTS.has("logs") ? await logsMemory(env, { streams: N.streams, pod: "web", ns: NS, ...LOGS, log }) : undefined;
+    if (memory) log(`kubeapi: kas RSS before ${mib(memory.before.rssBytes)}, with ${memory.opened} streams ${mib(memory.during.rssBytes)} (peak ${mib(memory.during.peakRssBytes)}), after ${mib(memory.after.rssBytes)}`);
+    return report(latency, lists, memory, profiles);
   } finally {
     await env.stop();
   }
@@ -90,10 +95,16 @@ function listLine(runs: readonly ListRun[]): string {
   const d = runs.filter((r) => r.side === "direct");
   const t = runs.filter((r) => r.side === "tunnel");
   const rate = (rs: readonly ListRun[]) => (rs[0]?.bytes ?? 0) / MB / (median(rs.map((r) => r.ms)) / 1000);
-  return `direct ${rate(d).toFixed(1)} MB/s, tunnel ${rate(t).toFixed(1)} MB/s (${((100 * rate(t)) / rate(d)).toFixed(0)} %)`;
+  return `chunks direct ${d[0]?.chunks}, tunnel ${t[0]?.chunks}; direct ${rate(d).toFixed(1)} MB/s, tunnel ${rate(t).toFixed(1)} MB/s (${((100 * rate(t)) / rate(d)).toFixed(0)} %); CPU ms/MB kas ${cpuPerMb(t, "kasCpuMs")}, agentk ${cpuPerMb(t, "agentkCpuMs")}`;
 }
 
-function report(latency: readonly LatencySeries[], lists: readonly ListRun[], memory: LogsMemory, profiles: readonly ProfileSummary[]): BenchResult {
+/** Median CPU milliseconds per MB relayed over the tunnel runs. */
+function cpuPerMb(runs: readonly ListRun[], key: "kasCpuMs" | "agentkCpuMs"): string {
+  const v = median(runs.map((r) => (r[key] ?? NaN) / (r.bytes / MB)));
+  return Number.isFinite(v) ? v.toFixed(1) : "-";
+}
+
+function report(latency: readonly LatencySeries[], lists: readonly ListRun[], memory: LogsMemory | undefined, profiles: readonly ProfileSummary[]): BenchResult {
   const f = (v: number) => (v < 100 ? v.toFixed(2) : v.toFixed(0));
   const latencyTable: Table = {
     columns: ["read", "client", "samples (each side)", "direct p50", "tunnel p50", "added p50", "direct p95", "tunnel p95", "added p95", "response bytes"],
@@ -105,23 +116,15 @@ function report(latency: readonly LatencySeries[], lists: readonly ListRun[], me
   const modes = [...new Set(lists.map((l) => l.mode))];
   const rate = (rs: readonly ListRun[]) => (rs[0]?.bytes ?? 0) / MB / (median(rs.map((r) => r.ms)) / 1000);
   const listTable: Table = {
-    columns: ["LIST of ConfigMaps", "requests", "items", "MB", "runs (each side)", "direct median", "tunnel median", "direct MB/s", "tunnel MB/s", "tunnel / direct"],
+    columns: ["LIST of ConfigMaps", "requests", "items", "MB", "runs (each side)", "direct median", "tunnel median", "direct MB/s", "tunnel MB/s", "tunnel / direct", "CPU ms per MB: kas / agentk"],
     rows: modes.map((m) => {
       const d = lists.filter((l) => l.mode === m && l.side === "direct");
       const t = lists.filter((l) => l.mode === m && l.side === "tunnel");
       const first = d[0] as ListRun;
-      return [m, Number.isNaN(first.requests) ? "-" : String(first.requests), String(first.items), (first.bytes / MB).toFixed(2), String(d.length), `${median(d.map((r) => r.ms)).toFixed(0)} ms`, `${median(t.map((r) => r.ms)).toFixed(0)} ms`, rate(d).toFixed(1), rate(t).toFixed(1), `${((100 * rate(t)) / rate(d)).toFixed(0)} %`];
+      return [m, Number.isNaN(first.requests) ? "-" : String(first.requests), String(first.items), (first.bytes / MB).toFixed(2), String(d.length), `${median(d.map((r) => r.ms)).toFixed(0)} ms`, `${median(t.map((r) => r.ms)).toFixed(0)} ms`, rate(d).toFixed(1), rate(t).toFixed(1), `${((100 * rate(t)) / rate(d)).toFixed(0)} %`, `${cpuPerMb(t, "kasCpuMs")} / ${cpuPerMb(t, "agentkCpuMs")}`];
     }),
   };
-  const agentk = (xs: readonly number[]) => xs.map(mib).join(", ");
-  const memoryTable: Table = {
-    columns: ["kas, 100 logs -f streams", "kas RSS", "kas V8 heap used", "kas tunnels in use", `agentk RSS (${AGENTK_REPLICAS} replicas)`],
-    rows: [
-      ["before (idle, 16 idle tunnels)", mib(memory.before.rssBytes), mib(memory.before.heapUsedBytes), String(memory.before.tunnelsInUse), agentk(memory.agentkRssBytes.before)],
-      [`${memory.opened} streams open, lines flowing (end of ${(memory.during.windowMs / 1000).toFixed(0)} s window; peak RSS ${mib(memory.during.peakRssBytes)})`, mib(memory.during.rssBytes), mib(memory.during.heapUsedBytes), String(memory.during.tunnelsInUse), agentk(memory.agentkRssBytes.during)],
-      ["5 s after the streams closed", mib(memory.after.rssBytes), mib(memory.after.heapUsedBytes), String(memory.after.tunnelsInUse), agentk(memory.agentkRssBytes.after)],
-    ],
-  };
+  const memoryTable = memory && memoryRows(memory);
   const aims: Aim[] = [];
   for (const s of latency.filter((l) => l.client === "https keep-alive")) {
     const added = summary(s).p50[1] - summary(s).p50[0];
@@ -131,7 +134,6 @@ function report(latency: readonly LatencySeries[], lists: readonly ListRun[], me
     const ratio = rate(lists.filter((l) => l.mode === m && l.side === "tunnel")) / rate(lists.filter((l) => l.mode === m && l.side === "direct"));
     aims.push({ what: `LIST throughput through the tunnel, ${m}`, target: ">= 80 % of direct", measured: `${(100 * ratio).toFixed(0)} %`, met: ratio >= 0.8 });
   }
-  const [minLines, maxLines] = memory.linesPerStream;
   return {
     name: "kubeapi",
     title: "the Kubernetes API through kas and agentk vs direct",
@@ -144,12 +146,30 @@ function report(latency: readonly LatencySeries[], lists: readonly ListRun[], me
       list: `${N.configMaps} ConfigMaps of ~1 KiB data in one namespace; ${N.listRounds} runs each side after a warm-up, alternating; one request (no limit) and pages of limit=500 with continue (time summed over pages, JSON parse not timed); kubectl get -o json ${N.kubectlListRounds} runs each side`,
       logs: `${N.streams} GET .../pods/web/log?follow=true through kas, each on its own TLS connection, opened 10 at a time; ${LOGS.linesPerTick} lines of ~106 bytes appended every ${LOGS.tickMs} ms for ${LOGS.windowMs / 1000} s (every stream gets every line); kas RSS from /proc, heap from kas /metrics (nodejs_heap_used_bytes)`,
     },
-    tables: [latencyTable, listTable, memoryTable],
+    tables: [latencyTable, listTable, ...(memoryTable ? [memoryTable] : [])].filter((t) => t.rows.length > 0),
     aims,
     notes: [
-      `logs: ${memory.opened}/${memory.streams} streams opened in ${Math.round(memory.openMs)} ms; ${memory.linesWritten} lines written in the window, each stream received ${minLines}-${maxLines}; ${(memory.bytesReceived / MB).toFixed(1)} MB delivered in all; kas CPU in the window ${memory.during.kasCpuS.toFixed(2)} s${memory.errors.length ? `; errors: ${memory.errors.slice(0, 5).join("; ")}` : ""}`,
+      ...(memory ? [logsNote(memory)] : []),
       `100 streams need kas's agent_connections.max_tunnel_requests_per_agent (default 64) and max_streams_per_agent (default 100; tunnels count) raised, and more than one agentk: one agentk serves at most 64 requests at once`,
     ],
     raw: { latency, lists, memory, profiles },
   };
+}
+
+function memoryRows(memory: LogsMemory): Table {
+  const agentk = (xs: readonly number[]) => xs.map(mib).join(", ");
+  return {
+    columns: ["kas, 100 logs -f streams", "kas RSS", "kas V8 heap used", "kas tunnels in use", `agentk RSS (${AGENTK_REPLICAS} replicas)`],
+    rows: [
+      ["before (idle, 16 idle tunnels)", mib(memory.before.rssBytes), mib(memory.before.heapUsedBytes), String(memory.before.tunnelsInUse), agentk(memory.agentkRssBytes.before)],
+      [`${memory.opened} streams open, lines flowing (end of ${(memory.during.windowMs / 1000).toFixed(0)} s window; peak RSS ${mib(memory.during.peakRssBytes)})`, mib(memory.during.rssBytes), mib(memory.during.heapUsedBytes), String(memory.during.tunnelsInUse), agentk(memory.agentkRssBytes.during)],
+      ["5 s after the streams closed", mib(memory.after.rssBytes), mib(memory.after.heapUsedBytes), String(memory.after.tunnelsInUse), agentk(memory.agentkRssBytes.after)],
+    ],
+  };
+}
+
+function logsNote(memory: LogsMemory): string {
+  const [minLines, maxLines] = memory.linesPerStream;
+  const errors = memory.errors.length ? `; errors: ${memory.errors.slice(0, 5).join("; ")}` : "";
+  return `logs: ${memory.opened}/${memory.streams} streams opened in ${Math.round(memory.openMs)} ms; ${memory.linesWritten} lines written in the window, each stream received ${minLines}-${maxLines}; ${(memory.bytesReceived / MB).toFixed(1)} MB delivered in all; kas CPU in the window ${memory.during.kasCpuS.toFixed(2)} s${errors}`;
 }

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Endpoint, KubeApiEnv } from "../lib/kubeapi-env";
+import { cpuSeconds } from "../lib/proc";
 import { timedClient, type TimedClient } from "../lib/timed-https";
 
 const run = promisify(execFile);
@@ -17,6 +18,11 @@ export interface ListRun {
   readonly bytes: number;
   readonly items: number;
   readonly requests: number;
+  /** 'data' events the client saw over all pages. */
+  readonly chunks?: number;
+  /** CPU of kas and of the agentk replicas (summed) over the run: what the tunnel costs, whatever the machine's load. */
+  readonly kasCpuMs?: number;
+  readonly agentkCpuMs?: number;
 }
 
 /** ~1 KiB of data each, as an ordinary ConfigMap holds. */
@@ -51,6 +57,7 @@ async function listOnce(client: TimedClient, side: "direct" | "tunnel", ns: stri
   let bytes = 0;
   let items = 0;
   let requests = 0;
+  let chunks = 0;
   let cont = "";
   do {
     const q = new URLSearchParams(limit > 0 ? { limit: String(limit), ...(cont ? { continue: cont } : {}) } : {});
@@ -58,12 +65,13 @@ async function listOnce(client: TimedClient, side: "direct" | "tunnel", ns: stri
     if (r.status !== 200) throw new Error(`${side} LIST: HTTP ${r.status}: ${(r.body ?? "").slice(0, 200)}`);
     requests++;
     ms += r.ms;
+    chunks += r.chunks;
     bytes += r.bytes;
     const page = JSON.parse(r.body ?? "") as { items: unknown[]; metadata: { continue?: string } };
     items += page.items.length;
     cont = page.metadata.continue ?? "";
   } while (cont);
-  return { mode: limit > 0 ? `paged, limit=${limit}` : "one request", side, ms, bytes, items, requests };
+  return { mode: limit > 0 ? `paged, limit=${limit}` : "one request", side, ms, bytes, items, requests, chunks };
 }
 
 /**
@@ -80,8 +88,11 @@ export async function listThroughput(env: KubeApiEnv, ns: string, rounds: number
       for (let i = 0; i <= rounds; i++) {
         const order = i % 2 === 0 ? (["direct", "tunnel"] as const) : (["tunnel", "direct"] as const);
         for (const side of order) {
+          const cpu = (): [number, number] => [cpuSeconds(env.kasPid), env.agentkPids.reduce((n, p) => n + cpuSeconds(p), 0)];
+          const c0 = cpu();
           const r = await listOnce(clients[side], side, ns, limit);
-          if (i > 0) out.push(r);
+          const c1 = cpu();
+          if (i > 0) out.push(side === "tunnel" ? { ...r, kasCpuMs: (c1[0] - c0[0]) * 1000, agentkCpuMs: (c1[1] - c0[1]) * 1000 } : r);
         }
       }
     }

@@ -11,6 +11,8 @@ export interface Timed {
   readonly status: number;
   readonly ms: number;
   readonly bytes: number;
+  /** 'data' events: how the body arrived (tunnel messages, TLS records, the server's writes). */
+  readonly chunks: number;
   /** The body, when asked for. */
   readonly body?: string;
 }
@@ -31,12 +33,14 @@ export function timedClient(ep: Endpoint, maxSockets = 1): TimedClient {
       if (payload !== undefined) headers["content-type"] = "application/json";
       const req = https.request(new URL(pathAndQuery, ep.server), { method, agent, headers, timeout: timeoutMs }, (res) => {
         let bytes = 0;
+        let count = 0;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => {
           bytes += c.length;
+          count++;
           if (keepBody) chunks.push(c);
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, bytes, body: keepBody ? Buffer.concat(chunks).toString("utf8") : undefined }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, bytes, chunks: count, body: keepBody ? Buffer.concat(chunks).toString("utf8") : undefined }));
         res.on("error", reject);
       });
       req.on("timeout", () => req.destroy(new Error(`${ep.label} ${method} ${pathAndQuery}: no answer within ${timeoutMs} ms`)));
