@@ -6,7 +6,7 @@
  */
 import { once } from "node:events";
 import type * as http from "node:http";
-import type { Duplex, Readable, Writable } from "node:stream";
+import type { Duplex, Writable } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { TUNNEL_CHUNK_BYTES, type TunnelDown, type TunnelRequestHead, type TunnelUp } from "../../rpc";
 import type { KubeClient } from "../kube";
@@ -47,8 +47,7 @@ export async function serveRequest(call: TunnelStream, messages: AsyncIterator<T
     await send({ message: "response_head", response_head: { status: r.res.statusCode ?? 502, headers: responseHeaders(r.res.rawHeaders, r.socket !== undefined) } });
     headSent = true;
     if (r.head && r.head.length > 0) await sendData(send, r.head, opts);
-    const source: Readable = r.socket ?? r.res;
-    for await (const chunk of source as AsyncIterable<Buffer>) await sendData(send, withBuffered(chunk, source), opts);
+    for await (const chunk of (r.socket ?? r.res) as AsyncIterable<Buffer>) await sendData(send, chunk, opts);
     await send({ message: "end", end: {} });
     // An upgraded connection the apiserver has closed is over: kas's side may still be open (its client
     // has not closed yet) but nothing more can reach the apiserver, so agentk does not wait for it.
@@ -82,17 +81,6 @@ function responded(req: http.ClientRequest, signal: AbortSignal): Promise<Respon
     });
     req.on("error", reject);
   });
-}
-
-/**
- * `chunk` and whatever else the source already holds, as one buffer (split
- * into TUNNEL_CHUNK_BYTES messages by sendData). The apiserver writes a LIST
- * an item at a time (~1.4 KiB a ConfigMap); when agentk falls behind, what
- * piled up goes in one message instead of one each. Nothing waits for more.
- */
-function withBuffered(chunk: Buffer, source: Readable): Buffer {
-  const rest = source.readableLength > 0 ? (source.read() as Buffer | null) : null;
-  return rest ? Buffer.concat([chunk, rest]) : chunk;
 }
 
 async function sendData(send: (msg: TunnelUp) => Promise<void>, chunk: Buffer, opts: ServeOptions): Promise<void> {

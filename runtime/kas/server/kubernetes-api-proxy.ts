@@ -112,23 +112,14 @@ async function serve(deps: KubernetesApiProxyDeps, req: http.IncomingMessage, re
 }
 
 /**
- * Bytes kas lets wait in a client connection before it stops reading the
- * tunnel. A TLS socket's own mark is 16 KiB, less than one tunnel message:
- * waiting at it would make every message wait for the one before to reach the
- * client, a round of both event loops per message.
- */
-export const RELAY_BUFFER_BYTES = 256 * 1024;
-
-/**
- * The agent's bytes to the client, waiting for it to drain once more than
- * RELAY_BUFFER_BYTES wait; ends `out` at the end. The agent or the client
- * going away mid-body cuts the connection: the client cannot be told more.
+ * The agent's bytes to the client, waiting for it to drain; ends `out` at the
+ * end. The agent or the client going away mid-body cuts the connection: the
+ * client cannot be told more.
  */
 export async function relayBody(deps: KubernetesApiProxyDeps, agentId: string, body: AsyncIterable<Buffer>, out: Writable, gone: AbortSignal): Promise<void> {
   try {
     for await (const chunk of body) {
-      // Past its own mark write() returned false, so 'drain' comes once the connection has taken it all.
-      if (!out.write(chunk) && out.writableLength > RELAY_BUFFER_BYTES) await once(out, "drain", { signal: gone });
+      if (!out.write(chunk)) await once(out, "drain", { signal: gone });
     }
     out.end();
   } catch (err) {
