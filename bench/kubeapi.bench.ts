@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { kubectlLatency, httpsLatency, summary, type LatencySeries, type Target } from "./kubeapi/latency";
 import { createConfigMaps, kubectlList, listThroughput, type ListRun } from "./kubeapi/list";
 import { logsMemory, type LogsMemory } from "./kubeapi/logs-memory";
-import { AGENT_NS, AGENTK_REPLICAS, AGENTK_TUNNELS, KAS_LIMITS, startKubeApiEnv, type KubeApiEnv } from "./lib/kubeapi-env";
+import { AGENT_NS, AGENTK_REPLICAS, AGENTK_TUNNELS, FORM, KAS_LIMITS, startKubeApiEnv, type KubeApiEnv } from "./lib/kubeapi-env";
 import { describeProfile, remoteProfiler, type ProfileSummary, type Profiler } from "./lib/profile";
 import type { Aim, BenchResult, Table } from "./lib/report";
 import { mib, percentile } from "./lib/stats";
@@ -138,7 +138,7 @@ function report(latency: readonly LatencySeries[], lists: readonly ListRun[], me
     name: "kubeapi",
     title: "the Kubernetes API through kas and agentk vs direct",
     method: {
-      processes: `kas: bin/kas --config (ts-node), log_level info; agentk: bin/agentk x ${AGENTK_REPLICAS} (ts-node) --tunnels ${AGENTK_TUNNELS}, as ServiceAccount ${AGENT_NS}/agentk; the test cluster (kube-apiserver, etcd, KWOK with its kubelet server)`,
+      processes: `kas: ${FORM === "dist" ? "node runtime/dist/cli.js kas" : "bin/kas (ts-node)"} --config, log_level info; agentk: ${FORM === "dist" ? "node runtime/dist/cli.js agentk" : "bin/agentk (ts-node)"} x ${AGENTK_REPLICAS} --tunnels ${AGENTK_TUNNELS}, as ServiceAccount ${AGENT_NS}/agentk; the test cluster (kube-apiserver, etcd, KWOK with its kubelet server)`,
       kasLimits: KAS_LIMITS,
       direct: "https to kube-apiserver with the agent ServiceAccount's token",
       tunnel: "https to kas's listen.kubernetes_api with `Bearer ci:<agent id>:<ID token>` (access_as agent): agentk forwards with the same ServiceAccount token",

@@ -33,6 +33,13 @@ export const KAS_LIMITS = { max_tunnel_requests_per_agent: 128, max_streams_per_
 /** agentk replicas and `--tunnels` each: one agentk serves at most 64 requests at once (its pool's maxOpen, not a flag). */
 export const AGENTK_REPLICAS = 2;
 export const AGENTK_TUNNELS = 8;
+/** BENCH_KUBEAPI_FORM=dist: kas and agentk as the image runs them (`node runtime/dist/cli.js`, after `npm run build:dist`); default bin/ (ts-node). */
+export const FORM = process.env.BENCH_KUBEAPI_FORM === "dist" ? "dist" : "ts-node";
+
+/** The command and arguments that start `name` (kas or agentk) in FORM. */
+function command(name: "kas" | "agentk", args: string[]): [string, string[]] {
+  return FORM === "dist" ? [process.execPath, [path.join(ROOT, "runtime/dist/cli.js"), name, ...args]] : [path.join(ROOT, "bin", name), args];
+}
 
 /** Where an https request goes and what it presents. */
 export interface Endpoint {
@@ -96,13 +103,13 @@ export async function startKubeApiEnv(namespaces: readonly string[], log: (line:
       }),
     );
     const kasLogFile = path.join(dir, "kas.log");
-    const kas = spawnLogged(path.join(ROOT, "bin/kas"), ["--config", path.join(dir, "kas.yaml")], kasLogFile, process.env, inspect?.kas);
+    const kas = spawnLogged(...command("kas", ["--config", path.join(dir, "kas.yaml")]), kasLogFile, process.env, inspect?.kas);
     children.push(kas);
     await waitUntil("kas live", async () => fetch(`http://127.0.0.1:${obsPort}/liveness`).then((r) => r.ok, () => false), 60_000, kas);
     const agentkPids: number[] = [];
     for (let i = 0; i < AGENTK_REPLICAS; i++) {
       const args = ["--kas-address", `grpc://127.0.0.1:${grpcPort}`, "--kubeconfig", saKubeconfig, "--namespace", AGENT_NS, "--pod-name", `ci-agent-${i}`, "--observability-listen-address", `127.0.0.1:${agentkObs[i]}`, "--tunnels", String(AGENTK_TUNNELS)];
-      const child = spawnLogged(path.join(ROOT, "bin/agentk"), args, path.join(dir, `agentk-${i}.log`), { ...process.env, AGENTK_TOKEN: token }, inspect?.agentk[i]);
+      const child = spawnLogged(...command("agentk", args), path.join(dir, `agentk-${i}.log`), { ...process.env, AGENTK_TOKEN: token }, inspect?.agentk[i]);
       children.push(child);
       agentkPids.push(child.pid as number);
     }
