@@ -10,6 +10,7 @@ import { runAbuse } from "./abuse.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
+import { runKubeApi } from "./kubeapi.bench";
 import { runLatency } from "./latency.bench";
 import { machine, renderResult, sourceState, writeResult, type BenchResult } from "./lib/report";
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   "kas-scale": runKasScale,
   "agentk-memory": runAgentkMemory,
   abuse: runAbuse,
+  kubeapi: runKubeApi,
 };
 
 const BENCH_COMMAND = {

@@ -40,7 +40,6 @@ export class AgentTunnel {
   capabilities: readonly string[] = [];
   private readonly messages: AsyncIterator<TunnelUp>;
   private used = false;
-  private readonly closed: Promise<never>;
 
   constructor(
     readonly agentId: string,
@@ -48,8 +47,6 @@ export class AgentTunnel {
     readonly life: TunnelLife,
   ) {
     this.messages = call[Symbol.asyncIterator]() as AsyncIterator<TunnelUp>;
-    this.closed = new Promise<never>((_resolve, reject) => life.onEnd(() => reject(new TunnelClosedError(`agent ${agentId}'s tunnel closed`))));
-    this.closed.catch(() => undefined);
   }
 
   /** Reads the agent's first message; it must register. */
@@ -147,12 +144,34 @@ export class AgentTunnel {
   private async write(msg: TunnelDown): Promise<void> {
     if (this.life.ended) throw new TunnelClosedError(`agent ${this.agentId}'s tunnel closed`);
     if (this.call.write(msg)) return;
-    await Promise.race([new Promise<void>((resolve) => this.call.once("drain", () => resolve())), this.closed]);
+    await this.untilClosed(new Promise<void>((resolve) => this.call.once("drain", () => resolve())));
   }
 
   /** The agent's next message; undefined at the end of its stream; throws once the call has ended otherwise. */
   private async next(): Promise<TunnelUp | undefined> {
-    const r = await Promise.race([this.messages.next(), this.closed]);
+    const r = await this.untilClosed(this.messages.next());
     return r.done ? undefined : r.value;
+  }
+
+  /**
+   * `p`, or TunnelClosedError once the call ends. Not Promise.race against one
+   * promise for the call's life: every race adds a reaction to that promise
+   * which keeps the race's result (each message read, its data included)
+   * reachable until the call ends, so a long response would stay in memory whole.
+   */
+  private untilClosed<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const off = this.life.onEnd(() => reject(new TunnelClosedError(`agent ${this.agentId}'s tunnel closed`)));
+      p.then(
+        (v) => {
+          off();
+          resolve(v);
+        },
+        (err: unknown) => {
+          off();
+          reject(err);
+        },
+      );
+    });
   }
 }
