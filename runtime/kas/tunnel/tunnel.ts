@@ -135,7 +135,7 @@ export class AgentTunnel {
   private async cancelAfterFlush(reason: string): Promise<void> {
     const deadline = Date.now() + 5_000;
     while (this.call.writableLength > 0 && !this.life.ended && Date.now() < deadline) {
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, 10)), this.closed.catch(() => undefined)]);
+      await this.untilClosed(new Promise((resolve) => setTimeout(resolve, 10))).catch(() => undefined);
     }
     this.cancel(reason);
   }
