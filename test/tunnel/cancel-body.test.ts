@@ -6,16 +6,14 @@
  * that reads the body and answers only at its end.
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { KubeClient } from "../../runtime/agentk/kube";
-import { newToken, startTestKas, type TestKas } from "../kas";
+import type { TestKas } from "../kas";
 import { until } from "../until";
-import { startPool, type TestPool } from "./harness";
+import { startLoopbackAgent, type LoopbackAgent, type TestPool } from "./harness";
 
 let kas: TestKas;
 let pool: TestPool;
+let agent: LoopbackAgent | undefined;
 let server: http.Server;
-const token = newToken();
 let aborted = 0;
 
 beforeAll(async () => {
@@ -24,23 +22,11 @@ beforeAll(async () => {
     req.on("end", () => res.writeHead(201).end("{}"));
     req.on("aborted", () => aborted++);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const kube = KubeClient.fromAccess({
-    server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    tls: { rejectUnauthorized: true },
-    headers: async () => ({}),
-    source: "loopback",
-  });
-  kas = await startTestKas({ agents: [{ name: "a", id: "1", configProject: "g/a", tokens: [token] }], projects: [] });
-  pool = await startPool(kas, token, kube, "grpc", 2);
-  await until("2 idle tunnels", async () => (kas.kas.tunnels.counts("1").idle === 2 ? true : undefined), 10_000);
+  ({ kas, pool } = agent = await startLoopbackAgent(server, 2));
 }, 60_000);
 
 afterAll(async () => {
-  await pool?.stop();
-  await kas?.stop();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await agent?.stop();
 });
 
 test("a body that fails mid-way: kas cancels, agentk aborts the apiserver request and frees its tunnel", async () => {

@@ -4,6 +4,8 @@
  * ServiceAccount on the test cluster.
  */
 import { writeFileSync } from "node:fs";
+import type * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../runtime/common";
@@ -13,7 +15,8 @@ import { bindAgentToken } from "../../runtime/rpc/client";
 import { KubeClient, kubeconfigAccess } from "../../runtime/agentk/kube";
 import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
 import type { TestCluster } from "../cluster";
-import type { TestKas } from "../kas";
+import { newToken, startTestKas, type TestKas } from "../kas";
+import { until } from "../until";
 
 export interface TestPool {
   readonly pool: TunnelPool;
@@ -74,4 +77,35 @@ export async function bigConfigMaps(cluster: TestCluster, files: number, perFile
     out.push(file);
   }
   return out;
+}
+
+/** kas with agent "1" whose `size` tunnels reach `server` (started here), a loopback stand-in for the apiserver. */
+export interface LoopbackAgent {
+  readonly kas: TestKas;
+  readonly pool: TestPool;
+  stop(): Promise<void>;
+}
+
+export async function startLoopbackAgent(server: http.Server, size: number, headers: Record<string, string> = {}): Promise<LoopbackAgent> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const kube = KubeClient.fromAccess({
+    server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    tls: { rejectUnauthorized: true },
+    headers: async () => headers,
+    source: "loopback stand-in",
+  });
+  const token = newToken();
+  const kas = await startTestKas({ agents: [{ name: "a", id: "1", configProject: "g/a", tokens: [token] }], projects: [] });
+  const pool = await startPool(kas, token, kube, "grpc", size);
+  await until(`${size} idle tunnels`, async () => (kas.kas.tunnels.counts("1").idle === size ? true : undefined), 10_000);
+  return {
+    kas,
+    pool,
+    stop: async () => {
+      await pool.stop();
+      await kas.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

@@ -6,21 +6,17 @@
  * a forced GC (V8's flag set at run time).
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { KubeClient } from "../../runtime/agentk/kube";
-import { newToken, startTestKas, type TestKas } from "../kas";
-import { until } from "../until";
-import { getHead, startPool, type TestPool } from "./harness";
+import type { TestKas } from "../kas";
+import { getHead, startLoopbackAgent, type LoopbackAgent } from "./harness";
 
 const BODY_BYTES = 24 * 1024 * 1024;
 const WRITE_BYTES = 64 * 1024;
 
 let kas: TestKas;
-let pool: TestPool;
+let agent: LoopbackAgent | undefined;
 let server: http.Server;
-const token = newToken();
 
 beforeAll(async () => {
   server = http.createServer((_req, res) => {
@@ -35,23 +31,11 @@ beforeAll(async () => {
     };
     more();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const kube = KubeClient.fromAccess({
-    server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    tls: { rejectUnauthorized: true },
-    headers: async () => ({}),
-    source: "loopback stream",
-  });
-  kas = await startTestKas({ agents: [{ name: "a", id: "1", configProject: "g/a", tokens: [token] }], projects: [] });
-  pool = await startPool(kas, token, kube, "grpc", 1);
-  await until("1 idle tunnel", async () => (kas.kas.tunnels.counts("1").idle === 1 ? true : undefined), 10_000);
+  ({ kas } = agent = await startLoopbackAgent(server, 1));
 }, 60_000);
 
 afterAll(async () => {
-  await pool?.stop();
-  await kas?.stop();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await agent?.stop();
 });
 
 test("chunks of a long response are not kept by kas once the caller has read them", async () => {

@@ -5,18 +5,16 @@
  * server that upgrades and echoes; it also shows what reaches the apiserver.
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
-import { KubeClient } from "../../runtime/agentk/kube";
-import { newToken, startTestKas, type TestKas } from "../kas";
+import type { TestKas } from "../kas";
 import { until } from "../until";
-import { startPool, type TestPool } from "./harness";
+import { startLoopbackAgent, type LoopbackAgent, type TestPool } from "./harness";
 
 let kas: TestKas;
 let pool: TestPool;
+let agent: LoopbackAgent | undefined;
 let server: http.Server;
 const seen: http.IncomingHttpHeaders[] = [];
-const token = newToken();
 
 beforeAll(async () => {
   server = http.createServer((_req, res) => res.writeHead(404).end());
@@ -26,23 +24,11 @@ beforeAll(async () => {
     if (head.length > 0) socket.write(head);
     socket.pipe(socket);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const kube = KubeClient.fromAccess({
-    server: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    tls: { rejectUnauthorized: true },
-    headers: async () => ({ authorization: "Bearer the-agents-own" }),
-    source: "loopback echo",
-  });
-  kas = await startTestKas({ agents: [{ name: "a", id: "1", configProject: "g/a", tokens: [token] }], projects: [] });
-  pool = await startPool(kas, token, kube, "grpc", 2);
-  await until("2 idle tunnels", async () => (kas.kas.tunnels.counts("1").idle === 2 ? true : undefined), 10_000);
+  ({ kas, pool } = agent = await startLoopbackAgent(server, 2, { authorization: "Bearer the-agents-own" }));
 }, 60_000);
 
 afterAll(async () => {
-  await pool?.stop();
-  await kas?.stop();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await agent?.stop();
 });
 
 test("101 then bytes both ways; the apiserver sees the agent's credentials, not the caller's; ending the client side ends it all", async () => {
