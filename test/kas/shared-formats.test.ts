@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
 import { InvalidRegistryFileError, parseRegistryYaml, type RegistryAgent } from "../../runtime/common/deploy";
 import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, KUBERNETES_API_TLS_MOUNT, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
-import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
+import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_KUBERNETES_API_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
 import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
 import { findAgent } from "../../runtime/kas/registry/tokens";
 
@@ -111,7 +111,8 @@ describe("kas.yaml: infra writes, kas reads", () => {
       writeFileSync(file, renderKasConfig(projects, { url: "https://gitlab.example.com" }, { kubernetesApi: { oidc } }));
       const config = loadKasConfig(file);
       expect(config.listen.kubernetesApi).toEqual({ address: `${any}:${KAS_PORTS.kubernetesApi}`, certFile: `${KUBERNETES_API_TLS_MOUNT}/tls.crt`, keyFile: `${KUBERNETES_API_TLS_MOUNT}/tls.key` });
-      expect(config.kubernetesApi).toEqual({ oidc });
+      // The OIDC issuer infra meant, and kas's own defaults for what infra leaves unset.
+      expect(config.kubernetesApi).toEqual({ oidc, limits: DEFAULT_KUBERNETES_API_LIMITS, allowedAgentCacheTtlMs: 60_000, allowedAgentCacheErrorTtlMs: 10_000 });
       // Without it, neither: kas refuses one without the other.
       const without = parseKasConfig(renderKasConfig(projects, undefined, {}), file);
       expect([without.listen.kubernetesApi, without.kubernetesApi]).toEqual([undefined, undefined]);
