@@ -37,6 +37,8 @@ export interface KubeApiScenarioOptions {
   readonly cluster?: TestClusterOptions;
   /** The agent's config.yaml; default CONFIG above. */
   readonly agentConfig?: string;
+  /** More files of the first commit of the config project (group/agent-config, the scenario's one project), e.g. manifests its gitops config lists. */
+  readonly files?: Readonly<Record<string, string>>;
   /** agentk --allow-impersonation; default false. */
   readonly allowImpersonation?: boolean;
   /** Runs after the agent's least-privilege RBAC is applied and before agentk starts, e.g. to grant impersonation. */
@@ -59,6 +61,8 @@ interface ScenarioBase {
   /** With options.gitlab only. */
   readonly gitlab?: FakeGitLabInternalApi;
   readonly dir: string;
+  /** The config project's repository (a worktree on branch main): commitFiles(repo, ...) makes a new commit kas sees. */
+  readonly repo: string;
   readonly binary: string;
   /** The CA of kas's Kubernetes API listener. */
   readonly caPem: string;
@@ -134,7 +138,7 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const pki = makeTestPki(dir);
   const issuer = await startIssuer(AUDIENCE);
   const repo = path.join(dir, "agent-config");
-  await makeRepo(repo, { [`.gitlab/agents/${AGENT.name}/config.yaml`]: options.agentConfig ?? CONFIG });
+  await makeRepo(repo, { ...options.files, [`.gitlab/agents/${AGENT.name}/config.yaml`]: options.agentConfig ?? CONFIG });
   const saKubeconfig = await grantAgent(cluster, AGENT_NS, "agentk", ["dude"]);
   await cluster.kubectl(["create", "namespace", "naww"]).catch(() => undefined);
   await options.setup?.(cluster);
@@ -156,7 +160,7 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
   const caPem = readFileSync(pki.caFile, "utf8");
   const kubectlArgs = (file: string, args: string[]): string[] => ["kubectl", `--kubeconfig=${file}`, `--cache-dir=${path.join(dir, "kube-cache", path.basename(file))}`, ...args];
   const base: ScenarioBase = {
-    cluster, kas, issuer, gitlab, dir, binary, caPem, caFile: pki.caFile, kubectlArgs,
+    cluster, kas, issuer, gitlab, dir, repo, binary, caPem, caFile: pki.caFile, kubectlArgs,
     kubeconfig: (name, credential, tokenType) => {
       const file = path.join(dir, `${name}.kubeconfig`);
       const agents = [{ id: AGENT.id, name: AGENT.name, configProjectPath: AGENT.configProject }];

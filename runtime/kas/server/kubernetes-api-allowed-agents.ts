@@ -22,10 +22,6 @@ export interface AllowedAgentsDeps {
   readonly logger: Logger;
 }
 
-export function isAllowedAgentsRequest(req: http.IncomingMessage): boolean {
-  return (req.url ?? "").split("?")[0] === KAS_ALLOWED_AGENTS_PATH;
-}
-
 /** The plain ID token from `Bearer <token>`, or why not; never quotes the token. */
 export function plainBearer(header: string | undefined): { ok: true; token: string } | { ok: false; reason: string } {
   if (header === undefined || header === "") return { ok: false, reason: "no Authorization header; expected Bearer <CI ID token>" };

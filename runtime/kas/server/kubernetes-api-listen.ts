@@ -9,13 +9,14 @@
  * (kubernetes-api-allowed-agents.ts).
  */
 import { readFileSync } from "node:fs";
+import type * as http from "node:http";
 import * as https from "node:https";
 import type { Logger } from "../../common";
 import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
-import { CredentialCache, JwksCache, type GitLabCredentialsApi } from "../kubeapi-auth";
+import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
-import { allowedAgentsHandler, isAllowedAgentsRequest } from "./kubernetes-api-allowed-agents";
+import { allowedAgentsHandler } from "./kubernetes-api-allowed-agents";
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
@@ -47,6 +48,8 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
   };
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
+  // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).
+  const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([[KAS_ALLOWED_AGENTS_PATH, allowed]]);
   const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;
   const server = https.createServer(
     {
@@ -60,7 +63,7 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
       maxHeaderSize: maxHeaderBytes,
     },
-    (req, res) => (isAllowedAgentsRequest(req) ? allowed : forward)(req, res),
+    (req, res) => (kasRoutes.get((req.url ?? "").split("?")[0] ?? "") ?? forward)(req, res),
   );
   // Node's own count limit answers a bare 400; maxHeaderSize bounds the head, and the proxy refuses more
   // than MAX_HEADER_COUNT headers with a 431 that says so.
