@@ -2,3 +2,4 @@
 export { kubeconfigMain } from "./main";
 export { kubeconfigCommand, kubeconfigFlags, DEFAULT_TOKEN_ENV, type KubeconfigOptions } from "./flags";
 export { fetchAllowedAgents, allowedAgentsUrl, type AllowedAgents, type FetchOptions } from "./fetch";
+export { kasRequest, kasJson, kasRefusal, kasUrl, type KasRequest, type KasAnswer } from "./kas-request";
