@@ -69,6 +69,8 @@ export interface SyncStatusReport {
   readonly objects: readonly ObjectStatus[];
   readonly started_at_unix_ms: number;
   readonly finished_at_unix_ms: number;
+  /** A progress report of a sync still running (success and error not yet known); absent or false from older agents: final. */
+  readonly in_progress?: boolean;
 }
 
 export type SyncStatusAck = Record<string, never>;

@@ -100,6 +100,7 @@ describe("protocol over real gRPC", () => {
       objects: [{ group: "apps", version: "v1", kind: "Deployment", namespace: "naww", name: "nginx", status: "Failed", message: "forbidden" }],
       started_at_unix_ms: 1_700_000_000_000,
       finished_at_unix_ms: 1_700_000_001_000,
+      in_progress: false,
     };
     await new Promise<void>((resolve, reject) =>
       clients.status.ReportSyncStatus(sent, bearerMetadata("tok"), {}, (err) => (err ? reject(err) : resolve())),

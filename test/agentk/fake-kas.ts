@@ -65,7 +65,10 @@ export interface FakeKas {
   /** host:port of the relay, for createClients. */
   readonly target: string;
   readonly calls: readonly ObjectsCallRecord[];
+  /** Final reports, one per finished sync. */
   readonly reports: readonly SyncStatusReport[];
+  /** Progress reports (in_progress) of syncs while they ran. */
+  readonly progress: readonly SyncStatusReport[];
   /** Queues scripts for the next objects calls, in order. */
   objects(...scripts: ObjectsScript[]): void;
   /** Destroys every TCP connection through the relay. */
@@ -87,6 +90,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
   const idle: { run: (s: ObjectsScript) => void; closed: () => boolean }[] = [];
   const calls: ObjectsCallRecord[] = [];
   const reports: SyncStatusReport[] = [];
+  const progress: SyncStatusReport[] = [];
   const relay = await startRelay();
   const server = new grpc.Server();
   const defs = serviceDefinitions();
@@ -126,7 +130,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
   };
   const status: StatusHandlers = {
     ReportSyncStatus: (call, cb) => {
-      reports.push(call.request);
+      (call.request.in_progress ? progress : reports).push(call.request);
       cb(null, {});
     },
   };
@@ -143,6 +147,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
     target: `127.0.0.1:${relay.port}`,
     calls,
     reports,
+    progress,
     objects: (...more) => {
       for (const script of more) {
         while (idle[0]?.closed()) idle.shift();

@@ -37,6 +37,8 @@ export interface SyncRequest {
   readonly waitTimeoutMs?: number;
   /** Ends step 7 early (not a cancellation): the worker has newer work, e.g. a drifted object to re-apply. */
   readonly waitSignal?: AbortSignal;
+  /** Progress while the sync runs: every result so far, after apply and prune, then as statuses change in step 7. */
+  readonly onProgress?: (results: readonly ObjectResult[]) => void;
 }
 
 /** One decode memo for the process: files are keyed by path and content, and their documents are frozen. */
@@ -140,7 +142,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   // 7: wait until applied objects are Current (kstatus) or the timeout ends.
   const timeoutMs = req.waitTimeoutMs ?? req.project.reconcile_timeout_seconds * 1000;
   const waitSignal = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
-  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, waitSignal);
+  req.onProgress?.(results);
+  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, waitSignal, { onChange: (now) => req.onProgress?.([...results, ...now]) });
   if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
   const all = [...results, ...statuses];
   const summary = summarize(all);

@@ -94,7 +94,7 @@ describe("a 403 while waiting (ServiceAccount that may delete but not get)", () 
   test("the status wait reports Forbidden at once, not NotFound", async () => {
     await cluster.kubectl(["create", "configmap", "-n", "dude", "watched", "--from-literal=a=b"]);
     const started = Date.now();
-    const results = await waitForStatus(deleter, [{ ref: cmRef("watched"), apiVersion: "v1" }], 30_000, logger, signal, 50);
+    const results = await waitForStatus(deleter, [{ ref: cmRef("watched"), apiVersion: "v1" }], 30_000, logger, signal, { pollMs: 50 });
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ ref: cmRef("watched"), status: "WaitFailed" });
     expect(results[0]!.message).toMatch(/^ConfigMap dude\/watched: .*Forbidden/);

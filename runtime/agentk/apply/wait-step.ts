@@ -11,6 +11,13 @@ export interface WaitTarget {
   readonly apiVersion: string;
 }
 
+export interface WaitOptions {
+  /** Between rounds; default 500 ms. */
+  readonly pollMs?: number;
+  /** After a round in which an object's status changed: every target's latest status (progress reports). */
+  readonly onChange?: (statuses: readonly ObjectResult[]) => void;
+}
+
 /**
  * Polls the applied objects until each is Current or Failed (kstatus), or the
  * timeout ends; logs a resourceStatus event whenever an object's status changes.
@@ -23,13 +30,14 @@ export async function waitForStatus(
   timeoutMs: number,
   logger: Logger,
   signal: AbortSignal,
-  pollMs = 500,
+  { pollMs = 500, onChange }: WaitOptions = {},
 ): Promise<ObjectResult[]> {
   const last = new Map<WaitTarget, ObjectResult>();
   const retrying = new Set<WaitTarget>();
   const deadline = Date.now() + timeoutMs;
   let pending = [...targets];
   while (pending.length > 0 && !signal.aborted) {
+    let changed = false;
     // One LIST per (resource, namespace) per round instead of a GET per object.
     const cache = await prefetchLive(store, pending.map((t) => ({ apiVersion: t.apiVersion, ...t.ref, namespace: t.ref.namespace || undefined })));
     for (const t of pending) {
@@ -45,7 +53,10 @@ export async function waitForStatus(
       if ("error" in read && isTransient(read.error)) retrying.add(t);
       else retrying.delete(t);
       const prev = last.get(t);
-      if (!prev || prev.status !== s.status || prev.message !== s.message) logResourceStatus(logger, t.ref, s.status, s.message);
+      if (!prev || prev.status !== s.status || prev.message !== s.message) {
+        logResourceStatus(logger, t.ref, s.status, s.message);
+        changed = true;
+      }
       last.set(t, { ref: t.ref, status: s.status, message: s.message });
     }
     // NotFound: deleted under us while we waited; the drift watch re-applies it, waiting longer would not.
@@ -53,6 +64,7 @@ export async function waitForStatus(
       const s = last.get(t)?.status;
       return s !== "Current" && s !== "Failed" && s !== "NotFound" && (s !== "WaitFailed" || retrying.has(t));
     });
+    if (changed && onChange) onChange(targets.map((t) => last.get(t) ?? { ref: t.ref, status: "Unknown", message: "not checked yet" }));
     if (pending.length === 0 || Date.now() >= deadline) break;
     await sleep(pollMs, signal);
   }

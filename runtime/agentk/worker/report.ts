@@ -9,7 +9,20 @@ export function toReport(projectId: string, outcome: SyncOutcome, startedAt: num
     commit_id: outcome.commitId,
     success: outcome.error === undefined,
     error: outcome.error ?? "",
-    objects: latestPerObject(outcome.results).map((r) => ({
+    objects: toObjects(outcome.results),
+    started_at_unix_ms: startedAt,
+    finished_at_unix_ms: finishedAt,
+    in_progress: false,
+  };
+}
+
+/** A progress report of a sync still running: its results so far; neither success nor an error yet. */
+export function toProgressReport(projectId: string, commitId: string, results: readonly ObjectResult[], startedAt: number): SyncStatusReport {
+  return { project_id: projectId, commit_id: commitId, success: false, error: "", objects: toObjects(results), started_at_unix_ms: startedAt, finished_at_unix_ms: 0, in_progress: true };
+}
+
+function toObjects(results: readonly ObjectResult[]): SyncStatusReport["objects"] {
+  return latestPerObject(results).map((r) => ({
       group: r.ref.group,
       version: "",
       kind: r.ref.kind,
@@ -17,10 +30,7 @@ export function toReport(projectId: string, outcome: SyncOutcome, startedAt: num
       name: r.ref.name,
       status: r.status,
       message: r.message,
-    })),
-    started_at_unix_ms: startedAt,
-    finished_at_unix_ms: finishedAt,
-  };
+  }));
 }
 
 /** An object appears once per step (Applied, then Current); keep its last word, in first-seen order. */

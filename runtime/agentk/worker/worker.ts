@@ -3,7 +3,8 @@ import type { Clients, GitopsScope, ManifestProject, ObjectsBatch } from "../../
 import { watchObjects } from "../../rpc/client";
 import { syncCommit, type ObjectStore, type SyncOutcome } from "../apply";
 import { DriftWatcher } from "../drift";
-import { toReport } from "./report";
+import { ProgressThrottle } from "./progress";
+import { toProgressReport, toReport } from "./report";
 import { cancelsCurrentSync, describeReason, type SyncReason } from "./sync-reason";
 import { SyncMetrics } from "./sync-metrics";
 
@@ -102,17 +103,22 @@ export class ProjectWorker {
       this.waiting = new AbortController();
       const started = Date.now();
       this.log.debug("Sync starting", { [F.commitId]: batch.commitId, [F.message]: describeReason(reason) });
+      // Progress of a new commit only: a re-apply of the last good one has nothing for a CI job to wait on.
+      const progress = reason.kind === "new-commit" ? new ProgressThrottle((r: ReturnType<typeof toReport>) => this.report(r)) : undefined;
+      const onProgress = progress && ((results: Parameters<typeof toProgressReport>[2]) => progress.push(toProgressReport(batch.projectId, batch.commitId, results, started)));
       let outcome: SyncOutcome;
       try {
         outcome = await syncCommit(
           this.deps.store,
-          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, inventoryName: this.deps.inventoryName, signal: this.current.signal, waitSignal: this.waiting.signal },
+          { batch, project: this.config.project, scope: this.config.scope, agentId: this.deps.agentId, agentNamespace: this.deps.agentNamespace, inventoryName: this.deps.inventoryName, signal: this.current.signal, waitSignal: this.waiting.signal, onProgress },
           this.log,
         );
       } catch (err) {
         this.log.error("Synchronization error", { [F.commitId]: batch.commitId, [F.error]: err });
         this.metrics.errored();
         continue;
+      } finally {
+        progress?.stop();
       }
       if (outcome.cancelled) continue;
       this.metrics.recorded(outcome, (Date.now() - started) / 1000);
