@@ -81,6 +81,13 @@ export class ObjectReader {
     return readThrough(this.commits, this.pendingCommits, commit, async () => treeOf(commit, await this.peel(commit, "commit")));
   }
 
+  /** The parents of `commit` (a commit present in the repository), read under the object size limit. */
+  async parents(commit: string): Promise<string[]> {
+    const { data } = await this.peel(commit, "commit");
+    const head = data.toString("latin1", 0, Math.max(0, data.indexOf("\n\n")));
+    return [...head.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+  }
+
   /**
    * The commit `oid` names, following annotated tags by what each says it
    * tags (nothing else is read), or undefined when it names something else.

@@ -9,6 +9,7 @@ import type { GitRef } from "../../rpc/agent-config";
 import { collect, type CollectedFile } from "./collect";
 import { GitSourceError, InvalidRefError, ProjectNotFoundError, RefNotFoundError, SourceUnavailableError } from "./errors";
 import { DEFAULT_LIMITS, checkFileSize, fileTooLarge, objectLimitError, type CollectLimits } from "./limits";
+import { isReachable, ANCESTRY_MAX_COMMITS } from "./ancestry";
 import { findGitdir } from "./local";
 import { ObjectReader } from "./objects";
 import { cacheDirName, locate, redactUrl, repoPath, type Location } from "./paths";
@@ -179,6 +180,23 @@ export class GitSource {
     });
     checkFileSize(projectId, rp, data.length, maxBytes);
     return data;
+  }
+
+  /** Whether the repository as kas has it (local, or the last fetch: never fetched for this) holds the full SHA `commit`. */
+  async hasCommit(projectId: string, commit: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40}$/.test(commit)) return false;
+    try {
+      await this.reader(await this.gitdir(this.project(projectId)), projectId).rootTree(commit);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether `ancestor` is reachable from `descendant` (or is it), walking at most `maxCommits` commits of the repository as kas has it. */
+  async isAncestor(projectId: string, ancestor: string, descendant: string, maxCommits = ANCESTRY_MAX_COMMITS): Promise<boolean> {
+    const reader = this.reader(await this.gitdir(this.project(projectId)), projectId);
+    return isReachable((c) => reader.parents(c), ancestor, descendant, maxCommits).catch(() => false);
   }
 
   /** Closes the repositories' open pack files (kas is stopping; a later read opens them again). */

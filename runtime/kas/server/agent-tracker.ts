@@ -109,6 +109,11 @@ export class AgentTracker {
     (s.projects[report.project_id] ??= {}).lastReport = { ...boundReport(report, this.limits), received_at: this.now().toISOString() };
   }
 
+  /** The agent's state, if it has talked to this kas. */
+  get(agentId: string): AgentState | undefined {
+    return this.agents.get(agentId);
+  }
+
   list(): AgentState[] {
     return [...this.agents.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

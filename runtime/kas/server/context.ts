@@ -4,6 +4,7 @@ import type { AgentAccessBook } from "./agent-access";
 import type { AgentConfiguration } from "../../rpc";
 import type { ProjectConfig } from "../config";
 import type { AgentTracker } from "./agent-tracker";
+import type { CommitResults } from "./commit-results";
 import type { Metrics } from "../../common";
 import type { AgentConnectionLimits } from "../config";
 import type { AuthAudit } from "./admission";
@@ -28,6 +29,8 @@ export interface ServerContext {
   readonly parseAgentConfig: AgentConfigParser;
   readonly validateGlob: GlobValidator;
   readonly tracker: AgentTracker;
+  /** Each agent's recent commits per manifest project and how their syncs went (commit_status). */
+  readonly results: CommitResults;
   readonly metrics: Metrics;
   readonly limits: AgentConnectionLimits;
   /** Open streams by token, for revocation. */

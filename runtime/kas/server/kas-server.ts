@@ -7,6 +7,7 @@ import { AgentAccessBook } from "./agent-access";
 import { listenKubernetesApi } from "./kubernetes-api-listen";
 import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
+import { CommitResults } from "./commit-results";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
@@ -19,7 +20,7 @@ import { TunnelRegistry } from "../tunnel";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
-export interface KasServerDeps extends Omit<ServerContext, "tracker" | "metrics" | "streams" | "audit" | "tunnels" | "access"> {
+export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results" | "metrics" | "streams" | "audit" | "tunnels" | "access"> {
   readonly listen: KasConfig["listen"];
   readonly limits: AgentConnectionLimits;
   readonly webhookSecret: () => string | undefined;
@@ -48,6 +49,7 @@ export interface RunningKas {
 /** Starts every configured listener; on any failure, closes what was opened and throws. */
 export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const tracker = new AgentTracker();
+  const results = new CommitResults();
   const metrics = deps.metrics ?? new Metrics();
   registerProcessMetrics(metrics);
   metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
@@ -61,7 +63,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   metrics.gaugeFn("kas_agent_tunnels_idle", "Idle reverse tunnels agents hold open now", () => tunnels.totals().idle);
   metrics.gaugeFn("kas_agent_tunnels_in_use", "Reverse tunnels carrying a request now", () => tunnels.totals().inUse);
   const access = new AgentAccessBook();
-  const ctx: ServerContext = { ...deps, tracker, metrics, streams, audit, tunnels, access };
+  const ctx: ServerContext = { ...deps, tracker, results, metrics, streams, audit, tunnels, access };
   // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
   const unwatch = deps.registry.onChange?.(() => void streams.recheck());
   const recheckMs = deps.registry.recheckIntervalMs;
@@ -104,7 +106,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
+      const commitStatus = { results, tracker, git: deps.git };
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, commitStatus, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }

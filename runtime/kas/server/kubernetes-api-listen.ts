@@ -6,7 +6,8 @@
  * refusals for allowed_agent_cache_error_ttl); the agent's ci_access and
  * user_access from the access book; requests through the agent's tunnels.
  * GET /.kas/v1/allowed_agents says which agents a CI job may use
- * (kubernetes-api-allowed-agents.ts).
+ * (kubernetes-api-allowed-agents.ts); GET /.kas/v1/commit_status where the
+ * agent is with a commit (kubernetes-api-commit-status.ts).
  */
 import { readFileSync } from "node:fs";
 import type * as http from "node:http";
@@ -16,7 +17,9 @@ import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
 import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
+import { KAS_COMMIT_STATUS_PATH } from "../commit-status";
 import { allowedAgentsHandler } from "./kubernetes-api-allowed-agents";
+import { commitStatusHandler, type CommitStatusSources } from "./kubernetes-api-commit-status";
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
@@ -27,6 +30,8 @@ export interface KubernetesApiListenerDeps {
   readonly config: KubernetesApiConfig;
   readonly access: AgentAccessBook;
   readonly tunnels: TunnelRegistry;
+  /** What commit_status answers from: the agents' reports and kas's Git. */
+  readonly commitStatus: CommitStatusSources;
   readonly logger: Logger;
   /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
   readonly gitlab?: GitLabCredentialsApi;
@@ -49,7 +54,10 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).
-  const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([[KAS_ALLOWED_AGENTS_PATH, allowed]]);
+  const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([
+    [KAS_ALLOWED_AGENTS_PATH, allowed],
+    [KAS_COMMIT_STATUS_PATH, commitStatusHandler({ ...deps.commitStatus, auth: proxy.auth, logger: deps.logger })],
+  ]);
   const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;
   const server = https.createServer(
     {

@@ -13,6 +13,10 @@ export interface GitReader {
   /** A blob's content; throws (naming `path`) when it is over maxBytes. */
   readBlob(projectId: string, oid: string, path: string, maxBytes: number): Promise<Buffer>;
   collectFiles(projectId: string, commit: string, globs: readonly string[]): Promise<readonly SourceFile[]>;
+  /** Whether the project's repository, as kas has it now (never fetched for this), holds the full SHA `commit`. */
+  hasCommit(projectId: string, commit: string): Promise<boolean>;
+  /** Whether `ancestor` is reachable from `descendant` within a bounded walk of its history (false past it). */
+  isAncestor(projectId: string, ancestor: string, descendant: string): Promise<boolean>;
 }
 
 export interface CommitSubscriptions {

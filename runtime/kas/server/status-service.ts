@@ -6,7 +6,10 @@ import { agentUnary } from "./agent-handlers";
 import type { ServerContext } from "./context";
 import { permissionDenied } from "./errors";
 
-/** ReportSyncStatus: agentk's per-project sync result, kept for /api/v1/agents. */
+/**
+ * ReportSyncStatus: agentk's per-project sync result, kept for /api/v1/agents
+ * (final reports) and per commit for commit_status (progress reports too).
+ */
 export function statusHandlers(ctx: ServerContext): StatusHandlers {
   const reports = ctx.metrics.counter("kas_sync_reports_total", "Sync status reports received from agents, by agent name and success", ["agent", "success"]);
   const lastSuccess = ctx.metrics.gauge(
@@ -18,6 +21,9 @@ export function statusHandlers(ctx: ServerContext): StatusHandlers {
     ReportSyncStatus: agentUnary(ctx, "ReportSyncStatus", async (call: grpc.ServerUnaryCall<SyncStatusReport, SyncStatusAck>, agent) => {
       const report = call.request;
       if (!canRead(agent, report.project_id, ctx.projects())) throw permissionDenied(denyMessage(agent, report.project_id));
+      ctx.results.record(agent.id, report);
+      // A progress report (in_progress; older agents never send one) is no finished sync: the agents API and metrics count those only.
+      if (report.in_progress === true) return {};
       ctx.tracker.statusReported(agent, report);
       reports.inc({ agent: agent.name, success: String(report.success) });
       if (report.success) lastSuccess.set({ agent: agent.name, project: report.project_id }, Date.now() / 1000);
