@@ -1,16 +1,18 @@
 /**
  * `kas --config kas.yaml`: the server agentk dials; `kas kubeconfig ...`: a CI
- * job's kubeconfig from a running kas (ci-kubeconfig). Only wiring lives here.
+ * job's kubeconfig from a running kas (ci-kubeconfig); `kas wait ...`: a CI job
+ * waits for the agent to apply a commit (ci-wait). Only wiring lives here.
  */
 import { buildInfo, createLogger, formatVersion, logGrpcThroughLogger, logProcessWarnings, parseCommandLine, PROCESS_IO, runMainProcess, usageError, usageOutcome, type CommandIo, type CommandSpec } from "../common";
 import { kubeconfigMain } from "./ci-kubeconfig";
+import { waitMain } from "./ci-wait";
 import { loadKasConfig } from "./config";
 import { guardProcess } from "./guard";
 import { startKas } from "./kas";
 
 export const KAS_COMMAND = {
   name: "kas",
-  usage: "--config <kas.yaml>\n  kas kubeconfig --help",
+  usage: "--config <kas.yaml>\n  kas kubeconfig --help\n  kas wait --help",
   summary: "The server agentk dials: serves each agent its configuration and the manifests of its projects from Git, and records what it reports.",
   flags: {
     config: { value: "<kas.yaml>", description: "kas's configuration file: listeners, agents registry, Git sources, limits (required)" },
@@ -20,6 +22,7 @@ export const KAS_COMMAND = {
 /** Exit code: 0, 2 on a usage error, 1 on a failure (thrown, e.g. a bad kas.yaml). */
 export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
   if (argv[0] === "kubeconfig") return kubeconfigMain(argv.slice(1), "kas kubeconfig", process.env, io);
+  if (argv[0] === "wait") return waitMain(argv.slice(1), "kas wait", process.env, io);
   const line = parseCommandLine(KAS_COMMAND, argv);
   if (line.kind !== "run") return usageOutcome(KAS_COMMAND, line, formatVersion(buildInfo()), io);
   const file = line.values.config;
