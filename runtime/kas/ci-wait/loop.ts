@@ -26,7 +26,9 @@ export async function waitLoop(deps: WaitLoopDeps, timeoutMs: number, intervalMs
   for (;;) {
     const poll = await deps.ask();
     const line = poll.kind === "answer" ? describeCommitStatus(poll.answer) : poll.message;
-    if (line !== said) deps.print(`[${seconds(deps.now() - start)}] ${line}`);
+    // A failure or refusal is said once, by the outcome.
+    const final = poll.kind === "refused" || (poll.kind === "answer" && poll.answer.state === "failed");
+    if (line !== said && !final) deps.print(`[${seconds(deps.now() - start)}] ${line}`);
     said = line;
     if (poll.kind === "refused") return { ok: false, lines: [poll.message] };
     if (poll.kind === "answer") {

@@ -12,7 +12,7 @@ const answer: CommitStatusWire = {
     state: "failed",
     counts: { objects: 2, applied: 1, current: 0, pending: 0, failed: 2 },
     error: "2 resources failed",
-    objects: [{ group: "", kind: "ConfigMap", namespace: "naww", name: "x", status: "ApplyFailed", message: "forbidden" }],
+    objects: [{ group: "", kind: "ConfigMap", namespace: "naww", name: "x", status: "ApplyFailed", message: "ConfigMap naww/x: Forbidden: forbidden" }],
     objects_omitted: 1,
     updated_at: "2026-01-01T00:00:00.000Z",
   },
@@ -40,7 +40,8 @@ test("kas's 404 for a commit is told from any other 404", () => {
 
 test("in words: the state, the later commit that answers, the counts; the failing objects", () => {
   expect(describeCommitStatus(answer)).toBe(`failed: 0123456789ab (in later commit fedcba987654) (agent ci-agent, project group/m): 2 resources failed; 2 objects: 1 applied, 0 Current, 0 pending, 2 failed`);
-  expect(describeObjects(answer.result!)).toEqual(["ConfigMap naww/x: ApplyFailed: forbidden", "... and 1 more"]);
+  // agentk's message names the object too: once is enough.
+  expect(describeObjects(answer.result!)).toEqual(["ConfigMap naww/x: ApplyFailed: Forbidden: forbidden", "... and 1 more"]);
   expect(describeCommitStatus({ agent: answer.agent, project: "group/m", commit: SHA, state: "pending", latest: { commit: LATER, state: "in_progress" } })).toBe(
     "pending: 0123456789ab not applied yet (agent ci-agent, project group/m): the agent last reported fedcba987654 (in progress)",
   );

@@ -32,7 +32,9 @@ export function describeCommitStatus(w: CommitStatusWire): string {
 export function describeObject(o: ObjectStateWire): string {
   const kind = o.group === "" ? o.kind : `${o.kind}.${o.group}`;
   const name = o.namespace === "" ? o.name : `${o.namespace}/${o.name}`;
-  return `${kind} ${name}: ${o.status}${o.message === "" ? "" : `: ${o.message}`}`;
+  // agentk's messages start with the object as named here: said once.
+  const message = o.message.startsWith(`${kind} ${name}: `) ? o.message.slice(kind.length + name.length + 3) : o.message;
+  return `${kind} ${name}: ${o.status}${message === "" ? "" : `: ${message}`}`;
 }
 
 /** The objects not Current, one per line (failed first, as kas orders them), and how many more there are. */
