@@ -53,6 +53,20 @@ describe.each([
     expect(await text(source, "group/app", second, "dir")).toBeUndefined();
   });
 
+  test("hasCommit and isAncestor (commit_status): history on main, not the other branch; a commit kas does not have is in no history", async () => {
+    const dev = await source.resolveRef("group/app", { branch: "feature/dev" });
+    const absent = "f".repeat(40);
+    expect(await source.hasCommit("group/app", first)).toBe(true);
+    expect(await source.hasCommit("group/app", absent)).toBe(false);
+    expect(await source.hasCommit("group/app", first.slice(0, 12))).toBe(false);
+    expect(await source.isAncestor("group/app", first, second)).toBe(true);
+    expect(await source.isAncestor("group/app", second, second)).toBe(true);
+    expect(await source.isAncestor("group/app", second, first)).toBe(false);
+    expect(await source.isAncestor("group/app", dev, second)).toBe(false);
+    expect(await source.isAncestor("group/app", first, absent)).toBe(false);
+    expect(await source.isAncestor("group/app", first, second, 0)).toBe(false);
+  });
+
   test("a missing ref names the project and the ref and lists branches", async () => {
     await expect(source.resolveRef("group/app", { branch: "nope" })).rejects.toThrow(
       new RefNotFoundError("group/app", 'branch "nope"', ["feature/dev", "main"]),
