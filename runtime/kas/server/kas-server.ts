@@ -38,6 +38,8 @@ export interface RunningKas {
   /** Bound ports (useful when the config asked for port 0). */
   readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number; kubernetesApi?: number };
   readonly tracker: AgentTracker;
+  /** Each agent's recent commits and how their syncs went (commit_status). */
+  readonly results: CommitResults;
   readonly metrics: Metrics;
   /** The agents' reverse tunnels: acquire(agentId) one to send a request to its apiserver. */
   readonly tunnels: TunnelRegistry;
@@ -116,7 +118,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, metrics, tunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
+  return { ports, tracker, results, metrics, tunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */
