@@ -15,7 +15,7 @@ export interface CommitSummaryLimits {
   readonly maxFieldBytes: number;
 }
 
-export const DEFAULT_COMMIT_SUMMARY_LIMITS: CommitSummaryLimits = { maxObjects: 20, maxMessageBytes: 1024, maxFieldBytes: 256 };
+export const DEFAULT_COMMIT_SUMMARY_LIMITS: CommitSummaryLimits = { maxObjects: 20, maxMessageBytes: 512, maxFieldBytes: 256 };
 
 const FAILED = new Set(["ApplyFailed", "PruneFailed", "Failed", "Timeout", "WaitFailed"]);
 /** Gone from the commit on purpose: not its objects. */
