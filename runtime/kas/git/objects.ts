@@ -55,9 +55,12 @@ export class ObjectReader {
   /** This repository's trees by id and commits' root trees by commit id, in the process-wide memo. */
   private readonly trees: LruScope<string, Tree>;
   private readonly commits: LruScope<string, string>;
+  /** Commits' parents, space-separated (ancestry walks for commit_status ask again on every poll). */
+  private readonly parentLists: LruScope<string, string>;
   /** Reads in flight (concurrent callers share them). */
   private readonly pendingTrees = new Map<string, Promise<Tree>>();
   private readonly pendingCommits = new Map<string, Promise<string>>();
+  private readonly pendingParents = new Map<string, Promise<string>>();
 
   /** `store` options: a cache of its own instead of the process-wide one (benchmarks and tests). */
   constructor(
@@ -69,6 +72,7 @@ export class ObjectReader {
     const repo = path.resolve(gitdir);
     this.trees = memoBudget().scope(`trees ${repo}`) as LruScope<string, Tree>;
     this.commits = memoBudget().scope(`commits ${repo}`) as LruScope<string, string>;
+    this.parentLists = memoBudget().scope(`parents ${repo}`) as LruScope<string, string>;
   }
 
   /** Closes the open pack files (a later read opens them again). */
@@ -81,11 +85,14 @@ export class ObjectReader {
     return readThrough(this.commits, this.pendingCommits, commit, async () => treeOf(commit, await this.peel(commit, "commit")));
   }
 
-  /** The parents of `commit` (a commit present in the repository), read under the object size limit. */
+  /** The parents of `commit` (a commit present in the repository), read under the object size limit, once per commit. */
   async parents(commit: string): Promise<string[]> {
-    const { data } = await this.peel(commit, "commit");
-    const head = data.toString("latin1", 0, Math.max(0, data.indexOf("\n\n")));
-    return [...head.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+    const list = await readThrough(this.parentLists, this.pendingParents, commit, async () => {
+      const { data } = await this.peel(commit, "commit");
+      const head = data.toString("latin1", 0, Math.max(0, data.indexOf("\n\n")));
+      return [...head.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string).join(" ");
+    });
+    return list === "" ? [] : list.split(" ");
   }
 
   /**
