@@ -4,3 +4,4 @@ export * from "./protocol";
 export * from "./object-stream";
 export * from "./batch-assembler";
 export * from "./tunnel-messages";
+export * from "./preview";
