@@ -181,3 +181,25 @@ export function parsePreviewRefusal(json: unknown): string | undefined {
 export function previewFails(r: PreviewResult): boolean {
   return (r.rejected?.length ?? 0) > 0 || r.objects.some((o) => FAILING_ACTIONS.includes(o.action));
 }
+
+/** kas's endpoint for the CLI, on its Kubernetes API listener. */
+export const KAS_PREVIEW_PATH = "/.kas/v1/preview";
+/** Bytes of CLI request body kas reads. */
+export const KAS_PREVIEW_MAX_REQUEST_BYTES = 16 * 1024;
+
+/** What the CLI asks kas: a commit of a project (default: the agent's configuration project). */
+export interface KasPreviewRequest {
+  /** A commit SHA (full or abbreviated). */
+  readonly commit: string;
+  readonly project?: string;
+}
+
+export function parseKasPreviewRequest(json: unknown): Parsed<KasPreviewRequest> {
+  return guarded("preview request", () => {
+    const o = rec(json, "body");
+    const commit = str(o, "commit", "body");
+    if (!/^[0-9a-f]{4,40}$/.test(commit)) throw new Error(`body.commit: ${JSON.stringify(commit)}; expected a commit SHA (4 to 40 lowercase hex digits)`);
+    const project = o.project === undefined || o.project === null ? undefined : str(o, "project", "body");
+    return { commit, ...(project === undefined || project === "" ? {} : { project }) };
+  });
+}

@@ -3,3 +3,4 @@ export { kubeconfigMain } from "./main";
 export { kubeconfigCommand, kubeconfigFlags, DEFAULT_TOKEN_ENV, type KubeconfigOptions } from "./flags";
 export { fetchAllowedAgents, allowedAgentsUrl, type AllowedAgents, type FetchOptions } from "./fetch";
 export { kasRequest, kasJson, kasRefusal, kasUrl, type KasRequest, type KasAnswer } from "./kas-request";
+export { readCaFile } from "./ca-file";
