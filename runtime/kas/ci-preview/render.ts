@@ -57,8 +57,9 @@ export function renderText(r: PreviewResult, agent: string): string {
   }
   const unchanged = r.objects.filter((o) => o.action === "unchanged").length;
   out.push(`  unchanged    ${unchanged} object${unchanged === 1 ? "" : "s"}`);
-  out.push(`Prune would delete: ${pruneLine(r)}`, ...r.prune.objects.map((p) => `  ${describeRef(p)}`));
-  out.push(`RBAC added or widened: ${r.rbac.length === 0 ? "none" : ""}`);
+  const prune = pruneLine(r);
+  out.push(`Prune would delete:${prune ? ` ${prune}` : ""}`, ...r.prune.objects.map((p) => `  ${describeRef(p)}`));
+  out.push(`RBAC added or widened:${r.rbac.length === 0 ? " none" : ""}`);
   for (const c of r.rbac) out.push(`  ${describeRef(c.ref)}${c.created ? " (new)" : ""}`, ...rbacLines(c).map((l) => `    ${l}`));
   out.push(`Result: ${verdict(r)}`);
   return `${out.join("\n")}\n`;
@@ -87,7 +88,7 @@ export function renderMarkdown(r: PreviewResult, agent: string): string {
   const unchanged = r.objects.filter((o) => o.action === "unchanged").length;
   out.push(`Unchanged: ${unchanged} object${unchanged === 1 ? "" : "s"}.`, "");
   out.push(`**Prune would delete:** ${pruneLine(r) || r.prune.objects.map((p) => code(describeRef(p))).join(", ")}`, "");
-  out.push(`**RBAC added or widened:** ${r.rbac.length === 0 ? "none" : ""}`);
+  out.push(`**RBAC added or widened:**${r.rbac.length === 0 ? " none" : ""}`);
   for (const c of r.rbac) {
     out.push(`- ${code(describeRef(c.ref))}${c.created ? " (new)" : ""}`);
     for (const l of rbacLines(c)) out.push(`  - ${code(l)}`);
