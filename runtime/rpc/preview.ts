@@ -10,6 +10,16 @@
 export const PREVIEW_PATH = "/.agentk/v1/preview";
 /** Paths agentk never forwards. */
 export const AGENTK_OWN_PREFIX = "/.agentk/";
+
+/**
+ * Whether agentk answers `path` (a tunnel request's path, query included)
+ * itself. kas's Kubernetes API proxy refuses such paths with the same test:
+ * a kubectl user must not reach them (a preview runs as the agent, whatever
+ * identity the user's ci_access names).
+ */
+export function isAgentkOwnPath(path: string): boolean {
+  return path.startsWith(AGENTK_OWN_PREFIX);
+}
 /** Request body bytes agentk accepts: a commit's files (LIMITS.totalBytes) in base64 plus JSON framing. */
 export const PREVIEW_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 /** Answer bytes kas accepts from agentk (and the CLI from kas). */

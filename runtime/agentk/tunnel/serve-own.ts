@@ -5,7 +5,7 @@
  * else there is a 404 in words.
  */
 import { once } from "node:events";
-import { AGENTK_OWN_PREFIX, PREVIEW_MAX_REQUEST_BYTES, PREVIEW_PATH, TUNNEL_CHUNK_BYTES, parsePreviewRequest, type PreviewRefusal, type PreviewRequest, type PreviewResult, type TunnelDown, type TunnelRequestHead, type TunnelUp } from "../../rpc";
+import { isAgentkOwnPath, PREVIEW_MAX_REQUEST_BYTES, PREVIEW_PATH, TUNNEL_CHUNK_BYTES, parsePreviewRequest, type PreviewRefusal, type PreviewRequest, type PreviewResult, type TunnelDown, type TunnelRequestHead, type TunnelUp } from "../../rpc";
 import type { TunnelStream } from "./serve";
 
 /** A preview's answer: 200 with the result, or a status with the refusal in words. */
@@ -14,9 +14,7 @@ export type PreviewAnswer = { readonly status: 200; readonly body: PreviewResult
 export type PreviewHandler = (request: PreviewRequest, signal: AbortSignal) => Promise<PreviewAnswer>;
 
 /** Whether agentk answers `path` itself. */
-export function isOwnPath(path: string): boolean {
-  return path.startsWith(AGENTK_OWN_PREFIX);
-}
+export const isOwnPath = isAgentkOwnPath;
 
 /** Serves a request to one of agentk's own paths; resolves when it is over, however it ended. */
 export async function serveOwn(call: TunnelStream, messages: AsyncIterator<TunnelDown>, head: TunnelRequestHead, preview: PreviewHandler | undefined): Promise<void> {
@@ -48,6 +46,8 @@ const refuse = (status: number, refused: string): PreviewAnswer => ({ status, bo
 async function answerOwn(messages: AsyncIterator<TunnelDown>, head: TunnelRequestHead, preview: PreviewHandler | undefined, signal: AbortSignal): Promise<PreviewAnswer> {
   const path = head.path.split("?")[0] ?? "";
   if (path !== PREVIEW_PATH) return refuse(404, `agentk serves no ${path}`);
+  // kas asks for previews as the agent itself; an identity means the request did not come from kas's preview endpoint.
+  if (head.identity && head.identity.user !== "") return refuse(403, "a preview runs as the agent's ServiceAccount; this request names another identity");
   if (preview === undefined) return refuse(501, "this agentk does not serve previews");
   if (head.method !== "POST") return refuse(405, `${PREVIEW_PATH} answers POST only`);
   const body = await readBody(messages, PREVIEW_MAX_REQUEST_BYTES);

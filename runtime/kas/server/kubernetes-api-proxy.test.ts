@@ -52,6 +52,12 @@ test.each<[string, () => string | undefined, number, string, string]>([
   expect(await get(auth())).toEqual({ status, body: expect.objectContaining({ kind: "Status", code: status, reason, message }) });
 });
 
+test("agentk's own paths (the preview) are not reachable through the proxy, before any credential is looked at", async () => {
+  const res = await fetch(`${url}/.agentk/v1/preview`, { method: "POST", headers: { authorization: `Bearer ${ciBearerToken("7", idToken("group/app"))}` }, body: "{}" });
+  expect(res.status).toBe(404);
+  expect(await res.json()).toMatchObject({ kind: "Status", message: "kas: /.agentk/v1/preview is agentk's own path, not part of the Kubernetes API" });
+});
+
 test("a refused token is logged by fingerprint, never itself", async () => {
   const token = idToken("group/other");
   await get(`Bearer ${ciBearerToken("7", token)}`);
