@@ -3,8 +3,7 @@
  * what it sends through the tunnel. The tunnel is a stand-in recording the
  * request (the real one: test/kubeapi/preview.test.ts).
  */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLoopback, type LoopbackHttp } from "../../../test/loopback-http";
 import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
 import { createLogger } from "../../common";
 import { KAS_PREVIEW_PATH, MANIFEST_PROJECT_DEFAULTS, type ManifestProject, type PreviewRequest, type TunnelRequestHead } from "../../rpc";
@@ -40,7 +39,7 @@ const tunnels = {
   }),
 } as unknown as TunnelRegistry;
 
-let server: http.Server;
+let server: LoopbackHttp;
 let url = "";
 beforeAll(async () => {
   issuer = await startIssuer(AUDIENCE);
@@ -54,13 +53,11 @@ beforeAll(async () => {
       collectFiles: async (_p, _c, globs) => [{ path: "manifests/a.yaml", data: Buffer.from(`globs: ${globs.join(",")}`) }],
     },
   });
-  server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLoopback(handler);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await issuer.close();
 });
 beforeEach(() => {

@@ -1,6 +1,5 @@
 /** The proxy's answers before any tunnel (CI ID tokens from a loopback issuer): 401/403 as Kubernetes Status bodies, 503 when the agent is not connected. */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLoopback, type LoopbackHttp } from "../../../test/loopback-http";
 import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
 import { createLogger } from "../../common";
 import { parseAgentConfig } from "../agentcfg";
@@ -19,7 +18,7 @@ function target(yaml: string): TargetAgent {
 const AGENT = target("ci_access:\n  projects:\n  - id: group/app\n  - id: group/imp\n    access_as: {impersonate: {username: alice}}\n");
 
 const logs: string[] = [];
-let server: http.Server;
+let server: LoopbackHttp;
 let url = "";
 beforeAll(async () => {
   issuer = await startIssuer(AUDIENCE);
@@ -28,13 +27,11 @@ beforeAll(async () => {
     tunnels: new TunnelRegistry({ maxIdlePerAgent: 4, maxRequestsPerAgent: 4 }, () => false),
     logger: createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" }),
   });
-  server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLoopback(handler);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await issuer.close();
 });
 
