@@ -157,6 +157,18 @@ test("the synced commit previews as unchanged: exit 0", async () => {
   expect(result.objects.map((o) => o.action)).toEqual(["unchanged", "unchanged"]);
 }, 60_000);
 
+test("a commit that drops the Deployment: prune would delete it; nothing is deleted", async () => {
+  const dropped = await commitFiles(sc.repo, { "manifests/app.yaml": configMap('  a: "1"\n  b: "2"\n') }, { branch: "drop", parent: synced });
+  const before = await state();
+  const r = await preview(["--commit", dropped.slice(0, 12), "--format", "json"]);
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.out) as PreviewResult;
+  expect(result.commit_id).toBe(dropped);
+  expect(result.objects.map((o) => `${o.ref.kind}/${o.ref.name}:${o.action}`)).toEqual(["ConfigMap/settings:unchanged"]);
+  expect(result.prune).toEqual({ enabled: true, objects: [{ group: "apps", kind: "Deployment", namespace: "dude", name: "web" }] });
+  expect(await state()).toBe(before);
+}, 60_000);
+
 test("a credential ci_access does not admit: kas refuses with 403 and the agent is not asked", async () => {
   const token = sc.issuer.idToken("group/other-project");
   const asked = (): number => sc.agentk.output().split("Previewing commit").length + sc.agentk.output().split("Preview refused").length;

@@ -29,7 +29,11 @@ export async function previewObject(store: ObjectStore, project: ManifestProject
   const ref = previewRef(refOf(obj));
   const fail = (err: unknown): ObjectPreview => ({ object: { ref, action: refusedAction(err), message: errorMessage(err) } });
   const info = store.info(obj.apiVersion, obj.kind);
-  if (!info) return { object: { ref, action: "invalid", message: store.discovery.whyUnknown(obj.group, obj.version, obj.kind) } };
+  if (!info) {
+    // Its kind comes with a CustomResourceDefinition of this commit: nothing of it can exist yet, and no server can check it before the CRD does.
+    if (obj.waitForCrd) return { object: { ref, action: "create", message: `not checked by the server: its CustomResourceDefinition ${obj.waitForCrd} comes with this commit` } };
+    return { object: { ref, action: "invalid", message: store.discovery.whyUnknown(obj.group, obj.version, obj.kind) } };
+  }
   const body = withOwner(obj.body as Record<string, unknown>, inventoryId);
   let live: Record<string, unknown> | undefined;
   try {
