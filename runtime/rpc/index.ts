@@ -5,3 +5,4 @@ export * from "./object-stream";
 export * from "./batch-assembler";
 export * from "./tunnel-messages";
 export * from "./preview";
+export * from "./preview-parse";

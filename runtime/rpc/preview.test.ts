@@ -1,4 +1,5 @@
-import { parseKasPreviewRequest, parsePreviewRefusal, parsePreviewRequest, parsePreviewResult, previewFails, type PreviewResult } from "./preview";
+import { previewFails, type PreviewResult } from "./preview";
+import { parseKasPreviewRequest, parsePreviewRefusal, parsePreviewRequest, parsePreviewResult } from "./preview-parse";
 
 const result: PreviewResult = {
   project_id: "g/p",
