@@ -37,6 +37,8 @@ export interface PreviewDeps extends KubernetesApiProxyDeps {
 }
 
 const DEFAULT_GLOBS = ["**/*.{yaml,yml,json}"];
+/** The Status reason of agentk's refusals (serve-own.ts, runtime/agentk/preview/handler.ts). */
+const AGENT_REASONS: Record<number, string> = { 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "RequestEntityTooLarge", 501: "NotImplemented", 503: "ServiceUnavailable" };
 const GIT_HTTP: Partial<Record<grpc.status, [number, string]>> = {
   [grpc.status.NOT_FOUND]: [404, "NotFound"],
   [grpc.status.INVALID_ARGUMENT]: [400, "BadRequest"],
@@ -116,7 +118,7 @@ async function serve(deps: PreviewDeps & ReturnType<typeof withDefaults>, req: h
   }
   if (answer.head.status !== 200) {
     const why = parsePreviewRefusal(parsed) ?? `status ${answer.head.status}`;
-    return refuse({ code: answer.head.status, reason: answer.head.status === 403 ? "Forbidden" : "BadRequest", message: `agent ${agentId} refused the preview: ${why}` });
+    return refuse({ code: answer.head.status, reason: AGENT_REASONS[answer.head.status] ?? "BadRequest", message: `agent ${agentId} refused the preview: ${why}` });
   }
   const result = parsePreviewResult(parsed);
   if (!result.ok) return refuse({ code: 502, reason: "BadGateway", message: `kas: agent ${agentId}: ${result.reason}` });
