@@ -1,7 +1,8 @@
+/** --ca-file of the CI commands: the PEM bundle read, or a usage error naming the file and what was expected. */
 import { readFileSync } from "node:fs";
 
-/** The PEM CA bundle of --ca-file, or the usage error (naming the file) when it cannot be read or holds no certificate. */
-export function readCaFile(file: string): { pem: string } | { error: string } {
+export function readCaFile(file: string | undefined): { pem?: string } | { error: string } {
+  if (file === undefined) return {};
   let pem: string;
   try {
     pem = readFileSync(file, "utf8");

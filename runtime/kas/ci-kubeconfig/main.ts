@@ -20,12 +20,9 @@ export async function kubeconfigMain(argv: readonly string[], name = "gitops-age
   const o = flags.ok;
   const idToken = env[o.tokenEnv]?.trim();
   if (!idToken) return usageError(spec, [`$${o.tokenEnv} is empty: expected the job's OIDC ID token (GitLab: id_tokens: ${o.tokenEnv}: aud: <kas's kubernetes_api.oidc.audience>)`], io);
-  let caPem: string | undefined;
-  if (o.caFile !== undefined) {
-    const ca = readCaFile(o.caFile);
-    if ("error" in ca) return usageError(spec, [ca.error], io);
-    caPem = ca.pem;
-  }
+  const ca = readCaFile(o.caFile);
+  if ("error" in ca) return usageError(spec, [ca.error], io);
+  const caPem = ca.pem;
   const fail = (message: string): number => {
     io.err(`${name}: ${message}\n`);
     return EXIT_FAILURE;

@@ -4,7 +4,7 @@
  * from the command line, where `ps` would show them.
  */
 import { FlagChecks, type CommandSpec, type FlagValues } from "../../common";
-import { DEFAULT_TOKEN_ENV } from "../ci-kubeconfig";
+import { checkTokenEnv, DEFAULT_TOKEN_ENV } from "../ci-kubeconfig";
 
 export const DEFAULT_NOTE_TOKEN_ENV = "GITLAB_NOTE_TOKEN";
 export const FORMATS = ["text", "markdown", "json"] as const;
@@ -52,11 +52,9 @@ export function previewFlags(values: FlagValues<PreviewCommandSpec["flags"]>): {
   const commit = check.required("commit", values.commit, "a commit SHA");
   if (commit !== undefined && !/^[0-9a-f]{4,40}$/.test(commit)) check.errors.push(`--commit is ${JSON.stringify(commit)}; expected a commit SHA (4 to 40 lowercase hex digits)`);
   const format = check.oneOf("format", values.format, FORMATS) ?? "text";
-  const tokenEnv = values["token-env"] ?? DEFAULT_TOKEN_ENV;
+  const tokenEnv = checkTokenEnv(check, values["token-env"]);
   const noteTokenEnv = values["note-token-env"] ?? DEFAULT_NOTE_TOKEN_ENV;
-  for (const [flag, v] of [["token-env", tokenEnv], ["note-token-env", noteTokenEnv]] as const) {
-    if (!ENV_NAME.test(v)) check.errors.push(`--${flag} is ${JSON.stringify(v)}; expected the name of an environment variable`);
-  }
+  if (!ENV_NAME.test(noteTokenEnv)) check.errors.push(`--note-token-env is ${JSON.stringify(noteTokenEnv)}; expected the name of an environment variable such as ${DEFAULT_NOTE_TOKEN_ENV}`);
   if (check.errors.length > 0 || kas === undefined || agent === undefined || commit === undefined) return { errors: check.errors };
   const optional = { ...(values.project === undefined ? {} : { project: values.project }), ...(values["ca-file"] === undefined ? {} : { caFile: values["ca-file"] }) };
   return { ok: { kas, agent, commit, format, tokenEnv, noteTokenEnv, mrNote: values["mr-note"] === true, ...optional } };

@@ -67,7 +67,7 @@ describe("gitops-agent preview: flags and the note's target", () => {
         "--agent is required: the agent's name or <config project path>:<name>",
         '--commit is "main"; expected a commit SHA (4 to 40 lowercase hex digits)',
         '--format is "html"; expected one of text, markdown, json',
-        '--token-env is "1X"; expected the name of an environment variable',
+        '--token-env is "1X"; expected the name of an environment variable such as KAS_ID_TOKEN',
       ],
     });
     expect(previewFlags({ kas: "https://kas", agent: "a", commit: "abcd", "mr-note": true })).toEqual({
