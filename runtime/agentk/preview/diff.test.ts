@@ -1,3 +1,5 @@
+import { KubeApiError } from "../kube";
+import { refusedAction } from "./object-step";
 import { diffObjects, IGNORED_PATHS, REDACTED } from "./diff";
 import { rbacChange } from "./rbac";
 
@@ -75,5 +77,14 @@ describe("rbacChange: what a commit adds or widens", () => {
 
   test("not RBAC: nothing", () => {
     expect(rbacChange({ group: "", kind: "ConfigMap", name: "c" }, undefined, { rules: [get] })).toBeUndefined();
+  });
+});
+
+describe("refusedAction: what an apiserver refusal stands for", () => {
+  test("403 is forbidden; a schema refusal, a missing namespace or a transport error is invalid", () => {
+    expect(refusedAction(new KubeApiError(403, "Forbidden", "no", "PATCH", "/x"))).toBe("forbidden");
+    expect(refusedAction(new KubeApiError(422, "Invalid", "bad", "PATCH", "/x"))).toBe("invalid");
+    expect(refusedAction(new KubeApiError(404, "NotFound", 'namespaces "nope" not found', "PATCH", "/x"))).toBe("invalid");
+    expect(refusedAction(new Error("ECONNRESET"))).toBe("invalid");
   });
 });
