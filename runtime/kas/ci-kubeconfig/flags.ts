@@ -23,6 +23,13 @@ export function kubeconfigCommand(name: string) {
   } as const satisfies CommandSpec;
 }
 
+/** --token-env's value (default DEFAULT_TOKEN_ENV), with an error when it cannot name a variable; shared by the CI commands. */
+export function checkTokenEnv(check: FlagChecks, value: string | undefined): string {
+  const tokenEnv = value ?? DEFAULT_TOKEN_ENV;
+  if (!ENV_NAME.test(tokenEnv)) check.errors.push(`--token-env is ${JSON.stringify(tokenEnv)}; expected the name of an environment variable such as ${DEFAULT_TOKEN_ENV}`);
+  return tokenEnv;
+}
+
 export type KubeconfigCommandSpec = ReturnType<typeof kubeconfigCommand>;
 
 export interface KubeconfigOptions {
@@ -35,8 +42,7 @@ export interface KubeconfigOptions {
 export function kubeconfigFlags(values: FlagValues<KubeconfigCommandSpec["flags"]>): { ok: KubeconfigOptions } | { errors: readonly string[] } {
   const check = new FlagChecks();
   const kas = check.url("kas", check.required("kas", values.kas, "kas's Kubernetes API listener, an https URL"), ["https"]);
-  const tokenEnv = values["token-env"] ?? DEFAULT_TOKEN_ENV;
-  if (!ENV_NAME.test(tokenEnv)) check.errors.push(`--token-env is ${JSON.stringify(tokenEnv)}; expected the name of an environment variable such as ${DEFAULT_TOKEN_ENV}`);
+  const tokenEnv = checkTokenEnv(check, values["token-env"]);
   if (check.errors.length > 0 || kas === undefined) return { errors: check.errors };
   return { ok: { kas, tokenEnv, ...(values["ca-file"] === undefined ? {} : { caFile: values["ca-file"] }), ...(values.output === undefined ? {} : { output: values.output }) } };
 }

@@ -3,9 +3,10 @@
  * (also `kas kubeconfig`): in a CI job, writes the kubeconfig for the agents
  * kas says the job's ID token may use. Only wiring lives here.
  */
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { buildInfo, EXIT_FAILURE, formatVersion, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../../common";
 import { contextName, renderCiKubeconfig } from "../kubeapi-auth";
+import { readCaFile } from "./ca-file";
 import { fetchAllowedAgents } from "./fetch";
 import { kubeconfigCommand, kubeconfigFlags } from "./flags";
 
@@ -19,15 +20,9 @@ export async function kubeconfigMain(argv: readonly string[], name = "gitops-age
   const o = flags.ok;
   const idToken = env[o.tokenEnv]?.trim();
   if (!idToken) return usageError(spec, [`$${o.tokenEnv} is empty: expected the job's OIDC ID token (GitLab: id_tokens: ${o.tokenEnv}: aud: <kas's kubernetes_api.oidc.audience>)`], io);
-  let caPem: string | undefined;
-  if (o.caFile !== undefined) {
-    try {
-      caPem = readFileSync(o.caFile, "utf8");
-    } catch (err) {
-      return usageError(spec, [`--ca-file ${JSON.stringify(o.caFile)}: cannot read: ${err instanceof Error ? err.message : String(err)}`], io);
-    }
-    if (!caPem.includes("-----BEGIN CERTIFICATE-----")) return usageError(spec, [`--ca-file ${JSON.stringify(o.caFile)}: found no "-----BEGIN CERTIFICATE-----"; expected a PEM CA bundle`], io);
-  }
+  const ca = readCaFile(o.caFile);
+  if ("error" in ca) return usageError(spec, [ca.error], io);
+  const caPem = ca.pem;
   const fail = (message: string): number => {
     io.err(`${name}: ${message}\n`);
     return EXIT_FAILURE;

@@ -6,12 +6,14 @@
  * refusals for allowed_agent_cache_error_ttl); the agent's ci_access and
  * user_access from the access book; requests through the agent's tunnels.
  * GET /.kas/v1/allowed_agents says which agents a CI job may use
- * (kubernetes-api-allowed-agents.ts).
+ * (kubernetes-api-allowed-agents.ts); POST /.kas/v1/preview asks the agent
+ * to plan a commit (kubernetes-api-preview.ts).
  */
 import { readFileSync } from "node:fs";
 import type * as http from "node:http";
 import * as https from "node:https";
 import type { Logger } from "../../common";
+import { KAS_PREVIEW_PATH } from "../../rpc";
 import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
 import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
@@ -20,6 +22,8 @@ import { allowedAgentsHandler } from "./kubernetes-api-allowed-agents";
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
+import { previewHandler } from "./kubernetes-api-preview";
+import type { GitReader } from "./ports";
 import { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 
 export interface KubernetesApiListenerDeps {
@@ -28,6 +32,8 @@ export interface KubernetesApiListenerDeps {
   readonly access: AgentAccessBook;
   readonly tunnels: TunnelRegistry;
   readonly logger: Logger;
+  /** Commits to preview. */
+  readonly git: GitReader;
   /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
   readonly gitlab?: GitLabCredentialsApi;
 }
@@ -49,7 +55,11 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).
-  const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([[KAS_ALLOWED_AGENTS_PATH, allowed]]);
+  const preview = previewHandler({ ...proxy, git: deps.git, access: deps.access });
+  const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([
+    [KAS_ALLOWED_AGENTS_PATH, allowed],
+    [KAS_PREVIEW_PATH, preview],
+  ]);
   const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;
   const server = https.createServer(
     {
