@@ -104,7 +104,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, git: deps.git, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }

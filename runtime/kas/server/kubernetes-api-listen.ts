@@ -14,7 +14,7 @@ import type * as http from "node:http";
 import * as https from "node:https";
 import type { Logger } from "../../common";
 import { KAS_PREVIEW_PATH } from "../../rpc";
-import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
+import { type KubernetesApiConfig, type KubernetesApiListen, type ProjectConfig } from "../config";
 import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
@@ -32,6 +32,8 @@ export interface KubernetesApiListenerDeps {
   readonly access: AgentAccessBook;
   readonly tunnels: TunnelRegistry;
   readonly logger: Logger;
+  /** kas.yaml's projects: which an agent may read (previews). */
+  readonly projects: () => readonly ProjectConfig[];
   /** Commits to preview. */
   readonly git: GitReader;
   /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
@@ -55,7 +57,7 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).
-  const preview = previewHandler({ ...proxy, git: deps.git, access: deps.access });
+  const preview = previewHandler({ ...proxy, git: deps.git, access: deps.access, projects: deps.projects });
   const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([
     [KAS_ALLOWED_AGENTS_PATH, allowed],
     [KAS_PREVIEW_PATH, preview],

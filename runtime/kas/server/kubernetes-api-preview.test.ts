@@ -8,6 +8,7 @@ import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
 import { createLogger } from "../../common";
 import { KAS_PREVIEW_PATH, MANIFEST_PROJECT_DEFAULTS, type ManifestProject, type PreviewRequest, type TunnelRequestHead } from "../../rpc";
 import { parseAgentConfig } from "../agentcfg";
+import type { ProjectConfig } from "../config";
 import { CredentialCache, JwksCache, ciBearerToken, type TargetAgent } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import { previewHandler } from "./kubernetes-api-preview";
@@ -19,6 +20,9 @@ const parsed = parseAgentConfig("ci_access:\n  projects:\n  - id: group/app\n  -
 if (!parsed.ok) throw new Error(parsed.error);
 const AGENT: TargetAgent = { agent: { id: "7", name: "dude", configProjectPath: "group/agent-config" }, ciAccess: parsed.access.ci_access };
 const MANIFESTS: ManifestProject = { ...MANIFEST_PROJECT_DEFAULTS, id: "group/agent-config", ref: {}, paths: [{ glob: "manifests/*.yaml" }] };
+/** Listed by the agent's config, but kas.yaml grants it to another agent only: the agent may not read it. */
+const SECRET_PROJECT: ManifestProject = { ...MANIFEST_PROJECT_DEFAULTS, id: "group/secret", ref: {}, paths: [] };
+const collected: string[] = [];
 
 /** What the stand-in tunnel was asked, and what it answers. */
 let capabilities: string[] = [];
@@ -47,10 +51,11 @@ beforeAll(async () => {
     auth: { verify: { issuer: issuer.url, audience: AUDIENCE, jwks: new JwksCache({ issuer: issuer.url }) }, cache: new CredentialCache(), agent: (id) => (id === "7" ? AGENT : undefined) },
     tunnels,
     logger: createLogger({ level: "error", write: () => undefined }, { component: "kas" }),
-    access: { get: (id) => (id === "7" ? AGENT : undefined), manifestProject: (id, project) => (id === "7" && project === MANIFESTS.id ? MANIFESTS : undefined) },
+    access: { get: (id) => (id === "7" ? AGENT : undefined), manifestProject: (id, project) => (id !== "7" ? undefined : [MANIFESTS, SECRET_PROJECT].find((m) => m.id === project)) },
+    projects: () => [{ id: "group/secret", url: "/nowhere", public: false, agents: ["someone-else"] } as unknown as ProjectConfig],
     git: {
       resolveRef: async (_p, ref) => (ref.commit && SHA.startsWith(ref.commit) ? SHA : Promise.reject(Object.assign(new Error(`commit ${ref.commit} not found`), { name: "RefNotFoundError" }))),
-      collectFiles: async (_p, _c, globs) => [{ path: "manifests/a.yaml", data: Buffer.from(`globs: ${globs.join(",")}`) }],
+      collectFiles: async (p, _c, globs) => (collected.push(p), [{ path: "manifests/a.yaml", data: Buffer.from(`globs: ${globs.join(",")}`) }]),
     },
   });
   server = await serveLoopback(handler);
@@ -64,6 +69,7 @@ beforeEach(() => {
   capabilities = ["http", "upgrade", "preview"];
   sent.length = 0;
   cancelled.length = 0;
+  collected.length = 0;
 });
 
 async function post(body: unknown, project = "group/app", method = "POST"): Promise<{ status: number; json: { message?: string; project_id?: string } }> {
@@ -108,5 +114,12 @@ test("a ci_access entry that impersonates: 403, a preview runs as the agent only
   capabilities = ["http", "upgrade", "impersonate", "preview"];
   const r = await post({ commit: "0123abcd" }, "group/imp");
   expect(r).toEqual({ status: 403, json: expect.objectContaining({ message: "kas: a preview runs as agent 7's ServiceAccount, but this credential's ci_access grants access as alice: kas previews only for ci_access entries that run as the agent" }) });
+  expect(sent).toEqual([]);
+});
+
+test("a manifest project the agent's config lists but kas does not let the agent read: 403 in the words the objects stream uses; not a byte read", async () => {
+  const r = await post({ commit: "0123abcd", project: "group/secret" });
+  expect(r).toEqual({ status: 403, json: expect.objectContaining({ message: expect.stringContaining('agent dude may not read project "group/secret"') }) });
+  expect(collected).toEqual([]);
   expect(sent).toEqual([]);
 });

@@ -24,6 +24,8 @@ import {
   type PreviewFile,
   type PreviewRequest,
 } from "../../rpc";
+import type { ProjectConfig } from "../config";
+import { canRead, denyMessage, denyReason } from "./access";
 import type { AgentAccessBook } from "./agent-access";
 import { toStatus } from "./errors";
 import { admit, withDefaults, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
@@ -34,7 +36,12 @@ import { readBody } from "./read-body";
 export interface PreviewDeps extends KubernetesApiProxyDeps {
   readonly git: Pick<GitReader, "resolveRef" | "collectFiles">;
   readonly access: Pick<AgentAccessBook, "get" | "manifestProject">;
+  /** kas.yaml's projects: an agent previews only what it may read (the objects stream's rule, canRead). */
+  readonly projects: () => readonly ProjectConfig[];
 }
+
+/** Why the agent may not read `projectId` (kas's words to it on the objects stream), or undefined. */
+class ReadDenied extends Error {}
 
 const DEFAULT_GLOBS = ["**/*.{yaml,yml,json}"];
 /** The Status reason of agentk's refusals (serve-own.ts, runtime/agentk/preview/handler.ts). */
@@ -95,6 +102,7 @@ async function serve(deps: PreviewDeps & ReturnType<typeof withDefaults>, req: h
     request = await buildRequest(deps, agentId, asked.value.commit, asked.value.project);
   } catch (err) {
     tunnel.cancel("not used: the commit cannot be read");
+    if (err instanceof ReadDenied) return refuse({ code: 403, reason: "Forbidden", message: `kas: ${err.message}` });
     const { code, details } = toStatus(err);
     const [status, reason] = GIT_HTTP[code] ?? [500, "InternalError"];
     return refuse({ code: status, reason, message: `kas: ${details}` });
@@ -135,6 +143,13 @@ async function buildRequest(deps: PreviewDeps, agentId: string, commit: string, 
   const projectId = project ?? deps.access.get(agentId)?.agent.configProjectPath ?? "";
   const manifest = deps.access.manifestProject(agentId, projectId);
   if (manifest === undefined) return { project_id: projectId, commit_id: commit, files: [] };
+  // The agent's config names the project; kas decides whether the agent may read it, as for its objects stream.
+  const target = deps.access.get(agentId)?.agent;
+  const identity = { id: agentId, name: target?.name ?? "", configProjectId: target?.configProjectPath ?? "" };
+  if (target === undefined || !canRead(identity, projectId, deps.projects())) {
+    deps.logger.info("preview refused: project not readable by the agent", { [F.agentId]: agentId, [F.projectId]: projectId, [F.reason]: denyReason(projectId, deps.projects()) });
+    throw new ReadDenied(denyMessage(identity, projectId));
+  }
   const sha = await deps.git.resolveRef(projectId, { commit });
   const globs = manifest.paths.length > 0 ? manifest.paths.map((p) => p.glob) : DEFAULT_GLOBS;
   const files: PreviewFile[] = (await deps.git.collectFiles(projectId, sha, globs)).map((f) => ({ source: f.path, data: f.data.toString("base64") }));
