@@ -2,7 +2,7 @@
 /**
  * The container's entry point and the package's `gitops-agent` command:
  * `gitops-agent kas --config ...` or `gitops-agent agentk --kas-address ...`
- * (one image holds both runtimes), and `gitops-agent kubeconfig --kas ...` and `gitops-agent wait --kas ...` for CI jobs. The package's `kas` and `agentk` commands
+ * (one image holds both runtimes), and `gitops-agent kubeconfig --kas ...`, `gitops-agent preview --kas ...` and `gitops-agent wait --kas ...` for CI jobs. The package's `kas` and `agentk` commands
  * (bin/kas.ts, bin/agentk.ts) are the same runtimes without the word.
  */
 import { buildInfo, formatVersion, parseCommandLine, PROCESS_IO as io, runMainProcess, usageError, usageOutcome, type CommandSpec } from "./common";
@@ -10,8 +10,8 @@ import { COMMAND_NAMES, loadRuntime } from "./runtimes";
 
 const ENTRY_COMMAND = {
   name: "gitops-agent",
-  usage: "kas --config <kas.yaml> | agentk --kas-address <url> [flags] | agentk generate [flags] | kubeconfig --kas <https url> [flags] | wait --kas <https url> --agent <name> --commit <sha> [flags]",
-  summary: "One image, both runtimes, and the CI job's commands (kubeconfig, wait). 'gitops-agent kas --help', 'gitops-agent agentk --help', 'gitops-agent agentk generate --help', 'gitops-agent kubeconfig --help' and 'gitops-agent wait --help' list their flags.",
+  usage: "kas --config <kas.yaml> | agentk --kas-address <url> [flags] | agentk generate [flags] | kubeconfig --kas <https url> [flags] | preview --kas <https url> --agent <name> --commit <sha> [flags] | wait --kas <https url> --agent <name> --commit <sha> [flags]",
+  summary: "One image, both runtimes, and the CI job's commands (kubeconfig, preview, wait). 'gitops-agent kas --help', 'gitops-agent agentk --help', 'gitops-agent agentk generate --help', 'gitops-agent kubeconfig --help', 'gitops-agent preview --help' and 'gitops-agent wait --help' list their flags.",
   flags: {},
   positionals: true,
 } as const satisfies CommandSpec;
@@ -25,6 +25,6 @@ if (command !== undefined && (COMMAND_NAMES as readonly string[]).includes(comma
   process.exit(
     line.kind !== "run"
       ? usageOutcome(ENTRY_COMMAND, line, formatVersion(buildInfo()), io)
-      : usageError(ENTRY_COMMAND, [command === undefined ? "a command is required: kas, agentk, kubeconfig or wait" : `unknown command ${JSON.stringify(command)}; expected kas, agentk, kubeconfig or wait`], io),
+      : usageError(ENTRY_COMMAND, [command === undefined ? "a command is required: kas, agentk, kubeconfig, preview or wait" : `unknown command ${JSON.stringify(command)}; expected kas, agentk, kubeconfig, preview or wait`], io),
   );
 }

@@ -5,8 +5,8 @@
  */
 export const RUNTIME_NAMES = ["kas", "agentk"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
-/** `gitops-agent kubeconfig`: a CI job's kubeconfig from kas (the same as `kas kubeconfig`); `gitops-agent wait`: a CI job waits for the agent to apply a commit. */
-export const TOOL_NAMES = ["kubeconfig", "wait"] as const;
+/** `gitops-agent kubeconfig`: a CI job's kubeconfig from kas (the same as `kas kubeconfig`); `preview`: the agent's plan of a commit; `wait`: a CI job waits for the agent to apply a commit. */
+export const TOOL_NAMES = ["kubeconfig", "preview", "wait"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 export const COMMAND_NAMES = [...RUNTIME_NAMES, ...TOOL_NAMES] as const;
 
@@ -21,6 +21,10 @@ export async function loadRuntime(name: RuntimeName | ToolName): Promise<Main> {
     case "kubeconfig": {
       const { kubeconfigMain } = await import("./kas/ci-kubeconfig/index.js");
       return (argv) => kubeconfigMain(argv, "gitops-agent kubeconfig");
+    }
+    case "preview": {
+      const { previewMain } = await import("./kas/ci-preview/index.js");
+      return (argv) => previewMain(argv, "gitops-agent preview");
     }
     case "wait": {
       const { waitMain } = await import("./kas/ci-wait/index.js");

@@ -6,6 +6,7 @@ import { ObjectStore } from "./apply";
 import { connectTarget, grpcClientMetrics } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
+import { previewHandler } from "./preview";
 import { ownServiceAccount, ownStateNames } from "./self";
 import { DEFAULT_TUNNEL_POOL_SIZE, startTunnelPool, type TunnelPool, type TunnelPoolStats } from "./tunnel";
 import { WorkerSet } from "./worker";
@@ -63,6 +64,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const store = new ObjectStore(kube, new Discovery(kube, log));
   let workers: WorkerSet | undefined;
   let latest: AgentConfiguration | undefined;
+  /** The agent's id and inventory, from the first configuration on (for previews). */
+  let self: { agentId: string; inventoryName: string } | undefined;
   let leading: AbortSignal | undefined;
   let electionStarted = false;
   let configured = false;
@@ -90,6 +93,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       latest = config;
       configured = true;
       const state = ownStateNames(serviceAccount, agent.agentId);
+      self = { agentId: agent.agentId, inventoryName: state.inventory };
       workers ??= new WorkerSet({ clients, store, logger: log, metrics, agentId: agent.agentId, agentNamespace: opts.namespace, inventoryName: state.inventory, backoff: opts.backoff });
       if (opts.leaderElection !== false && !electionStarted) {
         electionStarted = true;
@@ -113,8 +117,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   // Every replica serves tunnels (requests are not leader work); as the agent itself unless impersonation is allowed.
+  // Previews too: they write nothing, so any replica may answer.
+  const preview = previewHandler({ store, agentNamespace: opts.namespace, logger: log, current: () => (latest && self ? { config: latest, ...self } : undefined) });
   const tunnelSize = opts.tunnels ?? DEFAULT_TUNNEL_POOL_SIZE;
-  const tunnels: TunnelPool | undefined = tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, allowImpersonation: opts.allowImpersonation, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
+  const tunnels: TunnelPool | undefined =
+    tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, allowImpersonation: opts.allowImpersonation, preview, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
   const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
   metrics.gaugeFn("agentk_manifest_project_workers", "Workers running (one per manifest project)", () => workers?.size ?? 0);
   metrics.gaugeFn("agentk_tunnels_idle", "Reverse tunnels registered with kas and waiting for a request", () => tunnels?.stats.idle ?? 0);

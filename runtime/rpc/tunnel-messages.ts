@@ -48,5 +48,8 @@ export type TunnelDown =
 export const TUNNEL_CHUNK_BYTES = 32 * 1024;
 
 /** Capabilities an agent registers with. */
-/** What an agent's tunnel can do; `impersonate`: agentk runs with --allow-impersonation and acts as request_head.identity. */
-export const TUNNEL_CAPABILITIES = { http: "http", upgrade: "upgrade", impersonate: "impersonate" } as const;
+/**
+ * What an agent's tunnel can do; `impersonate`: agentk runs with --allow-impersonation and acts as request_head.identity;
+ * `preview`: agentk answers PREVIEW_PATH itself (rpc/preview.ts).
+ */
+export const TUNNEL_CAPABILITIES = { http: "http", upgrade: "upgrade", impersonate: "impersonate", preview: "preview" } as const;

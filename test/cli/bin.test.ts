@@ -186,7 +186,7 @@ describe("the image's entry point", () => {
   test("an unknown command: exit 2, naming it", () => {
     const r = got("entryUnknown");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas, agentk, kubeconfig or wait');
+    expect(r.stderr).toContain('gitops-agent: unknown command "kaas"; expected kas, agentk, kubeconfig, preview or wait');
   });
 });
 

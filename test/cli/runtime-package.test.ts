@@ -57,6 +57,8 @@ test.each([
   expect(entry.stdout).toContain("--kas-address");
   const kubeconfig = await run(bin("gitops-agent"), ["kubeconfig", "--help"], { cwd: "/" });
   expect(kubeconfig.stdout).toMatch(/^Usage:\n {2}gitops-agent kubeconfig --kas <https url>/);
+  const preview = await run(bin("gitops-agent"), ["preview", "--help"], { cwd: "/" });
+  expect(preview.stdout).toMatch(/^Usage:\n {2}gitops-agent preview --kas <https url> --agent <name \| config-project:name> --commit <sha>/);
   const wait = await run(bin("gitops-agent"), ["wait", "--help"], { cwd: "/" });
   expect(wait.stdout).toMatch(/^Usage:\n {2}gitops-agent wait --kas <https url> --agent /);
 });

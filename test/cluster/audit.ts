@@ -20,6 +20,8 @@ export interface AuditUser {
 export interface AuditEvent {
   readonly stage?: string;
   readonly verb?: string;
+  /** The path and query asked, e.g. `/api/v1/namespaces/dude/configmaps/x?dryRun=All&fieldManager=agentk`. */
+  readonly requestURI?: string;
   readonly user?: AuditUser;
   readonly impersonatedUser?: AuditUser;
   readonly objectRef?: { readonly resource?: string; readonly subresource?: string; readonly namespace?: string; readonly name?: string };

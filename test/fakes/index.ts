@@ -5,3 +5,4 @@
 export { startFakeGitLab as startFakeGitLabInternalApi, type FakeGitLab as FakeGitLabInternalApi } from "./gitlab-internal-api";
 export { startFakeGitLab as startFakeGitLabAgentsApi, type FakeGitLab as FakeGitLabAgentsApi } from "./gitlab-agents-api";
 export type { FakeAllowedAgent, FakeJob, FakeUser, FakeUserAccessAs } from "./gitlab-kube-api";
+export { startFakeGitLabNotes, type FakeGitLabNotes, type FakeNote } from "./gitlab-notes";

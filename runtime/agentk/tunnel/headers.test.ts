@@ -43,4 +43,7 @@ describe("tunnel capabilities", () => {
     expect(capabilities({})).toEqual(["http", "upgrade"]);
     expect(capabilities({ allowImpersonation: true })).toEqual(["http", "upgrade", "impersonate"]);
   });
+  test("preview is announced only with a preview handler", () => {
+    expect(capabilities({ preview: async () => ({ status: 503, body: { refused: "not yet" } }) })).toEqual(["http", "upgrade", "preview"]);
+  });
 });

@@ -12,6 +12,7 @@ import { createBackoff, F, sleep, type Backoff, type BackoffOptions, type Logger
 import { TUNNEL_CAPABILITIES, type Clients, type TunnelDown } from "../../rpc";
 import type { KubeClient } from "../kube";
 import { serveRequest, type TunnelStream } from "./serve";
+import { isOwnPath, serveOwn, type PreviewHandler } from "./serve-own";
 
 export interface TunnelPoolOptions {
   /** Clients whose channel carries the agent token (bindAgentToken). */
@@ -21,6 +22,8 @@ export interface TunnelPoolOptions {
   readonly size?: number;
   /** Whether kas may ask for a request to run as another identity (Impersonate-* headers); default no. The apiserver still checks the ServiceAccount's impersonate rights. */
   readonly allowImpersonation?: boolean;
+  /** Answers kas's preview requests (PREVIEW_PATH); without it the `preview` capability is not advertised. */
+  readonly preview?: PreviewHandler;
   /** Requests served at once; past it no new tunnel is opened until one ends (kas bounds this too; agentk does not trust it to). Default 64. */
   readonly maxOpen?: number;
   readonly logger: Logger;
@@ -55,9 +58,10 @@ const DEFAULT_MAX_OPEN = 64;
 export const UNIMPLEMENTED_RETRY_MS = 300_000;
 
 /** What this agent's tunnels tell kas they can do. */
-export function capabilities(opts: Pick<TunnelPoolOptions, "allowImpersonation">): string[] {
+export function capabilities(opts: Pick<TunnelPoolOptions, "allowImpersonation" | "preview">): string[] {
   const out: string[] = [TUNNEL_CAPABILITIES.http, TUNNEL_CAPABILITIES.upgrade];
   if (opts.allowImpersonation === true) out.push(TUNNEL_CAPABILITIES.impersonate);
+  if (opts.preview !== undefined) out.push(TUNNEL_CAPABILITIES.preview);
   return out;
 }
 
@@ -103,11 +107,12 @@ async function runSlot(opts: TunnelPoolOptions, state: PoolState): Promise<void>
       backoff.reset();
       state.unimplementedReported = false;
       stats.open++;
-      const served: Promise<void> = serveRequest(call, messages, first.value.request_head, {
-        kube: opts.kube,
-        allowImpersonation: opts.allowImpersonation,
-        onSent: (n) => (stats.bytesSent += n),
-      }).finally(() => {
+      const head = first.value.request_head;
+      // agentk's own paths are answered here and never reach the apiserver.
+      const work = isOwnPath(head.path)
+        ? serveOwn(call, messages, head, opts.preview)
+        : serveRequest(call, messages, head, { kube: opts.kube, allowImpersonation: opts.allowImpersonation, onSent: (n) => (stats.bytesSent += n) });
+      const served: Promise<void> = work.finally(() => {
         stats.open--;
         stats.served++;
         calls.delete(call);

@@ -4,16 +4,28 @@
  * parses an agent's config (an invalid file keeps the last good one, as
  * agentk does); one entry per agent kas has served.
  */
+import type { ManifestProject } from "../../rpc";
 import type { AccessConfig } from "../agentcfg";
 import type { TargetAgent } from "../kubeapi-auth";
 import type { AgentIdentity } from "./access";
 
 export class AgentAccessBook {
   private readonly byId = new Map<string, TargetAgent>();
+  private readonly manifests = new Map<string, readonly ManifestProject[]>();
 
   set(agent: AgentIdentity, access: AccessConfig): void {
     const target: TargetAgent = { agent: { id: agent.id, name: agent.name, configProjectPath: agent.configProjectId }, ciAccess: access.ci_access };
     this.byId.set(agent.id, access.user_access === undefined ? target : { ...target, userAccess: access.user_access });
+  }
+
+  /** The agent's gitops manifest projects as its latest valid config says (for previews: which files to send). */
+  setManifestProjects(agentId: string, projects: readonly ManifestProject[]): void {
+    this.manifests.set(agentId, projects);
+  }
+
+  /** The agent's manifest project `projectId`, or undefined when its config does not list it (or kas has served no config yet). */
+  manifestProject(agentId: string, projectId: string): ManifestProject | undefined {
+    return this.manifests.get(agentId)?.find((p) => p.id === projectId);
   }
 
   get(agentId: string): TargetAgent | undefined {

@@ -67,6 +67,7 @@ async function serve(ctx: ServerContext, configs: AgentConfigs, turns: Semaphore
     if (parsed.ok) {
       if (parsed.warnings.length > 0) log.warn("Agent configuration has warnings", { [F.commitId]: commit, [F.warnings]: parsed.warnings });
       if (parsed.access) ctx.access.set(agent, parsed.access);
+      ctx.access.setManifestProjects(agent.id, parsed.config.gitops.manifest_projects);
       call.write({ ...base, configuration: parsed.config, warnings: [...parsed.warnings] });
       ctx.tracker.configSent(agent, commit);
       log.info("Sent agent configuration", { [F.commitId]: commit, [F.file]: "blob" in at && at.blob !== NO_FILE ? file : "(none: defaults)" });

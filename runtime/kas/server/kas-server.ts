@@ -109,7 +109,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
       const commitStatus = { results, tracker, git: deps.git };
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, commitStatus, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }

@@ -6,14 +6,16 @@
  * refusals for allowed_agent_cache_error_ttl); the agent's ci_access and
  * user_access from the access book; requests through the agent's tunnels.
  * GET /.kas/v1/allowed_agents says which agents a CI job may use
- * (kubernetes-api-allowed-agents.ts); GET /.kas/v1/commit_status where the
- * agent is with a commit (kubernetes-api-commit-status.ts).
+ * (kubernetes-api-allowed-agents.ts); POST /.kas/v1/preview asks the agent
+ * to plan a commit (kubernetes-api-preview.ts); GET /.kas/v1/commit_status
+ * where the agent is with a commit (kubernetes-api-commit-status.ts).
  */
 import { readFileSync } from "node:fs";
 import type * as http from "node:http";
 import * as https from "node:https";
 import type { Logger } from "../../common";
-import { type KubernetesApiConfig, type KubernetesApiListen } from "../config";
+import { KAS_PREVIEW_PATH } from "../../rpc";
+import { type KubernetesApiConfig, type KubernetesApiListen, type ProjectConfig } from "../config";
 import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
 import type { TunnelRegistry } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
@@ -23,6 +25,8 @@ import { commitStatusHandler, type CommitStatusSources } from "./kubernetes-api-
 import { bindServer, type HttpListener } from "./http-listen";
 import { CredentialLimiter } from "./kubernetes-api-limits";
 import { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
+import { previewHandler } from "./kubernetes-api-preview";
+import type { GitReader } from "./ports";
 import { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 
 export interface KubernetesApiListenerDeps {
@@ -33,6 +37,10 @@ export interface KubernetesApiListenerDeps {
   /** What commit_status answers from: the agents' reports and kas's Git. */
   readonly commitStatus: CommitStatusSources;
   readonly logger: Logger;
+  /** kas.yaml's projects: which an agent may read (previews). */
+  readonly projects: () => readonly ProjectConfig[];
+  /** Commits to preview. */
+  readonly git: GitReader;
   /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
   readonly gitlab?: GitLabCredentialsApi;
 }
@@ -54,8 +62,10 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).
+  const preview = previewHandler({ ...proxy, git: deps.git, access: deps.access, projects: deps.projects });
   const kasRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>([
     [KAS_ALLOWED_AGENTS_PATH, allowed],
+    [KAS_PREVIEW_PATH, preview],
     [KAS_COMMIT_STATUS_PATH, commitStatusHandler({ ...deps.commitStatus, auth: proxy.auth, logger: deps.logger })],
   ]);
   const { headersTimeoutMs, idleTimeoutMs, maxHeaderBytes } = config.limits;

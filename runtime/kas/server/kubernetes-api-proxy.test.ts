@@ -1,6 +1,5 @@
 /** The proxy's answers before any tunnel (CI ID tokens from a loopback issuer): 401/403 as Kubernetes Status bodies, 503 when the agent is not connected. */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLoopback, type LoopbackHttp } from "../../../test/loopback-http";
 import { startIssuer, type TestIssuer } from "../../../test/kubeapi/issuer";
 import { createLogger } from "../../common";
 import { parseAgentConfig } from "../agentcfg";
@@ -19,7 +18,7 @@ function target(yaml: string): TargetAgent {
 const AGENT = target("ci_access:\n  projects:\n  - id: group/app\n  - id: group/imp\n    access_as: {impersonate: {username: alice}}\n");
 
 const logs: string[] = [];
-let server: http.Server;
+let server: LoopbackHttp;
 let url = "";
 beforeAll(async () => {
   issuer = await startIssuer(AUDIENCE);
@@ -28,13 +27,11 @@ beforeAll(async () => {
     tunnels: new TunnelRegistry({ maxIdlePerAgent: 4, maxRequestsPerAgent: 4 }, () => false),
     logger: createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" }),
   });
-  server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLoopback(handler);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await issuer.close();
 });
 
@@ -50,6 +47,12 @@ test.each<[string, () => string | undefined, number, string, string]>([
   ["an agent not connected", () => `Bearer ${ciBearerToken("7", idToken("group/app"))}`, 503, "ServiceUnavailable", "kas: agent 7 is not connected"],
 ])("%s: a Kubernetes Status", async (_name, auth, status, reason, message) => {
   expect(await get(auth())).toEqual({ status, body: expect.objectContaining({ kind: "Status", code: status, reason, message }) });
+});
+
+test("agentk's own paths (the preview) are not reachable through the proxy, before any credential is looked at", async () => {
+  const res = await fetch(`${url}/.agentk/v1/preview`, { method: "POST", headers: { authorization: `Bearer ${ciBearerToken("7", idToken("group/app"))}` }, body: "{}" });
+  expect(res.status).toBe(404);
+  expect(await res.json()).toMatchObject({ kind: "Status", message: "kas: /.agentk/v1/preview is agentk's own path, not part of the Kubernetes API" });
 });
 
 test("a refused token is logged by fingerprint, never itself", async () => {

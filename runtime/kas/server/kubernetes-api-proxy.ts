@@ -15,7 +15,7 @@
 import type * as http from "node:http";
 import type { Writable } from "node:stream";
 import { F, type Logger } from "../../common";
-import type { TunnelHeader, TunnelIdentity, TunnelRequestHead } from "../../rpc";
+import { isAgentkOwnPath, type TunnelHeader, type TunnelIdentity, type TunnelRequestHead } from "../../rpc";
 import { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiLimits } from "../config";
 import { authorizeRequest, credentialFingerprint, logDenial, parseBearer, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
 import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
@@ -87,6 +87,8 @@ export function preCheck(deps: ProxyDeps, req: http.IncomingMessage): { path: st
   const url = req.url ?? "/";
   const path = stripPrefix(url, deps.limits.pathPrefix);
   if (path === undefined) return { refusal: { code: 404, reason: "NotFound", message: `kas: the Kubernetes API is served under ${deps.limits.pathPrefix}/, not at ${url.split("?")[0]}` } };
+  // agentk answers these itself, as its own ServiceAccount: only kas's own endpoints (kas's preview) may reach them.
+  if (isAgentkOwnPath(path)) return { refusal: { code: 404, reason: "NotFound", message: `kas: ${path.split("?")[0]} is agentk's own path, not part of the Kubernetes API` } };
   if (req.rawHeaders.length / 2 > MAX_HEADER_COUNT) return { refusal: { code: 431, reason: "RequestHeaderFieldsTooLarge", message: `kas: more than ${MAX_HEADER_COUNT} request headers`, close: true } };
   return { path };
 }
