@@ -20,6 +20,7 @@ interface Job {
   readonly variables?: Record<string, string>;
   readonly artifacts?: { when?: string; expose_as?: string; paths?: string[] };
   readonly id_tokens?: Record<string, { aud?: string }>;
+  readonly image?: string;
 }
 
 const ci = parse(readFileSync(path.join(ROOT, ".gitlab-ci.yml"), "utf8"), { merge: true }) as Record<string, unknown> & {
@@ -57,7 +58,7 @@ describe(".gitlab-ci.yml", () => {
   });
 
   test("the jobs and their stages", () => {
-    expect(jobs.sort()).toEqual(["image", "kubectl-through-agent", "preview", "rbac-preview", "test", "up"]);
+    expect(jobs.sort()).toEqual(["agent-preview", "agent-wait", "image", "kubectl-through-agent", "preview", "rbac-preview", "test", "up"]);
     for (const name of jobs) expect(ci.stages).toContain(job(name).stage);
     expect(job("test").script).toEqual(["bash .ci/run"]);
   });
@@ -105,5 +106,37 @@ describe(".gitlab-ci.yml", () => {
     // The runtime package builds to the file the job runs.
     expect(script).toContain("npm run build:dist");
     expect((JSON.parse(readFileSync(path.join(ROOT, "runtime/package.json"), "utf8")) as { bin: Record<string, string> }).bin["gitops-agent"]).toBe("dist/cli.js");
+  });
+
+  test("agent-preview and agent-wait: an ID token for kas, the commit of the pipeline, the agent as <config project>:<name>; never the token on a command line", () => {
+    const preview = job("agent-preview");
+    const wait = job("agent-wait");
+    expect(preview.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "merge_request_event" && $KAS_K8S_API_URL' }]);
+    expect(wait.rules).toEqual([{ if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $KAS_K8S_API_URL" }]);
+    for (const j of [preview, wait]) {
+      expect(j.id_tokens).toEqual({ KAS_ID_TOKEN: { aud: "$KAS_K8S_API_URL" } });
+      expect(j.needs).toEqual([]);
+      expect(j.before_script).toContain("npm run build:dist");
+      expect(j.variables?.KAS_AGENT).toMatch(/^[\w./-]+:[a-z0-9-]+$/);
+      const script = (j.script ?? []).join("\n");
+      expect(script).toContain('--commit "$CI_COMMIT_SHA"');
+      expect(script).toContain('--agent "$KAS_AGENT"');
+      expect(script).not.toMatch(/\$KAS_ID_TOKEN|--token-env|GITLAB_NOTE_TOKEN/);
+    }
+    expect(preview.script?.join("\n")).toContain("node runtime/dist/cli.js preview --kas");
+    expect(preview.script?.join("\n")).toContain("--format markdown --mr-note > agent-preview.md");
+    expect(preview.artifacts).toMatchObject({ when: "always", paths: ["agent-preview.md"] });
+    expect(wait.script?.join("\n")).toContain("node runtime/dist/cli.js wait --kas");
+    expect(wait.script?.join("\n")).toContain("--timeout 10m");
+  });
+
+  test("agent-preview and agent-wait run commands the CLI knows, with flags it accepts", async () => {
+    const { previewCommand } = await import("../runtime/kas/ci-preview");
+    const { waitCommand } = await import("../runtime/kas/ci-wait");
+    for (const [name, spec] of [["agent-preview", previewCommand("preview")], ["agent-wait", waitCommand("wait")]] as const) {
+      const flags = [...(job(name).script ?? []).join("\n").matchAll(/[ +]--([a-z-]+)/g)].map((m) => m[1] as string);
+      expect(flags).toEqual(expect.arrayContaining(["kas", "ca-file", "agent", "project", "commit"]));
+      for (const f of flags) expect(Object.keys(spec.flags)).toContain(f);
+    }
   });
 });
