@@ -7,6 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { previewCommand } from "../runtime/kas/ci-preview";
+import { waitCommand } from "../runtime/kas/ci-wait";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -130,9 +132,7 @@ describe(".gitlab-ci.yml", () => {
     expect(wait.script?.join("\n")).toContain("--timeout 10m");
   });
 
-  test("agent-preview and agent-wait run commands the CLI knows, with flags it accepts", async () => {
-    const { previewCommand } = await import("../runtime/kas/ci-preview");
-    const { waitCommand } = await import("../runtime/kas/ci-wait");
+  test("agent-preview and agent-wait run commands the CLI knows, with flags it accepts", () => {
     for (const [name, spec] of [["agent-preview", previewCommand("preview")], ["agent-wait", waitCommand("wait")]] as const) {
       const flags = [...(job(name).script ?? []).join("\n").matchAll(/[ +]--([a-z-]+)/g)].map((m) => m[1] as string);
       expect(flags).toEqual(expect.arrayContaining(["kas", "ca-file", "agent", "project", "commit"]));

@@ -179,7 +179,7 @@ test("a credential ci_access does not admit: kas refuses with 403 and the agent 
   // The command asks kas which agents it may use first, and says none.
   const r = await preview(["--commit", proposed], { KAS_ID_TOKEN: token });
   expect(r.code).toBe(1);
-  expect(r.err).toContain(`no agent ${AGENT.name} among those this job may use (none)`);
+  expect(r.err).toContain(`kas does not allow project group/other-project the agent ${AGENT.name}: its ci_access does not admit the job, or there is no such agent. Agents this job may use: none`);
   expect(asked()).toBe(askedBefore);
   expect(sc.kas.logs.join("")).not.toContain(token.split(".")[2]);
 }, 60_000);

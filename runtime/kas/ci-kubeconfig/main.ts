@@ -4,29 +4,17 @@
  * kas says the job's ID token may use. Only wiring lives here.
  */
 import { chmodSync, writeFileSync } from "node:fs";
-import { buildInfo, EXIT_FAILURE, formatVersion, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../../common";
+import { PROCESS_IO, type CommandIo } from "../../common";
 import { contextName, renderCiKubeconfig } from "../kubeapi-auth";
-import { readCaFile } from "./ca-file";
+import { startCiCommand } from "./ci-command";
 import { fetchAllowedAgents } from "./fetch";
 import { kubeconfigCommand, kubeconfigFlags } from "./flags";
 
 /** Exit code: 0; 2 on a usage error (a bad flag, no token in the variable); 1 when kas cannot be asked or allows no agent. */
 export async function kubeconfigMain(argv: readonly string[], name = "gitops-agent kubeconfig", env: NodeJS.ProcessEnv = process.env, io: CommandIo = PROCESS_IO): Promise<number> {
-  const spec = kubeconfigCommand(name);
-  const line = parseCommandLine(spec, argv);
-  if (line.kind !== "run") return usageOutcome(spec, line, formatVersion(buildInfo()), io);
-  const flags = kubeconfigFlags(line.values);
-  if ("errors" in flags) return usageError(spec, flags.errors, io);
-  const o = flags.ok;
-  const idToken = env[o.tokenEnv]?.trim();
-  if (!idToken) return usageError(spec, [`$${o.tokenEnv} is empty: expected the job's OIDC ID token (GitLab: id_tokens: ${o.tokenEnv}: aud: <kas's kubernetes_api.oidc.audience>)`], io);
-  const ca = readCaFile(o.caFile);
-  if ("error" in ca) return usageError(spec, [ca.error], io);
-  const caPem = ca.pem;
-  const fail = (message: string): number => {
-    io.err(`${name}: ${message}\n`);
-    return EXIT_FAILURE;
-  };
+  const start = startCiCommand(kubeconfigCommand(name), kubeconfigFlags, argv, env, io);
+  if ("exit" in start) return start.exit;
+  const { o, token: idToken, caPem, fail } = start;
   let allowed;
   try {
     allowed = await fetchAllowedAgents({ kas: o.kas, idToken, ...(caPem === undefined ? {} : { caPem }) });

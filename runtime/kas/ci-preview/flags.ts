@@ -19,7 +19,7 @@ export function previewCommand(name: string) {
       "Asks the agent, through kas, to plan a commit without applying it: a server-side dry run of every object as the agent's ServiceAccount, the fields each would change, what prune would delete, what the apply would be refused (Forbidden, invalid, out of scope) and the RBAC the commit adds or widens. Exit 0: nothing the apply would fail on; 1: the apply would fail on something, or kas or the agent refused; 2: usage.",
     flags: {
       kas: { value: "<https url>", description: "kas's Kubernetes API listener (listen.kubernetes_api), e.g. https://kas.example.com:8156 (required)" },
-      agent: { value: "<name>", description: "the agent, by name or as <config project path>:<name> (required)" },
+      agent: { value: "<agent>", description: "the agent: its name, <config project path>:<name> (as kubeconfig contexts are named), or its numeric id (required)" },
       commit: { value: "<sha>", description: "the commit to preview (required)" },
       project: { value: "<path>", description: "the manifest project the commit belongs to. Default: the agent's configuration project" },
       format: { value: "<text|markdown|json>", description: "how to print the preview", default: "text" },

@@ -4,11 +4,11 @@
  * agent's plan of a commit, prints it, and with --mr-note posts it on the
  * merge request. Only wiring lives here.
  */
-import { buildInfo, EXIT_FAILURE, formatVersion, parseCommandLine, PROCESS_IO, usageError, usageOutcome, type CommandIo } from "../../common";
+import { EXIT_FAILURE, PROCESS_IO, type CommandIo } from "../../common";
 import { KAS_PREVIEW_PATH, PREVIEW_MAX_RESULT_BYTES, parsePreviewResult, previewFails, type PreviewResult } from "../../rpc";
-import { ciBearerToken, contextName } from "../kubeapi-auth";
-import { fetchAllowedAgents, kasJson, readCaFile } from "../ci-kubeconfig";
-import { previewCommand, previewFlags, type PreviewOptions } from "./flags";
+import { ciBearerToken } from "../kubeapi-auth";
+import { chooseAgent, kasJson, startCiCommand, type ChosenAgent } from "../ci-kubeconfig";
+import { previewCommand, previewFlags } from "./flags";
 import { noteTarget, postNote } from "./mr-note";
 import { renderMarkdown, renderText } from "./render";
 
@@ -17,25 +17,13 @@ const PREVIEW_TIMEOUT_MS = 300_000;
 
 /** Exit code: 0 nothing the apply would fail on; 1 it would fail on something, or kas or the agent refused; 2 usage. */
 export async function previewMain(argv: readonly string[], name = "gitops-agent preview", env: NodeJS.ProcessEnv = process.env, io: CommandIo = PROCESS_IO): Promise<number> {
-  const spec = previewCommand(name);
-  const line = parseCommandLine(spec, argv);
-  if (line.kind !== "run") return usageOutcome(spec, line, formatVersion(buildInfo()), io);
-  const flags = previewFlags(line.values);
-  if ("errors" in flags) return usageError(spec, flags.errors, io);
-  const o = flags.ok;
-  const idToken = env[o.tokenEnv]?.trim();
-  if (!idToken) return usageError(spec, [`$${o.tokenEnv} is empty: expected the job's OIDC ID token (GitLab: id_tokens: ${o.tokenEnv}: aud: <kas's kubernetes_api.oidc.audience>)`], io);
-  const ca = readCaFile(o.caFile);
-  if ("error" in ca) return usageError(spec, [ca.error], io);
-  const caPem = ca.pem;
-  const fail = (message: string): number => {
-    io.err(`${name}: ${message}\n`);
-    return EXIT_FAILURE;
-  };
-  let agent: { id: string; label: string };
+  const start = startCiCommand(previewCommand(name), previewFlags, argv, env, io);
+  if ("exit" in start) return start.exit;
+  const { o, token: idToken, caPem, fail } = start;
+  let agent: ChosenAgent;
   let result: PreviewResult;
   try {
-    agent = await resolveAgent(o, idToken, caPem);
+    agent = await chooseAgent({ kas: o.kas, agent: o.agent, ...(caPem === undefined ? {} : { caPem }) }, idToken);
     const json = await kasJson(
       { kas: o.kas, path: KAS_PREVIEW_PATH, authorization: `Bearer ${ciBearerToken(agent.id, idToken)}`, json: { commit: o.commit, ...(o.project === undefined ? {} : { project: o.project }) }, timeoutMs: PREVIEW_TIMEOUT_MS, maxBody: PREVIEW_MAX_RESULT_BYTES, ...(caPem === undefined ? {} : { caPem }) },
       "previews",
@@ -62,15 +50,4 @@ export async function previewMain(argv: readonly string[], name = "gitops-agent 
   }
   io.err(`${name}: posted the preview on merge request !${target.ok.mergeRequestIid}\n`);
   return code;
-}
-
-/** The agent --agent names, among those kas says the job may use. */
-async function resolveAgent(o: PreviewOptions, idToken: string, caPem: string | undefined): Promise<{ id: string; label: string }> {
-  const allowed = await fetchAllowedAgents({ kas: o.kas, idToken, ...(caPem === undefined ? {} : { caPem }) });
-  const matches = allowed.agents.filter((a) => (o.agent.includes(":") ? contextName(a) === o.agent : a.name === o.agent));
-  const names = allowed.agents.map(contextName).join(", ") || "none";
-  if (matches.length === 0) throw new Error(`no agent ${o.agent} among those this job may use (${names}); check --agent and the agent's ci_access`);
-  if (matches.length > 1) throw new Error(`--agent ${o.agent} names ${matches.length} agents (${matches.map(contextName).join(", ")}); give it as <config project path>:<name>`);
-  const a = matches[0]!;
-  return { id: a.id, label: contextName(a) };
 }

@@ -3,4 +3,3 @@ export { waitMain } from "./main";
 export { waitCommand, waitFlags, type WaitOptions } from "./flags";
 export { waitLoop, type WaitLoopDeps, type WaitOutcome } from "./loop";
 export { askCommitStatus, type Poll, type AskOptions } from "./ask";
-export { resolveAgent } from "./resolve";

@@ -2,7 +2,7 @@ import type { CommitStatusWire } from "../commit-status";
 import type { Poll } from "./ask";
 import { waitFlags } from "./flags";
 import { waitLoop } from "./loop";
-import { resolveAgent } from "./resolve";
+import { resolveAgent } from "../ci-kubeconfig";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
