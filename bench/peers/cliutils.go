@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"sigs.k8s.io/cli-utils/pkg/apply"
+	"sigs.k8s.io/cli-utils/pkg/apply/event"
+	"sigs.k8s.io/cli-utils/pkg/common"
+	"sigs.k8s.io/cli-utils/pkg/inventory"
+)
+
+// inventoryIDLabel is cli-utils' label naming the inventory a ConfigMap holds.
+const inventoryIDLabel = common.InventoryLabel
+
+// runCliUtils applies as GitLab's agentk did before 2025 (its manifestops
+// worker): apply.Applier with a ConfigMap inventory in the default namespace,
+// server-side apply with ForceConflicts and field manager "agentk", GitLab's
+// defaults for the rest (prune on, foreground propagation, inventory policy
+// must_match). The reconcile and prune timeouts are --wait: 0 skips the
+// status wait, as our benchmark skips ours.
+func runCliUtils(ctx context.Context, o options, flags *genericclioptions.ConfigFlags, objs []*unstructured.Unstructured, r *result) error {
+	factory := cmdutil.NewFactory(flags)
+	invClient, err := inventory.ClusterClientFactory{StatusPolicy: inventory.StatusPolicyNone}.NewClient(factory)
+	if err != nil {
+		return fmt.Errorf("inventory client: %w", err)
+	}
+	applier, err := apply.NewApplierBuilder().WithFactory(factory).WithInventoryClient(invClient).Build()
+	if err != nil {
+		return fmt.Errorf("applier: %w", err)
+	}
+	inv := &unstructured.Unstructured{}
+	inv.SetAPIVersion("v1")
+	inv.SetKind("ConfigMap")
+	inv.SetName("inventory-" + o.inventory)
+	inv.SetNamespace(o.namespace)
+	inv.SetLabels(map[string]string{inventoryIDLabel: o.inventory})
+	events := applier.Run(ctx, inventory.WrapInventoryInfoObj(inv), objs, apply.ApplierOptions{
+		ServerSideOptions:      common.ServerSideOptions{ServerSideApply: true, ForceConflicts: true, FieldManager: "agentk"},
+		ReconcileTimeout:       o.wait,
+		EmitStatusEvents:       o.wait > 0,
+		NoPrune:                !o.prune,
+		PrunePropagationPolicy: metav1.DeletePropagationForeground,
+		PruneTimeout:           o.wait,
+		InventoryPolicy:        inventory.PolicyMustMatch,
+	})
+	for e := range events {
+		switch e.Type {
+		case event.ErrorType:
+			r.Errors = append(r.Errors, e.ErrorEvent.Err.Error())
+		case event.ValidationType:
+			r.Errors = append(r.Errors, e.ValidationEvent.String())
+		case event.ApplyType:
+			switch e.ApplyEvent.Status {
+			case event.ApplySuccessful:
+				r.Applied++
+			case event.ApplyFailed, event.ApplySkipped:
+				r.Errors = append(r.Errors, e.ApplyEvent.String())
+			}
+		case event.PruneType:
+			switch e.PruneEvent.Status {
+			case event.PruneSuccessful:
+				r.Pruned++
+			case event.PruneFailed, event.PruneSkipped:
+				r.Errors = append(r.Errors, e.PruneEvent.String())
+			}
+		case event.WaitType:
+			if s := e.WaitEvent.Status; s == event.ReconcileTimeout || s == event.ReconcileFailed {
+				r.Errors = append(r.Errors, e.WaitEvent.String())
+			}
+		}
+	}
+	return nil
+}
