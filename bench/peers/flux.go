@@ -169,12 +169,9 @@ func staleObjects(previous, current fluxInventory) ([]*unstructured.Unstructured
 		if err != nil {
 			return nil, fmt.Errorf("inventory entry %q: %w", e.ID, err)
 		}
-		gv, err := schema.ParseGroupVersion(e.Version)
-		if err != nil {
-			return nil, fmt.Errorf("inventory entry %q version %q: %w", e.ID, e.Version, err)
-		}
+		// As kustomize-controller's inventory: the id holds the group, the entry the version.
 		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gv.WithKind(id.GroupKind.Kind))
+		u.SetGroupVersionKind(schema.GroupVersionKind{Group: id.GroupKind.Group, Version: e.Version, Kind: id.GroupKind.Kind})
 		u.SetName(id.Name)
 		u.SetNamespace(id.Namespace)
 		stale = append(stale, u)

@@ -5,6 +5,7 @@
 //
 //	peers --engine cli-utils|flux-ssa --kubeconfig F --dir D --namespace NS --inventory ID [--prune] [--wait 0s]
 //	peers --engine ... --discover-only   (warms the discovery cache; applies nothing)
+//	peers exec -- kubectl apply ...     (runs a command; prints its wall time, CPU and peak RSS)
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 )
 
 type options struct {
@@ -48,6 +50,13 @@ type engine func(ctx context.Context, o options, flags *genericclioptions.Config
 var engines = map[string]engine{"cli-utils": runCliUtils, "flux-ssa": runFluxSSA}
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "exec" {
+		args := os.Args[2:]
+		if len(args) > 0 && args[0] == "--" {
+			args = args[1:]
+		}
+		os.Exit(runExec(args))
+	}
 	var o options
 	flag.StringVar(&o.engine, "engine", "", "cli-utils (GitLab agentk's applier) or flux-ssa (kustomize-controller's ResourceManager)")
 	flag.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the identity to apply as")
@@ -61,6 +70,7 @@ func main() {
 	flag.Float64Var(&o.qps, "qps", 50, "client-side rate limit (client-go QPS); kubectl's and kustomize-controller's default")
 	flag.IntVar(&o.burst, "burst", 300, "client-side burst (client-go Burst); kubectl's and kustomize-controller's default")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "flux-ssa: objects checked at once (kustomize-controller's --concurrent-ssa default)")
+	klog.InitFlags(nil) // -v=N: client-go and cli-utils logs on stderr, to see where time goes
 	flag.Parse()
 	if err := validate(o); err != nil {
 		fmt.Fprintf(os.Stderr, "peers: %v\n", err)
