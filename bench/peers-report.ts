@@ -15,6 +15,8 @@ export interface PeerMeasurement {
   readonly size: number;
   readonly step: PeerStep;
   readonly tool: Tool;
+  /** 1, or the repetition of the size's whole sequence (fresh namespaces and inventories). */
+  readonly rep: number;
   /** Ours: syncCommit in this process; others: as the tool measured itself (bench/peers), see method. */
   readonly wallMs: number;
   /** Others: the harness process's wall time as the benchmark saw it (process start and exit included). */
@@ -34,8 +36,17 @@ export interface PeerMeasurement {
 export interface PeersMethod {
   readonly sizes: readonly number[];
   readonly mixes: readonly Mix[];
+  /** Repetitions of each size's sequence. */
+  readonly reps: Readonly<Record<number, number>>;
   readonly replicas: number;
   readonly quiet: string;
+}
+
+/** The run with the median wall time (the lower middle of an even count), as a list of zero or one. */
+function medianOf(runs: readonly PeerMeasurement[]): PeerMeasurement[] {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  const m = sorted[Math.floor((sorted.length - 1) / 2)];
+  return m ? [m] : [];
 }
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : a === 0 ? "=" : "n/a");
@@ -51,7 +62,8 @@ export function peersReport(results: readonly PeerMeasurement[], method: PeersMe
   for (const mix of method.mixes) {
     for (const size of method.sizes) {
       for (const step of PEER_STEPS) {
-        const byTool = new Map(results.filter((r) => r.mix === mix && r.size === size && r.step === step).map((r) => [r.tool, r]));
+        const here = results.filter((r) => r.mix === mix && r.size === size && r.step === step);
+        const byTool = new Map(TOOLS.flatMap((t) => medianOf(here.filter((r) => r.tool === t)).map((m) => [t, m] as const)));
         const ours = byTool.get("agentk");
         if (!ours) continue;
         rows++;
@@ -100,7 +112,7 @@ export function peersReport(results: readonly PeerMeasurement[], method: PeersMe
     tables,
     aims,
     notes: [
-      "Each cell 'a / b / c / d' is ours / kubectl / cli-utils / flux-ssa.",
+      "Each cell 'a / b / c / d' is ours / kubectl / cli-utils / flux-ssa; with repetitions (method.reps), each tool's run with the median wall time (raw.results has every run).",
       "tool CPU and peak RSS: ours is the benchmark process (Node, syncCommit plus the harness around it; RSS is its VmHWM after a reset); the others are their own process's rusage (bench/peers reports getrusage, `peers exec` the child's).",
       "apiserver+etcd CPU: utime+stime of kube-apiserver and etcd during the step (controllers' reactions included).",
       ...(slower.length > 0 ? [`rows where a peer was as fast or faster: ${slower.join("; ")}`] : []),

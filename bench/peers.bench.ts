@@ -6,7 +6,8 @@
  * through the Go harness bench/peers), with kubectl --server-side beside them.
  * Steps: first apply, changed re-apply, no-op re-apply, prune of half.
  * BENCH_PEERS_SIZES (default 100,1000,5000) and BENCH_PEERS_MIXES (default
- * configmaps,mixed) narrow a run.
+ * configmaps,mixed) narrow a run; BENCH_PEERS_REPS (default 3 at 100 objects,
+ * 1 above) repeats each size's sequence in fresh namespaces.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -29,28 +30,35 @@ const REPLICAS = 0;
 /** Our commit per step: the no-op re-apply is the changed commit again. */
 const COMMIT_OF: Record<PeerStep, number> = { "first apply": 1, "changed re-apply": 2, "no-op re-apply": 2, "prune of half": 3 };
 
-function listFromEnv<T extends string | number>(name: string, fallback: readonly T[], parse: (s: string) => T | undefined): readonly T[] {
+const positive = (s: string): number | undefined => (/^[1-9]\d*$/.test(s) ? Number(s) : undefined);
+
+/** A comma-separated environment variable, each item parsed; `expected` names what an item may be. */
+function listFromEnv<T extends string | number>(name: string, fallback: readonly T[], parse: (s: string) => T | undefined, expected: string): readonly T[] {
   const raw = process.env[name];
   if (!raw) return fallback;
   return raw.split(",").map((s) => {
     const v = parse(s.trim());
-    if (v === undefined) throw new Error(`${name}: ${JSON.stringify(s)} is not one of ${fallback.join(", ")}`);
+    if (v === undefined) throw new Error(`${name}: ${JSON.stringify(s)} is not ${expected}`);
     return v;
   });
 }
 
 export async function runPeersBench(options: { log: (line: string) => void }): Promise<BenchResult> {
   const { log } = options;
-  const sizes = listFromEnv("BENCH_PEERS_SIZES", [100, 1000, 5000], (s) => (/^[1-9]\d*$/.test(s) ? Number(s) : undefined));
-  const mixes = listFromEnv<Mix>("BENCH_PEERS_MIXES", ["configmaps", "mixed"], (s) => (s === "configmaps" || s === "mixed" ? s : undefined));
+  const sizes = listFromEnv("BENCH_PEERS_SIZES", [100, 1000, 5000], positive, "a positive integer");
+  const mixes = listFromEnv<Mix>("BENCH_PEERS_MIXES", ["configmaps", "mixed"], (s) => (s === "configmaps" || s === "mixed" ? s : undefined), "configmaps or mixed");
+  const repsEnv = listFromEnv("BENCH_PEERS_REPS", [], positive, "a positive integer")[0];
+  /** Each size's whole sequence runs this many times in fresh namespaces; the tables give each tool's median. */
+  const reps = (size: number): number => repsEnv ?? (size <= 100 ? 3 : 1);
   const binary = await peersBinary(log);
   const dir = await tempDir("bench-peers-");
   let env: ApplyEnv | undefined;
   try {
-    const ns = (mix: Mix, size: number, tool: Tool) => `pe-${mix === "configmaps" ? "cm" : "mix"}-${size}-${tool}`;
+    const ns = (mix: Mix, size: number, tool: Tool, rep: number) => `pe-${mix === "configmaps" ? "cm" : "mix"}-${size}-${tool}${rep > 1 ? `-r${rep}` : ""}`;
+    const cases = mixes.flatMap((mix) => sizes.flatMap((size) => Array.from({ length: reps(size) }, (_, i) => ({ mix, size, rep: i + 1 }))));
     env = await startApplyEnv(
       dir,
-      mixes.flatMap((mix) => sizes.flatMap((size) => TOOLS.map((t) => ns(mix, size, t)))),
+      cases.flatMap(({ mix, size, rep }) => TOOLS.map((t) => ns(mix, size, t, rep))),
       { auditAllRequests: true },
     );
     const e = env;
@@ -61,7 +69,7 @@ export async function runPeersBench(options: { log: (line: string) => void }): P
 
     const results: PeerMeasurement[] = [];
     type Sample = { detail: string; wallMs?: number; toolCpuS?: number; toolRssKiB?: number; processWallMs?: number };
-    const measure = async (m: Pick<PeerMeasurement, "mix" | "size" | "step" | "tool">, run: () => Promise<Sample>): Promise<void> => {
+    const measure = async (m: Pick<PeerMeasurement, "mix" | "size" | "step" | "tool" | "rep">, run: () => Promise<Sample>): Promise<void> => {
       await quiesce(e.cluster, QUIET_WRITES, QUIET_MAX_MS);
       e.audit.mark();
       const cpu0 = e.serverCpu();
@@ -84,50 +92,48 @@ export async function runPeersBench(options: { log: (line: string) => void }): P
         detail: s.detail,
       };
       results.push(r);
-      log(`peers: ${m.mix} ${m.size} ${m.step} ${m.tool}: ${ms(wallMs)}, ${r.writes} writes, ${r.requests} requests, apiserver+etcd CPU ${serverCpuS.toFixed(2)} s, tool CPU ${r.toolCpuS.toFixed(2)} s (${s.detail})`);
+      log(`peers: ${m.mix} ${m.size} ${m.step}${m.rep > 1 ? ` (run ${m.rep})` : ""} ${m.tool}: ${ms(wallMs)}, ${r.writes} writes, ${r.requests} requests, apiserver+etcd CPU ${serverCpuS.toFixed(2)} s, tool CPU ${r.toolCpuS.toFixed(2)} s (${s.detail})`);
     };
     const fromRun = (run: PeerRun, detail: string): Sample => ({ detail, wallMs: run.wallMs, processWallMs: run.processWallMs, toolCpuS: run.cpuUserS + run.cpuSysS, toolRssKiB: run.maxRssKiB });
 
-    for (const mix of mixes) {
-      for (const size of sizes) {
-        const projectId = `bench/peers-${mix}-${size}`;
-        const project: ManifestProject = { id: projectId, ref: {}, ...MANIFEST_PROJECT_DEFAULTS, default_namespace: ns(mix, size, "agentk") };
-        const v1 = manifestFiles(mix, size, 1, { replicas: REPLICAS });
-        const v2 = manifestFiles(mix, size, 2, { replicas: REPLICAS });
-        const half = Object.fromEntries(Object.entries(v2).slice(0, Math.ceil(size / 2)));
-        const filesOf: Record<PeerStep, Record<string, string>> = { "first apply": v1, "changed re-apply": v2, "no-op re-apply": v2, "prune of half": half };
-        const dirOf = (step: PeerStep) => writeDir(path.join(dir, `${mix}-${size}-${PEER_STEPS.indexOf(step)}`), filesOf[step]);
-        for (const step of PEER_STEPS) {
-          const files = filesOf[step];
-          const fileDir = dirOf(step);
-          const what = `${mix} ${size} ${step}`;
-          await measure({ mix, size, step, tool: "agentk" }, async () => {
-            const cpu0 = process.cpuUsage();
-            resetPeak(process.pid);
-            const commitId = `${"0".repeat(39)}${COMMIT_OF[step]}`;
-            const out = await withTimeout(syncOurs({ store: e.store, logger: e.logger, project, commitId, files, agentNamespace: AGENT_NS, inventoryName: agentStateNames(SA).inventory }), `agentk ${what}`);
-            const cpu = process.cpuUsage(cpu0);
-            return { detail: outcomeDetail(out, Object.keys(files).length), toolCpuS: (cpu.user + cpu.system) / 1e6, toolRssKiB: memoryOf(process.pid).hwm / 1024 };
+    for (const { mix, size, rep } of cases) {
+      const projectId = `bench/peers-${mix}-${size}-r${rep}`;
+      const project: ManifestProject = { id: projectId, ref: {}, ...MANIFEST_PROJECT_DEFAULTS, default_namespace: ns(mix, size, "agentk", rep) };
+      const v1 = manifestFiles(mix, size, 1, { replicas: REPLICAS });
+      const v2 = manifestFiles(mix, size, 2, { replicas: REPLICAS });
+      const half = Object.fromEntries(Object.entries(v2).slice(0, Math.ceil(size / 2)));
+      const filesOf: Record<PeerStep, Record<string, string>> = { "first apply": v1, "changed re-apply": v2, "no-op re-apply": v2, "prune of half": half };
+      const dirOf = (step: PeerStep) => writeDir(path.join(dir, `${mix}-${size}-${PEER_STEPS.indexOf(step)}`), filesOf[step]);
+      for (const step of PEER_STEPS) {
+        const files = filesOf[step];
+        const fileDir = dirOf(step);
+        const what = `${mix} ${size} ${step}`;
+        await measure({ mix, size, step, rep, tool: "agentk" }, async () => {
+          const cpu0 = process.cpuUsage();
+          resetPeak(process.pid);
+          const commitId = `${"0".repeat(39)}${COMMIT_OF[step]}`;
+          const out = await withTimeout(syncOurs({ store: e.store, logger: e.logger, project, commitId, files, agentNamespace: AGENT_NS, inventoryName: agentStateNames(SA).inventory }), `agentk ${what}`);
+          const cpu = process.cpuUsage(cpu0);
+          return { detail: outcomeDetail(out, Object.keys(files).length), toolCpuS: (cpu.user + cpu.system) / 1e6, toolRssKiB: memoryOf(process.pid).hwm / 1024 };
+        });
+        // kubectl refuses --prune with --server-side ("doesn't currently work on objects created by server-side apply").
+        if (step !== "prune of half") {
+          await measure({ mix, size, step, rep, tool: "kubectl" }, async () => {
+            const args = [e.cluster.binary, "kubectl", `--kubeconfig=${e.kubeconfig}`, "apply", "--server-side", "--field-manager=kubectl-bench", "-n", ns(mix, size, "kubectl", rep), "-f", fileDir];
+            const run = await runPeers(binary, ["exec", "--", ...args], STEP_TIMEOUT_MS);
+            return fromRun(run, `kubectl printed ${run.outputLines} lines`);
           });
-          // kubectl refuses --prune with --server-side ("doesn't currently work on objects created by server-side apply").
-          if (step !== "prune of half") {
-            await measure({ mix, size, step, tool: "kubectl" }, async () => {
-              const args = [e.cluster.binary, "kubectl", `--kubeconfig=${e.kubeconfig}`, "apply", "--server-side", "--field-manager=kubectl-bench", "-n", ns(mix, size, "kubectl"), "-f", fileDir];
-              const run = await runPeers(binary, ["exec", "--", ...args], STEP_TIMEOUT_MS);
-              return fromRun(run, `kubectl printed ${run.outputLines} lines`);
-            });
-          }
-          for (const engine of PEER_ENGINES) {
-            await measure({ mix, size, step, tool: engine }, async () => {
-              const inventory = engine === "cli-utils" ? `${mix}-${size}` : path.join(dir, `flux-${mix}-${size}.json`);
-              const run = await runPeers(binary, peerArgs({ engine, kubeconfig: e.kubeconfig, dir: fileDir, namespace: ns(mix, size, engine), inventory, cacheDir, prune: true }), STEP_TIMEOUT_MS);
-              return fromRun(run, `${run.applied} applied, ${run.unchanged} unchanged, ${run.pruned} pruned of ${run.objects}`);
-            });
-          }
+        }
+        for (const engine of PEER_ENGINES) {
+          await measure({ mix, size, step, rep, tool: engine }, async () => {
+            const inventory = engine === "cli-utils" ? `${mix}-${size}-r${rep}` : path.join(dir, `flux-${mix}-${size}-r${rep}.json`);
+            const run = await runPeers(binary, peerArgs({ engine, kubeconfig: e.kubeconfig, dir: fileDir, namespace: ns(mix, size, engine, rep), inventory, cacheDir, prune: true }), STEP_TIMEOUT_MS);
+            return fromRun(run, `${run.applied} applied, ${run.unchanged} unchanged, ${run.pruned} pruned of ${run.objects}`);
+          });
         }
       }
     }
-    return peersReport(results, { sizes, mixes, replicas: REPLICAS, quiet: `before each timed step: < ${QUIET_WRITES} writes/s (at most ${QUIET_MAX_MS / 1000} s)` });
+    return peersReport(results, { sizes, mixes, reps: Object.fromEntries(sizes.map((n) => [n, reps(n)])), replicas: REPLICAS, quiet: `before each timed step: < ${QUIET_WRITES} writes/s (at most ${QUIET_MAX_MS / 1000} s)` });
   } finally {
     await env?.stop();
     await removeDir(dir);
