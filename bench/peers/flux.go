@@ -12,6 +12,7 @@ import (
 	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
 	"github.com/fluxcd/cli-utils/pkg/object"
 	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/normalize"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -32,11 +33,12 @@ type fluxEntry struct {
 	Version string `json:"v"`
 }
 
-// runFluxSSA applies as kustomize-controller does: ssa.ResourceManager with
+// runFluxSSA applies as kustomize-controller's reconcile() and apply() do
+// (internal/controller/kustomization_controller.go): ssa.ResourceManager with
 // field manager "kustomize-controller", the Kustomization's owner labels on
-// every object, its exclusion/if-not-present/force selectors and metadata
-// cleanup, --concurrency dry-run checks at once (--concurrent-ssa), then
-// ApplyAllStaged; with --wait, WaitForSet on the change set (5 s polls); with
+// every object, normalize.UnstructuredList, its exclusion/if-not-present/force
+// selectors and metadata cleanup, --concurrency dry-run checks at once
+// (--concurrent-ssa, default 4), then ApplyAllStaged; with --wait, WaitForSet on the change set (5 s polls); with
 // --prune, DeleteAll of the previous inventory's objects missing now.
 func runFluxSSA(ctx context.Context, o options, flags *genericclioptions.ConfigFlags, objs []*unstructured.Unstructured, r *result) error {
 	cfg, err := flags.ToRESTConfig()
@@ -60,6 +62,9 @@ func runFluxSSA(ctx context.Context, o options, flags *genericclioptions.ConfigF
 		return err
 	}
 
+	if err := normalize.UnstructuredList(objs); err != nil {
+		return fmt.Errorf("normalize: %w", err)
+	}
 	changes, err := manager.ApplyAllStaged(ctx, objs, fluxApplyOptions())
 	if changes != nil {
 		for _, e := range changes.Entries {
@@ -91,7 +96,7 @@ func runFluxSSA(ctx context.Context, o options, flags *genericclioptions.ConfigF
 		deleted, err := manager.DeleteAll(ctx, stale, ssa.DeleteOptions{
 			PropagationPolicy: metav1.DeletePropagationBackground,
 			Inclusions:        manager.GetOwnerLabels(owner, o.namespace),
-			Exclusions:        map[string]string{fluxGroup + "/prune": "disabled"},
+			Exclusions:        map[string]string{fluxGroup + "/prune": "disabled", fluxGroup + "/reconcile": "disabled"},
 		})
 		if deleted != nil {
 			for _, e := range deleted.Entries {
@@ -113,7 +118,8 @@ func fluxApplyOptions() ssa.ApplyOptions {
 	opts.IfNotPresentSelector = map[string]string{fluxGroup + "/ssa": "IfNotPresent"}
 	opts.ForceSelector = map[string]string{fluxGroup + "/force": "enabled"}
 	opts.Cleanup = ssa.ApplyCleanupOptions{
-		Annotations: []string{"kubectl.kubernetes.io/last-applied-configuration", fluxGroup + "/checksum"},
+		Annotations: []string{"kubectl.kubernetes.io/last-applied-configuration", fluxGroup + "/checksum", "fluxcd.io/sync-checksum"},
+		Labels:      []string{"fluxcd.io/sync-gc-mark"},
 		FieldManagers: []ssa.FieldManager{
 			{Name: "kubectl", OperationType: metav1.ManagedFieldsOperationApply},
 			{Name: "kubectl", OperationType: metav1.ManagedFieldsOperationUpdate},

@@ -67,8 +67,8 @@ func main() {
 	flag.BoolVar(&o.prune, "prune", false, "delete objects of the previous inventory that are no longer in --dir")
 	flag.BoolVar(&o.discoverOnly, "discover-only", false, "resolve the objects' kinds (warms the discovery cache) and exit")
 	flag.DurationVar(&o.wait, "wait", 0, "wait up to this long for the objects to become Current, as the tool does (0: no wait)")
-	flag.Float64Var(&o.qps, "qps", 50, "client-side rate limit (client-go QPS); kubectl's and kustomize-controller's default")
-	flag.IntVar(&o.burst, "burst", 300, "client-side burst (client-go Burst); kubectl's and kustomize-controller's default")
+	flag.Float64Var(&o.qps, "qps", -1, "client-side rate limit (client-go QPS); -1: none, as Flux's runtime client sets when the apiserver has priority and fairness")
+	flag.IntVar(&o.burst, "burst", -1, "client-side burst (client-go Burst); -1: none")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "flux-ssa: objects checked at once (kustomize-controller's --concurrent-ssa default)")
 	klog.InitFlags(nil) // -v=N: client-go and cli-utils logs on stderr, to see where time goes
 	flag.Parse()
