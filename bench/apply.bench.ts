@@ -9,29 +9,21 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { agentStateNames, createLogger } from "../runtime/common";
-import { MANIFEST_PROJECT_DEFAULTS, type GitopsScope, type ManifestProject } from "../runtime/rpc";
-import { Discovery, KubeClient, kubeconfigAccess } from "../runtime/agentk/kube";
-import { ObjectStore, syncCommit, type SyncOutcome } from "../runtime/agentk/apply";
-import { startTestCluster, type TestCluster } from "../test/cluster";
+import { agentStateNames } from "../runtime/common";
+import { MANIFEST_PROJECT_DEFAULTS, type ManifestProject } from "../runtime/rpc";
 import { removeDir, tempDir } from "../test/git";
-import { grantAgent } from "../test/agentk/rbac";
-import { cpuSeconds } from "./lib/proc";
-import { AuditLog, auditArgs, diffWrites, writeAuditPolicy, writeCounters, type WriteDelta } from "./lib/apiserver";
+import { AGENT_NS, SA, SA_USER, startApplyEnv, type ApplyEnv } from "./lib/apply-env";
+import { outcomeDetail, quiesce, syncOurs, withTimeout } from "./lib/apply-steps";
+import { diffWrites, writeCounters, type WriteDelta } from "./lib/apiserver";
 import { MIX_RESOURCES, manifestFiles, type Mix } from "./lib/manifests";
 import { describeProfile, inProcessProfiler, type ProfileSummary } from "./lib/profile";
 import type { Aim, BenchResult } from "./lib/report";
 import { ms, sleep } from "./lib/stats";
 
-const AGENT_NS = "bench-agentk";
-const SA = "agentk";
-const SA_USER = `system:serviceaccount:${AGENT_NS}:${SA}`;
 const SIZES = [100, 1000] as const;
 const MIXES: readonly Mix[] = ["configmaps", "mixed"];
 const STEPS = ["first apply", "changed re-apply", "no-op re-apply"] as const;
 type Step = (typeof STEPS)[number];
-/** Longest a single apply may take before the benchmark gives up. */
-const STEP_TIMEOUT_MS = 180_000;
 /** Quiet before each step: fewer than QUIET_WRITES writes per second (controllers settling), at most QUIET_MAX_MS. */
 const QUIET_WRITES = 5;
 const QUIET_MAX_MS = 20_000;
@@ -63,39 +55,20 @@ interface Measurement {
 export async function runApply(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
   const { log } = options;
   const dir = await tempDir("bench-apply-");
-  let cluster: TestCluster | undefined;
-  let client: KubeClient | undefined;
+  let env: ApplyEnv | undefined;
   const profiles: ProfileSummary[] = [];
   try {
-    const policy = path.join(dir, "audit-policy.yaml");
-    const auditFile = path.join(dir, "audit.log");
-    writeAuditPolicy(policy);
-    cluster = await startTestCluster({ apiserverArgs: auditArgs(policy, auditFile) });
-    const c = cluster;
     const cases = MIXES.flatMap((mix) => SIZES.map((size) => ({ mix, size })));
     const ns = (mix: Mix, size: number, tool: string) => `ap-${mix === "configmaps" ? "cm" : "mix"}-${size}-${tool}`;
-    const kubeconfig = await grantAgent(
-      c,
-      AGENT_NS,
-      SA,
+    env = await startApplyEnv(
+      dir,
       cases.flatMap(({ mix, size }) =>
         Array.from({ length: repsOf(size) }, (_, i) => (i === 0 ? "" : `-r${i + 1}`)).flatMap((suffix) => [ns(mix, size, `agentk${suffix}`), ns(mix, size, `kubectl${suffix}`)]),
       ),
     );
-    client = KubeClient.fromAccess(await kubeconfigAccess(kubeconfig));
-    const discovery = new Discovery(client);
-    await discovery.refresh();
-    const store = new ObjectStore(client, discovery);
-    const audit = new AuditLog(auditFile);
-    const logger = createLogger({ level: "warn", write: () => undefined });
-    const scope: GitopsScope = { mode: "cluster", namespaces: [] };
-    // kubectl's discovery cache (~/.kube/cache) is warmed once, as on any machine that used kubectl before.
-    await c.kubectl(["api-resources", "-o", "name"], kubeconfig).catch(() => "");
+    const { cluster: c, kubeconfig, store, audit, logger, serverCpu } = env;
 
     const results: Measurement[] = [];
-    const names = Object.keys(c.logFiles);
-    const serverPids = ["kube-apiserver", "etcd"].map((n) => c.pids[names.indexOf(n)] as number);
-    const serverCpu = () => serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const measure = async (m: Omit<Measurement, "wallMs" | "toolWrites" | "metricWrites" | "serverCpuS" | "selfCpuS">, run: () => Promise<string | undefined>): Promise<void> => {
       await quiesce(c, QUIET_WRITES, QUIET_MAX_MS);
       const before = await writeCounters(c.admin);
@@ -131,22 +104,7 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
       await measure({ mix, size, step, rep, tool: "agentk" }, async () => {
         await profiler?.start();
         const out = await withTimeout(
-          syncCommit(
-            store,
-            {
-              batch: { commitId: `${"0".repeat(39)}${version}`, projectId, files: Object.entries(files).map(([p, d]) => ({ path: p, data: Buffer.from(d) })) },
-              project,
-              scope,
-              agentId: "bench",
-              agentNamespace: AGENT_NS,
-              inventoryName: agentStateNames(SA).inventory,
-              signal: new AbortController().signal,
-              // Step 7 (waiting for kstatus Current) is skipped: only the apply is measured.
-              waitTimeoutMs: 0,
-              waitSignal: AbortSignal.abort(),
-            },
-            logger,
-          ),
+          syncOurs({ store, logger, project, commitId: `${"0".repeat(39)}${version}`, files, agentNamespace: AGENT_NS, inventoryName: agentStateNames(SA).inventory }),
           `agentk ${mix} ${size} ${step}`,
         );
         if (profiler) {
@@ -173,44 +131,8 @@ export async function runApply(options: { profile: boolean; log: (line: string) 
     }
     return report(results, profiles);
   } finally {
-    client?.close();
-    await cluster?.stop();
+    await env?.stop();
     await removeDir(dir);
-  }
-}
-
-function outcomeDetail(out: SyncOutcome, size: number): string | undefined {
-  const count = (status: string) => out.results.filter((r) => r.status === status).length;
-  const failed = count("ApplyFailed");
-  if (out.error && failed > 0) throw new Error(`syncCommit: ${out.error}: ${out.results.find((r) => r.status === "ApplyFailed")?.message}`);
-  const applied = count("Applied");
-  const skipped = count("Skipped");
-  return applied + skipped === size ? `${applied} applied, ${skipped} skipped` : `${applied} applied, ${skipped} skipped of ${size}`;
-}
-
-async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: over ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Waits until the apiserver serves fewer than `perSecond` writes a second (controllers done reacting), at most maxMs. */
-async function quiesce(cluster: TestCluster, perSecond: number, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = await writeCounters(cluster.admin);
-  while (Date.now() < deadline) {
-    await sleep(1000);
-    const now = await writeCounters(cluster.admin);
-    if (diffWrites(last, now, []).all < perSecond) return;
-    last = now;
   }
 }
 

@@ -12,6 +12,7 @@ import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
 import { runKubeApi } from "./kubeapi.bench";
 import { runLatency } from "./latency.bench";
+import { runPeersBench } from "./peers.bench";
 import { machine, renderResult, sourceState, writeResult, type BenchResult } from "./lib/report";
 
 export interface BenchOptions {
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   "agentk-memory": runAgentkMemory,
   abuse: runAbuse,
   kubeapi: runKubeApi,
+  peers: runPeersBench,
 };
 
 const BENCH_COMMAND = {

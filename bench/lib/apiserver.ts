@@ -48,8 +48,12 @@ export function diffWrites(before: Map<string, number>, after: Map<string, numbe
   return { all, resources: res, byKey };
 }
 
-/** An audit policy recording every write at Metadata level (who, what, verb, code), nothing else. */
-export function writeAuditPolicy(file: string): void {
+/**
+ * An audit policy recording every write at Metadata level (who, what, verb,
+ * code), and every request of the users in `allRequestsOf` (reads and watches
+ * too), nothing else.
+ */
+export function writeAuditPolicy(file: string, allRequestsOf: readonly string[] = []): void {
   writeFileSync(
     file,
     [
@@ -57,13 +61,17 @@ export function writeAuditPolicy(file: string): void {
       "kind: Policy",
       "omitStages: [RequestReceived]",
       "rules:",
+      ...(allRequestsOf.length > 0 ? ["- level: Metadata", `  users: [${allRequestsOf.map((u) => JSON.stringify(u)).join(", ")}]`] : []),
       "- level: Metadata",
-      "  verbs: [create, update, patch, delete, deletecollection]",
+      `  verbs: [${AUDIT_WRITE_VERBS.join(", ")}]`,
       "- level: None",
       "",
     ].join("\n"),
   );
 }
+
+/** Audit verbs that write (the audit log names verbs as RBAC does). */
+const AUDIT_WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"];
 
 export { auditArgs } from "../../test/cluster";
 
@@ -72,6 +80,7 @@ interface AuditEvent {
   readonly verb?: string;
   readonly user?: { readonly username?: string };
   readonly userAgent?: string;
+  readonly requestURI?: string;
   readonly objectRef?: { readonly resource?: string; readonly subresource?: string; readonly namespace?: string };
   readonly responseStatus?: { readonly code?: number };
 }
@@ -87,12 +96,17 @@ export class AuditLog {
     this.offset = this.size();
   }
 
-  /** Write events since the last mark()/take(), by username. */
-  take(): { byUser: Record<string, number>; byUserResource: Record<string, number> } {
+  /**
+   * Events since the last mark()/take(), by username: writes that persist
+   * (dry-runs excluded: they are requests, not writes), and every request the
+   * policy records.
+   */
+  take(): { byUser: Record<string, number>; allByUser: Record<string, number>; byUserResource: Record<string, number> } {
     const end = this.size();
     const text = this.read(this.offset, end);
     this.offset += Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1));
     const byUser: Record<string, number> = {};
+    const allByUser: Record<string, number> = {};
     const byUserResource: Record<string, number> = {};
     for (const line of text.split("\n")) {
       if (!line.startsWith("{")) continue;
@@ -104,11 +118,13 @@ export class AuditLog {
       }
       if (e.stage !== "ResponseComplete") continue;
       const user = e.user?.username ?? "?";
-      byUser[user] = (byUser[user] ?? 0) + 1;
-      const r = `${user} ${e.verb} ${e.objectRef?.resource ?? ""}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
+      allByUser[user] = (allByUser[user] ?? 0) + 1;
+      const dryRun = /[?&]dryRun=/.test(e.requestURI ?? "");
+      if (AUDIT_WRITE_VERBS.includes(e.verb ?? "") && !dryRun) byUser[user] = (byUser[user] ?? 0) + 1;
+      const r = `${user} ${e.verb} ${e.objectRef?.resource ?? ""}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}${dryRun ? " (dry-run)" : ""}`;
       byUserResource[r] = (byUserResource[r] ?? 0) + 1;
     }
-    return { byUser, byUserResource };
+    return { byUser, allByUser, byUserResource };
   }
 
   private size(): number {

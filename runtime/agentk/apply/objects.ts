@@ -41,11 +41,16 @@ export class ObjectStore {
   }
 
   /** Deletes; a missing object is fine (already pruned). */
-  async delete(info: ResourceInfo, namespace: string | undefined, name: string, policy: PrunePropagationPolicy): Promise<void> {
+  /**
+   * Deletes the object; gone already is fine. `resourceVersion`: only that
+   * version of it (the apiserver answers 409 Conflict if it changed since).
+   */
+  async delete(info: ResourceInfo, namespace: string | undefined, name: string, policy: PrunePropagationPolicy, resourceVersion?: string): Promise<void> {
     const propagationPolicy = policy === "foreground" ? "Foreground" : policy === "background" ? "Background" : "Orphan";
     const path = resourcePath(info, namespace, name);
+    const body = { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy, ...(resourceVersion ? { preconditions: { resourceVersion } } : {}) };
     try {
-      await this.ownWrites.track(path, "delete", () => this.client.request("DELETE", path, { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy } }));
+      await this.ownWrites.track(path, "delete", () => this.client.request("DELETE", path, { body }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

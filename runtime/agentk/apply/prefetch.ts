@@ -41,11 +41,10 @@ export async function prefetchLive(store: ObjectStore, objects: readonly LiveKey
       }
       const byName = new Map((list.items ?? []).map((item) => [String((item.metadata as { name?: unknown } | undefined)?.name), item]));
       const apiVersion = g.info.group ? `${g.info.group}/${g.info.version}` : g.info.version;
-      for (const ref of g.refs) {
-        const item = byName.get(ref.name);
-        // List items carry no apiVersion/kind; a GET's answer does, and the unchanged check compares them.
-        cache.set(objRefKey(ref), item ? { apiVersion, kind: g.info.kind, ...item } : undefined);
-      }
+      // List items carry no apiVersion/kind; a GET's answer does, and the unchanged check compares them.
+      // Every item is kept, not only the asked-for ones: prune (step 5) finds there what left Git.
+      for (const [name, item] of byName) cache.set(objRefKey({ group: g.info.group, kind: g.info.kind, namespace: g.namespace ?? "", name }), { apiVersion, kind: g.info.kind, ...item });
+      for (const ref of g.refs) if (!byName.has(ref.name)) cache.set(objRefKey(ref), undefined);
     }),
   );
   return cache;

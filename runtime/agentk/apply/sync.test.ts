@@ -46,6 +46,8 @@ const batch = (commitId: string, files: Record<string, string>, projectId = "gro
 const writesOf = (s: ObjectStore): number => ["POST", "PUT", "PATCH", "DELETE"].reduce((n, m) => n + (s.client.counts[m] ?? 0), 0);
 const run = (s: ObjectStore, b: ObjectsBatch, over: Partial<ManifestProject> = {}, agentId = "1", scope = cluster_scope): Promise<SyncOutcome> =>
   syncCommit(s, { batch: b, project: project(over), scope, agentId, agentNamespace: AGENT_NS, inventoryName: INVENTORY, signal: new AbortController().signal, waitTimeoutMs: 60_000 }, logger);
+/** A sync that skips step 7 (waiting for Current), so its requests are steps 1-6 only. */
+const noWait = () => ({ project: project(), scope: cluster_scope, agentId: "1", agentNamespace: AGENT_NS, inventoryName: INVENTORY, signal: new AbortController().signal, waitSignal: AbortSignal.abort() });
 
 describe("sync on the real cluster", () => {
   test("dude/naww: dude is applied and Current, naww fails Forbidden, the sync reports 1 resources failed", async () => {
@@ -85,6 +87,32 @@ describe("sync on the real cluster", () => {
     const inv = await cluster.kubectl(["get", "configmap", "-n", AGENT_NS, INVENTORY, "-o", "json"]);
     const key = `agent-1-${createHash("sha256").update("group/manifests").digest("hex").slice(0, 10)}`;
     expect((JSON.parse(inv) as { data: Record<string, string> }).data[key]).toBe("dude_nginx-deployment-dude_apps_Deployment");
+  });
+
+  test("pruning half of a kind reads the pruned objects from the list step 4 took (no GET each) and deletes them all", async () => {
+    const cms = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`cm/${i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: half-${i}, namespace: dude}\ndata: {i: "${i}"}\n`]));
+    expect((await run(store, batch("h1", cms(10), "group/half"), {}, "1")).error).toBeUndefined();
+    const gets = store.client.counts.GET ?? 0;
+    const out = await syncCommit(store, { ...noWait(), batch: batch("h2", cms(5), "group/half") }, logger);
+    expect(out.results.filter((r) => r.status === "Pruned").map((r) => r.ref.name).sort()).toEqual(["half-5", "half-6", "half-7", "half-8", "half-9"]);
+    // the inventory and one LIST of dude's ConfigMaps (the kept five are read from it too); step 7 is skipped
+    expect((store.client.counts.GET ?? 0) - gets).toBeLessThan(5);
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "-o", "name", "-l", "!nothing"])).not.toMatch(/half-[5-9]/);
+  });
+
+  test("an object another inventory took over after step 4's list is not pruned (the delete is at the listed resourceVersion)", async () => {
+    const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: dude}\n`;
+    expect((await run(store, batch("r1", { "a.yaml": cm("race-a"), "b.yaml": cm("race-b"), "c.yaml": cm("race-c") }, "group/race"), {}, "1")).error).toBeUndefined();
+    // Another agent adopts race-b between the list (two kept objects: one LIST) and the delete.
+    const racing = new (class extends ObjectStore {
+      override async delete(...args: Parameters<ObjectStore["delete"]>): Promise<void> {
+        if (args[2] === "race-b" && args[4]) await cluster.kubectl(["annotate", "--overwrite", "cm", "-n", "dude", "race-b", "config.k8s.io/owning-inventory=someone-else"]);
+        return super.delete(...args);
+      }
+    })(store.client, store.discovery);
+    const out = await syncCommit(racing, { ...noWait(), batch: batch("r2", { "a.yaml": cm("race-a"), "c.yaml": cm("race-c") }, "group/race") }, logger);
+    expect(out.results.find((r) => r.ref.name === "race-b")!.status).toBe("PruneSkipped");
+    expect(await cluster.kubectl(["get", "cm", "-n", "dude", "race-b", "-o", "name"])).toBe("configmap/race-b\n");
   });
 
   test.each([

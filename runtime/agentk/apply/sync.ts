@@ -116,7 +116,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   let pruneFailed: ObjRef[] = [];
   if (req.project.prune) {
     const toPrune = planPrune(previous, desired, failedToApply);
-    const pruned = await pruneObjects(store, toPrune, req.project, inventory.id, log, req.signal);
+    const pruned = await pruneObjects(store, toPrune, req.project, inventory.id, log, req.signal, { liveCache: ctx.liveCache, concurrency: APPLY_CONCURRENCY });
     results.push(...pruned.results);
     const deleted = pruned.results.filter((r) => r.status === "Pruned").map((r) => r.ref);
     writes += deleted.length;
