@@ -72,7 +72,10 @@ export interface KasKubernetesApi {
  * carries the agent listeners (grpc, websocket) and, when configured, the
  * webhook, the token-protected agents API and the Kubernetes API proxy
  * (CI ID tokens, https); never /metrics and the probes,
- * which the kubelet and Prometheus reach on the pod.
+ * which the kubelet and Prometheus reach on the pod. With `redis`: the
+ * private API's Secret, the Redis password's Secret (and the in-cluster
+ * Redis when asked), kas.yaml's `redis` and `private_api`; with more than one
+ * replica, a PodDisruptionBudget and spreading (./kas-replicas).
  */
 export class Kas extends pulumi.ComponentResource {
   /** Where agentk in the same cluster reaches kas. */
