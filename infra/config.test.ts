@@ -34,7 +34,7 @@ describe("parseStackConfig: valid config", () => {
       kas: { deploy: true, address: "grpc://kas.gitlab-k8s-agent.svc:8150", image: "gitops-agent:0.1.0", projects: [
         { id: "local/dude-agent", url: "https://git.example.com/platform/dude-naww.git" },
         { id: "root/dude-naww", url: "https://git.example.com/platform/dude-naww.git" },
-      ] },
+      ], replicas: 1 },
       namespaces: { dude: { access: "write", secrets: false, podSecurity: "baseline" }, naww: { access: "none", secrets: false } },
       clusterResources: [],
     });
@@ -47,7 +47,7 @@ describe("parseStackConfig: valid config", () => {
       gitlab: { url: "https://gitlab.example.com/", project: "group/sub/agent-config" },
     });
     expect(config.cluster).toEqual({ provider: "eks", region: "eu-west-1", version: DEFAULT_EKS_VERSION, nodeCount: 2, instanceType: "t3.medium" });
-    expect(config.kas).toEqual({ deploy: true, address: "grpc://kas.agents.svc:8150", image: DEFAULT_IMAGE, projects: [] });
+    expect(config.kas).toEqual({ deploy: true, address: "grpc://kas.agents.svc:8150", image: DEFAULT_IMAGE, projects: [], replicas: 1 });
     expect(config.gitlab).toEqual({ url: "https://gitlab.example.com", project: "group/sub/agent-config" });
     expect(config.namespaces).toEqual({});
   });
@@ -87,7 +87,7 @@ describe("parseStackConfig: valid config", () => {
 
   test("an external kas (deploy false) with a wss address and its own image", () => {
     const config = parseStackConfig({ ...valid(), kas: { deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2" } });
-    expect(config.kas).toEqual({ deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2", projects: [] });
+    expect(config.kas).toEqual({ deploy: false, address: "wss://kas.example.com/-/kubernetes-agent/", image: "registry.example.com:5000/kas:1.2", projects: [], replicas: 1 });
   });
 });
 

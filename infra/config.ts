@@ -37,7 +37,7 @@ export const DEFAULT_IMAGE = DEFAULT_AGENTK_IMAGE;
 export const DEFAULT_EKS_VERSION = "1.31";
 export const DEFAULT_NODE_COUNT = 2;
 export const DEFAULT_INSTANCE_TYPE = "t3.medium";
-export { DEFAULT_KAS_PORT, localConfigProject, type KasConfig, type KasKubernetesApiConfig, type KasProjectConfig, type KasProjectCredentials } from "./stack-kas";
+export { DEFAULT_KAS_PORT, localConfigProject, type KasConfig, type KasKubernetesApiConfig, type KasProjectConfig, type KasProjectCredentials, type KasRedisConfig } from "./stack-kas";
 
 /** The stack creates an EKS cluster. */
 export interface EksClusterConfig {
@@ -315,7 +315,7 @@ export function parseStackConfig(raw: Record<string, unknown>, source?: StackSou
   const cluster = raw.cluster === undefined ? r.mismatch(["cluster"], undefined, "a map { provider: eks | existing, ... }") : parseCluster(r, raw.cluster);
   const agent = raw.agent === undefined ? r.mismatch(["agent"], undefined, "a map { name, ... } (the agent name is required)") : parseAgent(r, raw.agent);
   const gitlab = raw.gitlab === undefined ? undefined : parseGitlab(r, raw.gitlab);
-  const kas = parseKas(r, raw.kas, { agentNamespace: agent?.namespace, agentImage: agent?.image });
+  const kas = parseKas(r, raw.kas, { agentNamespace: agent?.namespace, agentImage: agent?.image, eks: cluster && cluster.provider === "eks" });
   const namespaces = parseNamespaces(r, raw.namespaces, agent);
   const clusterResources = parseClusterResources(r, raw.clusterResources);
   if (r.problems.length > 0 || !cluster || !agent || !kas || !namespaces || !clusterResources) throw new StackConfigError(r.problems.map((p) => toConfigProblem(p, source)));

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { Agentk, GitLabAgentRegistration, GitLabProjectAccess, LocalAgentRegistration, registryYaml, tokenSha256, type AgentRegistration } from "./agent";
 import { configProjectOf, deploymentProblems, loadStackConfig, StackConfigError, type StackConfig } from "./config";
-import type { KasProjectArg } from "./kas";
+import type { KasProjectArg, KasRedisArg } from "./kas";
 import { kasWebhookUrl } from "./stack-kas";
-import { EksCluster, existingClusterProvider } from "./eks";
+import { EksCluster, ElastiCacheRedis, existingClusterProvider } from "./eks";
 import { Kas } from "./kas";
 import { AgentRbac, planRbac } from "./rbac";
 
@@ -23,10 +23,12 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
   if (problems.length > 0) throw new StackConfigError(problems);
   let provider: k8s.Provider;
   let kubeconfig: pulumi.Output<string> | undefined;
+  let aws: { eks: EksCluster; provider: awsSdk.Provider } | undefined;
   if (config.cluster.provider === "eks") {
     // gitops-agent:cluster.region decides where everything AWS lives, whatever aws:region or AWS_REGION say.
-    const aws = new awsSdk.Provider("aws", { region: config.cluster.region as awsSdk.Region });
-    const eks = new EksCluster("cluster", config.cluster, { providers: [aws] });
+    const awsProvider = new awsSdk.Provider("aws", { region: config.cluster.region as awsSdk.Region });
+    const eks = new EksCluster("cluster", config.cluster, { providers: [awsProvider] });
+    aws = { eks, provider: awsProvider };
     provider = eks.provider;
     kubeconfig = eks.kubeconfig;
   } else {
@@ -57,10 +59,13 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
         ...(config.kas.publicUrl ? { webhookUrl: kasWebhookUrl(config.kas.publicUrl) } : {}),
       })
       : undefined;
+    const redis = kasRedis(config, aws);
     const kas = new Kas(
       "kas",
       {
         namespace: rbac.agentNamespace,
+        replicas: config.kas.replicas,
+        ...(redis ? { redis, spreadAcrossZones: aws !== undefined } : {}),
         image: config.kas.image,
         projects: kasProjects(config, access),
         registryYaml: registry,
@@ -93,6 +98,24 @@ export function buildProgram(config: StackConfig): ProgramOutputs {
     kasAddress,
     namespaces: plan.namespaces.map((n) => n.name),
   };
+}
+
+/** The Redis kas's replicas share (gitops-agent:kas.redis); ElastiCache in the EKS cluster's private subnets, reachable from its nodes only. */
+function kasRedis(config: StackConfig, aws: { eks: EksCluster; provider: awsSdk.Provider } | undefined): KasRedisArg | undefined {
+  const redis = config.kas.redis;
+  if (!redis) return undefined;
+  if (redis.kind === "inCluster") return { inCluster: redis.image ? { image: redis.image } : {} };
+  if (redis.kind === "existing") return { address: redis.address, tls: redis.tls, ...(redis.passwordSecret ? { passwordSecret: redis.passwordSecret } : {}) };
+  // parseStackConfig refuses elastiCache outside EKS stacks.
+  if (!aws) throw new Error("gitops-agent:kas.redis.elastiCache needs gitops-agent:cluster.provider eks");
+  const cache = new ElastiCacheRedis("kas-redis", {
+    vpcId: aws.eks.network.vpc.id,
+    subnetIds: aws.eks.network.privateSubnets.map((s) => s.id),
+    clientSecurityGroupId: aws.eks.cluster.vpcConfig.clusterSecurityGroupId,
+    nodeType: redis.nodeType,
+    nodes: redis.nodes,
+  }, { providers: [aws.provider] });
+  return { address: cache.address, password: cache.authToken, tls: true };
 }
 
 /**

@@ -6,8 +6,9 @@
 import { DNS_SUBDOMAIN, type Checker, type KeyPath } from "../runtime/common/config-kit";
 import { DEFAULT_AGENT_NAMESPACE, DEFAULT_AGENTK_IMAGE, KAS_PORTS } from "../runtime/common/deploy";
 import { parseKasKubernetesApi, type KasKubernetesApiConfig } from "./stack-kas-kubeapi";
+import { kasRedisFor, parseKasRedis, type KasRedisConfig } from "./stack-kas-redis";
 
-export type { KasKubernetesApiConfig };
+export type { KasKubernetesApiConfig, KasRedisConfig };
 
 export const DEFAULT_KAS_PORT = KAS_PORTS.grpc;
 /** The agent's configuration project without GitLab: `local/<agent name>` (kas's file registry names it). */
@@ -54,6 +55,14 @@ export interface KasConfig {
    * `oidc.issuer` for `oidc.audience`. Default: not served. Deployed kas only.
    */
   readonly kubernetesApi?: KasKubernetesApiConfig;
+  /** Replicas of the deployed kas. Default 1; more need `redis`. */
+  readonly replicas: number;
+  /**
+   * The Redis the replicas share. Default: none with one replica (state in
+   * memory), the in-cluster Redis with more outside EKS; an EKS stack with
+   * more replicas must choose. Deployed kas only.
+   */
+  readonly redis?: KasRedisConfig;
 }
 
 /** kas's push webhook path (runtime/kas/server/push-webhook.ts WEBHOOK_PATH; a test holds them equal). */
@@ -117,10 +126,14 @@ export function urlAt(r: Checker, path: KeyPath, value: unknown, protocols: read
 export interface KasContext {
   readonly agentNamespace?: string;
   readonly agentImage?: string;
+  /** Whether the stack creates an EKS cluster; undefined when gitops-agent:cluster is invalid. */
+  readonly eks?: boolean;
 }
 
+const KAS_KEYS = ["deploy", "address", "image", "projects", "publicUrl", "kubernetesApi", "replicas", "redis"];
+
 export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig | undefined {
-  const m = raw === undefined ? {} : r.object(raw, ["kas"], ["deploy", "address", "image", "projects", "publicUrl", "kubernetesApi"], "a map { deploy, address, image, projects, publicUrl, kubernetesApi }");
+  const m = raw === undefined ? {} : r.object(raw, ["kas"], KAS_KEYS, `a map { ${KAS_KEYS.join(", ")} }`);
   if (!m) return undefined;
   const deploy = r.boolean(m.deploy, ["kas", "deploy"]) ?? true;
   const expected = "a kas address such as grpc://kas.example.com:8150 (grpc, grpcs, ws or wss)";
@@ -146,9 +159,24 @@ export function parseKas(r: Checker, raw: unknown, ctx: KasContext): KasConfig |
       : r.mismatch(["kas", "kubernetesApi"], m.kubernetesApi, "no kubernetesApi when kas.deploy is false (the kas you run elsewhere has its own kas.yaml)");
     if (kubernetesApi === undefined) return undefined;
   }
-  return address && image && projects
-    ? { deploy, address, image, projects, ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, "") } : {}), ...(kubernetesApi ? { kubernetesApi } : {}) }
+  const scale = parseScale(r, m, deploy, ctx.eks);
+  return address && image && projects && scale
+    ? { deploy, address, image, projects, ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, "") } : {}), ...(kubernetesApi ? { kubernetesApi } : {}), ...scale }
     : undefined;
+}
+
+function parseScale(r: Checker, m: Record<string, unknown>, deploy: boolean, eks: boolean | undefined): Pick<KasConfig, "replicas" | "redis"> | undefined {
+  if (!deploy) {
+    for (const key of ["replicas", "redis"]) if (m[key] !== undefined) r.mismatch(["kas", key], m[key], `no ${key} when kas.deploy is false (the kas you run elsewhere is yours to scale)`);
+    return { replicas: 1 };
+  }
+  const replicas = m.replicas === undefined ? 1 : r.integer(m.replicas, ["kas", "replicas"], 1);
+  if (replicas === undefined) return undefined;
+  const parsed = m.redis === undefined ? undefined : parseKasRedis(r, m.redis, eks);
+  if (m.redis !== undefined && !parsed) return undefined;
+  const redis = kasRedisFor(r, replicas, parsed, eks);
+  if (replicas > 1 && !redis) return undefined;
+  return { replicas, ...(redis ? { redis } : {}) };
 }
 
 function parseProjects(r: Checker, raw: unknown): KasProjectConfig[] | undefined {

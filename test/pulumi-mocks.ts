@@ -43,3 +43,18 @@ export async function recordResources(stack: string, mocks: RecordingMocks = {})
   );
   return created;
 }
+
+/** The value at `path` in a recorded object (inputs, a manifest), or undefined. */
+export const at = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, k) => (v as Record<string, unknown> | unknown[] | undefined)?.[k as never], o);
+
+/** The recorded resources of `type` (and `name`, when given). */
+export const ofType = (list: readonly Created[], type: string, name?: string): Created[] => list.filter((r) => r.type === type && (name === undefined || r.name === name));
+
+/** What `make` records: it builds resources and returns an output; once that resolves (and `settleMs` more), the resources recorded since. */
+export async function recordedDuring(created: readonly Created[], make: () => pulumi.Output<unknown>, settleMs = 50): Promise<Created[]> {
+  const before = created.length;
+  const output = make();
+  await new Promise((resolve) => output.apply(resolve));
+  await new Promise((r) => setTimeout(r, settleMs));
+  return created.slice(before);
+}

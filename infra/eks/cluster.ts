@@ -31,10 +31,13 @@ export class EksCluster extends pulumi.ComponentResource {
   /** Secret: nothing in it is a credential (it runs `aws eks get-token`), but endpoints stay out of logs. */
   readonly kubeconfig: pulumi.Output<string>;
   readonly provider: k8s.Provider;
+  /** The VPC and its subnets (private ones hold the nodes). */
+  readonly network: ReturnType<typeof createNetwork>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:eks:EksCluster", name, {}, opts);
     const net = createNetwork(name, {}, this);
+    this.network = net;
     const roles = createRoles(name, this);
     this.cluster = new aws.eks.Cluster(`${name}-eks`, {
       roleArn: roles.clusterRole.arn,

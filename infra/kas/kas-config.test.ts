@@ -1,6 +1,7 @@
 /** renderKasConfig: which HTTP listener is bound where, and which credential protects it. */
 import { parse } from "yaml";
 import { httpListeners, KAS_PORTS, renderKasConfig } from "./kas-config";
+import { KAS_PRIVATE_API_PORT } from "./kas-replicas-config";
 
 type Doc = { listen: Record<string, unknown>; api?: { token_file: string }; webhook?: { secret_file: string } };
 const render = (access: Parameters<typeof renderKasConfig>[2]) => parse(renderKasConfig([{ id: "g/p", url: "https://git.example/g/p.git" }], undefined, access)) as Doc;
@@ -43,4 +44,15 @@ describe("renderKasConfig", () => {
       expect(new Set(ports).size).toBe(ports.length);
     },
   );
+
+  test("with replicas: redis and private_api together (kas refuses one without the other), the private API off the agents API's port", () => {
+    const doc = parse(renderKasConfig([], undefined, {}, { redisAddress: "r.example:6379", redisPassword: true, redisTls: true })) as Doc & { redis?: unknown; private_api?: { listen: { address: string } } };
+    expect(doc.redis).toEqual({ server: { address: "r.example:6379" }, password_file: "/etc/kas/redis/password", tls: { enabled: true } });
+    expect(doc.private_api).toEqual({ listen: { address: `0.0.0.0:${KAS_PRIVATE_API_PORT}`, authentication_secret_file: "/etc/kas/private-api/secret" } });
+    // Every listener on its own port: the agents API listens (on loopback) even without a token.
+    expect(Object.values(KAS_PORTS)).not.toContain(KAS_PRIVATE_API_PORT);
+    const without = parse(renderKasConfig([], undefined, {})) as Record<string, unknown>;
+    expect(without.redis).toBeUndefined();
+    expect(without.private_api).toBeUndefined();
+  });
 });

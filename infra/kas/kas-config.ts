@@ -9,6 +9,7 @@ import {
   kasGitPasswordFile,
   type KasConfigFile,
 } from "../../runtime/common/deploy";
+import { replicaSections, type KasPrivateApiFile, type KasRedisFile, type KasReplicaAccess } from "./kas-replicas-config";
 
 export interface KasProject {
   readonly id: string;
@@ -42,9 +43,13 @@ export interface KasHttpAccess {
 export { KAS_PORTS };
 export { KAS_REGISTRY_MOUNT as REGISTRY_MOUNT, KAS_HTTP_SECRETS_MOUNT as HTTP_SECRETS_MOUNT, KAS_KUBERNETES_API_TLS_MOUNT as KUBERNETES_API_TLS_MOUNT, KAS_CACHE_DIR };
 
-/** kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces, file registry mounted from a Secret. */
-export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}): string {
-  const file: KasConfigFile = {
+/**
+ * kas.yaml for the in-cluster kas (pure): agent listeners on all interfaces,
+ * file registry mounted from a Secret; with `replicas`, the Redis they share
+ * and the private API between them.
+ */
+export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url: string }, access: KasHttpAccess = {}, replicas?: KasReplicaAccess): string {
+  const file: KasConfigFile & { redis?: KasRedisFile; private_api?: KasPrivateApiFile } = {
     listen: {
       grpc: `0.0.0.0:${KAS_PORTS.grpc}`,
       websocket: { address: `0.0.0.0:${KAS_PORTS.websocket}` },
@@ -67,6 +72,7 @@ export function renderKasConfig(projects: readonly KasProject[], gitlab?: { url:
     ...(access.webhookSecretFile ? { webhook: { secret_file: access.webhookSecretFile } } : {}),
     ...(access.apiTokenFile ? { api: { token_file: access.apiTokenFile } } : {}),
     ...(access.kubernetesApi ? { kubernetes_api: { oidc: { issuer: access.kubernetesApi.oidc.issuer, audience: access.kubernetesApi.oidc.audience } } } : {}),
+    ...replicaSections(replicas),
   };
   return stringify(file);
 }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { restrictedContainerSecurityContext } from "../../runtime/common/deploy";
-import { recordResources, type Created } from "../../test/pulumi-mocks";
+import { at, ofType as of, recordedDuring, recordResources, type Created } from "../../test/pulumi-mocks";
 import type * as KasModule from "./index";
 
 let created: Created[];
@@ -17,17 +17,12 @@ beforeAll(async () => {
 });
 
 type Obj = Record<string, unknown>;
-const at = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, k) => (v as Obj | unknown[] | undefined)?.[k as never], o);
 
-async function build(name: string, extra: Partial<KasModule.KasArgs>): Promise<Created[]> {
-  const before = created.length;
-  const kas = new kasModule.Kas(name, { namespace: "gitlab-agent", image: "registry.example/gitops-agent:0.1.0", projects: [], ...extra });
-  await new Promise((resolve) => kas.address.apply(resolve));
-  await new Promise((r) => setTimeout(r, 50));
-  return created.slice(before);
+function build(name: string, extra: Partial<KasModule.KasArgs>): Promise<Created[]> {
+  const args = { namespace: "gitlab-agent", image: "registry.example/gitops-agent:0.1.0", projects: [], ...extra };
+  return recordedDuring(created, () => new kasModule.Kas(name, args).address, 50);
 }
 
-const of = (mine: Created[], type: string, name?: string) => mine.filter((r) => r.type === type && (name === undefined || r.name === name));
 const servicePorts = (mine: Created[]) => (at(of(mine, "kubernetes:core/v1:Service")[0]!.inputs, "spec", "ports") as { name: string; port: number }[]).map((p) => `${p.name}:${p.port}`);
 const container = (mine: Created[]) => at(of(mine, "kubernetes:apps/v1:Deployment")[0]!.inputs, "spec", "template", "spec", "containers", 0) as Obj;
 const kasYaml = (mine: Created[]) => parse(at(of(mine, "kubernetes:core/v1:ConfigMap")[0]!.inputs, "data", "kas.yaml") as string) as { listen: Record<string, unknown>; api?: unknown; webhook?: unknown };

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { kasDeployment, kasPorts, kasSelector, kasService } from "../../runtime/common/deploy";
 import { plain, type Later } from "../later";
 import { HTTP_SECRETS_MOUNT, KAS_PORTS, renderKasConfig, type KasProject } from "./kas-config";
+import { kasReplicaResources, type KasRedisArg } from "./kas-replica-resources";
+import { kasDisruptionBudget, withReplicaPods } from "./kas-replicas";
 
 /** Git credentials whose password the Kas component stores in a Secret of its own (e.g. a GitLab deploy token). */
 export interface KasCreatedCredentials {
@@ -29,8 +31,17 @@ export interface KasArgs {
   readonly registryYaml?: pulumi.Input<string>;
   /** Validate tokens with GitLab instead; `secret` is the shared kas secret (base64, 32 bytes). */
   readonly gitlab?: { readonly url: string; readonly secret: pulumi.Input<string> };
-  /** Replicas. Default 1. */
+  /** Replicas. Default 1; more need `redis`, and get a PodDisruptionBudget (one down at a time) and spreading over nodes. */
   readonly replicas?: number;
+  /**
+   * The Redis the replicas share, which makes kas.yaml's `redis` and
+   * `private_api` (port 8157, pod IPs only, a generated shared secret in a
+   * Secret): `{ inCluster: {} }` runs one in kas's namespace; or a server's
+   * `address` with its password (stored in a Secret) or `passwordSecret`.
+   */
+  readonly redis?: KasRedisArg;
+  /** Spread replicas over zones (topology.kubernetes.io/zone) too, as on EKS. Default false: nodes only. */
+  readonly spreadAcrossZones?: boolean;
   /**
    * Bearer token for kas's agents API (/api/v1/agents, status page: agents,
    * projects, sync errors). With it, the API listens on all interfaces and is
@@ -61,7 +72,10 @@ export interface KasKubernetesApi {
  * carries the agent listeners (grpc, websocket) and, when configured, the
  * webhook, the token-protected agents API and the Kubernetes API proxy
  * (CI ID tokens, https); never /metrics and the probes,
- * which the kubelet and Prometheus reach on the pod.
+ * which the kubelet and Prometheus reach on the pod. With `redis`: the
+ * private API's Secret, the Redis password's Secret (and the in-cluster
+ * Redis when asked), kas.yaml's `redis` and `private_api`; with more than one
+ * replica, a PodDisruptionBudget and spreading (./kas-replicas).
  */
 export class Kas extends pulumi.ComponentResource {
   /** Where agentk in the same cluster reaches kas. */
@@ -69,7 +83,11 @@ export class Kas extends pulumi.ComponentResource {
 
   constructor(name: string, args: KasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-agent:kas:Kas", name, {}, opts);
+    const replicas = args.replicas ?? 1;
+    if (!Number.isSafeInteger(replicas) || replicas < 1) throw new Error(`Kas ${name}: replicas must be a whole number of at least 1, got ${replicas}`);
+    if (replicas > 1 && !args.redis) throw new Error(`Kas ${name}: replicas ${replicas} need redis (the replicas share which of them holds each agent)`);
     const labels = kasSelector(name);
+    const shared = args.redis ? kasReplicaResources(name, args.namespace, args.redis, this) : undefined;
     const git = gitCredentials(name, args.projects);
     const gitSecret = git.passwords.length > 0
       ? new k8s.core.v1.Secret(`${name}-git`, {
@@ -80,11 +98,11 @@ export class Kas extends pulumi.ComponentResource {
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
       metadata: { namespace: args.namespace, labels },
       data: {
-        "kas.yaml": git.projects.apply((projects) => renderKasConfig(projects, args.gitlab, {
+        "kas.yaml": pulumi.all([git.projects, shared?.access]).apply(([projects, replicaAccess]) => renderKasConfig(projects, args.gitlab, {
           apiTokenFile: args.apiToken ? `${HTTP_SECRETS_MOUNT}/api-token` : undefined,
           webhookSecretFile: args.webhookSecret ? `${HTTP_SECRETS_MOUNT}/webhook-secret` : undefined,
           ...(args.kubernetesApi ? { kubernetesApi: { oidc: args.kubernetesApi.oidc } } : {}),
-        })),
+        }, replicaAccess)),
       },
     }, { parent: this });
     const registry = new k8s.core.v1.Secret(`${name}-registry`, {
@@ -101,18 +119,22 @@ export class Kas extends pulumi.ComponentResource {
       }, { parent: this })
       : undefined;
     const ports = kasPorts({ webhook: Boolean(args.webhookSecret), api: Boolean(args.apiToken), kubernetesApi: args.kubernetesApi !== undefined });
-    new k8s.apps.v1.Deployment(`${name}`, plain(kasDeployment<Later>({
+    const deployment = kasDeployment<Later>({
       name,
       namespace: args.namespace,
       image: args.image,
-      replicas: args.replicas ?? 1,
+      replicas,
       ports: ports.container,
       configMapName: config.metadata.name,
       registrySecretName: registry.metadata.name,
       httpSecretName: httpSecrets?.metadata.name,
       kubernetesApiTlsSecretName: args.kubernetesApi?.tlsSecretName,
       gitCredentialSecrets: git.secretNames,
-    })), { parent: this, dependsOn: gitSecret ? [gitSecret] : [] });
+    });
+    const pods = shared ? withReplicaPods(deployment, name, { ...shared.pod, replicas, spreadAcrossZones: args.spreadAcrossZones ?? false }) : deployment;
+    new k8s.apps.v1.Deployment(`${name}`, plain(pods), { parent: this, dependsOn: gitSecret ? [gitSecret] : [] });
+    const budget = kasDisruptionBudget<Later>(name, args.namespace, replicas);
+    if (budget) new k8s.policy.v1.PodDisruptionBudget(name, plain(budget), { parent: this });
     const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });
     this.address = pulumi.interpolate`grpc://${service.metadata.name}.${service.metadata.namespace}.svc:${KAS_PORTS.grpc}`;
     this.registerOutputs({ address: this.address });

@@ -71,6 +71,7 @@ describe("the policy pack served as by `pulumi preview --policy-pack infra/polic
       ["rbac-cluster-resources", pb.EnforcementLevel.ADVISORY],
       ["rbac-impersonation", pb.EnforcementLevel.ADVISORY],
       ["namespace-pod-security", pb.EnforcementLevel.ADVISORY],
+      ["redis-tls-and-auth", pb.EnforcementLevel.MANDATORY],
     ]);
   });
 

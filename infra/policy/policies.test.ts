@@ -22,9 +22,10 @@ import {
   type RbacPolicyConfig,
 } from "./policies";
 import { NAMESPACE, namespacePodSecurity } from "./pod-security";
+import { redisTlsAndAuth, REPLICATION_GROUP } from "./redis";
 
 describe("the pack", () => {
-  test("six mandatory and four advisory policies with unique names", () => {
+  test("seven mandatory and four advisory policies with unique names", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["rbac-no-wildcards", "mandatory"],
       ["rbac-no-admin-bindings", "mandatory"],
@@ -36,6 +37,7 @@ describe("the pack", () => {
       ["rbac-cluster-resources", "advisory"],
       ["rbac-impersonation", "advisory"],
       ["namespace-pod-security", "advisory"],
+      ["redis-tls-and-auth", "mandatory"],
     ]);
   });
 
@@ -201,5 +203,18 @@ describe("namespace-pod-security (advisory)", () => {
     ["without labels (made by hand or another component)", ns(), ["Namespace dude has no pod-security.kubernetes.io/enforce label, so Pods there are not checked at all: set podSecurity for it in the stack config (restricted unless a workload needs less)."]],
   ])("a Namespace %s", async (_case, props, expected) => {
     expect(await violations(namespacePodSecurity, NAMESPACE, props)).toEqual(expected);
+  });
+});
+
+describe("redis-tls-and-auth (mandatory)", () => {
+  const group = { transitEncryptionEnabled: true, authToken: "t".repeat(32), engine: "redis" };
+  test.each<[string, Props, string[]]>([
+    ["TLS and an auth token (the ElastiCacheRedis component)", group, []],
+    ["RBAC user groups instead of a token", { transitEncryptionEnabled: true, userGroupIds: ["kas"] }, []],
+    ["no TLS", { ...group, transitEncryptionEnabled: false }, ["ElastiCache replication group r has no TLS in transit: set transitEncryptionEnabled: true (kas's redis.tls.enabled)."]],
+    ["no password", { transitEncryptionEnabled: true }, ["ElastiCache replication group r asks no password: set authToken (or RBAC user groups), as the ElastiCacheRedis component does."]],
+  ])("%s", async (_name, props, expected) => {
+    expect(await violations(redisTlsAndAuth, REPLICATION_GROUP, props)).toEqual(expected);
+    expect(await violations(redisTlsAndAuth, NAMESPACE, {})).toEqual([]);
   });
 });

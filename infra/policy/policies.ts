@@ -11,6 +11,7 @@ import { REFUSED_CLUSTER_RESOURCES } from "../cluster-resources";
 import { AGENT_LABEL, CLUSTER_RESOURCES_ANNOTATION, SECRETS_ALLOWED_ANNOTATION } from "../rbac/plan";
 import { checkImpersonationGrant, impersonation, isImpersonationGrant, noBroadImpersonation } from "./impersonation";
 import { namespacePodSecurity } from "./pod-security";
+import { redisTlsAndAuth } from "./redis";
 import { IMPERSONATE } from "../rbac/impersonation";
 import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, describeObject, isWild, record, ROLE, ROLE_BINDING, rulesOf, type RbacPolicyConfig, type Rule } from "./props";
 
@@ -235,4 +236,5 @@ export const policies: ResourceValidationPolicy[] = [
   clusterResources,
   impersonation,
   namespacePodSecurity,
+  redisTlsAndAuth,
 ];
