@@ -8,11 +8,10 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger, Metrics } from "../../common";
 import { AUTHORIZATION_HEADER, createPrivateTunnelClient, type ForwardRequest, type ForwardResponse, type PrivateTunnelClient } from "../../rpc";
+import { heldBytes } from "../../../test/kubeapi/raw-client";
 import { signKasJwt } from "../registry";
 import { TunnelRegistry, TunnelUnavailableError } from "../tunnel";
 import { privateApiMetadata, startPrivateApi, type RunningPrivateApi } from "./index";
@@ -127,13 +126,4 @@ function attack(rounds: number): Promise<void> {
 async function refusedCount(): Promise<number> {
   const m = /^kas_private_api_refused_total (\d+)$/m.exec(await metrics.render());
   return Number(m?.[1] ?? 0);
-}
-
-function heldBytes(): number {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as () => void;
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
 }

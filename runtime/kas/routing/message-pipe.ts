@@ -5,6 +5,7 @@
  * call, whatever the peer sends. `onEnd` fires once when the call is over for
  * any reason (cancelled, failed, closed).
  */
+import { untilEnded } from "../tunnel";
 
 /** Either end of a grpc-js bidi call, as far as a pipe needs it. */
 export interface PipeStream<Out> {
@@ -76,21 +77,9 @@ export class MessagePipe<In, Out> {
     this.ends.clear();
   }
 
-  /** `p`, or PipeClosedError once the call is over; one reaction per wait (see AgentTunnel.untilClosed for why not a race). */
+  /** `p`, or PipeClosedError (or why the call failed) once the call is over. */
   private untilEnded<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const off = this.onEnd(() => reject(this.failure ?? new PipeClosedError("the call is over")));
-      p.then(
-        (v) => {
-          off();
-          resolve(v);
-        },
-        (err: unknown) => {
-          off();
-          reject(err);
-        },
-      );
-    });
+    return untilEnded(p, (fn) => this.onEnd(fn), () => this.failure ?? new PipeClosedError("the call is over"));
   }
 }
 

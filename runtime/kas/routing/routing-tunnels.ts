@@ -6,6 +6,7 @@
  * else "connected to no replica". The same acquire() the proxy, its upgrades
  * and previews use on one replica.
  */
+import * as grpc from "@grpc/grpc-js";
 import { F, type Logger, type Metrics } from "../../common";
 import type { AgentLocator } from "../shared/presence";
 import { TunnelUnavailableError, type AcquireOptions, type Tunnel, type TunnelRegistry, type TunnelSource } from "../tunnel";
@@ -30,7 +31,7 @@ export class RoutingTunnels implements TunnelSource {
   private readonly forwards;
 
   constructor(private readonly deps: RoutingDeps) {
-    this.forwards = deps.metrics.counter("kas_tunnel_forwards_total", "Tunnel requests for agents not connected here, by result: ok (a tunnel on another replica), not_connected (on none), busy, no_tunnel, aborted; stale or unreachable: one replica tried and skipped (the agent had left it, or it did not answer)", ["result"]);
+    this.forwards = deps.metrics.counter("kas_tunnel_forwards_total", "Tunnel requests for agents not connected here, by result: ok (a tunnel on another replica), not_connected (on none), busy, no_tunnel, aborted; refused (a replica refused this one's token), stale or unreachable: one replica tried and skipped (the agent had left it, or it did not answer)", ["result"]);
   }
 
   acquire(agentId: string, opts: AcquireOptions = {}): Promise<Tunnel> {
@@ -41,6 +42,7 @@ export class RoutingTunnels implements TunnelSource {
 
   private async remote(agentId: string, opts: AcquireOptions): Promise<Tunnel> {
     const urls = await this.deps.locator.replicasOf(agentId);
+    let refused = 0;
     for (const url of urls) {
       const client = this.deps.clients.get(url);
       if (!client) {
@@ -57,13 +59,25 @@ export class RoutingTunnels implements TunnelSource {
           throw err;
         }
         if (opts.signal?.aborted) throw new TunnelUnavailableError(`waiting for a tunnel of agent ${agentId}: aborted`, "aborted");
+        if (err instanceof ReplicaUnreachableError && err.code === grpc.status.UNAUTHENTICATED) {
+          refused++;
+          this.forwards.inc({ result: "refused" });
+          this.deps.logger.error("a kas replica refused this one's private API token: do the replicas share private_api.listen.authentication_secret_file?", { [F.agentId]: agentId, [F.address]: url, [F.error]: err });
+          continue;
+        }
         this.forwards.inc({ result: err instanceof TunnelUnavailableError ? "stale" : "unreachable" });
         const level = err instanceof ReplicaUnreachableError ? "warn" : "info";
         this.deps.logger[level]("agent's replica skipped", { [F.agentId]: agentId, [F.address]: url, [F.error]: err });
       }
     }
     this.forwards.inc({ result: "not_connected" });
-    const tried = urls.length === 0 ? "" : ` (${urls.length} other replica${urls.length === 1 ? "" : "s"} tried)`;
-    throw new TunnelUnavailableError(`agent ${agentId} is not connected to any kas replica${tried}`, "not_connected");
+    throw new TunnelUnavailableError(`agent ${agentId} is not connected to any kas replica${triedWords(urls.length, refused)}`, "not_connected");
   }
+}
+
+function triedWords(tried: number, refused: number): string {
+  if (tried === 0) return "";
+  const replicas = (n: number): string => `${n} other replica${n === 1 ? "" : "s"}`;
+  if (refused === 0) return ` (${replicas(tried)} tried)`;
+  return ` that accepts this one (${replicas(tried)} tried; ${refused} refused its private API token: every replica needs the same private_api.listen.authentication_secret_file)`;
 }
