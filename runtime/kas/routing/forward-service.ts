@@ -79,7 +79,8 @@ async function serve(deps: ForwardServiceDeps, timeouts: typeof PRIVATE_API_TIME
     const timeoutMs = Math.min(first.acquire.timeout_ms || DEFAULT_ACQUIRE_MS, timeouts.maxAcquireMs);
     tunnel = await deps.tunnels.acquire(agentId, { signal: gone.signal, timeoutMs });
   } catch (err) {
-    if (!(err instanceof TunnelUnavailableError) || err.reason === "aborted") throw err;
+    if (!(err instanceof TunnelUnavailableError)) throw err;
+    if (err.reason === "aborted") return "caller_gone";
     await pipe.write({ message: "unavailable", unavailable: { reason: err.reason, message: err.message } });
     pipe.close();
     return err.reason;
