@@ -32,6 +32,8 @@ export interface TwoReplicas {
   authorization(agentId?: string): string;
   /** Where the locator says agents are (B asks it; A is never asked: the agent is connected there). */
   readonly where: Map<string, string[]>;
+  /** The agent ids the locator was asked about, in order. */
+  readonly asked: readonly string[];
   /** Starts another replica sharing the locator with `secret`, and its proxy. */
   replica(secret: string): Promise<{ kas: TestKas; proxyUrl: string; close(): Promise<void> }>;
   stop(): Promise<void>;
@@ -40,7 +42,13 @@ export interface TwoReplicas {
 export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Promise<TwoReplicas> {
   await new Promise<void>((r) => apiserver.listen(0, "127.0.0.1", r));
   const where = new Map<string, string[]>();
-  const locator: AgentLocator = { replicasOf: async (id) => where.get(id) ?? [] };
+  const asked: string[] = [];
+  const locator: AgentLocator = {
+    replicasOf: async (id) => {
+      asked.push(id);
+      return where.get(id) ?? [];
+    },
+  };
   const token = newToken();
   const agents: TestAgent[] = [
     { name: "a", id: "1", configProject: "g/a", tokens: [token] },
@@ -67,6 +75,7 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
     pool,
     proxyUrl: proxy.url,
     where,
+    asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,
     replica: async (secret) => {
       const kas = await startTestKas({ agents, projects: [], privateApi: { secret, locator } });

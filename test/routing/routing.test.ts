@@ -8,7 +8,7 @@
 import * as http from "node:http";
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { TunnelUnavailableError } from "../../runtime/kas/tunnel";
+import { AgentTunnel, TunnelUnavailableError } from "../../runtime/kas/tunnel";
 import { until } from "../until";
 import { startTwoReplicas, SECRET, type TwoReplicas } from "./harness";
 
@@ -67,6 +67,22 @@ test("a kubectl-like GET at B reaches the agent connected to A, and is counted o
   expect([res.status, await res.json()]).toEqual([200, { kind: "ConfigMapList", items: [{ metadata: { name: "hello" } }] }]);
   expect(await metric(r.b, 'kas_tunnel_forwards_total{result="ok"}')).toBeGreaterThanOrEqual(1);
   expect(await metric(r.a, 'kas_private_api_forwards_served_total{result="ok"}')).toBeGreaterThanOrEqual(1);
+  await noneInUse();
+});
+
+test("on A, where the agent is connected, its own tunnels serve: the store is not asked, nothing is forwarded", async () => {
+  r.where.set("1", ["grpc://127.0.0.1:1"]);
+  const asked = r.asked.length;
+  try {
+    const tunnel = await r.a.kas.routedTunnels.acquire("1");
+    expect(tunnel).toBeInstanceOf(AgentTunnel);
+    tunnel.cancel("not used");
+    expect(r.asked.length).toBe(asked);
+    expect(await metric(r.a, 'kas_tunnel_forwards_total{result="ok"}')).toBe(0);
+    expect(await metric(r.a, 'kas_tunnel_forwards_total{result="unreachable"}')).toBe(0);
+  } finally {
+    r.where.set("1", [r.a.privateApiUrl as string]);
+  }
   await noneInUse();
 });
 
