@@ -41,12 +41,15 @@ export class RoutingTunnels implements TunnelSource {
   }
 
   private async remote(agentId: string, opts: AcquireOptions): Promise<Tunnel> {
-    const urls = await this.deps.locator.replicasOf(agentId);
+    const urls = await this.deps.locator.replicasOf(agentId).catch((err: unknown) => {
+      this.deps.logger.warn("cannot ask where the agent is connected; answering as if nowhere", { [F.agentId]: agentId, [F.error]: err });
+      return [] as readonly string[];
+    });
     let refused = 0;
     for (const url of urls) {
       const client = this.deps.clients.get(url);
       if (!client) {
-        this.deps.logger.warn("agent's replica has no usable private API URL; skipped", { [F.agentId]: agentId, [F.address]: url });
+        this.deps.logger.warn("agent's replica has no usable private API URL; skipped", { [F.agentId]: agentId, [F.url]: url });
         continue;
       }
       try {
@@ -62,12 +65,12 @@ export class RoutingTunnels implements TunnelSource {
         if (err instanceof ReplicaUnreachableError && err.code === grpc.status.UNAUTHENTICATED) {
           refused++;
           this.forwards.inc({ result: "refused" });
-          this.deps.logger.error("a kas replica refused this one's private API token: do the replicas share private_api.listen.authentication_secret_file?", { [F.agentId]: agentId, [F.address]: url, [F.error]: err });
+          this.deps.logger.error("a kas replica refused this one's private API token: do the replicas share private_api.listen.authentication_secret_file?", { [F.agentId]: agentId, [F.url]: url, [F.error]: err });
           continue;
         }
         this.forwards.inc({ result: err instanceof TunnelUnavailableError ? "stale" : "unreachable" });
         const level = err instanceof ReplicaUnreachableError ? "warn" : "info";
-        this.deps.logger[level]("agent's replica skipped", { [F.agentId]: agentId, [F.address]: url, [F.error]: err });
+        this.deps.logger[level]("agent's replica skipped", { [F.agentId]: agentId, [F.url]: url, [F.error]: err });
       }
     }
     this.forwards.inc({ result: "not_connected" });
