@@ -14,6 +14,7 @@ import { startTwoReplicas, SECRET, type TwoReplicas } from "./harness";
 
 let r: TwoReplicas;
 const watches = { open: 0, closed: 0 };
+const endless = { written: 0, closed: 0 };
 const sink: { arrived: number; closed: number; req?: http.IncomingMessage } = { arrived: 0, closed: 0 };
 
 const apiserver = http.createServer((req, res) => {
@@ -24,6 +25,19 @@ const apiserver = http.createServer((req, res) => {
     sink.req = req;
     req.once("close", () => sink.closed++);
     return;
+  }
+  if (req.url === "/endless") {
+    // Writes as fast as it is read, forever: what it managed to write shows what is held in between.
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    res.writeHead(200);
+    const pump = (): void => {
+      while (!res.destroyed) {
+        endless.written += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+    };
+    res.on("close", () => endless.closed++);
+    return pump();
   }
   if (req.url === "/api/v1/namespaces/dude/configmaps") {
     return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "ConfigMapList", items: [{ metadata: { name: "hello" } }] }));
@@ -180,6 +194,22 @@ test("a never-ending request body into an apiserver that never reads: bounded in
   expect(await answer).toBeInstanceOf(Error);
   await until("agentk: no request open", async () => (r.pool.pool.stats.open === 0 ? true : undefined), 10_000, () => JSON.stringify(r.pool.pool.stats));
   await until("the apiserver's request ended", async () => (sink.closed > closed ? true : undefined), 10_000, () => `${JSON.stringify(sink)}\n${r.pool.logs.slice(-10).join("")}`);
+  await noneInUse();
+}, 30_000);
+
+test("an endless answer nobody reads at B: bounded in flight across both replicas; B's reader breaking off ends it at the apiserver", async () => {
+  const tunnel = await r.b.kas.routedTunnels.acquire("1");
+  const res = await tunnel.request({ method: "GET", path: "/endless", headers: [], identity: null });
+  const it = res.body[Symbol.asyncIterator]();
+  await it.next();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const at2s = endless.written;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  console.log(`an answer nobody reads: the apiserver wrote ${(endless.written / 1024 / 1024).toFixed(1)} MiB in 4 s`);
+  expect(endless.written).toBe(at2s);
+  expect(endless.written).toBeLessThan(32 * 1024 * 1024);
+  await it.return?.();
+  await until("the apiserver's answer ended", async () => (endless.closed === 1 ? true : undefined), 10_000);
   await noneInUse();
 }, 30_000);
 
