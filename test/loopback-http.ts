@@ -8,8 +8,9 @@ export interface LoopbackHttp {
   close(): Promise<void>;
 }
 
-export async function serveLoopback(handler: http.RequestListener): Promise<LoopbackHttp> {
+export async function serveLoopback(handler: http.RequestListener, onUpgrade?: (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void): Promise<LoopbackHttp> {
   const server = http.createServer(handler);
+  if (onUpgrade) server.on("upgrade", onUpgrade);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

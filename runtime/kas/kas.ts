@@ -6,6 +6,7 @@ import { GitSource, ProjectWatcher, validateGlob } from "./git";
 import { GitLabCredentialsClient } from "./kubeapi-auth";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
 import { startKasServer, type RunningKas } from "./server";
+import type { AgentLocator } from "./shared/presence";
 
 export interface Kas extends RunningKas {
   readonly git: GitSource;
@@ -16,6 +17,8 @@ export interface StartKasOptions {
   readonly logger?: Logger;
   /** Test hook: poll period and retry schedule for Git. */
   readonly watcher?: { readonly backoff?: { initialMs?: number; maxMs?: number } };
+  /** Where the other replicas hold agents (private_api); tests pass an in-memory one. */
+  readonly locator?: AgentLocator;
 }
 
 /** Wires kas from its config: registry, Git sources, watcher, listeners. */
@@ -24,6 +27,11 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   // Secrets first: an empty one refuses the start before anything is opened.
   const secret = config.webhook && readSecretFile(config.webhook.secretFile, "webhook.secret_file");
   const apiToken = config.api && readSecretFile(config.api.tokenFile, "api.token_file");
+  const privateApi = config.privateApi && {
+    address: config.privateApi.listen.address,
+    secret: readSecretFile(config.privateApi.listen.authenticationSecretFile, "private_api.listen.authentication_secret_file"),
+    locator: agentLocator(options),
+  };
   const registry = createRegistry(config, logger);
   const metrics = new Metrics();
   const pollErrors = metrics.counter("kas_git_poll_errors_total", "Failed checks of a project's ref (its source unreachable or the ref unresolvable)", ["project"]);
@@ -53,6 +61,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       webhookSecret: () => secret,
       apiToken: () => apiToken,
       kubernetesApi: config.kubernetesApi,
+      privateApi,
       ...(config.agents.registry === "gitlab" && config.kubernetesApi ? { kubernetesApiGitLab: new GitLabCredentialsClient({ url: config.agents.url, secretFile: config.agents.secretFile }) } : {}),
       logger,
       metrics,
@@ -83,4 +92,10 @@ function createRegistry(config: KasConfig, logger: Logger): AgentRegistry {
     return new GitLabRegistry({ url: config.agents.url, secretFile: config.agents.secretFile, cacheTtlMs: config.agents.cacheTtlMs, logger });
   }
   return new FileRegistry({ file: config.agents.file, logger });
+}
+
+/** The replicas' shared view of where agents are: the store's (redis, issue 20 item 1), or the test's. */
+function agentLocator(options: StartKasOptions): AgentLocator {
+  if (options.locator) return options.locator;
+  throw new Error("private_api: no agent locator: kas finds the other replicas' agents through redis, which this build does not read yet");
 }

@@ -6,3 +6,4 @@ export * from "./batch-assembler";
 export * from "./tunnel-messages";
 export * from "./preview";
 export * from "./preview-parse";
+export * from "./private-api";

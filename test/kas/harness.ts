@@ -14,6 +14,7 @@ import { createClients, type Clients } from "../../runtime/rpc";
 import { loadKasConfig, startKas, type Kas } from "../../runtime/kas";
 import { hashToken } from "../../runtime/kas/registry";
 import { connectTarget } from "../../runtime/agentk/connection";
+import type { AgentLocator } from "../../runtime/kas/shared/presence";
 
 export interface TestAgent {
   readonly name: string;
@@ -61,6 +62,11 @@ export interface TestKasOptions {
   readonly gitlab?: { readonly url: string; readonly secret: Buffer };
   /** Fixed listen addresses (to restart kas on the same ports); default 127.0.0.1:0 each. */
   readonly listen?: { readonly grpc?: string; readonly websocket?: string };
+  /**
+   * Serves the private API (several replicas) with this shared secret, finding
+   * the other replicas' agents through `locator` (in-memory; redis is only named in kas.yaml).
+   */
+  readonly privateApi?: { readonly secret: string; readonly locator: AgentLocator };
 }
 
 export interface TestKas {
@@ -77,6 +83,8 @@ export interface TestKas {
   readonly grpcsAddress?: string;
   /** The Kubernetes API proxy (with kubernetesApi only). */
   readonly kubernetesApiUrl?: string;
+  /** grpc://127.0.0.1:port of the private API (with privateApi only), as the other replicas' locator names it. */
+  readonly privateApiUrl?: string;
   /** First token of each agent, by name. */
   readonly tokens: Readonly<Record<string, string>>;
   /** Every log line kas wrote. */
@@ -114,6 +122,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
   if (options.webhookSecret) writeFileSync(path.join(dir, "webhook-secret"), options.webhookSecret);
   if (options.apiToken) writeFileSync(path.join(dir, "api-token"), options.apiToken);
   if (options.gitlab) writeFileSync(path.join(dir, "kas-secret"), options.gitlab.secret.toString("base64"));
+  if (options.privateApi) writeFileSync(path.join(dir, "private-api-secret"), options.privateApi.secret);
   const k8s = options.kubernetesApi;
   const kasYaml = {
     listen: {
@@ -141,12 +150,18 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
         }
       : {}),
     ...(options.agentConnections ? { agent_connections: options.agentConnections } : {}),
+    ...(options.privateApi
+      ? {
+          redis: { server: { address: "127.0.0.1:6379" } },
+          private_api: { listen: { address: "127.0.0.1:0", authentication_secret_file: "private-api-secret" }, own_url: "grpc://127.0.0.1:8155" },
+        }
+      : {}),
     log_level: "debug",
   };
   writeFileSync(path.join(dir, "kas.yaml"), stringify(kasYaml));
   const logs: string[] = [];
   const logger = createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" });
-  const kas = await startKas(loadKasConfig(path.join(dir, "kas.yaml")), { logger, watcher: { backoff: { initialMs: 100, maxMs: 500 } } });
+  const kas = await startKas(loadKasConfig(path.join(dir, "kas.yaml")), { logger, watcher: { backoff: { initialMs: 100, maxMs: 500 } }, locator: options.privateApi?.locator });
   const opened: (() => Promise<void>)[] = [];
   const grpcAddress = `127.0.0.1:${kas.ports.grpc}`;
   const wsUrl = `ws://127.0.0.1:${kas.ports.websocket}/-/kubernetes-agent/`;
@@ -160,6 +175,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     webhookUrl: kas.ports.webhook === undefined ? undefined : `http://127.0.0.1:${kas.ports.webhook}`,
     grpcsAddress: kas.ports.grpcs ? `127.0.0.1:${kas.ports.grpcs}` : undefined,
     kubernetesApiUrl: kas.ports.kubernetesApi === undefined ? undefined : `https://127.0.0.1:${kas.ports.kubernetesApi}`,
+    privateApiUrl: kas.ports.privateApi === undefined ? undefined : `grpc://127.0.0.1:${kas.ports.privateApi}`,
     tokens: Object.fromEntries(agents.map((a) => [a.name, a.tokens[0] as string])),
     logs,
     clients: async (token, transport = "grpc") => {

@@ -6,3 +6,4 @@ export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";
 export { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiConfig, type KubernetesApiLimits, type KubernetesApiListen } from "./kubernetes-api";
+export { DEFAULT_PRIVATE_API_PORT, OWN_PRIVATE_API_URL_ENV, isPrivateApiUrl, type PrivateApiConfig } from "./private-api";

@@ -17,13 +17,14 @@ export const KAS_SECRET_BYTES = 32;
 
 const b64url = (data: string | Buffer): string => Buffer.from(data).toString("base64url");
 
-export function signKasJwt(secret: Buffer, nowMs: number = Date.now()): string {
+/** `audience`: GitLab's API by default; the other kas replicas (JWT_ISSUER) on the private API. */
+export function signKasJwt(secret: Buffer, nowMs: number = Date.now(), audience: string = JWT_AUDIENCE): string {
   const now = Math.floor(nowMs / 1000);
   const header = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const claims = b64url(
     JSON.stringify({
       iss: JWT_ISSUER,
-      aud: JWT_AUDIENCE,
+      aud: audience,
       iat: now,
       nbf: now - NOT_BEFORE_SKEW_SECONDS,
       exp: now + VALID_FOR_SECONDS,
@@ -34,7 +35,7 @@ export function signKasJwt(secret: Buffer, nowMs: number = Date.now()): string {
 }
 
 /** Why the JWT is not acceptable to GitLab, or undefined when it is. */
-export function verifyKasJwt(jwt: string, secret: Buffer, nowMs: number = Date.now()): string | undefined {
+export function verifyKasJwt(jwt: string, secret: Buffer, nowMs: number = Date.now(), audience: string = JWT_AUDIENCE): string | undefined {
   const [header, claims, signature, ...rest] = jwt.split(".");
   if (header === undefined || claims === undefined || signature === undefined || rest.length > 0) return "malformed";
   const expected = createHmac("sha256", secret).update(`${header}.${claims}`).digest();
@@ -53,7 +54,7 @@ export function verifyKasJwt(jwt: string, secret: Buffer, nowMs: number = Date.n
   if (h.alg !== "HS256") return "bad alg";
   if (c.iss !== JWT_ISSUER) return "bad iss";
   const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
-  if (!audiences.includes(JWT_AUDIENCE)) return "bad aud";
+  if (!audiences.includes(audience)) return "bad aud";
   const now = nowMs / 1000;
   if (typeof c.exp !== "number" || c.exp <= now) return "expired";
   if (typeof c.nbf === "number" && c.nbf > now) return "not yet valid";

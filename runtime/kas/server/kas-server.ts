@@ -16,7 +16,8 @@ import { listenHttpListeners } from "./http-listeners";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { tunnelHandlers } from "./tunnel-service";
-import { TunnelRegistry } from "../tunnel";
+import { TunnelRegistry, type TunnelSource } from "../tunnel";
+import { startPrivateApi, type PrivateApiDeps } from "../routing";
 import { grpcServerOptions, listenGrpc, listenWebSocket } from "./transports";
 
 /** What the services share, less what the server makes itself (tracker, metrics), plus the listeners. */
@@ -32,17 +33,21 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly kubernetesApi?: KubernetesApiConfig;
   /** GitLab mode: GitLab's answers about CI job tokens and personal access tokens for the Kubernetes API proxy. */
   readonly kubernetesApiGitLab?: GitLabCredentialsApi;
+  /** kas.yaml `private_api` (several replicas): tunnel requests for agents connected elsewhere go to their replica. */
+  readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "locator" | "timeouts">;
 }
 
 export interface RunningKas {
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number; kubernetesApi?: number };
+  readonly ports: { grpc?: number; grpcs?: number; websocket?: number; observability?: number; webhook?: number; api?: number; kubernetesApi?: number; privateApi?: number };
   readonly tracker: AgentTracker;
   /** Each agent's recent commits and how their syncs went (commit_status). */
   readonly results: CommitResults;
   readonly metrics: Metrics;
   /** The agents' reverse tunnels: acquire(agentId) one to send a request to its apiserver. */
   readonly tunnels: TunnelRegistry;
+  /** Where the Kubernetes API proxy takes tunnels: `tunnels`, or with private_api any replica's. */
+  readonly routedTunnels: TunnelSource;
   /** Drops connections whose peer is gone (for the process guard). */
   dropDeadConnections(): void;
   close(): Promise<void>;
@@ -58,10 +63,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
   const streams = new OpenStreams(deps.registry, deps.logger);
   const audit = new AuthAudit(deps.logger, metrics);
-  const tunnels = new TunnelRegistry(
-    { maxIdlePerAgent: deps.limits.maxIdleTunnelsPerAgent, maxRequestsPerAgent: deps.limits.maxTunnelRequestsPerAgent },
-    (agentId) => tracker.openStreams(agentId) > 0,
-  );
+  const connectedHere = (agentId: string): boolean => tracker.openStreams(agentId) > 0;
+  const tunnels = new TunnelRegistry({ maxIdlePerAgent: deps.limits.maxIdleTunnelsPerAgent, maxRequestsPerAgent: deps.limits.maxTunnelRequestsPerAgent }, connectedHere);
   metrics.gaugeFn("kas_agent_tunnels_idle", "Idle reverse tunnels agents hold open now", () => tunnels.totals().idle);
   metrics.gaugeFn("kas_agent_tunnels_in_use", "Reverse tunnels carrying a request now", () => tunnels.totals().inUse);
   const access = new AgentAccessBook();
@@ -77,6 +80,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const handlers = { configuration: configurationHandlers(ctx), gitops: gitopsHandlers(ctx), status: statusHandlers(ctx), tunnel: tunnelHandlers(ctx) };
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
+  let routedTunnels: TunnelSource = tunnels;
   const droppers: (() => void)[] = [];
   const close = async (): Promise<void> => {
     unwatch?.();
@@ -104,12 +108,18 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       droppers.push(() => ws.dropDead());
       ports.websocket = ws.port;
     }
+    if (deps.privateApi) {
+      const privateApi = await startPrivateApi({ ...deps.privateApi, local: tunnels, connectedHere, logger: deps.logger, metrics });
+      closers.push(() => privateApi.close());
+      ports.privateApi = privateApi.port;
+      routedTunnels = privateApi.tunnels;
+    }
     const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
       const commitStatus = { results, tracker, git: deps.git };
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels: routedTunnels, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }
@@ -118,7 +128,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, results, metrics, tunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
+  return { ports, tracker, results, metrics, tunnels, routedTunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */

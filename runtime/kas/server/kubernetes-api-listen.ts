@@ -17,7 +17,7 @@ import type { Logger } from "../../common";
 import { KAS_PREVIEW_PATH } from "../../rpc";
 import { type KubernetesApiConfig, type KubernetesApiListen, type ProjectConfig } from "../config";
 import { CredentialCache, JwksCache, KAS_ALLOWED_AGENTS_PATH, type GitLabCredentialsApi } from "../kubeapi-auth";
-import type { TunnelRegistry } from "../tunnel";
+import type { TunnelSource } from "../tunnel";
 import type { AgentAccessBook } from "./agent-access";
 import { KAS_COMMIT_STATUS_PATH } from "../commit-status";
 import { allowedAgentsHandler } from "./kubernetes-api-allowed-agents";
@@ -33,7 +33,7 @@ export interface KubernetesApiListenerDeps {
   readonly listen: KubernetesApiListen;
   readonly config: KubernetesApiConfig;
   readonly access: AgentAccessBook;
-  readonly tunnels: TunnelRegistry;
+  readonly tunnels: TunnelSource;
   /** What commit_status answers from: the agents' reports and kas's Git. */
   readonly commitStatus: CommitStatusSources;
   readonly logger: Logger;

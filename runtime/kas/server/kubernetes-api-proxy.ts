@@ -18,7 +18,7 @@ import { F, type Logger } from "../../common";
 import { isAgentkOwnPath, type TunnelHeader, type TunnelIdentity, type TunnelRequestHead } from "../../rpc";
 import { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiLimits } from "../config";
 import { authorizeRequest, credentialFingerprint, logDenial, parseBearer, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
-import { TunnelUnavailableError, type AgentTunnel, type TunnelRegistry } from "../tunnel";
+import { TunnelUnavailableError, type Tunnel, type TunnelSource } from "../tunnel";
 import { BodyLimitError, CredentialLimiter, drained, limitedBody, StalledReaderError, stripPrefix } from "./kubernetes-api-limits";
 import { sendRefusal, type Refusal } from "./kubernetes-api-status";
 import { impersonationRefusal, tunnelIdentity } from "./tunnel-identity";
@@ -29,7 +29,7 @@ export type { Refusal } from "./kubernetes-api-status";
 
 export interface KubernetesApiProxyDeps {
   readonly auth: CiRequestAuthOptions;
-  readonly tunnels: TunnelRegistry;
+  readonly tunnels: TunnelSource;
   readonly logger: Logger;
   /** How long a request waits for one of the agent's tunnels; default 10 s. */
   readonly acquireTimeoutMs?: number;
@@ -98,7 +98,7 @@ export function preCheck(deps: ProxyDeps, req: http.IncomingMessage): { path: st
  * slots until `signal` aborts (the response or connection closing), then one
  * of the agent's tunnels; or says why not. Shared with upgrades.
  */
-export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: AgentTunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
+export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: Tunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
   const decision = await authorizeRequest(req.headers.authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);

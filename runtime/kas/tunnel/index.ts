@@ -1,2 +1,4 @@
 export { AgentTunnel, TunnelClosedError, type TunnelCall, type TunnelCounters, type TunnelLife, type TunnelResponse } from "./tunnel";
 export { TunnelRegistry, TunnelUnavailableError, type AcquireOptions, type TunnelCounts, type TunnelLimits } from "./registry";
+export type { Tunnel, TunnelSource } from "./source";
+export { untilEnded } from "./until-ended";

@@ -5,6 +5,7 @@
  * buffers more than a message or two per tunnel.
  */
 import * as grpc from "@grpc/grpc-js";
+import { untilEnded } from "./until-ended";
 import { TUNNEL_CHUNK_BYTES, type TunnelDown, type TunnelRequestHead, type TunnelResponseHead, type TunnelUp } from "../../rpc";
 
 /** The server side of a Connect call, as far as a tunnel needs it. */
@@ -153,25 +154,8 @@ export class AgentTunnel {
     return r.done ? undefined : r.value;
   }
 
-  /**
-   * `p`, or TunnelClosedError once the call ends. Not Promise.race against one
-   * promise for the call's life: every race adds a reaction to that promise
-   * which keeps the race's result (each message read, its data included)
-   * reachable until the call ends, so a long response would stay in memory whole.
-   */
+  /** `p`, or TunnelClosedError once the call ends (untilEnded says why not a race). */
   private untilClosed<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const off = this.life.onEnd(() => reject(new TunnelClosedError(`agent ${this.agentId}'s tunnel closed`)));
-      p.then(
-        (v) => {
-          off();
-          resolve(v);
-        },
-        (err: unknown) => {
-          off();
-          reject(err);
-        },
-      );
-    });
+    return untilEnded(p, (fn) => this.life.onEnd(fn), () => new TunnelClosedError(`agent ${this.agentId}'s tunnel closed`));
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * One private API client (one HTTP/2 connection) per other replica, made on
+ * first use. Bounded: the URLs come from the shared store, so at most
+ * MAX_REPLICA_CLIENTS are kept, the oldest closed first.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { createPrivateTunnelClient, type PrivateTunnelClient } from "../../rpc";
+import { PRIVATE_API_MAX_MESSAGE_BYTES } from "./limits";
+
+export const MAX_REPLICA_CLIENTS = 64;
+
+/** grpc://host:port -> host:port; undefined for anything else. */
+export function privateApiTarget(url: string): string | undefined {
+  const m = /^grpc:\/\/(\[[0-9a-fA-F:]+\]|[^:/\s[\]]+):(\d{1,5})$/.exec(url);
+  return m ? `${m[1]}:${m[2]}` : undefined;
+}
+
+export class ReplicaClients {
+  private readonly clients = new Map<string, PrivateTunnelClient>();
+
+  constructor(private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {}
+
+  /** The client for `url`, or undefined when it is not grpc://host:port. */
+  get(url: string): PrivateTunnelClient | undefined {
+    const known = this.clients.get(url);
+    if (known) return known;
+    const target = privateApiTarget(url);
+    if (target === undefined) return undefined;
+    if (this.clients.size >= MAX_REPLICA_CLIENTS) {
+      const [oldest, client] = this.clients.entries().next().value as [string, PrivateTunnelClient];
+      this.clients.delete(oldest);
+      client.close();
+    }
+    const client = createPrivateTunnelClient(target, this.credentials, {
+      "grpc.max_receive_message_length": PRIVATE_API_MAX_MESSAGE_BYTES,
+      "grpc.keepalive_time_ms": 30_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      // A replica that went away answers UNAVAILABLE at once rather than after a reconnect backoff.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1_000,
+    });
+    this.clients.set(url, client);
+    return client;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
