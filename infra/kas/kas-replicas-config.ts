@@ -4,19 +4,20 @@
  * and the kas-to-kas gRPC listener, whose URL each replica takes from its
  * pod IP (env OWN_PRIVATE_API_URL, set by the Deployment).
  */
+import { KAS_PORTS, OWN_PRIVATE_API_URL_ENV } from "../../runtime/common/deploy";
+
+export { OWN_PRIVATE_API_URL_ENV };
 
 /**
  * The private API's port. Not GitLab's 8155: here 8155 is kas's agents API
  * (KAS_PORTS.api), which listens on the pod's loopback even without a token,
  * so the two would collide.
  */
-export const KAS_PRIVATE_API_PORT = 8157;
+export const KAS_PRIVATE_API_PORT = KAS_PORTS.privateApi;
 /** Where the Secret with the password of Redis is mounted (key `password`). */
 export const KAS_REDIS_MOUNT = "/etc/kas/redis";
 /** Where the Secret with the private API's shared secret is mounted (key `secret`). */
 export const KAS_PRIVATE_API_MOUNT = "/etc/kas/private-api";
-/** The environment variable kas reads its own private API URL from when kas.yaml names none. */
-export const OWN_PRIVATE_API_URL_ENV = "OWN_PRIVATE_API_URL";
 export const REDIS_PASSWORD_FILE = `${KAS_REDIS_MOUNT}/password`;
 export const PRIVATE_API_SECRET_FILE = `${KAS_PRIVATE_API_MOUNT}/secret`;
 

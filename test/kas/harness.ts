@@ -153,7 +153,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     ...(options.privateApi
       ? {
           redis: { server: { address: "127.0.0.1:6379" } },
-          private_api: { listen: { address: "127.0.0.1:0", authentication_secret_file: "private-api-secret" }, own_url: "grpc://127.0.0.1:8155" },
+          private_api: { listen: { address: "127.0.0.1:0", authentication_secret_file: "private-api-secret" }, own_url: "grpc://127.0.0.1:8157" },
         }
       : {}),
     log_level: "debug",

@@ -41,6 +41,7 @@ export {
   DEFAULT_WEBSOCKET_PATH,
   DEFAULT_POLL_PERIOD_MS,
   KAS_PORTS,
+  OWN_PRIVATE_API_URL_ENV,
   type KasConfigFile,
   type KasProjectFile,
   type KasTlsFile,

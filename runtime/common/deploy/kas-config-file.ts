@@ -8,7 +8,9 @@
 export const DEFAULT_WEBSOCKET_PATH = "/-/kubernetes-agent/";
 export const DEFAULT_POLL_PERIOD_MS = 20_000;
 /** The ports of the in-cluster kas (GitLab's kas: 8150 agents over gRPC); kubernetesApi is the https Kubernetes API proxy (CI jobs' kubectl). */
-export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155, kubernetesApi: 8156 } as const;
+/** The environment variable kas reads its own private API URL (grpc://<pod IP>:<port>) from when kas.yaml's private_api names none; infra sets it from the pod IP. */
+export const OWN_PRIVATE_API_URL_ENV = "OWN_PRIVATE_API_URL";
+export const KAS_PORTS = { grpc: 8150, websocket: 8152, observability: 8153, webhook: 8154, api: 8155, kubernetesApi: 8156, privateApi: 8157 } as const;
 
 export interface KasTlsFile {
   readonly cert_file: string;

@@ -1,7 +1,7 @@
 /**
  * kas.yaml `private_api:` (GitLab kas's name): the kas-to-kas gRPC listener a
  * replica serves so the others can reach the agents connected to it (issue 20).
- * `listen.address` is where it listens (GitLab uses port 8155);
+ * `listen.address` is where it listens (8157 here; GitLab's 8155 is our agents API);
  * `listen.authentication_secret_file` holds the secret every replica shares
  * (calls carry a short-lived HS256 token signed with it); `own_url` is how the
  * other replicas reach this one (grpc://host:port), default from the
@@ -10,6 +10,9 @@
  * `redis` (checkPrivateApiNeedsRedis).
  */
 import type { Checker } from "../../common/config-kit";
+import { KAS_PORTS, OWN_PRIVATE_API_URL_ENV } from "../../common/deploy";
+
+export { OWN_PRIVATE_API_URL_ENV };
 import { address, file, text, type KasReader } from "./values";
 
 export interface PrivateApiConfig {
@@ -18,8 +21,8 @@ export interface PrivateApiConfig {
   readonly ownUrl: string;
 }
 
-export const OWN_PRIVATE_API_URL_ENV = "OWN_PRIVATE_API_URL";
-export const DEFAULT_PRIVATE_API_PORT = 8155;
+/** Not GitLab's 8155: here 8155 is kas's agents API (KAS_PORTS, the one list of kas's ports). */
+export const DEFAULT_PRIVATE_API_PORT = KAS_PORTS.privateApi;
 
 const AT = ["private_api"];
 
