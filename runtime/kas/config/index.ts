@@ -6,3 +6,4 @@ export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";
 export { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiConfig, type KubernetesApiLimits, type KubernetesApiListen } from "./kubernetes-api";
+export { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_DIAL_TIMEOUT_MS, type RedisConfig } from "./redis";

@@ -6,6 +6,7 @@ import { checkHttpListeners, parseApiConfig } from "./http-listeners";
 import { resolveKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
 import { parseListen } from "./listen";
 import { parseProjects } from "./projects";
+import { parseRedis } from "./redis";
 import { KasConfigError, type KasConfig } from "./schema";
 import { parseAgents, parseGit, parseLogLevel, parseWebhook } from "./sections";
 import type { KasReader } from "./values";
@@ -21,7 +22,7 @@ export function loadKasConfig(file: string): KasConfig {
   return parseKasConfig(text, file);
 }
 
-const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level"];
+const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level", "redis"];
 
 /**
  * Validates kas.yaml, one section at a time; every problem is reported at
@@ -43,6 +44,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const agentConnections = parseAgentConnections(k, root.agent_connections);
   const kubernetesApi = resolveKubernetesApi(r, listen.kubernetesApi, parseKubernetesApi(k, root.kubernetes_api), agents.registry);
   const logLevel = parseLogLevel(k, root.log_level);
+  const redis = parseRedis(k, root.redis);
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
-  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}) };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(redis ? { redis } : {}) };
 }

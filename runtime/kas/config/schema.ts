@@ -1,6 +1,7 @@
 /** The shape of kas.yaml once read, its defaults, and the error a bad one raises. */
 import type { ApiConfig, HttpListeners } from "./http-listeners";
 import type { KubernetesApiConfig, KubernetesApiListen } from "./kubernetes-api";
+import type { RedisConfig } from "./redis";
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -39,6 +40,8 @@ export interface KasConfig {
   /** How the Kubernetes API proxy authenticates CI jobs. */
   readonly kubernetesApi?: KubernetesApiConfig;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** Shared state of every replica (redis.ts); absent: in memory, one replica. */
+  readonly redis?: RedisConfig;
 }
 
 /** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */
