@@ -6,6 +6,7 @@ import { GitSource, ProjectWatcher, validateGlob } from "./git";
 import { GitLabCredentialsClient } from "./kubeapi-auth";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
 import { startKasServer, type RunningKas } from "./server";
+import { connectReplicas } from "./shared";
 
 export interface Kas extends RunningKas {
   readonly git: GitSource;
@@ -16,6 +17,8 @@ export interface StartKasOptions {
   readonly logger?: Logger;
   /** Test hook: poll period and retry schedule for Git. */
   readonly watcher?: { readonly backoff?: { initialMs?: number; maxMs?: number } };
+  /** With `redis`: this replica's id in presence entries (default: env OWN_PRIVATE_API_URL, else generated). */
+  readonly replicaId?: string;
 }
 
 /** Wires kas from its config: registry, Git sources, watcher, listeners. */
@@ -37,7 +40,20 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cacheDir: config.git.cacheDir,
     onFetchFailed: (project) => fetchErrors.inc({ project }),
   });
-  const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff, onCheckFailed: (project) => pollErrors.inc({ project }) });
+  // Several replicas share state, Git polling and push webhooks through Redis (README "Several kas replicas").
+  const replicas = config.redis && connectReplicas(config.redis, { logger, ...(options.replicaId ? { replicaId: options.replicaId } : {}) });
+  const watcher = new ProjectWatcher({
+    source: git,
+    pollIntervalMs: config.git.pollPeriodMs,
+    logger,
+    backoff: options.watcher?.backoff,
+    onCheckFailed: (project) => pollErrors.inc({ project }),
+    ...(replicas ? { coordinator: replicas.coordinator } : {}),
+  });
+  replicas?.onRefresh((project) => watcher.refresh(project));
+  const commits = replicas
+    ? { subscribe: watcher.subscribe.bind(watcher), refresh: (project: string) => (watcher.refresh(project), replicas.publishRefresh(project)) }
+    : watcher;
   const parser = new ParsePool();
   let running: RunningKas;
   try {
@@ -46,7 +62,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       limits: config.agentConnections,
       registry,
       git,
-      commits: watcher,
+      commits,
+      ...(replicas ? { sharedState: replicas.sharedState } : {}),
       projects: () => config.projects,
       parseAgentConfig: (input, ctx) => parser.parse(input, ctx),
       validateGlob,
@@ -61,6 +78,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     registry.close();
     await watcher.close();
     await parser.close();
+    await replicas?.close();
     throw err;
   }
   running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
@@ -71,6 +89,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     close: async () => {
       await running.close();
       await watcher.close();
+      await replicas?.close();
       registry.close();
       git.close();
       await parser.close();

@@ -11,15 +11,13 @@ import type * as http from "node:http";
 import { F, type Logger } from "../../common";
 import { commitNotFound, KAS_COMMIT_STATUS_PATH, parseCommitStatusQuery } from "../commit-status";
 import { authorizeRequest, logDenial, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
-import type { AgentTracker } from "./agent-tracker";
+import type { SharedState } from "../shared";
 import { answerCommitStatus, type CommitAncestry } from "./commit-answer";
-import type { CommitResults } from "./commit-results";
 import { sendRefusal } from "./kubernetes-api-status";
 
 export interface CommitStatusSources {
-  readonly results: CommitResults;
-  /** The projects each agent follows, and the commit kas last sent it. */
-  readonly tracker: AgentTracker;
+  /** Each agent's reported commits, the projects it follows and the commit kas last sent it: as every replica shares them. */
+  readonly shared: Pick<SharedState, "commits">;
   readonly git: CommitAncestry;
 }
 
@@ -55,15 +53,16 @@ async function serve(deps: CommitStatusDeps, req: http.IncomingMessage, res: htt
   const query = parseCommitStatusQuery(req.url ?? "");
   if (!query.ok) return refuse(res, 400, "BadRequest", `kas: ${query.reason}`);
   const agentId = decision.agentId;
-  const state = deps.tracker.get(agentId);
+  const view = await deps.shared.commits(agentId);
+  const state = view.agent;
   const name = deps.auth.agent(agentId)?.agent.name ?? state?.name ?? agentId;
-  const projects = [...new Set([...Object.keys(state?.projects ?? {}), ...deps.results.projects(agentId)])].sort();
+  const projects = [...new Set([...Object.keys(state?.projects ?? {}), ...view.commits.keys()])].sort();
   const answer = await answerCommitStatus({
     agent: { id: agentId, name },
     commit: query.commit,
     ...(query.project === undefined ? {} : { project: query.project }),
     projects,
-    history: (p) => deps.results.history(agentId, p),
+    history: (p) => [...(view.commits.get(p) ?? [])].reverse().map((e) => e.result),
     sentCommit: (p) => state?.projects[p]?.sentCommit,
     git: deps.git,
   });

@@ -9,3 +9,4 @@ export { redisKeys, PRESENCE_TTL_MS, PRESENCE_REFRESH_MS, RECORD_TTL_MS, type Re
 export { redisSharedState, type RedisSharedStateOptions } from "./redis-state";
 export { PollLeases, DEFAULT_POLL_LEASE_TTL_MS } from "./poll-leases";
 export { RefreshBus } from "./refresh-bus";
+export { connectReplicas, defaultReplicaId, type Replicas, type ReplicasOptions } from "./replicas";

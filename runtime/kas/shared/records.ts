@@ -48,6 +48,8 @@ export interface LocalState {
   /** The project's entries, oldest first. */
   commitEntries(agentId: string, projectId: string): readonly CommitEntry[];
   commitProjects(agentId: string): readonly string[];
+  /** Commits kept per agent and project (CommitResults' bound; the store keeps no more). */
+  readonly maxCommits: number;
 }
 
 /** Where a read's answer came from: `unavailable` means the shared store could not be read and the answer is this replica's own (partial) view. */

@@ -19,8 +19,6 @@ export interface RedisSharedStateOptions {
   readonly redis: RedisConnections;
   /** This replica in presence entries: its private API URL, or a generated id. */
   readonly replicaId: string;
-  /** Commits kept per agent and project (CommitResults' bound). */
-  readonly maxCommits: number;
   readonly logger: Logger;
   /** How long a read of the whole view is reused (a flood of GETs costs one read per period). Default 250 ms. */
   readonly viewCacheMs?: number;
@@ -44,7 +42,7 @@ class RedisSharedState implements SharedState {
     private readonly local: LocalState,
   ) {
     this.keys = redisKeys(o.redis.keyPrefix);
-    this.writer = new RedisWriter({ client: o.redis.client, keys: this.keys, local, replicaId: o.replicaId, maxCommits: o.maxCommits, ready: o.redis.ready, logger: o.logger });
+    this.writer = new RedisWriter({ client: o.redis.client, keys: this.keys, local, replicaId: o.replicaId, maxCommits: local.maxCommits, ready: o.redis.ready, logger: o.logger });
     o.redis.client.on("ready", this.onReady);
     // Presence expires unless refreshed: rewrite the entries of agents connected here.
     this.timer = setInterval(() => {
