@@ -31,7 +31,7 @@ export function parseRedis(k: KasReader, value: unknown): RedisConfig | undefine
   let port = 0;
   if (server && address === undefined) r.error(at, 'required: "host:port" of the Redis server');
   if (address !== undefined) {
-    const hp = /^(\[[0-9a-fA-F:]+\]|[^:\s\[\]]+):(\d{1,5})$/.exec(address);
+    const hp = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(address);
     if (!hp || Number(hp[2]) < 1 || Number(hp[2]) > 65535) r.mismatch(at, address, 'an address "host:port" (port 1-65535)');
     else [host, port] = [(hp[1] as string).replace(/^\[|\]$/g, ""), Number(hp[2])];
   }
