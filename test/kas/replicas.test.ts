@@ -62,11 +62,17 @@ const webhook = (r: KasReplica) =>
 const agentsOf = async (r: KasReplica) => (await r.getJson("/api/v1/agents")).body;
 /** Every replica's whole agents API body, once they are all the same and `ok` holds. */
 async function converged(what: string, ok: (body: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
-  return until(what, async () => {
-    const bodies = await Promise.all(replicas.map(agentsOf));
-    const texts = bodies.map((b) => JSON.stringify(b));
-    return texts.every((t) => t === texts[0]) && ok(bodies[0] as Record<string, unknown>) ? (bodies[0] as Record<string, unknown>) : undefined;
-  }, timeoutMs);
+  let last: string[] = [];
+  return until(
+    what,
+    async () => {
+      const bodies = await Promise.all(replicas.map(agentsOf));
+      last = bodies.map((b) => JSON.stringify(b));
+      return last.every((t) => t === last[0]) && ok(bodies[0] as Record<string, unknown>) ? (bodies[0] as Record<string, unknown>) : undefined;
+    },
+    timeoutMs,
+    () => `last answers:\n${last.map((t) => t.slice(0, 1500)).join("\n")}`,
+  );
 }
 type ApiAgent = { name: string; connected: boolean; open_streams: number; projects: Record<string, { lastReport?: { commit_id: string } }> };
 const list = (body: Record<string, unknown>) => body.agents as ApiAgent[];

@@ -133,6 +133,9 @@ class RedisSharedState implements SharedState {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.o.redis.client.off("ready", this.onReady);
+    // What the last moments changed (reports, streams ending) goes out first: a restart must not lose it.
+    await new Promise((r) => setImmediate(r));
+    await Promise.race([this.writer.flush(), new Promise((r) => setTimeout(r, 3_000).unref())]);
     // Leave no presence behind: the agents' streams end with this replica.
     if (this.o.redis.ready()) {
       const p = this.o.redis.client.pipeline();

@@ -27,8 +27,7 @@ const WATCH_RETRIES = 5;
 export class RedisWriter {
   private readonly agents = new Set<string>();
   private readonly commits = new Map<string, Set<string>>();
-  private flushing = false;
-  private again = false;
+  private running?: Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly o: RedisWriterOptions) {
@@ -63,21 +62,18 @@ export class RedisWriter {
     return n;
   }
 
-  /** Resolves once every dirty key was written (or Redis went away again). */
-  async flush(): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return;
-    }
-    this.flushing = true;
-    try {
-      do {
-        this.again = false;
-        while (this.o.ready() && (this.agents.size > 0 || this.commits.size > 0)) await this.writeOne();
-      } while (this.again && this.o.ready());
-    } finally {
-      this.flushing = false;
-    }
+  /** Resolves once every dirty key was written (or Redis went away again); one loop at a time. */
+  flush(): Promise<void> {
+    this.running ??= this.loop().finally(() => {
+      this.running = undefined;
+      // A change that arrived as the loop ended.
+      if (this.pending > 0 && this.o.ready()) void this.flush();
+    });
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.o.ready() && (this.agents.size > 0 || this.commits.size > 0)) await this.writeOne();
   }
 
   private schedule(): void {
