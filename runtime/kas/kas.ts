@@ -19,6 +19,8 @@ export interface StartKasOptions {
   readonly watcher?: { readonly backoff?: { initialMs?: number; maxMs?: number } };
   /** With `redis`: this replica's id in presence entries (default: env OWN_PRIVATE_API_URL, else generated). */
   readonly replicaId?: string;
+  /** Test hook, with `redis`: the poll lease TTL (default 15 s). */
+  readonly pollLeaseTtlMs?: number;
 }
 
 /** Wires kas from its config: registry, Git sources, watcher, listeners. */
@@ -41,7 +43,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     onFetchFailed: (project) => fetchErrors.inc({ project }),
   });
   // Several replicas share state, Git polling and push webhooks through Redis (README "Several kas replicas").
-  const replicas = config.redis && connectReplicas(config.redis, { logger, ...(options.replicaId ? { replicaId: options.replicaId } : {}) });
+  const replicas = config.redis && connectReplicas(config.redis, { logger, replicaId: options.replicaId, pollLeaseTtlMs: options.pollLeaseTtlMs });
   const watcher = new ProjectWatcher({
     source: git,
     pollIntervalMs: config.git.pollPeriodMs,
@@ -82,6 +84,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     throw err;
   }
   running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
+  if (replicas) running.metrics.gaugeFn("kas_git_poll_leases_held", "Remote (project, ref)s this replica polls for every replica (Redis lease)", () => replicas.leasesHeld());
   return {
     ...running,
     git,

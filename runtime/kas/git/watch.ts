@@ -174,6 +174,8 @@ class RefPoller {
 
   private async run(): Promise<void> {
     await this.watchFiles();
+    // Compete for the lease from the start: the holder's first poll is one period away, not two.
+    if (this.remote && !this.stopped) this.options.coordinator?.mayPoll(this.watchKey);
     let scheduled = false;
     while (!this.stopped) {
       scheduled = scheduled && !this.pending;

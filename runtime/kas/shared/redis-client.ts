@@ -56,9 +56,15 @@ export function connectRedis(config: RedisConfig, logger: Logger): RedisConnecti
     keyPrefix: config.keyPrefix,
     ready: () => client.status === "ready",
     close: async () => {
-      client.disconnect();
-      subscriber.disconnect();
-      return Promise.resolve();
+      await Promise.all([client, subscriber].map(end));
     },
   };
+}
+
+/** Disconnects (no reconnect) and resolves once the socket is gone. */
+function end(c: Redis): Promise<void> {
+  if (c.status === "end") return Promise.resolve();
+  const ended = new Promise<void>((resolve) => c.once("end", () => resolve()));
+  c.disconnect(false);
+  return Promise.race([ended, new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
 }

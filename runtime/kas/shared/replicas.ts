@@ -3,7 +3,7 @@
  * leases and the refresh bus, on one pair of Redis connections.
  */
 import { randomBytes } from "node:crypto";
-import type { Logger } from "../../common";
+import { F, type Logger } from "../../common";
 import type { RedisConfig } from "../config";
 import { PollLeases } from "./poll-leases";
 import { connectRedis, type RedisConnections } from "./redis-client";
@@ -20,6 +20,8 @@ export interface Replicas {
   readonly coordinator: { mayPoll(watchKey: string): boolean; release(watchKey: string): void; newCommit(projectId: string): void };
   /** Where a refresh from another replica goes (the watcher's refresh), once the watcher exists. */
   onRefresh(refresh: (projectId: string) => void): void;
+  /** Poll leases this replica holds now (kas_git_poll_leases_held). */
+  leasesHeld(): number;
   /** A push webhook arrived here: wake the other replicas' watchers too. */
   publishRefresh(projectId: string): void;
   close(): Promise<void>;
@@ -27,10 +29,10 @@ export interface Replicas {
 
 export interface ReplicasOptions {
   /** Default: env OWN_PRIVATE_API_URL (the private API's own_url), else a generated `replica-<hex>`. */
-  readonly replicaId?: string;
+  readonly replicaId?: string | undefined;
   readonly logger: Logger;
   /** Poll lease TTL (tests shorten it). */
-  readonly pollLeaseTtlMs?: number;
+  readonly pollLeaseTtlMs?: number | undefined;
 }
 
 export function defaultReplicaId(): string {
@@ -42,6 +44,7 @@ export function connectReplicas(config: RedisConfig, o: ReplicasOptions): Replic
   const logger = o.logger.with({ component: "kas-replicas" });
   const redis = connectRedis(config, logger);
   const leases = new PollLeases(redis, replicaId, o.pollLeaseTtlMs);
+  logger.info("Sharing state with other kas replicas through Redis", { [F.identity]: replicaId });
   let refresh: (projectId: string) => void = () => undefined;
   const bus = new RefreshBus(redis, replicaId, (p) => refresh(p), logger);
   return {
@@ -54,6 +57,7 @@ export function connectReplicas(config: RedisConfig, o: ReplicasOptions): Replic
       newCommit: (p) => void bus.publish(p),
     },
     onRefresh: (fn) => void (refresh = fn),
+    leasesHeld: () => leases.holding,
     publishRefresh: (p) => void bus.publish(p),
     close: async () => {
       leases.close();
