@@ -106,7 +106,10 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const a of agents) (a.stream.cancel(), a.clients.close());
+  for (const a of agents) {
+    a.stream.cancel();
+    a.clients.close();
+  }
   for (const r of replicas) await r.stop("SIGKILL");
   await git?.stop();
   await redis?.close();
@@ -129,7 +132,10 @@ test("GIVEN a push webhook to replica 0 only THEN agents connected to replicas 1
 }, 120_000);
 
 test("GIVEN every replica restarted THEN reports and per-commit results survive (from Redis) before any agent reconnects", async () => {
-  for (const a of agents) (a.stream.cancel(), a.clients.close());
+  for (const a of agents) {
+    a.stream.cancel();
+    a.clients.close();
+  }
   await Promise.all(replicas.map((r) => r.stop("SIGTERM")));
   for (const r of replicas) await r.start();
   const c1 = commits[1] as string;
