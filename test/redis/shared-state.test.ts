@@ -64,12 +64,12 @@ afterEach(async () => {
 });
 afterAll(() => redis?.close());
 
-test("GIVEN two replicas with agents on each WHEN both read THEN the same merged view, presence summed, every key under the prefix", async () => {
+test("GIVEN two replicas with agents on each WHEN both read THEN the same merged view, presence summed, replicasOf names the other replica holding a tunnel, every key under the prefix", async () => {
   const [a, b] = [replica("grpc://10.0.0.1:8155"), replica("grpc://10.0.0.2:8155")];
   await Promise.all([ready(a), ready(b)]);
   a.tracker.streamOpened(agent(1));
   b.tracker.streamOpened(agent(2));
-  b.tracker.streamOpened(agent(1));
+  b.tracker.streamOpened(agent(1), true); // a reverse tunnel: the Kubernetes API proxy reaches agent 1 through b
   a.tracker.statusReported(agent(1), report("c1"));
   const view = await until("both agents in the view", async () => {
     const v = await a.state.agents();
@@ -79,7 +79,8 @@ test("GIVEN two replicas with agents on each WHEN both read THEN the same merged
   expect(view.agents.map((x) => [x.name, x.open_streams, x.connected])).toEqual([["agent-1", 2, true], ["agent-2", 1, true]]);
   await until("b sees the same", async () => (JSON.stringify((await b.state.agents()).agents) === JSON.stringify(view.agents) ? true : undefined), 10_000);
   expect(await a.state.replicasOf("1")).toEqual(["grpc://10.0.0.2:8155"]);
-  expect(await b.state.replicasOf("2")).toEqual([]);
+  expect(await b.state.replicasOf("1")).toEqual([]); // a holds no tunnel of agent 1
+  expect(await a.state.replicasOf("2")).toEqual([]); // b holds agent 2's configuration stream, no tunnel
   expect(a.state.connectedCount()).toBe(2);
   const keys = redis.cli(["KEYS", "*"]).trim().split("\n");
   expect(keys.length).toBeGreaterThan(0);
@@ -108,7 +109,7 @@ test("GIVEN a presence entry past its time (a replica that died) THEN the agent 
   await ready(a);
   const close = a.tracker.streamOpened(agent(1));
   await until("presence written", async () => (redis.cli(["HGET", `${PREFIX}:presence:1`, "r-a"]).trim() ? true : undefined), 10_000);
-  redis.cli(["HSET", `${PREFIX}:presence:1`, "grpc://dead:8155", `${Date.now() - 1}:3`]);
+  redis.cli(["HSET", `${PREFIX}:presence:1`, "grpc://dead:8155", `${Date.now() - 1}:3:3`]);
   expect(await a.state.replicasOf("1")).toEqual([]);
   expect((await a.state.agents()).agents[0]?.open_streams).toBe(1);
   close();

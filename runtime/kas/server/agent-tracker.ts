@@ -15,6 +15,8 @@ export const AGENT_META_BYTES = 256;
  */
 export class AgentTracker {
   private readonly agents = new Map<string, AgentState>();
+  /** Reverse tunnel streams open now, per agent (counted in open_streams too): where the Kubernetes API proxy can reach the agent. */
+  private readonly tunnels = new Map<string, number>();
   private changes = 0;
   private readonly listeners: ((agentId: string) => void)[] = [];
   constructor(
@@ -49,16 +51,22 @@ export class AgentTracker {
     return s;
   }
 
-  /** Marks a stream open; call the returned function when it ends. */
-  streamOpened(agent: AgentIdentity): () => void {
+  /** Marks a stream (a reverse tunnel: `tunnel`) open; call the returned function when it ends. */
+  streamOpened(agent: AgentIdentity, tunnel = false): () => void {
     const s = this.touch(agent);
     s.open_streams++;
     s.connected = true;
+    if (tunnel) this.tunnels.set(agent.id, this.tunnelStreams(agent.id) + 1);
     let closed = false;
     return () => {
       if (closed) return;
       closed = true;
       s.open_streams--;
+      if (tunnel) {
+        const n = this.tunnelStreams(agent.id) - 1;
+        if (n > 0) this.tunnels.set(agent.id, n);
+        else this.tunnels.delete(agent.id);
+      }
       s.connected = s.open_streams > 0;
       s.last_seen = this.now().toISOString();
       this.changed(s.id);
@@ -68,6 +76,11 @@ export class AgentTracker {
   /** Streams the agent holds open now. */
   openStreams(agentId: string): number {
     return this.agents.get(agentId)?.open_streams ?? 0;
+  }
+
+  /** Reverse tunnel streams the agent holds open now. */
+  tunnelStreams(agentId: string): number {
+    return this.tunnels.get(agentId) ?? 0;
   }
 
   /** Streams of every agent open now. */

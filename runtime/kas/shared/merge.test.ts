@@ -53,10 +53,10 @@ describe("mergeCommitEntries: per-commit results of two replicas", () => {
 
 describe("presence entries", () => {
   test("GIVEN fields of live, expired and malformed entries THEN the live ones, freshest first", () => {
-    const hash = { "grpc://a:8155": presenceValue(2_000, 2), "grpc://b:8155": presenceValue(3_000, 1), "grpc://c:8155": presenceValue(900, 4), d: "junk" };
+    const hash = { "grpc://a:8155": presenceValue(2_000, 2, 1), "grpc://b:8155": presenceValue(3_000, 1, 0), "grpc://c:8155": presenceValue(900, 4, 2), d: "junk", e: "5000:1" };
     expect(livePresence(hash, 1_000)).toEqual([
-      { replica: "grpc://b:8155", expiresAt: 3_000, streams: 1 },
-      { replica: "grpc://a:8155", expiresAt: 2_000, streams: 2 },
+      { replica: "grpc://b:8155", expiresAt: 3_000, streams: 1, tunnels: 0 },
+      { replica: "grpc://a:8155", expiresAt: 2_000, streams: 2, tunnels: 1 },
     ]);
   });
 

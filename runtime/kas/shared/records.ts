@@ -45,6 +45,8 @@ export interface CommitEntry {
 export interface LocalState {
   agent(agentId: string): AgentState | undefined;
   agentIds(): readonly string[];
+  /** Reverse tunnel streams the agent holds open here now. */
+  tunnelStreams(agentId: string): number;
   /** The project's entries, oldest first. */
   commitEntries(agentId: string, projectId: string): readonly CommitEntry[];
   commitProjects(agentId: string): readonly string[];

@@ -9,7 +9,7 @@ export interface RedisKeys {
   readonly agents: string;
   /** String: the agent's merged record (JSON AgentState without presence). */
   agent(agentId: string): string;
-  /** Hash: replica id -> "<expires at ms>:<open streams>"; fields past their time are ignored and removed. */
+  /** Hash: replica id -> "<expires at ms>:<open streams>:<tunnel streams>"; fields past their time are ignored and removed. */
   presence(agentId: string): string;
   /** Hash: project -> JSON CommitEntry[] (oldest first, at most maxCommits). */
   commits(agentId: string): string;
@@ -37,19 +37,27 @@ export const PRESENCE_TTL_MS = 30_000;
 /** ...and a replica refreshes its entries this often. */
 export const PRESENCE_REFRESH_MS = 10_000;
 
-/** "<expires at ms>:<open streams>" */
-export function presenceValue(expiresAtMs: number, openStreams: number): string {
-  return `${expiresAtMs}:${openStreams}`;
+/** "<expires at ms>:<open streams>:<tunnel streams>" */
+export function presenceValue(expiresAtMs: number, openStreams: number, tunnels: number): string {
+  return `${expiresAtMs}:${openStreams}:${tunnels}`;
 }
 
-/** Live replicas of a presence hash: replica -> {expiresAt, streams}, freshest first; expired or malformed fields dropped. */
-export function livePresence(hash: Record<string, string>, nowMs: number): { replica: string; expiresAt: number; streams: number }[] {
-  const live = [];
+export interface Presence {
+  readonly replica: string;
+  readonly expiresAt: number;
+  /** Streams of every kind (configuration, objects, tunnels). */
+  readonly streams: number;
+  readonly tunnels: number;
+}
+
+/** Live replicas of a presence hash, freshest first; expired or malformed fields dropped. */
+export function livePresence(hash: Record<string, string>, nowMs: number): Presence[] {
+  const live: Presence[] = [];
   for (const [replica, v] of Object.entries(hash)) {
-    const m = /^(\d+):(\d+)$/.exec(v);
+    const m = /^(\d+):(\d+):(\d+)$/.exec(v);
     if (!m) continue;
     const expiresAt = Number(m[1]);
-    if (expiresAt > nowMs) live.push({ replica, expiresAt, streams: Number(m[2]) });
+    if (expiresAt > nowMs) live.push({ replica, expiresAt, streams: Number(m[2]), tunnels: Number(m[3]) });
   }
   return live.sort((a, b) => b.expiresAt - a.expiresAt);
 }

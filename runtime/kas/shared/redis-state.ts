@@ -124,7 +124,7 @@ class RedisSharedState implements SharedState {
     if (!this.o.redis.ready()) return [];
     try {
       const hash = await this.o.redis.client.hgetall(this.keys.presence(agentId));
-      return livePresence(hash, Date.now()).flatMap((l) => (l.replica === this.o.replicaId || l.streams === 0 ? [] : [l.replica]));
+      return livePresence(hash, Date.now()).flatMap((l) => (l.replica === this.o.replicaId || l.tunnels === 0 ? [] : [l.replica]));
     } catch {
       return [];
     }

@@ -115,7 +115,7 @@ export class RedisWriter {
     const live = new Set(livePresence(hash, now).map((p) => p.replica));
     const expired = Object.keys(hash).filter((r) => r !== this.o.replicaId && !live.has(r));
     const m = client.multi();
-    if (local.open_streams > 0) m.hset(presenceKey, this.o.replicaId, presenceValue(now + PRESENCE_TTL_MS, local.open_streams)).pexpire(presenceKey, PRESENCE_TTL_MS);
+    if (local.open_streams > 0) m.hset(presenceKey, this.o.replicaId, presenceValue(now + PRESENCE_TTL_MS, local.open_streams, this.o.local.tunnelStreams(agentId))).pexpire(presenceKey, PRESENCE_TTL_MS);
     else m.hdel(presenceKey, this.o.replicaId);
     if (expired.length > 0) m.hdel(presenceKey, ...expired);
     await m.exec();
