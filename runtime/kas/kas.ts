@@ -84,6 +84,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     throw err;
   }
   running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
+  if (replicas) running.metrics.gaugeFn("kas_redis_up", "1 while Redis (kas.yaml redis) answers; 0: this replica serves from its own state", () => (replicas.redis.ready() ? 1 : 0));
   if (replicas) running.metrics.gaugeFn("kas_git_poll_leases_held", "Remote (project, ref)s this replica polls for every replica (Redis lease)", () => replicas.leasesHeld());
   return {
     ...running,

@@ -122,6 +122,12 @@ test("GIVEN 20 agents spread over 3 replicas, each reporting THEN the agents API
   expect(body.shared_state).toBe("available");
   expect(list(body).map((a) => a.name)).toEqual(names);
   for (const r of replicas) expect(await r.metrics()).toMatch(/^kas_agents_connected 20$/m);
+  // One poller of the config project for all three replicas.
+  const leases = await until("one poll lease among the replicas", async () => {
+    const held = await Promise.all(replicas.map(async (r) => Number(/^kas_git_poll_leases_held (\d+)$/m.exec(await r.metrics())?.[1])));
+    return held.reduce((a, b) => a + b, 0) === 1 ? held : undefined;
+  }, 20_000);
+  expect(leases.filter((n) => n === 1)).toHaveLength(1);
 }, 120_000);
 
 test("GIVEN a push webhook to replica 0 only THEN agents connected to replicas 1 and 2 get the new commit", async () => {
@@ -162,8 +168,12 @@ test(`GIVEN Redis stopped for ${REDIS_OUTAGE_MS / 1000} s (issue: 30 s) THEN con
   const partial = await agentsOf(replicas[1] as KasReplica);
   expect(partial.shared_state).toBe("unavailable");
   expect(list(partial).map((a) => a.name)).toEqual(names.filter((_n, i) => i % 3 === 1));
+  const page = await (await fetch(`http://127.0.0.1:${replicas[1]!.ports.api}/`)).text();
+  expect(page).toContain("Shared state (Redis) is unavailable");
+  expect(await replicas[1]!.metrics()).toMatch(/^kas_redis_up 0$/m);
   await new Promise((r) => setTimeout(r, Math.max(0, REDIS_OUTAGE_MS - (Date.now() - started))));
   await redis.start();
   const body = await converged("views converged after Redis returned", (b) => b.shared_state === "available" && list(b).length === AGENTS && list(b).every((a) => a.connected && a.projects["g/config"]?.lastReport?.commit_id === c2));
   expect(list(body).map((a) => a.name)).toEqual(names);
+  for (const r of replicas) expect(await r.metrics()).toMatch(/^kas_redis_up 1$/m);
 }, 240_000);

@@ -28,9 +28,12 @@ export interface CommitStatusDeps extends CommitStatusSources {
 
 const refuse = (res: http.ServerResponse, code: number, reason: string, message: string): void => sendRefusal(res, { code, reason, message }, KAS_COMMIT_STATUS_PATH);
 
-const json = (res: http.ServerResponse, code: number, value: unknown): void => {
+/** Set when Redis (kas.yaml `redis`) is away: the answer is this replica's own, reports other replicas received are missing. */
+export const SHARED_STATE_HEADER = "x-kas-shared-state";
+
+const json = (res: http.ServerResponse, code: number, value: unknown, partial = false): void => {
   const body = JSON.stringify(value);
-  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" }).end(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store", ...(partial ? { [SHARED_STATE_HEADER]: "unavailable" } : {}) }).end(body);
 };
 
 export function commitStatusHandler(deps: CommitStatusDeps): (req: http.IncomingMessage, res: http.ServerResponse) => void {
@@ -66,7 +69,8 @@ async function serve(deps: CommitStatusDeps, req: http.IncomingMessage, res: htt
     sentCommit: (p) => state?.projects[p]?.sentCommit,
     git: deps.git,
   });
-  if ("notFound" in answer) return json(res, 404, commitNotFound(query.commit, answer.notFound));
+  const partial = view.status === "unavailable";
+  if ("notFound" in answer) return json(res, 404, commitNotFound(query.commit, answer.notFound), partial);
   deps.logger.debug("commit_status answered", { [F.agentId]: agentId, [F.commitId]: query.commit, [F.projectId]: answer.found.project, [F.reason]: answer.found.state });
-  json(res, 200, answer.found);
+  json(res, 200, answer.found, partial);
 }
