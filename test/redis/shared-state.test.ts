@@ -160,6 +160,11 @@ test("GIVEN two replicas competing for a poll lease THEN one holds it; WHEN the 
     await until("b heard", async () => (heard.length > 0 ? true : undefined), 5_000, undefined, 20);
     await new Promise((r) => setTimeout(r, 200));
     expect(heard).toEqual(["b:g/m"]);
+    // Without Redis no one can coordinate: every replica polls (its agents keep syncing).
+    await redis.stop();
+    await until("Redis gone", async () => (a.ready() || b.ready() ? undefined : true), 10_000);
+    expect([la.mayPoll("g/m\nbranch main"), lb.mayPoll("g/m\nbranch main")]).toEqual([true, true]);
+    await redis.start();
   } finally {
     la.close();
     lb.close();
