@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { silentLogger } from "../../runtime/common";
+import { createLogger, silentLogger } from "../../runtime/common";
 import type { RedisConfig } from "../../runtime/kas/config";
 import { AgentTracker, CommitResults, localStateOf } from "../../runtime/kas/server";
 import { connectRedis, PollLeases, redisSharedState, RefreshBus, type RedisConnections, type SharedState } from "../../runtime/kas/shared";
@@ -172,5 +172,25 @@ test("GIVEN two replicas competing for a poll lease THEN one holds it; WHEN the 
     busB.close();
     await a.close();
     await b.close();
+  }
+});
+
+test("GIVEN a wrong password THEN kas never counts Redis as up, answers its own view as unavailable, and its log never holds the password", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kas-redis-wrong-"));
+  writeFileSync(path.join(dir, "password"), "not-the-password-xyz");
+  const lines: string[] = [];
+  const conns = connectRedis({ ...config, passwordFile: path.join(dir, "password") }, createLogger({ level: "debug", write: (l) => void lines.push(l) }, { component: "kas" }));
+  const tracker = new AgentTracker();
+  const state = redisSharedState({ redis: conns, replicaId: "r-wrong", logger: silentLogger })(localStateOf(tracker, new CommitResults()));
+  try {
+    tracker.streamOpened(agent(3));
+    await until("the refusal logged", async () => (lines.some((l) => /WRONGPASS|NOAUTH|invalid/i.test(l)) ? true : undefined), 10_000);
+    expect(conns.ready()).toBe(false);
+    const view = await state.agents();
+    expect([view.status, view.agents.map((a) => a.name)]).toEqual(["unavailable", ["agent-3"]]);
+    expect(lines.join("\n")).not.toContain("not-the-password-xyz");
+  } finally {
+    await state.close();
+    await conns.close();
   }
 });
