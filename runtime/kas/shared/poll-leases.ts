@@ -65,9 +65,8 @@ export class PollLeases {
     const key = this.keys.pollLock(watchKey);
     const { client } = this.redis;
     try {
-      let holds: boolean;
-      if (this.held.get(watchKey)) holds = (await client.eval(RENEW, 1, key, this.replicaId, String(this.ttlMs))) === 1;
-      else holds = (await client.set(key, this.replicaId, "PX", this.ttlMs, "NX")) === "OK";
+      // Renew first: after an outage the key may still name this replica (held was reset meanwhile).
+      const holds = (await client.eval(RENEW, 1, key, this.replicaId, String(this.ttlMs))) === 1 || (await client.set(key, this.replicaId, "PX", this.ttlMs, "NX")) === "OK";
       if (this.held.has(watchKey)) this.held.set(watchKey, holds);
     } catch {
       // Redis away: mayPoll answers true until it returns; the lease is competed for again then.
