@@ -7,6 +7,7 @@ export function localStateOf(tracker: AgentTracker, results: CommitResults): Loc
   return {
     agent: (id) => tracker.get(id),
     agentIds: () => tracker.ids(),
+    revision: () => tracker.revision,
     tunnelStreams: (id) => tracker.tunnelStreams(id),
     commitEntries: (id, project) => results.entries(id, project),
     commitProjects: (id) => results.projects(id),

@@ -19,11 +19,15 @@ export function localCommitsView(local: LocalState, agentId: string, status: Com
 
 class MemorySharedState implements SharedState {
   readonly kind = "memory";
+  /** The same view object until the tracker changes: the agents API serialises once per view (a flood of GETs costs nothing more). */
+  private view?: { readonly revision: number; readonly value: AgentsView };
   constructor(private readonly local: LocalState) {}
   agentChanged(): void {}
   commitsChanged(): void {}
   agents(): Promise<AgentsView> {
-    return Promise.resolve(localAgentsView(this.local, "memory"));
+    const revision = this.local.revision();
+    if (this.view?.revision !== revision) this.view = { revision, value: localAgentsView(this.local, "memory") };
+    return Promise.resolve(this.view.value);
   }
   commits(agentId: string): Promise<CommitsView> {
     return Promise.resolve(localCommitsView(this.local, agentId, "memory"));

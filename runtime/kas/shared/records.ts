@@ -45,6 +45,8 @@ export interface CommitEntry {
 export interface LocalState {
   agent(agentId: string): AgentState | undefined;
   agentIds(): readonly string[];
+  /** Grows at every change of the agents (so a view can be reused until the next). */
+  revision(): number;
   /** Reverse tunnel streams the agent holds open here now. */
   tunnelStreams(agentId: string): number;
   /** The project's entries, oldest first. */
