@@ -5,6 +5,8 @@
  * reconnects with a capped exponential backoff.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import Redis, { type RedisOptions } from "ioredis";
 import { F, rateLimitedLog, type Logger } from "../../common";
 import type { RedisConfig } from "../config";
@@ -31,7 +33,7 @@ export function connectRedis(config: RedisConfig, logger: Logger): RedisConnecti
     host: config.host,
     port: config.port,
     ...(password ? { password } : {}),
-    ...(config.tls ? { tls: config.tls.caCertificateFile ? { ca: readFileSync(config.tls.caCertificateFile), servername: config.host } : { servername: config.host } } : {}),
+    ...(config.tls ? { tls: tlsOptions(config.host, config.tls) } : {}),
     connectTimeout: config.dialTimeoutMs,
     retryStrategy: (times) => reconnectDelayMs(times),
     maxRetriesPerRequest: 1,
@@ -59,6 +61,11 @@ export function connectRedis(config: RedisConfig, logger: Logger): RedisConnecti
       await Promise.all([client, subscriber].map(end));
     },
   };
+}
+
+/** The server's certificate is checked against the CA file (else the system's CAs) and the host name (SNI only for a name: RFC 6066). */
+function tlsOptions(host: string, tls: NonNullable<RedisConfig["tls"]>): ConnectionOptions {
+  return { ...(tls.caCertificateFile ? { ca: readFileSync(tls.caCertificateFile) } : {}), ...(isIP(host) ? {} : { servername: host }) };
 }
 
 /** Disconnects (no reconnect) and resolves once the socket is gone. */
