@@ -122,7 +122,8 @@ export class RedisWriter {
     await this.watched(keys.agent(agentId), (tx, raw) => {
       const merged = mergeAgent(parse<AgentState>(raw), local);
       tx.set(keys.agent(agentId), JSON.stringify({ ...merged, open_streams: 0, connected: false }), "PX", RECORD_TTL_MS);
-      tx.zadd(keys.agents, Date.parse(merged.last_seen) || now, agentId);
+      // A connected agent stays indexed however long since its last change (its record is rewritten with each presence refresh).
+      tx.zadd(keys.agents, local.open_streams > 0 ? now : Date.parse(merged.last_seen) || now, agentId);
       tx.zremrangebyscore(keys.agents, "-inf", now - RECORD_TTL_MS);
     }, (c, k) => c.get(k));
   }
