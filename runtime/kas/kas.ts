@@ -7,6 +7,7 @@ import { GitLabCredentialsClient } from "./kubeapi-auth";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
 import { startKasServer, type RunningKas } from "./server";
 import type { AgentLocator } from "./shared/presence";
+import { connectReplicas } from "./shared";
 
 export interface Kas extends RunningKas {
   readonly git: GitSource;
@@ -19,6 +20,10 @@ export interface StartKasOptions {
   readonly watcher?: { readonly backoff?: { initialMs?: number; maxMs?: number } };
   /** Where the other replicas hold agents (private_api); tests pass an in-memory one. */
   readonly locator?: AgentLocator;
+  /** With `redis`: this replica's id in presence entries (default: env OWN_PRIVATE_API_URL, else generated). */
+  readonly replicaId?: string;
+  /** Test hook, with `redis`: the poll lease TTL (default 15 s). */
+  readonly pollLeaseTtlMs?: number;
 }
 
 /** Wires kas from its config: registry, Git sources, watcher, listeners. */
@@ -30,7 +35,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   const privateApi = config.privateApi && {
     address: config.privateApi.listen.address,
     secret: readSecretFile(config.privateApi.listen.authenticationSecretFile, "private_api.listen.authentication_secret_file"),
-    locator: agentLocator(options),
+    ...(options.locator ? { locator: options.locator } : {}),
   };
   const registry = createRegistry(config, logger);
   const metrics = new Metrics();
@@ -45,7 +50,20 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cacheDir: config.git.cacheDir,
     onFetchFailed: (project) => fetchErrors.inc({ project }),
   });
-  const watcher = new ProjectWatcher({ source: git, pollIntervalMs: config.git.pollPeriodMs, logger, backoff: options.watcher?.backoff, onCheckFailed: (project) => pollErrors.inc({ project }) });
+  // Several replicas share state, Git polling and push webhooks through Redis (README "Several kas replicas").
+  const replicas = config.redis && connectReplicas(config.redis, { logger, replicaId: options.replicaId ?? config.privateApi?.ownUrl, pollLeaseTtlMs: options.pollLeaseTtlMs });
+  const watcher = new ProjectWatcher({
+    source: git,
+    pollIntervalMs: config.git.pollPeriodMs,
+    logger,
+    backoff: options.watcher?.backoff,
+    onCheckFailed: (project) => pollErrors.inc({ project }),
+    ...(replicas ? { coordinator: replicas.coordinator } : {}),
+  });
+  replicas?.onRefresh((project) => watcher.refresh(project));
+  const commits = replicas
+    ? { subscribe: watcher.subscribe.bind(watcher), refresh: (project: string) => (watcher.refresh(project), replicas.publishRefresh(project)) }
+    : watcher;
   const parser = new ParsePool();
   let running: RunningKas;
   try {
@@ -54,7 +72,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       limits: config.agentConnections,
       registry,
       git,
-      commits: watcher,
+      commits,
+      ...(replicas ? { sharedState: replicas.sharedState } : {}),
       projects: () => config.projects,
       parseAgentConfig: (input, ctx) => parser.parse(input, ctx),
       validateGlob,
@@ -70,9 +89,12 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     registry.close();
     await watcher.close();
     await parser.close();
+    await replicas?.close();
     throw err;
   }
   running.metrics.gaugeFn("kas_git_pollers", "Git poll loops running: one per watched project and ref", () => watcher.pollerCount);
+  if (replicas) running.metrics.gaugeFn("kas_redis_up", "1 while Redis (kas.yaml redis) answers; 0: this replica serves from its own state", () => (replicas.redis.ready() ? 1 : 0));
+  if (replicas) running.metrics.gaugeFn("kas_git_poll_leases_held", "Remote (project, ref)s this replica polls for every replica (Redis lease)", () => replicas.leasesHeld());
   return {
     ...running,
     git,
@@ -80,6 +102,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     close: async () => {
       await running.close();
       await watcher.close();
+      await replicas?.close();
       registry.close();
       git.close();
       await parser.close();
@@ -92,10 +115,4 @@ function createRegistry(config: KasConfig, logger: Logger): AgentRegistry {
     return new GitLabRegistry({ url: config.agents.url, secretFile: config.agents.secretFile, cacheTtlMs: config.agents.cacheTtlMs, logger });
   }
   return new FileRegistry({ file: config.agents.file, logger });
-}
-
-/** The replicas' shared view of where agents are: the store's (redis, issue 20 item 1), or the test's. */
-function agentLocator(options: StartKasOptions): AgentLocator {
-  if (options.locator) return options.locator;
-  throw new Error("private_api: no agent locator: kas finds the other replicas' agents through redis, which this build does not read yet");
 }

@@ -66,7 +66,8 @@ export interface TestKasOptions {
    * Serves the private API (several replicas) with this shared secret, finding
    * the other replicas' agents through `locator` (in-memory; redis is only named in kas.yaml).
    */
-  readonly privateApi?: { readonly secret: string; readonly locator: AgentLocator };
+  /** Several replicas: the shared secret, the Redis they share (test/redis), and optionally a locator of the test's own instead of Redis's presence. */
+  readonly privateApi?: { readonly secret: string; readonly redisAddress: string; readonly locator?: AgentLocator };
 }
 
 export interface TestKas {
@@ -152,7 +153,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     ...(options.agentConnections ? { agent_connections: options.agentConnections } : {}),
     ...(options.privateApi
       ? {
-          redis: { server: { address: "127.0.0.1:6379" } },
+          redis: { server: { address: options.privateApi.redisAddress } },
           private_api: { listen: { address: "127.0.0.1:0", authentication_secret_file: "private-api-secret" }, own_url: "grpc://127.0.0.1:8157" },
         }
       : {}),

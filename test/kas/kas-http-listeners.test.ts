@@ -101,7 +101,8 @@ describe("agents API", () => {
     const objects = Array.from({ length: 5000 }, (_, i) => ({ group: "", version: "v1", kind: "ConfigMap", namespace: "dude", name: `cm-${i}`, status: "Failed", message: "m".repeat(100) }));
     const report: SyncStatusReport = { project_id: "g/config", commit_id: "c", success: false, error: "e".repeat(3_000_000), objects, started_at_unix_ms: 1, finished_at_unix_ms: 2 };
     await new Promise<void>((resolve, reject) => clients.status.ReportSyncStatus(report, bearerMetadata(token), {}, (err) => (err ? reject(err) : resolve())));
-    const list = jest.spyOn(kas.kas.tracker, "list");
+    // Each build of the agents view reads the tracker's ids once.
+    const list = jest.spyOn(kas.kas.tracker, "ids");
     const sizes: number[] = [];
     for (let i = 0; i < 50; i++) {
       const res = await fetch(`${kas.apiUrl}/api/v1/agents`, { headers: { authorization: `Bearer ${API_TOKEN}` } });

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { freePorts, spawnCommand, type Spawned } from "../cluster";
@@ -15,11 +16,13 @@ import { until } from "../until";
 export interface TestRedisOptions {
   /** requirepass: clients must AUTH with it. */
   readonly password?: string;
+  /** TLS only (no plain port): the server's certificate and key, and the CA that signed them. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 export interface TestRedis {
   readonly port: number;
-  /** redis://[:password@]127.0.0.1:<port> */
+  /** redis://[:password@]127.0.0.1:<port> (rediss:// with TLS) */
   readonly url: string;
   /** Starts the server again on the same port (after stop). */
   start(): Promise<void>;
@@ -45,12 +48,14 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   const [port] = (await freePorts(1)) as [number];
   const dir = mkdtempSync(path.join(tmpdir(), "test-redis-"));
   let proc: Spawned | undefined;
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", ...(options.password ? ["--requirepass", options.password] : [])];
+  const t = options.tls;
+  const portArgs = t ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", t.certFile, "--tls-key-file", t.keyFile, "--tls-ca-cert-file", t.caFile, "--tls-auth-clients", "no"] : ["--port", String(port)];
+  const args = [...portArgs, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", ...(options.password ? ["--requirepass", options.password] : [])];
   const start = async (): Promise<void> => {
     if (proc) throw new Error("redis-server is already running");
     const p = spawnCommand(binary, args);
     proc = p;
-    await until(`redis-server on 127.0.0.1:${port}`, async () => ((await answersPing(port)) ? true : undefined), 10_000, () => p.output());
+    await until(`redis-server on 127.0.0.1:${port}`, async () => ((await answersPing(port, t !== undefined)) ? true : undefined), 10_000, () => p.output());
   };
   const stop = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
     const p = proc;
@@ -61,10 +66,10 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : "";
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${t ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`,
     start,
     stop,
-    cli: (cmd) => execFileSync("redis-cli", ["-p", String(port), ...(options.password ? ["--no-auth-warning", "-a", options.password] : []), ...cmd], { encoding: "utf8" }),
+    cli: (cmd) => execFileSync("redis-cli", ["-p", String(port), ...(t ? ["--tls", "--cacert", t.caFile] : []), ...(options.password ? ["--no-auth-warning", "-a", options.password] : []), ...cmd], { encoding: "utf8" }),
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
@@ -73,12 +78,13 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
 }
 
 /** A PING answered (+PONG, or -NOAUTH when a password is set: the server is up either way). */
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, useTls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
+    // Readiness only: the certificate is checked by the clients under test, not here.
+    const socket = useTls ? tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }) : net.connect({ port, host: "127.0.0.1" });
     socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
     socket.on("error", () => resolve(false));
-    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on(useTls ? "secureConnect" : "connect", () => socket.write("PING\r\n"));
     socket.on("data", (d) => (socket.destroy(), resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()))));
   });
 }

@@ -14,6 +14,7 @@ import { CredentialCache, JwksCache, ciBearerToken, type TargetAgent } from "../
 import { kubernetesApiProxy, kubernetesApiUpgrade, type KubernetesApiProxyDeps } from "../../runtime/kas/server";
 import type { AgentLocator } from "../../runtime/kas/shared/presence";
 import { newToken, startTestKas, type TestAgent, type TestKas } from "../kas";
+import { startTestRedis } from "../redis";
 import { startIssuer, type TestIssuer } from "../kubeapi/issuer";
 import { serveLoopback, type LoopbackHttp } from "../loopback-http";
 import { startPool, type TestPool } from "../tunnel/harness";
@@ -40,6 +41,9 @@ export interface TwoReplicas {
 }
 
 export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Promise<TwoReplicas> {
+  // The replicas share state in a real Redis; where agents are comes from the test's locator.
+  const redis = await startTestRedis();
+  const redisAddress = `127.0.0.1:${redis.port}`;
   await new Promise<void>((r) => apiserver.listen(0, "127.0.0.1", r));
   const where = new Map<string, string[]>();
   const asked: string[] = [];
@@ -54,8 +58,8 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
     { name: "a", id: "1", configProject: "g/a", tokens: [token] },
     { name: "b", id: "8", configProject: "g/b" },
   ];
-  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, locator } });
-  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, locator } });
+  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, locator } });
+  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, locator } });
   where.set("1", [a.privateApiUrl as string]);
   const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "loopback stand-in" });
   const pool = await startPool(a, token, kube, "grpc", poolSize);
@@ -78,7 +82,7 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
     asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,
     replica: async (secret) => {
-      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, locator } });
+      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, redisAddress, locator } });
       const http = await proxyOf(kas);
       return { kas, proxyUrl: http.url, close: () => kas.stop() };
     },
@@ -87,6 +91,7 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
       await pool.stop();
       await b.stop();
       await a.stop();
+      await redis.close();
       await issuer.close();
       apiserver.closeAllConnections();
       await new Promise((r) => apiserver.close(r));

@@ -7,3 +7,4 @@ export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";
 export { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiConfig, type KubernetesApiLimits, type KubernetesApiListen } from "./kubernetes-api";
 export { DEFAULT_PRIVATE_API_PORT, OWN_PRIVATE_API_URL_ENV, isPrivateApiUrl, type PrivateApiConfig } from "./private-api";
+export { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_DIAL_TIMEOUT_MS, type RedisConfig } from "./redis";

@@ -7,6 +7,7 @@ import { resolveKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
 import { parseListen } from "./listen";
 import { checkPrivateApiNeedsRedis, parsePrivateApi } from "./private-api";
 import { parseProjects } from "./projects";
+import { parseRedis } from "./redis";
 import { KasConfigError, type KasConfig } from "./schema";
 import { parseAgents, parseGit, parseLogLevel, parseWebhook } from "./sections";
 import type { KasReader } from "./values";
@@ -22,8 +23,7 @@ export function loadKasConfig(file: string): KasConfig {
   return parseKasConfig(text, file);
 }
 
-// `redis` is read by redis.ts (issue 20, a parallel branch); here only its presence matters (private_api needs it).
-const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level", "redis", "private_api"];
+  const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level", "redis", "private_api"];
 
 /**
  * Validates kas.yaml, one section at a time; every problem is reported at
@@ -45,8 +45,9 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const agentConnections = parseAgentConnections(k, root.agent_connections);
   const kubernetesApi = resolveKubernetesApi(r, listen.kubernetesApi, parseKubernetesApi(k, root.kubernetes_api), agents.registry);
   const logLevel = parseLogLevel(k, root.log_level);
+  const redis = parseRedis(k, root.redis);
   const privateApi = parsePrivateApi(k, root.private_api);
   checkPrivateApiNeedsRedis(r, root.private_api, root.redis);
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
-  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(privateApi ? { privateApi } : {}) };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(redis ? { redis } : {}), ...(privateApi ? { privateApi } : {}) };
 }

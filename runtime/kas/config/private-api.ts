@@ -11,9 +11,9 @@
  */
 import type { Checker } from "../../common/config-kit";
 import { KAS_PORTS, OWN_PRIVATE_API_URL_ENV } from "../../common/deploy";
+import { address, file, text, type KasReader } from "./values";
 
 export { OWN_PRIVATE_API_URL_ENV };
-import { address, file, text, type KasReader } from "./values";
 
 export interface PrivateApiConfig {
   readonly listen: { readonly address: string; readonly authenticationSecretFile: string };

@@ -2,6 +2,7 @@
 import type { ApiConfig, HttpListeners } from "./http-listeners";
 import type { KubernetesApiConfig, KubernetesApiListen } from "./kubernetes-api";
 import type { PrivateApiConfig } from "./private-api";
+import type { RedisConfig } from "./redis";
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -42,6 +43,8 @@ export interface KasConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** The kas-to-kas API (several replicas); needs redis. */
   readonly privateApi?: PrivateApiConfig;
+  /** Shared state of every replica (redis.ts); absent: in memory, one replica. */
+  readonly redis?: RedisConfig;
 }
 
 /** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */

@@ -22,6 +22,7 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   type CommitListener,
   type ErrorListener,
+  type PollCoordinator,
   type ProjectWatcherOptions,
   type WatchedSource,
 } from "./watch";

@@ -168,6 +168,33 @@ describe("with a scripted source", () => {
     expect(() => watcher.subscribe("p", {}, () => undefined)).toThrow("closed");
   });
 
+  test("GIVEN a coordinator (several replicas) THEN a remote is polled only while this replica holds the lease; a new commit it polls is announced; a refresh still checks", async () => {
+    const source = scripted();
+    let lease = false;
+    const asked: string[] = [];
+    const announced: string[] = [];
+    const released: string[] = [];
+    const coordinator = { mayPoll: (k: string) => (asked.push(k), lease), release: (k: string) => void released.push(k), newCommit: (p: string) => void announced.push(p) };
+    const watcher = new ProjectWatcher({ source, pollIntervalMs: 10, coordinator });
+    const seen: string[] = [];
+    const stop = watcher.subscribe("p", { branch: "main" }, (c) => seen.push(c));
+    await until(() => seen.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(source.calls).toBe(1); // no lease: no poll
+    source.commit = "c2";
+    watcher.refresh("p"); // another replica's word
+    await until(() => seen.length === 2);
+    expect(announced).toEqual([]); // a refresh is not announced again
+    lease = true;
+    source.commit = "c3";
+    await until(() => seen.length === 3);
+    expect(announced).toEqual(["p"]);
+    stop();
+    await until(() => released.length === 1);
+    expect(new Set([...asked, ...released])).toEqual(new Set(['p\nbranch "main"']));
+    await watcher.close();
+  });
+
   test("the last unsubscribe stops the loop; a throwing listener does not stop the others", async () => {
     const source = scripted();
     const watcher = new ProjectWatcher({ source, pollIntervalMs: 10 });

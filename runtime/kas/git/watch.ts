@@ -18,6 +18,20 @@ export interface WatchedSource {
   localGitdir(projectId: string): Promise<string | undefined>;
 }
 
+/**
+ * Several kas replicas (kas.yaml `redis`): one of them polls each remote
+ * (project, ref), and a commit it finds reaches the others as a refresh.
+ * Local (filesystem) projects are checked by every replica (file watch).
+ */
+export interface PollCoordinator {
+  /** Whether this replica polls `watchKey` now (holds its lease); asked before each scheduled check of a remote project. */
+  mayPoll(watchKey: string): boolean;
+  /** The loop of `watchKey` stopped here: let another replica poll it. */
+  release(watchKey: string): void;
+  /** A scheduled poll of a remote found a new commit of `projectId`: tell the other replicas. */
+  newCommit(projectId: string): void;
+}
+
 export type CommitListener = (commit: string) => void;
 export type ErrorListener = (error: Error) => void;
 
@@ -34,6 +48,8 @@ export interface ProjectWatcherOptions {
   readonly logger?: Logger;
   /** Called with the project of each failed check (for kas_git_poll_errors_total). */
   readonly onCheckFailed?: (projectId: string) => void;
+  /** Default: this replica polls every watched ref itself. */
+  readonly coordinator?: PollCoordinator;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 20_000;
@@ -61,7 +77,7 @@ export class ProjectWatcher {
     const key = `${projectId}\n${describeRef(spec)}`;
     let poller = this.pollers.get(key);
     if (poller === undefined) {
-      poller = new RefPoller(this.options, projectId, ref, spec);
+      poller = new RefPoller(this.options, projectId, ref, spec, key);
       this.pollers.set(key, poller);
     }
     const sub: Subscriber = { onCommit, onError };
@@ -110,6 +126,8 @@ class RefPoller {
   private pending = false;
   private wake?: () => void;
   private files?: RefFileWatch;
+  /** A remote project (no local gitdir): polled by the lease holder only, with a coordinator. */
+  private remote = false;
   private readonly done: Promise<void>;
 
   constructor(
@@ -117,6 +135,7 @@ class RefPoller {
     readonly projectId: string,
     private readonly ref: GitRef,
     private readonly spec: RefSpec,
+    private readonly watchKey: string,
   ) {
     this.backoff = createBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
     this.log = (options.logger ?? silentLogger).with({ [F.projectId]: projectId, [F.ref]: describeRef(spec) });
@@ -147,6 +166,7 @@ class RefPoller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.coordinator?.release(this.watchKey);
     this.files?.close();
     this.wake?.();
     await this.done;
@@ -154,22 +174,35 @@ class RefPoller {
 
   private async run(): Promise<void> {
     await this.watchFiles();
+    // Compete for the lease from the start: the holder's first poll is one period away, not two.
+    if (this.remote && !this.stopped) this.options.coordinator?.mayPoll(this.watchKey);
+    let scheduled = false;
     while (!this.stopped) {
+      scheduled = scheduled && !this.pending;
       this.pending = false;
-      const delay = await this.check();
+      const delay = await this.check(scheduled);
       if (!this.stopped && !this.pending) await this.sleep(delay);
+      // Without the lease, a healthy loop waits for the holder's word (a refresh) or for the lease.
+      while (!this.stopped && !this.pending && this.error === undefined && !this.mayPoll()) await this.sleep(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+      scheduled = true;
     }
   }
 
+  private mayPoll(): boolean {
+    const c = this.options.coordinator;
+    return !c || !this.remote || c.mayPoll(this.watchKey);
+  }
+
   private async watchFiles(): Promise<void> {
-    if (this.options.watchFiles === false || this.spec.kind === "commit") return;
     const gitdir = await this.options.source.localGitdir(this.projectId).catch(() => undefined);
+    this.remote = gitdir === undefined;
+    if (this.options.watchFiles === false || this.spec.kind === "commit") return;
     if (gitdir === undefined || this.stopped) return;
     this.files = watchRefFiles(gitdir, this.spec, this.options.debounceMs ?? 100, () => this.trigger());
   }
 
-  /** One check; returns how long to wait before the next. */
-  private async check(): Promise<number> {
+  /** One check (`scheduled`: a poll, not the first check nor a refresh); returns how long to wait before the next. */
+  private async check(scheduled: boolean): Promise<number> {
     let commit: string;
     try {
       commit = await this.options.source.resolveRef(this.projectId, this.ref);
@@ -191,6 +224,7 @@ class RefPoller {
     this.error = undefined;
     this.backoff.reset();
     if (commit !== this.commit && !this.stopped) {
+      if (this.commit !== undefined && scheduled && this.remote) this.options.coordinator?.newCommit(this.projectId);
       this.commit = commit;
       for (const sub of [...this.subs]) this.call(() => sub.onCommit(commit));
     }

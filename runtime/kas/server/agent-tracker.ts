@@ -1,29 +1,9 @@
 import type { AgentMeta, SyncStatusReport } from "../../rpc";
 import type { AgentIdentity } from "./access";
-import { boundReport, DEFAULT_REPORT_LIMITS, truncateUtf8, type ReportLimits, type StoredReport } from "./report-bounds";
+import type { AgentState } from "../shared";
+import { boundReport, DEFAULT_REPORT_LIMITS, truncateUtf8, type ReportLimits } from "./report-bounds";
 
-export interface ProjectState {
-  /** Last commit kas sent on the objects stream. */
-  sentCommit?: string;
-  /** Last status the agent reported for this project. */
-  lastReport?: StoredReport & { readonly received_at: string };
-}
-
-export interface AgentState {
-  readonly id: string;
-  readonly name: string;
-  readonly config_project: string;
-  /** Open streams (configuration + objects) right now. */
-  open_streams: number;
-  connected: boolean;
-  first_seen: string;
-  last_seen: string;
-  config_commit?: string;
-  config_error?: string;
-  /** What the agent last said it runs (its configuration request's agent_meta), each field cut to AGENT_META_BYTES. */
-  agent_meta?: { readonly version: string; readonly commit_id: string; readonly pod_namespace: string; readonly pod_name: string };
-  projects: Record<string, ProjectState>;
-}
+export type { AgentState, ProjectState } from "../shared";
 
 /** The agent writes its meta: a bound keeps a hostile one from storing megabytes per agent. */
 export const AGENT_META_BYTES = 256;
@@ -35,7 +15,10 @@ export const AGENT_META_BYTES = 256;
  */
 export class AgentTracker {
   private readonly agents = new Map<string, AgentState>();
+  /** Reverse tunnel streams open now, per agent (counted in open_streams too): where the Kubernetes API proxy can reach the agent. */
+  private readonly tunnels = new Map<string, number>();
   private changes = 0;
+  private readonly listeners: ((agentId: string) => void)[] = [];
   constructor(
     private readonly now: () => Date = () => new Date(),
     private readonly limits: ReportLimits = DEFAULT_REPORT_LIMITS,
@@ -46,8 +29,18 @@ export class AgentTracker {
     return this.changes;
   }
 
-  private touch(agent: AgentIdentity): AgentState {
+  /** Calls `listener` with the agent of each change (after it), e.g. to write it through to the shared state. */
+  onChange(listener: (agentId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(agentId: string): void {
     this.changes++;
+    for (const l of this.listeners) queueMicrotask(() => l(agentId));
+  }
+
+  private touch(agent: AgentIdentity): AgentState {
+    this.changed(agent.id);
     const t = this.now().toISOString();
     let s = this.agents.get(agent.id);
     if (!s) {
@@ -58,25 +51,36 @@ export class AgentTracker {
     return s;
   }
 
-  /** Marks a stream open; call the returned function when it ends. */
-  streamOpened(agent: AgentIdentity): () => void {
+  /** Marks a stream (a reverse tunnel: `tunnel`) open; call the returned function when it ends. */
+  streamOpened(agent: AgentIdentity, tunnel = false): () => void {
     const s = this.touch(agent);
     s.open_streams++;
     s.connected = true;
+    if (tunnel) this.tunnels.set(agent.id, this.tunnelStreams(agent.id) + 1);
     let closed = false;
     return () => {
       if (closed) return;
       closed = true;
       s.open_streams--;
+      if (tunnel) {
+        const n = this.tunnelStreams(agent.id) - 1;
+        if (n > 0) this.tunnels.set(agent.id, n);
+        else this.tunnels.delete(agent.id);
+      }
       s.connected = s.open_streams > 0;
       s.last_seen = this.now().toISOString();
-      this.changes++;
+      this.changed(s.id);
     };
   }
 
   /** Streams the agent holds open now. */
   openStreams(agentId: string): number {
     return this.agents.get(agentId)?.open_streams ?? 0;
+  }
+
+  /** Reverse tunnel streams the agent holds open now. */
+  tunnelStreams(agentId: string): number {
+    return this.tunnels.get(agentId) ?? 0;
   }
 
   /** Streams of every agent open now. */
@@ -112,6 +116,11 @@ export class AgentTracker {
   /** The agent's state, if it has talked to this kas. */
   get(agentId: string): AgentState | undefined {
     return this.agents.get(agentId);
+  }
+
+  /** Agents that have talked to this kas. */
+  ids(): string[] {
+    return [...this.agents.keys()];
   }
 
   list(): AgentState[] {

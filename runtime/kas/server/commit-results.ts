@@ -8,6 +8,7 @@
  */
 import type { SyncStatusReport } from "../../rpc";
 import type { ReportedCommitWire } from "../commit-status";
+import type { CommitEntry } from "../shared";
 import { DEFAULT_COMMIT_SUMMARY_LIMITS, summarizeReport, type CommitSummaryLimits } from "./commit-summary";
 
 export interface CommitResultsLimits extends CommitSummaryLimits {
@@ -17,20 +18,22 @@ export interface CommitResultsLimits extends CommitSummaryLimits {
 
 export const DEFAULT_COMMIT_RESULTS_LIMITS: CommitResultsLimits = { ...DEFAULT_COMMIT_SUMMARY_LIMITS, maxCommits: 20 };
 
-interface Entry {
-  readonly result: ReportedCommitWire;
-  /** The sync's start (agentk's clock): a progress report of an earlier or the same run must not undo its final report. */
-  readonly startedAt: number;
-}
+type Entry = CommitEntry;
 
 export class CommitResults {
   /** agent id -> project -> entries, newest last. */
   private readonly byAgent = new Map<string, Map<string, Entry[]>>();
+  private readonly listeners: ((agentId: string, projectId: string) => void)[] = [];
 
   constructor(
     private readonly limits: CommitResultsLimits = DEFAULT_COMMIT_RESULTS_LIMITS,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Calls `listener` after each recorded result (to write it through to the shared state). */
+  onChange(listener: (agentId: string, projectId: string) => void): void {
+    this.listeners.push(listener);
+  }
 
   record(agentId: string, report: SyncStatusReport): void {
     let projects = this.byAgent.get(agentId);
@@ -45,6 +48,17 @@ export class CommitResults {
     if (i >= 0) entries.splice(i, 1);
     entries.push({ result: summarizeReport(report, this.now().toISOString(), this.limits), startedAt });
     if (entries.length > this.limits.maxCommits) entries.splice(0, entries.length - this.limits.maxCommits);
+    for (const l of this.listeners) l(agentId, report.project_id);
+  }
+
+  /** The project's entries, oldest first (what the shared state stores). */
+  entries(agentId: string, projectId: string): readonly CommitEntry[] {
+    return this.byAgent.get(agentId)?.get(projectId) ?? [];
+  }
+
+  /** Commits kept per project. */
+  get maxCommits(): number {
+    return this.limits.maxCommits;
   }
 
   /** The project's reported commits, newest first. */

@@ -9,9 +9,12 @@ import type { ServerContext } from "./context";
  * manifest project, so a line per stream would say little). Returns what to
  * call when the stream ends.
  */
+/** The reverse tunnel's method, as the tunnel service names it (its streams are where the agent can be reached). */
+export const TUNNEL_CONNECT_METHOD = "ReverseTunnelService/Connect";
+
 export function trackAgentStream(ctx: Pick<ServerContext, "tracker" | "logger">, agent: AgentIdentity, peer: string, method: string): () => void {
   const first = ctx.tracker.openStreams(agent.id) === 0;
-  const closeStream = ctx.tracker.streamOpened(agent);
+  const closeStream = ctx.tracker.streamOpened(agent, method === TUNNEL_CONNECT_METHOD);
   const fields = { [F.agentId]: agent.id, [F.agentName]: agent.name, [F.peer]: peer, [F.grpcMethod]: method };
   if (first) ctx.logger.info("Agent connected", fields);
   let ended = false;

@@ -1,6 +1,6 @@
 import { F, type Logger, type Metrics } from "../../common";
 import type { KasConfig, ProjectConfig } from "../config";
-import type { AgentTracker } from "./agent-tracker";
+import type { SharedState } from "../shared";
 import { agentsApiHandler } from "./agents-api";
 import { listenHttp } from "./http-listen";
 import { observabilityHandler } from "./observability-http";
@@ -10,7 +10,7 @@ import { pushWebhookHandler } from "./push-webhook";
 export interface HttpListenersDeps {
   readonly listen: KasConfig["listen"];
   readonly metrics: Metrics;
-  readonly tracker: AgentTracker;
+  readonly shared: SharedState;
   readonly commits: CommitSubscriptions;
   readonly projects: () => readonly ProjectConfig[];
   readonly webhookSecret: () => string | undefined;
@@ -44,7 +44,7 @@ export async function listenHttpListeners(
     }
     if (listen.api) {
       const token = deps.apiToken ?? (() => undefined);
-      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ tracker: deps.tracker, token, metrics: deps.metrics, logger }), logger);
+      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ shared: deps.shared, token, metrics: deps.metrics, logger }), logger);
       closers.push(() => l.close());
       ports.api = l.port;
       if (token() === undefined) {

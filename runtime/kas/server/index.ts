@@ -7,3 +7,5 @@ export type { CommitSubscriptions, GitReader, GlobValidator, TokenAuthenticator 
 export { toStatus } from "./errors";
 export { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-api-proxy";
 export { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
+export { CommitResults } from "./commit-results";
+export { localStateOf } from "./local-state";

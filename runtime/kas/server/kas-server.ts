@@ -8,6 +8,8 @@ import { listenKubernetesApi } from "./kubernetes-api-listen";
 import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { CommitResults } from "./commit-results";
+import { memorySharedState, type SharedState, type SharedStateFactory } from "../shared";
+import { localStateOf } from "./local-state";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
@@ -34,7 +36,9 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   /** GitLab mode: GitLab's answers about CI job tokens and personal access tokens for the Kubernetes API proxy. */
   readonly kubernetesApiGitLab?: GitLabCredentialsApi;
   /** kas.yaml `private_api` (several replicas): tunnel requests for agents connected elsewhere go to their replica. */
-  readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "locator" | "timeouts">;
+  readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "timeouts"> & { readonly locator?: PrivateApiDeps["locator"] };
+  /** Where the state every replica shares lives (kas.yaml `redis`); default in memory (one replica). */
+  readonly sharedState?: SharedStateFactory;
 }
 
 export interface RunningKas {
@@ -43,6 +47,8 @@ export interface RunningKas {
   readonly tracker: AgentTracker;
   /** Each agent's recent commits and how their syncs went (commit_status). */
   readonly results: CommitResults;
+  /** What every replica sees: the agents API, the page, commit_status and kas_agents_connected read it. */
+  readonly shared: SharedState;
   readonly metrics: Metrics;
   /** The agents' reverse tunnels: acquire(agentId) one to send a request to its apiserver. */
   readonly tunnels: TunnelRegistry;
@@ -57,9 +63,12 @@ export interface RunningKas {
 export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const tracker = new AgentTracker();
   const results = new CommitResults();
+  const shared = (deps.sharedState ?? memorySharedState)(localStateOf(tracker, results));
+  tracker.onChange((id) => shared.agentChanged(id));
+  results.onChange((id, project) => shared.commitsChanged(id, project));
   const metrics = deps.metrics ?? new Metrics();
   registerProcessMetrics(metrics);
-  metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream", () => tracker.connectedCount());
+  metrics.gaugeFn("kas_agents_connected", "Agents with at least one open stream (on any replica, with redis)", () => shared.connectedCount());
   metrics.gaugeFn("kas_agent_streams_open", "Streams agents hold open now (configuration and objects)", () => tracker.totalOpenStreams());
   const streams = new OpenStreams(deps.registry, deps.logger);
   const audit = new AuthAudit(deps.logger, metrics);
@@ -86,6 +95,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     unwatch?.();
     if (recheckTimer) clearInterval(recheckTimer);
     for (const c of closers.reverse()) await c().catch(() => undefined);
+    await shared.close().catch(() => undefined);
   };
   try {
     // One gRPC server per TCP listener: grpc-js binds credentials per port, and
@@ -109,16 +119,17 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       ports.websocket = ws.port;
     }
     if (deps.privateApi) {
-      const privateApi = await startPrivateApi({ ...deps.privateApi, local: tunnels, connectedHere, logger: deps.logger, metrics });
+      // Where the other replicas hold the agent's tunnels: the shared state's presence (redis), unless a test passes its own.
+      const privateApi = await startPrivateApi({ ...deps.privateApi, locator: deps.privateApi.locator ?? shared, local: tunnels, connectedHere, logger: deps.logger, metrics });
       closers.push(() => privateApi.close());
       ports.privateApi = privateApi.port;
       routedTunnels = privateApi.tunnels;
     }
-    const http = await listenHttpListeners({ ...deps, metrics, tracker }, ports);
+    const http = await listenHttpListeners({ ...deps, metrics, shared }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
-      const commitStatus = { results, tracker, git: deps.git };
+      const commitStatus = { shared, git: deps.git };
       const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels: routedTunnels, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
@@ -128,7 +139,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, results, metrics, tunnels, routedTunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
+  return { ports, tracker, results, shared, metrics, tunnels, routedTunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */

@@ -9,6 +9,8 @@ import { ciBearerToken, CredentialCache, JwksCache, type TargetAgent } from "../
 import { AgentTracker } from "./agent-tracker";
 import { CommitResults } from "./commit-results";
 import { commitStatusHandler } from "./kubernetes-api-commit-status";
+import { localStateOf } from "./local-state";
+import { memorySharedState } from "../shared";
 
 const AUDIENCE = "https://kas.example";
 const C1 = "1".repeat(40);
@@ -31,8 +33,7 @@ beforeAll(async () => {
   results.record("7", { project_id: "group/manifests", commit_id: C2, success: true, error: "", objects: [], started_at_unix_ms: 1, finished_at_unix_ms: 2 });
   const handler = commitStatusHandler({
     auth: { verify: { issuer: issuer.url, audience: AUDIENCE, jwks: new JwksCache({ issuer: issuer.url }) }, cache: new CredentialCache(), agent: (id) => (id === "7" ? TARGET : undefined) },
-    results,
-    tracker,
+    shared: memorySharedState(localStateOf(tracker, results)),
     git: { hasCommit: async (_p, c) => c === C1 || c === C2, isAncestor: async (_p, a, d) => a === C1 && d === C2 },
     logger: createLogger({ level: "debug", write: (l) => void logs.push(l) }, { component: "kas" }),
   });

@@ -11,15 +11,13 @@ import type * as http from "node:http";
 import { F, type Logger } from "../../common";
 import { commitNotFound, KAS_COMMIT_STATUS_PATH, parseCommitStatusQuery } from "../commit-status";
 import { authorizeRequest, logDenial, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
-import type { AgentTracker } from "./agent-tracker";
+import type { SharedState } from "../shared";
 import { answerCommitStatus, type CommitAncestry } from "./commit-answer";
-import type { CommitResults } from "./commit-results";
 import { sendRefusal } from "./kubernetes-api-status";
 
 export interface CommitStatusSources {
-  readonly results: CommitResults;
-  /** The projects each agent follows, and the commit kas last sent it. */
-  readonly tracker: AgentTracker;
+  /** Each agent's reported commits, the projects it follows and the commit kas last sent it: as every replica shares them. */
+  readonly shared: Pick<SharedState, "commits">;
   readonly git: CommitAncestry;
 }
 
@@ -30,9 +28,12 @@ export interface CommitStatusDeps extends CommitStatusSources {
 
 const refuse = (res: http.ServerResponse, code: number, reason: string, message: string): void => sendRefusal(res, { code, reason, message }, KAS_COMMIT_STATUS_PATH);
 
-const json = (res: http.ServerResponse, code: number, value: unknown): void => {
+/** Set when Redis (kas.yaml `redis`) is away: the answer is this replica's own, reports other replicas received are missing. */
+export const SHARED_STATE_HEADER = "x-kas-shared-state";
+
+const json = (res: http.ServerResponse, code: number, value: unknown, partial = false): void => {
   const body = JSON.stringify(value);
-  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" }).end(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store", ...(partial ? { [SHARED_STATE_HEADER]: "unavailable" } : {}) }).end(body);
 };
 
 export function commitStatusHandler(deps: CommitStatusDeps): (req: http.IncomingMessage, res: http.ServerResponse) => void {
@@ -55,19 +56,21 @@ async function serve(deps: CommitStatusDeps, req: http.IncomingMessage, res: htt
   const query = parseCommitStatusQuery(req.url ?? "");
   if (!query.ok) return refuse(res, 400, "BadRequest", `kas: ${query.reason}`);
   const agentId = decision.agentId;
-  const state = deps.tracker.get(agentId);
+  const view = await deps.shared.commits(agentId);
+  const state = view.agent;
   const name = deps.auth.agent(agentId)?.agent.name ?? state?.name ?? agentId;
-  const projects = [...new Set([...Object.keys(state?.projects ?? {}), ...deps.results.projects(agentId)])].sort();
+  const projects = [...new Set([...Object.keys(state?.projects ?? {}), ...view.commits.keys()])].sort();
   const answer = await answerCommitStatus({
     agent: { id: agentId, name },
     commit: query.commit,
     ...(query.project === undefined ? {} : { project: query.project }),
     projects,
-    history: (p) => deps.results.history(agentId, p),
+    history: (p) => [...(view.commits.get(p) ?? [])].reverse().map((e) => e.result),
     sentCommit: (p) => state?.projects[p]?.sentCommit,
     git: deps.git,
   });
-  if ("notFound" in answer) return json(res, 404, commitNotFound(query.commit, answer.notFound));
+  const partial = view.status === "unavailable";
+  if ("notFound" in answer) return json(res, 404, commitNotFound(query.commit, answer.notFound), partial);
   deps.logger.debug("commit_status answered", { [F.agentId]: agentId, [F.commitId]: query.commit, [F.projectId]: answer.found.project, [F.reason]: answer.found.state });
-  json(res, 200, answer.found);
+  json(res, 200, answer.found, partial);
 }

@@ -6,6 +6,7 @@
  * of the rest, strings cut, and the objects of one report within a byte budget.
  */
 import type { ObjectStatus, SyncStatusReport } from "../../rpc";
+import type { StoredReport } from "../shared";
 
 export interface ReportLimits {
   /** Objects kept per report; the rest are only counted. */
@@ -25,10 +26,7 @@ export const DEFAULT_REPORT_LIMITS: ReportLimits = {
   maxObjectsBytes: 128 * 1024,
 };
 
-export interface StoredReport extends SyncStatusReport {
-  /** Objects of the report not kept (over maxObjects or the byte budget). */
-  readonly objects_omitted: number;
-}
+export type { StoredReport } from "../shared";
 
 /** Pure: the bounded copy of `report` kas stores. */
 export function boundReport(report: SyncStatusReport, limits: ReportLimits = DEFAULT_REPORT_LIMITS): StoredReport {

@@ -38,3 +38,11 @@ test("kas's own version and commit are in the page's footer, escaped; no commit,
   expect(renderStatusPage([], KAS)).toContain("<footer>kas 9.9.9 (commit def5678)</footer>");
   expect(renderStatusPage([], { version: "<b>1</b>", commit: "" })).toContain("<footer>kas &lt;b&gt;1&lt;/b&gt;</footer>");
 });
+
+test("GIVEN a notice (shared state unavailable) THEN the page shows it above the agents, escaped", () => {
+  const tracker = new AgentTracker(() => t0);
+  tracker.agentMetaReceived(agent, null);
+  const page = renderStatusPage(tracker.list(), KAS, "Redis <down>: partial view");
+  expect(page).toContain('<h1>Agents</h1><p class="notice" role="alert"><strong>Redis &lt;down&gt;: partial view</strong></p><table>');
+  expect(renderStatusPage(tracker.list(), KAS)).not.toContain('class="notice"');
+});

@@ -4,6 +4,7 @@ import { AgentTunnel } from "../tunnel";
 import { agentBidi } from "./agent-handlers";
 import type { ServerContext } from "./context";
 import { resourceExhausted } from "./errors";
+import { TUNNEL_CONNECT_METHOD } from "./connection-log";
 
 /** How long a new tunnel may take to register before kas ends it. */
 const REGISTER_TIMEOUT_MS = 30_000;
@@ -15,7 +16,7 @@ const REGISTER_TIMEOUT_MS = 30_000;
  */
 export function tunnelHandlers(ctx: ServerContext): TunnelHandlers {
   return {
-    Connect: agentBidi(ctx, "ReverseTunnelService/Connect", async (call, agent, life) => {
+    Connect: agentBidi(ctx, TUNNEL_CONNECT_METHOD, async (call, agent, life) => {
       const tunnel = new AgentTunnel(agent.id, call, life);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_r, reject) => {
