@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
 import { InvalidRegistryFileError, parseRegistryYaml, type RegistryAgent } from "../../runtime/common/deploy";
 import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, KUBERNETES_API_TLS_MOUNT, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
-import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_KUBERNETES_API_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_WEBSOCKET_PATH, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
+import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_KUBERNETES_API_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_REDIS_DIAL_TIMEOUT_MS, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_WEBSOCKET_PATH, OWN_PRIVATE_API_URL_ENV, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
+import { KAS_PRIVATE_API_MOUNT, KAS_REDIS_MOUNT } from "../../infra/kas";
 import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
 import { findAgent } from "../../runtime/kas/registry/tokens";
 
@@ -118,6 +119,23 @@ describe("kas.yaml: infra writes, kas reads", () => {
       expect([without.listen.kubernetesApi, without.kubernetesApi]).toEqual([undefined, undefined]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("GIVEN kas replicas WHEN kas parses the written kas.yaml with the pod's OWN_PRIVATE_API_URL THEN redis as infra meant (mounted password, TLS) and the private API on its port with the mounted secret and the pod's URL", () => {
+    const text = renderKasConfig(projects, undefined, {}, { redisAddress: "kas-redis.gitlab-agent.svc:6379", redisPassword: true, redisTls: true });
+    const saved = process.env[OWN_PRIVATE_API_URL_ENV];
+    process.env[OWN_PRIVATE_API_URL_ENV] = `grpc://10.1.2.3:${KAS_PORTS.privateApi}`;
+    try {
+      const config = parseKasConfig(text, "/etc/kas/kas.yaml");
+      expect(config.redis).toEqual({ host: "kas-redis.gitlab-agent.svc", port: 6379, passwordFile: `${KAS_REDIS_MOUNT}/password`, keyPrefix: DEFAULT_REDIS_KEY_PREFIX, tls: {}, dialTimeoutMs: DEFAULT_REDIS_DIAL_TIMEOUT_MS });
+      expect(config.privateApi).toEqual({
+        listen: { address: `0.0.0.0:${KAS_PORTS.privateApi}`, authenticationSecretFile: `${KAS_PRIVATE_API_MOUNT}/secret` },
+        ownUrl: `grpc://10.1.2.3:${KAS_PORTS.privateApi}`,
+      });
+    } finally {
+      if (saved === undefined) delete process.env[OWN_PRIVATE_API_URL_ENV];
+      else process.env[OWN_PRIVATE_API_URL_ENV] = saved;
     }
   });
 });
