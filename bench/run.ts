@@ -8,6 +8,7 @@
 import { PROCESS_IO, runCommandProcess, usageError, type CommandSpec, type FlagValues } from "../runtime/common";
 import { runAbuse } from "./abuse.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
+import { runBigAgent } from "./big-agent.bench";
 import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
 import { runKubeApi } from "./kubeapi.bench";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   apply: runApply,
   "kas-scale": runKasScale,
   "agentk-memory": runAgentkMemory,
+  "big-agent": runBigAgent,
   abuse: runAbuse,
   kubeapi: runKubeApi,
 };
