@@ -19,9 +19,10 @@ import { decodeCache } from "./decode-cache";
 import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
+import type { Live } from "./objects";
 import { mapPool, prefetchLive } from "./prefetch";
 import { pruneObjects } from "./prune-step";
-import { waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
+import { knownCurrent, waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
 
 export interface SyncRequest {
   readonly batch: ObjectsBatch;
@@ -96,6 +97,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
+  /** Live state of the objects left unchanged, as read before any write: step 7 need not read them again. */
+  const unchanged = new Map<string, Live>();
   // Objects of one kind go concurrently (bounded); kinds go in apply order, so Namespaces and CRDs are in place first.
   const ctx = { store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal, liveCache: await prefetchLive(store, inScope) };
   for (const group of byKind(applyOrder(inScope))) {
@@ -105,9 +108,13 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
       results.push(out.result);
       if (out.wrote) writes++;
       if (out.notOwned) notOwned.push(out.result.ref);
+      const live = out.unchanged ? ctx.liveCache.get(objRefKey(out.result.ref)) : undefined;
+      if (live) unchanged.set(objRefKey(out.result.ref), live);
       if (out.result.status !== "ApplyFailed" && req.project.dry_run_strategy === "none") waitFor.push({ ref: out.result.ref, apiVersion: group[i]!.apiVersion });
     });
   }
+
+  ctx.liveCache.clear(); // the rest of the sync must not keep every live object alive
 
   // 5: prune what left Git (never what failed to apply: it is still wanted).
   const failedToApply = results.filter((r) => r.status === "ApplyFailed").map((r) => r.ref);
@@ -140,7 +147,9 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   // 7: wait until applied objects are Current (kstatus) or the timeout ends.
   const timeoutMs = req.waitTimeoutMs ?? req.project.reconcile_timeout_seconds * 1000;
   const waitSignal = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
-  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, waitSignal);
+  const known = knownCurrent(waitFor, unchanged, log);
+  unchanged.clear();
+  const statuses = [...known.results, ...(await waitForStatus(store, known.pending, timeoutMs, log, waitSignal))];
   if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
   const all = [...results, ...statuses];
   const summary = summarize(all);
