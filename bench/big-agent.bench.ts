@@ -39,6 +39,8 @@ export const PER_FILE = 10;
 export const NOOP_RUNS = 5;
 export const IDLE_WINDOW_MS = 30_000;
 const SYNC_TIMEOUT_MS = 900_000;
+/** $BENCH_AGENTK_NODE_FLAGS: node flags to try before the image's entry point adopts them (e.g. "--no-opt"); the result names them. */
+const NODE_FLAGS = (process.env.BENCH_AGENTK_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const run = promisify(execFile);
 
 export async function runBigAgent(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
@@ -74,7 +76,7 @@ export async function runBigAgent(options: { profile: boolean; log: (line: strin
     const fd = openSync(logFile, "a");
     const env: NodeJS.ProcessEnv = { ...process.env, AGENTK_TOKEN: token, NODE_ENV: "production" };
     delete env.NODE_OPTIONS;
-    const nodeArgs = options.profile ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+    const nodeArgs = [...NODE_FLAGS, ...(options.profile ? [`--inspect=127.0.0.1:${inspectPort}`] : [])];
     const args = ["--kas-address", `grpc://${kas.grpcAddress}`, "--kubeconfig", kubeconfig, "--namespace", AGENT_NS, "--pod-name", "big-agent", "--observability-listen-address", `127.0.0.1:${obsPort}`];
     log(`big-agent: starting agentk (dist) on ${OBJECTS} ConfigMaps in ${Object.keys(files).length} files`);
     const t0 = Date.now();
@@ -160,7 +162,7 @@ export async function runBigAgent(options: { profile: boolean; log: (line: strin
     const result: BigAgentRun = { objects: OBJECTS, files: Object.keys(files).length, firstWallMs, firstAgentMs: first.startedAt === undefined ? NaN : first.endedAt - first.startedAt, firstResult: first.msg, firstWrites, firstPeakBytes: firstPeak, firstCpuSeconds: firstCpu, afterFirstRssBytes: afterFirstRss, afterFirstHeap, noops, idle, drift: { revertMs: driftMs, writes: driftWrites } };
     for (const p of profiles) log(describeProfile(p));
     for (const a of allocated) log(`allocated during ${a.label}: ${a.top.map((e) => `${e.name} ${e.totalMiB} MiB`).join("; ")}`);
-    return bigAgentReport(result, profiles, allocated);
+    return bigAgentReport({ ...result, nodeFlags: NODE_FLAGS }, profiles, allocated);
   } finally {
     if (child) await stopChild(child);
     await kas?.stop();
