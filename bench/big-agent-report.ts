@@ -11,7 +11,7 @@ export interface HeapNumbers {
 }
 
 export interface BigAgentRun {
-  /** Flags before cli.js ($BENCH_AGENTK_NODE_FLAGS); none is the image's form. */
+  /** Env settings and node flags tried ($BENCH_AGENTK_ENV, $BENCH_AGENTK_NODE_FLAGS); none is the image's form. */
   readonly nodeFlags?: readonly string[];
   readonly objects: number;
   readonly files: number;
@@ -58,10 +58,10 @@ export function bigAgentReport(r: BigAgentRun, profiles: readonly ProfileSummary
   ];
   const flags = r.nodeFlags?.length ? r.nodeFlags.join(" ") : "";
   return {
-    name: flags ? `big-agent${flags.replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "")}` : "big-agent",
+    name: flags ? `big-agent-${flags.replace(/[^a-z0-9]+/gi, "-").replace(/^-+|-+$/g, "").toLowerCase()}` : "big-agent",
     title: `one agent, ${r.objects} ConfigMaps in ${r.files} files: peak RSS, first sync, no-op re-sync, drift watches`,
     method: {
-      agentk: `node ${flags ? `${flags} ` : ""}runtime/dist/cli.js agentk (npm run build:dist; the image's form), NODE_ENV=production, as its least-privilege ServiceAccount`,
+      agentk: `node runtime/dist/cli.js agentk (npm run build:dist; the image's form)${flags ? ` with ${flags}` : ""}, NODE_ENV=production, as its least-privilege ServiceAccount`,
       cluster: "real test cluster with an audit log of writes; kas in the benchmark process (startTestKas, local repository: kas's file watch sends a commit at once)",
       project: `${r.objects} ConfigMaps, ${r.objects / r.files} documents to a file, ${r.files} files (kas's limit is 1000 files a commit), plus README.md outside the paths`,
       peak: "VmHWM of the agentk process when its first sync ends (the peak since it started)",

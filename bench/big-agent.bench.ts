@@ -41,6 +41,8 @@ export const IDLE_WINDOW_MS = 30_000;
 const SYNC_TIMEOUT_MS = 900_000;
 /** $BENCH_AGENTK_NODE_FLAGS: node flags to try before the image's entry point adopts them (e.g. "--no-opt"); the result names them. */
 const NODE_FLAGS = (process.env.BENCH_AGENTK_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+/** $BENCH_AGENTK_ENV: "NAME=value ..." set for agentk (e.g. glibc malloc tunables), named in the result as the flags are. */
+const EXTRA_ENV = (process.env.BENCH_AGENTK_ENV ?? "").split(" ").filter(Boolean);
 const run = promisify(execFile);
 
 export async function runBigAgent(options: { profile: boolean; log: (line: string) => void }): Promise<BenchResult> {
@@ -74,7 +76,7 @@ export async function runBigAgent(options: { profile: boolean; log: (line: strin
     const [obsPort, inspectPort] = (await freePorts(2)) as [number, number];
     const logFile = path.join(dir, "agentk.log");
     const fd = openSync(logFile, "a");
-    const env: NodeJS.ProcessEnv = { ...process.env, AGENTK_TOKEN: token, NODE_ENV: "production" };
+    const env: NodeJS.ProcessEnv = { ...process.env, AGENTK_TOKEN: token, NODE_ENV: "production", ...Object.fromEntries(EXTRA_ENV.map((kv) => kv.split("=", 2) as [string, string])) };
     delete env.NODE_OPTIONS;
     const nodeArgs = [...NODE_FLAGS, ...(options.profile ? [`--inspect=127.0.0.1:${inspectPort}`] : [])];
     const args = ["--kas-address", `grpc://${kas.grpcAddress}`, "--kubeconfig", kubeconfig, "--namespace", AGENT_NS, "--pod-name", "big-agent", "--observability-listen-address", `127.0.0.1:${obsPort}`];
@@ -162,7 +164,7 @@ export async function runBigAgent(options: { profile: boolean; log: (line: strin
     const result: BigAgentRun = { objects: OBJECTS, files: Object.keys(files).length, firstWallMs, firstAgentMs: first.startedAt === undefined ? NaN : first.endedAt - first.startedAt, firstResult: first.msg, firstWrites, firstPeakBytes: firstPeak, firstCpuSeconds: firstCpu, afterFirstRssBytes: afterFirstRss, afterFirstHeap, noops, idle, drift: { revertMs: driftMs, writes: driftWrites } };
     for (const p of profiles) log(describeProfile(p));
     for (const a of allocated) log(`allocated during ${a.label}: ${a.top.map((e) => `${e.name} ${e.totalMiB} MiB`).join("; ")}`);
-    return bigAgentReport({ ...result, nodeFlags: NODE_FLAGS }, profiles, allocated);
+    return bigAgentReport({ ...result, nodeFlags: [...EXTRA_ENV, ...NODE_FLAGS] }, profiles, allocated);
   } finally {
     if (child) await stopChild(child);
     await kas?.stop();
