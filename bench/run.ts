@@ -7,6 +7,7 @@
  */
 import { PROCESS_IO, runCommandProcess, usageError, type CommandSpec, type FlagValues } from "../runtime/common";
 import { runAbuse } from "./abuse.bench";
+import { runAgentkIdle } from "./agentk-idle.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runBigAgent } from "./big-agent.bench";
 import { runApply } from "./apply.bench";
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   "kas-scale": runKasScale,
   "agentk-memory": runAgentkMemory,
   "big-agent": runBigAgent,
+  "agentk-idle": runAgentkIdle,
   abuse: runAbuse,
   kubeapi: runKubeApi,
 };
