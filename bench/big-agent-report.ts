@@ -1,14 +1,9 @@
 /** big-agent's numbers as tables and aims (pure: the run is in big-agent.bench.ts). */
+import type { HeapNumbers } from "./lib/agentk-probes";
 import type { AllocationEntry } from "./lib/heap-profile";
 import type { ProfileSummary } from "./lib/profile";
 import type { Aim, BenchResult } from "./lib/report";
 import { mib, ms } from "./lib/stats";
-
-export interface HeapNumbers {
-  readonly usedBytes: number;
-  readonly totalBytes: number;
-  readonly externalBytes: number;
-}
 
 export interface BigAgentRun {
   /** Env settings and node flags tried ($BENCH_AGENTK_ENV, $BENCH_AGENTK_NODE_FLAGS); none is the image's form. */

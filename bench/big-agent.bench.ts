@@ -14,19 +14,20 @@ import { execFile, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { apiRequest, startTestCluster, type TestCluster } from "../test/cluster";
+import { startTestCluster, type TestCluster } from "../test/cluster";
 import { freePorts } from "../test/cluster/ports";
 import { commitFiles, makeRepo, removeDir, tempDir } from "../test/git";
 import { newToken, startTestKas, type TestKas } from "../test/kas";
 import { grantAgent } from "../test/agentk/rbac";
 import { AuditLog, auditArgs, writeAuditPolicy } from "./lib/apiserver";
+import { configMapWatches, heapOf, untilReverted } from "./lib/agentk-probes";
 import { LogTail, syncWatcher, type SyncEnd } from "./lib/log-tail";
 import { agentConfig, manifestFiles } from "./lib/manifests";
 import { cpuSeconds, memoryOf, resetPeak, sampleRss, spawnTracked, stopChild } from "./lib/proc";
 import { remoteAllocationSampler, type AllocationEntry } from "./lib/heap-profile";
 import { describeProfile, remoteProfiler, type ProfileSummary } from "./lib/profile";
 import type { BenchResult } from "./lib/report";
-import { bigAgentReport, type BigAgentRun, type HeapNumbers } from "./big-agent-report";
+import { bigAgentReport, type BigAgentRun } from "./big-agent-report";
 import { sleep } from "./lib/stats";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -97,7 +98,7 @@ export async function runBigAgent(options: { profile: boolean; log: (line: strin
         await sleep(100);
       }
     };
-    const heap = (): Promise<HeapNumbers> => heapOf(obsPort);
+    const heap = (): ReturnType<typeof heapOf> => heapOf(obsPort);
     const profiler = options.profile ? await connectProfiler(inspectPort) : undefined;
     const profiles: ProfileSummary[] = [];
     const allocations = options.profile ? await remoteAllocationSampler(inspectPort) : undefined;
@@ -196,33 +197,4 @@ async function connectProfiler(port: number): ReturnType<typeof remoteProfiler> 
       await sleep(100);
     }
   }
-}
-
-/** The V8 heap as agentk's /metrics reports it (prom-client's default metrics). */
-async function heapOf(port: number): Promise<HeapNumbers> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(text)?.[1] ?? NaN);
-  return { usedBytes: value("nodejs_heap_size_used_bytes"), totalBytes: value("nodejs_heap_size_total_bytes"), externalBytes: value("nodejs_external_memory_bytes") };
-}
-
-/** Open WATCH requests on configmaps the apiserver serves (apiserver_longrunning_requests). */
-async function configMapWatches(admin: TestCluster["admin"]): Promise<number> {
-  const res = await apiRequest(admin, "GET", "/metrics", undefined, 30_000);
-  let n = 0;
-  for (const line of res.body.split("\n")) {
-    if (line.startsWith("apiserver_longrunning_requests{") && line.includes('resource="configmaps"') && line.includes('verb="WATCH"')) n += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return n;
-}
-
-/** Milliseconds from `since` until the ConfigMap's data.version is back to "1". */
-async function untilReverted(admin: TestCluster["admin"], objectPath: string, since: number): Promise<number> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const res = await apiRequest(admin, "GET", objectPath, undefined, 10_000);
-    const cm = JSON.parse(res.body) as { data?: { version?: string } };
-    if (cm.data?.version === "1") return Date.now() - since;
-    await sleep(50);
-  }
-  throw new Error(`${objectPath}: not reverted within 120 s`);
 }
