@@ -7,7 +7,9 @@
  */
 import { PROCESS_IO, runCommandProcess, usageError, type CommandSpec, type FlagValues } from "../runtime/common";
 import { runAbuse } from "./abuse.bench";
+import { runAgentkIdle } from "./agentk-idle.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
+import { runBigAgent } from "./big-agent.bench";
 import { runApply } from "./apply.bench";
 import { runKasScale } from "./kas-scale.bench";
 import { runKubeApi } from "./kubeapi.bench";
@@ -25,6 +27,8 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   apply: runApply,
   "kas-scale": runKasScale,
   "agentk-memory": runAgentkMemory,
+  "big-agent": runBigAgent,
+  "agentk-idle": runAgentkIdle,
   abuse: runAbuse,
   kubeapi: runKubeApi,
   peers: runPeersBench,

@@ -12,18 +12,26 @@ export const COMMAND_NAMES = [...RUNTIME_NAMES, ...TOOL_NAMES] as const;
 
 type Main = (argv: readonly string[]) => Promise<number>;
 
+/**
+ * A require, not import(): compiled to CommonJS, an import() also starts
+ * Node's ESM loader, RSS an idle agentk kept for nothing (bench/README.md,
+ * agentk idle). No extension: dist holds .js, ts-node finds the .ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
+
 export async function loadRuntime(name: RuntimeName | ToolName): Promise<Main> {
   switch (name) {
     case "kas":
-      return (await import("./kas/main.js")).main;
+      return load<typeof import("./kas/main.js")>("./kas/main").main;
     case "agentk":
-      return (await import("./agentk/main.js")).main;
+      return load<typeof import("./agentk/main.js")>("./agentk/main").main;
     case "kubeconfig": {
-      const { kubeconfigMain } = await import("./kas/ci-kubeconfig/index.js");
+      const { kubeconfigMain } = load<typeof import("./kas/ci-kubeconfig/index.js")>("./kas/ci-kubeconfig");
       return (argv) => kubeconfigMain(argv, "gitops-agent kubeconfig");
     }
     case "preview": {
-      const { previewMain } = await import("./kas/ci-preview/index.js");
+      const { previewMain } = load<typeof import("./kas/ci-preview/index.js")>("./kas/ci-preview");
       return (argv) => previewMain(argv, "gitops-agent preview");
     }
     case "wait": {

@@ -133,8 +133,13 @@ export function inProcessProfiler(intervalUs = 500): Profiler {
   };
 }
 
-/** Profiles a child started with --inspect=127.0.0.1:<port>. */
-export async function remoteProfiler(port: number, intervalUs = 500): Promise<Profiler> {
+/** A Chrome DevTools Protocol session with a child started with --inspect=127.0.0.1:<port>. */
+export interface Inspector {
+  post<T>(method: string, params?: object): Promise<T>;
+  close(): void;
+}
+
+export async function connectInspector(port: number): Promise<Inspector> {
   const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
   const url = list[0]?.webSocketDebuggerUrl;
   if (!url) throw new Error(`no inspector target on 127.0.0.1:${port}`);
@@ -153,12 +158,20 @@ export async function remoteProfiler(port: number, intervalUs = 500): Promise<Pr
     if (msg.error) w.reject(new Error(msg.error.message));
     else w.resolve(msg.result);
   });
-  const post = <T>(method: string, params: object = {}): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      ws.send(JSON.stringify({ id, method, params }));
-    });
+  return {
+    post: <T>(method: string, params: object = {}): Promise<T> =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/** Profiles a child started with --inspect=127.0.0.1:<port>. */
+export async function remoteProfiler(port: number, intervalUs = 500): Promise<Profiler> {
+  const { post, close } = await connectInspector(port);
   return {
     start: async () => {
       await post("Profiler.enable");
@@ -166,9 +179,7 @@ export async function remoteProfiler(port: number, intervalUs = 500): Promise<Pr
       await post("Profiler.start");
     },
     stop: async (label) => summarize(label, (await post<{ profile: CpuProfile }>("Profiler.stop")).profile),
-    close: async () => {
-      ws.close();
-    },
+    close: async () => close(),
   };
 }
 

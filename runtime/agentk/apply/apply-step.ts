@@ -25,6 +25,8 @@ export interface ApplyOutcome {
   readonly notOwned: boolean;
   /** True when a write request was sent. */
   readonly wrote: boolean;
+  /** Skipped because the live object already is what an apply would make it. */
+  readonly unchanged?: boolean;
 }
 
 /** Applies one in-scope object: ownership, skip-if-unchanged, server-side apply. */
@@ -48,7 +50,7 @@ export async function applyObject(ctx: ApplyContext, obj: Ordered<ScopedObject>)
     const live = ctx.liveCache?.has(key) ? ctx.liveCache.get(key) : await ctx.store.get(info, obj.namespace, obj.name);
     const decision = ownershipDecision(ctx.project.inventory_policy, ctx.inventoryId, live);
     if (decision.action === "skip") return out("ApplyFailed", `${describe(ref)}: ${decision.reason}`, { notOwned: true });
-    if (live && isUnchanged(body, live, FIELD_MANAGER)) return out("Skipped", `${describe(ref)}: unchanged`);
+    if (live && isUnchanged(body, live, FIELD_MANAGER)) return out("Skipped", `${describe(ref)}: unchanged`, { unchanged: true });
     if (ctx.project.dry_run_strategy === "client") return out("Skipped", `${describe(ref)}: dry run (client): not sent`);
     await ctx.store.apply(info, obj.namespace, obj.name, body, ctx.project.dry_run_strategy === "server");
     const dry = ctx.project.dry_run_strategy === "server" ? " (server dry run)" : "";

@@ -7,7 +7,7 @@ import { grantAgent } from "../../../test/agentk/rbac";
 import { nginx } from "../../../test/agentk/scenario";
 import { Discovery, KubeClient, kubeconfigAccess } from "../kube";
 import { exampleCrd } from "../plan/testdata/fixtures";
-import { ObjectStore, syncCommit, type SyncOutcome } from "./index";
+import { ObjectStore, prefetchLive, syncCommit, type SyncOutcome } from "./index";
 
 const AGENT_NS = "gitlab-k8s-agent";
 const INVENTORY = agentStateNames("agentk").inventory;
@@ -75,6 +75,24 @@ describe("sync on the real cluster", () => {
     const out = await run(store, b, { prune: false });
     expect(writesOf(store) - before).toBe(0);
     expect(out.results.find((r) => r.ref.kind === "Deployment")!.status).toBe("Skipped");
+  });
+
+  test("a no-op re-sync reads once: unchanged objects the apply step found Current are not read again to wait for them", async () => {
+    const cms = { "manifests/quiet.yaml": [0, 1, 2].map((i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: quiet-${i}, namespace: dude}\ndata: {a: "${i}"}\n`).join("---\n") };
+    await run(store, batch("q1", cms), { prune: false });
+    const gets = store.client.counts.GET ?? 0;
+    const out = await run(store, batch("q1", cms), { prune: false });
+    expect(out.results.filter((r) => r.ref.name.startsWith("quiet-")).map((r) => r.status)).toEqual(["Skipped", "Skipped", "Skipped", "Current", "Current", "Current"]);
+    // the inventory, then one LIST of the ConfigMaps in dude; none while waiting
+    expect((store.client.counts.GET ?? 0) - gets).toBe(2);
+  });
+
+  test("the live objects are read a page at a time (a big namespace's list is never one huge answer)", async () => {
+    const keys = [0, 1, 2].map((i) => ({ apiVersion: "v1", group: "", kind: "ConfigMap", name: `quiet-${i}`, namespace: "dude" }));
+    const gets = store.client.counts.GET ?? 0;
+    const live = await prefetchLive(store, keys, [], 2);
+    expect(keys.map((k) => (live.get(`dude_${k.name}__ConfigMap`)?.data as Record<string, string> | undefined)?.a)).toEqual(["0", "1", "2"]);
+    expect((store.client.counts.GET ?? 0) - gets).toBeGreaterThanOrEqual(2);
   });
 
   test("an update is applied; an object removed from Git is pruned; the inventory follows", async () => {

@@ -19,9 +19,10 @@ import { decodeCache } from "./decode-cache";
 import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
+import type { Live } from "./objects";
 import { mapPool, prefetchLive } from "./prefetch";
 import { pruneObjects } from "./prune-step";
-import { waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
+import { knownCurrent, waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
 
 export interface SyncRequest {
   readonly batch: ObjectsBatch;
@@ -98,8 +99,10 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   }
   const notOwned: ObjRef[] = [];
   const waitFor: WaitTarget[] = [];
+  /** Live state of the objects left unchanged, as read before any write: step 7 need not read them again. */
+  const unchanged = new Map<string, Live>();
   // Objects of one kind go concurrently (bounded); kinds go in apply order, so Namespaces and CRDs are in place first.
-  const ctx = { store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal, liveCache: await prefetchLive(store, inScope) };
+  const ctx = { store, project: req.project, inventoryId: inventory.id, logger: log, signal: req.signal, liveCache: await prefetchLive(store, inScope, previous) };
   for (const group of byKind(applyOrder(inScope))) {
     if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
     const outs = await mapPool(group, APPLY_CONCURRENCY, (obj) => applyObject(ctx, obj));
@@ -107,6 +110,8 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
       results.push(out.result);
       if (out.wrote) writes++;
       if (out.notOwned) notOwned.push(out.result.ref);
+      const live = out.unchanged ? ctx.liveCache.get(objRefKey(out.result.ref)) : undefined;
+      if (live) unchanged.set(objRefKey(out.result.ref), live);
       if (out.result.status !== "ApplyFailed" && req.project.dry_run_strategy === "none") waitFor.push({ ref: out.result.ref, apiVersion: group[i]!.apiVersion });
     });
   }
@@ -128,6 +133,7 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   } else {
     pruneFailed = planPrune(previous, desired, failedToApply); // not pruned: still ours, keep tracking them
   }
+  ctx.liveCache.clear(); // the rest of the sync (step 7 may wait minutes) must not keep every live object alive
 
   // 6: the inventory now holds what is in Git and ours, plus what we could not prune yet.
   // An object that failed its first apply was never created by us: it leaves the inventory again.
@@ -142,8 +148,11 @@ export async function syncCommit(store: ObjectStore, req: SyncRequest, logger: L
   // 7: wait until applied objects are Current (kstatus) or the timeout ends.
   const timeoutMs = req.waitTimeoutMs ?? req.project.reconcile_timeout_seconds * 1000;
   const waitSignal = req.waitSignal ? AbortSignal.any([req.signal, req.waitSignal]) : req.signal;
-  req.onProgress?.(results);
-  const statuses = await waitForStatus(store, waitFor, timeoutMs, log, waitSignal, { onChange: (now) => req.onProgress?.([...results, ...now]) });
+  const known = knownCurrent(waitFor, unchanged, log);
+  unchanged.clear();
+  req.onProgress?.([...results, ...known.results]);
+  const waited = await waitForStatus(store, known.pending, timeoutMs, log, waitSignal, { onChange: (now) => req.onProgress?.([...results, ...known.results, ...now]) });
+  const statuses = [...known.results, ...waited];
   if (req.signal.aborted) return { ...base, results, writes, cancelled: true };
   const all = [...results, ...statuses];
   const summary = summarize(all);

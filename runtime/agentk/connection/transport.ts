@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import WebSocket, { createWebSocketStream } from "ws";
+import type * as Ws from "ws";
 
 export interface KasTarget {
   /** What grpc-js dials. */
@@ -51,6 +51,9 @@ function defaultPort(protocol: string): string {
 }
 
 async function bridgeWebSocket(url: URL, options: TransportOptions): Promise<KasTarget> {
+  // Loaded here: an agent dialling grpc(s):// never needs ws (RSS idle, bench/README.md).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WebSocket, createWebSocketStream } = require("ws") as typeof Ws;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
