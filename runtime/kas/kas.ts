@@ -73,7 +73,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       registry,
       git,
       commits,
-      ...(replicas ? { sharedState: replicas.sharedState } : {}),
+      ...(replicas ? { sharedState: replicas.sharedState, sharedAccess: replicas.access } : {}),
       projects: () => config.projects,
       parseAgentConfig: (input, ctx) => parser.parse(input, ctx),
       validateGlob,

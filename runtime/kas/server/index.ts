@@ -9,3 +9,4 @@ export { kubernetesApiProxy, type KubernetesApiProxyDeps } from "./kubernetes-ap
 export { kubernetesApiUpgrade } from "./kubernetes-api-upgrade";
 export { CommitResults } from "./commit-results";
 export { localStateOf } from "./local-state";
+export { AgentAccessBook } from "./agent-access";

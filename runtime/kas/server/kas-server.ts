@@ -8,7 +8,7 @@ import { listenKubernetesApi } from "./kubernetes-api-listen";
 import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { CommitResults } from "./commit-results";
-import { memorySharedState, type SharedState, type SharedStateFactory } from "../shared";
+import { memorySharedState, type SharedAccessBook, type SharedState, type SharedStateFactory } from "../shared";
 import { localStateOf } from "./local-state";
 import { configurationHandlers } from "./configuration-service";
 import type { ServerContext } from "./context";
@@ -39,6 +39,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "timeouts"> & { readonly locator?: PrivateApiDeps["locator"] };
   /** Where the state every replica shares lives (kas.yaml `redis`); default in memory (one replica). */
   readonly sharedState?: SharedStateFactory;
+  /** With `redis`: each agent's access as the replica serving its config wrote it (CI requests for agents connected elsewhere). */
+  readonly sharedAccess?: SharedAccessBook;
 }
 
 export interface RunningKas {
@@ -76,7 +78,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const tunnels = new TunnelRegistry({ maxIdlePerAgent: deps.limits.maxIdleTunnelsPerAgent, maxRequestsPerAgent: deps.limits.maxTunnelRequestsPerAgent }, connectedHere);
   metrics.gaugeFn("kas_agent_tunnels_idle", "Idle reverse tunnels agents hold open now", () => tunnels.totals().idle);
   metrics.gaugeFn("kas_agent_tunnels_in_use", "Reverse tunnels carrying a request now", () => tunnels.totals().inUse);
-  const access = new AgentAccessBook();
+  const access = new AgentAccessBook(deps.sharedAccess);
   const ctx: ServerContext = { ...deps, tracker, results, metrics, streams, audit, tunnels, access };
   // A revoked token loses its open streams: at each registry change (file), or each cache period (GitLab).
   const unwatch = deps.registry.onChange?.(() => void streams.recheck());

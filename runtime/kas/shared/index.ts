@@ -10,3 +10,4 @@ export { redisSharedState, type RedisSharedStateOptions } from "./redis-state";
 export { PollLeases, DEFAULT_POLL_LEASE_TTL_MS } from "./poll-leases";
 export { RefreshBus } from "./refresh-bus";
 export { connectReplicas, defaultReplicaId, type Replicas, type ReplicasOptions } from "./replicas";
+export { redisAccessBook, parseEntry as parseSharedAccessEntry, accessHashKey, ACCESS_REFRESH_MS, type SharedAccessBook, type SharedAccessEntry } from "./access-book";

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { F, type Logger } from "../../common";
 import type { RedisConfig } from "../config";
+import { redisAccessBook, type SharedAccessBook } from "./access-book";
 import { PollLeases } from "./poll-leases";
 import { connectRedis, type RedisConnections } from "./redis-client";
 import { redisSharedState } from "./redis-state";
@@ -16,6 +17,8 @@ export interface Replicas {
   readonly replicaId: string;
   readonly redis: RedisConnections;
   readonly sharedState: SharedStateFactory;
+  /** Each agent's access (ci_access, user_access, manifest projects) as the replica holding its config wrote it. */
+  readonly access: SharedAccessBook;
   /** For ProjectWatcher (git's PollCoordinator). */
   readonly coordinator: { mayPoll(watchKey: string): boolean; release(watchKey: string): void; newCommit(projectId: string): void };
   /** Where a refresh from another replica goes (the watcher's refresh), once the watcher exists. */
@@ -47,10 +50,12 @@ export function connectReplicas(config: RedisConfig, o: ReplicasOptions): Replic
   logger.info("Sharing state with other kas replicas through Redis", { [F.identity]: replicaId });
   let refresh: (projectId: string) => void = () => undefined;
   const bus = new RefreshBus(redis, replicaId, (p) => refresh(p), logger);
+  const access = redisAccessBook(redis, logger);
   return {
     replicaId,
     redis,
     sharedState: redisSharedState({ redis, replicaId, logger }),
+    access,
     coordinator: {
       mayPoll: (k) => leases.mayPoll(k),
       release: (k) => leases.release(k),
@@ -62,6 +67,7 @@ export function connectReplicas(config: RedisConfig, o: ReplicasOptions): Replic
     close: async () => {
       leases.close();
       bus.close();
+      access.close();
       // Let the lease releases go out before the connections close.
       await redis.client.ping().catch(() => undefined);
       await redis.close();
