@@ -7,7 +7,7 @@ import { agentStream } from "./agent-handlers";
 import { ByteBudgets } from "./byte-budget";
 import type { ServerContext } from "./context";
 import { failStream, invalidArgument, permissionDenied, RpcError, toStatus, type StreamLife } from "./errors";
-import { resetServerCall } from "./reset-stream";
+import { resetServerCall } from "../tunnel";
 import { Semaphore } from "./semaphore";
 import { latestOnly } from "./serial";
 

@@ -2,3 +2,4 @@ export { AgentTunnel, TunnelClosedError, type TunnelCall, type TunnelCounters, t
 export { TunnelRegistry, TunnelUnavailableError, type AcquireOptions, type TunnelCounts, type TunnelLimits } from "./registry";
 export type { Tunnel, TunnelSource } from "./source";
 export { untilEnded } from "./until-ended";
+export { resetServerCall } from "./reset-stream";

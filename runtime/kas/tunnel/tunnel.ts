@@ -5,6 +5,7 @@
  * buffers more than a message or two per tunnel.
  */
 import * as grpc from "@grpc/grpc-js";
+import { resetServerCall } from "./reset-stream";
 import { untilEnded } from "./until-ended";
 import { TUNNEL_CHUNK_BYTES, type TunnelDown, type TunnelRequestHead, type TunnelResponseHead, type TunnelUp } from "../../rpc";
 
@@ -132,12 +133,16 @@ export class AgentTunnel {
    * Cancels once the messages already written have gone to the stream (or
    * after 5 s): a cancel issued while they are still buffered did not reach
    * the agent, which kept waiting for the rest of the body (test/tunnel/cancel-body).
+   * If they have not gone by then (the agent's apiserver reads none of the
+   * body, so HTTP/2 flow control holds them), the status would queue behind
+   * them for ever: the stream is reset instead (test/tunnel/cancel-unread).
    */
   private async cancelAfterFlush(reason: string): Promise<void> {
     const deadline = Date.now() + 5_000;
     while (this.call.writableLength > 0 && !this.life.ended && Date.now() < deadline) {
       await this.untilClosed(new Promise((resolve) => setTimeout(resolve, 10))).catch(() => undefined);
     }
+    if (this.call.writableLength > 0 && !this.life.ended) resetServerCall(this.call);
     this.cancel(reason);
   }
 
