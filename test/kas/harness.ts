@@ -15,6 +15,7 @@ import { loadKasConfig, startKas, type Kas } from "../../runtime/kas";
 import { hashToken } from "../../runtime/kas/registry";
 import { connectTarget } from "../../runtime/agentk/connection";
 import type { AgentLocator } from "../../runtime/kas/shared/presence";
+import { freePorts } from "../cluster/ports";
 
 export interface TestAgent {
   readonly name: string;
@@ -124,6 +125,8 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
   if (options.apiToken) writeFileSync(path.join(dir, "api-token"), options.apiToken);
   if (options.gitlab) writeFileSync(path.join(dir, "kas-secret"), options.gitlab.secret.toString("base64"));
   if (options.privateApi) writeFileSync(path.join(dir, "private-api-secret"), options.privateApi.secret);
+  // The private API's own URL is this replica's id in the shared presence: it must be the port it listens on.
+  const [privatePort] = options.privateApi ? ((await freePorts(1)) as [number]) : [0];
   const k8s = options.kubernetesApi;
   const kasYaml = {
     listen: {
@@ -154,7 +157,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     ...(options.privateApi
       ? {
           redis: { server: { address: options.privateApi.redisAddress } },
-          private_api: { listen: { address: "127.0.0.1:0", authentication_secret_file: "private-api-secret" }, own_url: "grpc://127.0.0.1:8157" },
+          private_api: { listen: { address: `127.0.0.1:${privatePort}`, authentication_secret_file: "private-api-secret" }, own_url: `grpc://127.0.0.1:${privatePort}` },
         }
       : {}),
     log_level: "debug",

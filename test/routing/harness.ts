@@ -40,7 +40,12 @@ export interface TwoReplicas {
   stop(): Promise<void>;
 }
 
-export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Promise<TwoReplicas> {
+/**
+ * `presence`: "test" (default) routes by the test's `where` map; "redis" by
+ * what the replicas themselves write to the shared Redis (issue 20's presence),
+ * as in production.
+ */
+export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, presence: "test" | "redis" = "test"): Promise<TwoReplicas> {
   // The replicas share state in a real Redis; where agents are comes from the test's locator.
   const redis = await startTestRedis();
   const redisAddress = `127.0.0.1:${redis.port}`;
@@ -58,8 +63,9 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
     { name: "a", id: "1", configProject: "g/a", tokens: [token] },
     { name: "b", id: "8", configProject: "g/b" },
   ];
-  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, locator } });
-  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, locator } });
+  const replicaLocator = presence === "test" ? { locator } : {};
+  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator } });
+  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator } });
   where.set("1", [a.privateApiUrl as string]);
   const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "loopback stand-in" });
   const pool = await startPool(a, token, kube, "grpc", poolSize);
@@ -82,7 +88,7 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2): Pr
     asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,
     replica: async (secret) => {
-      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, redisAddress, locator } });
+      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, redisAddress, ...replicaLocator } });
       const http = await proxyOf(kas);
       return { kas, proxyUrl: http.url, close: () => kas.stop() };
     },
