@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, type Logger } from "../../common";
-import { frameBatch, LIMITS, type GitopsHandlers, type ObjectsToSynchronizeRequest, type ObjectsToSynchronizeResponse } from "../../rpc";
+import { frameBatch, LIMITS, MANIFEST_PROJECT_DEFAULTS, type GitopsHandlers, type ObjectsToSynchronizeRequest, type ObjectsToSynchronizeResponse } from "../../rpc";
 import { normalizeRef } from "../git";
 import { canRead, denyMessage, denyReason, type AgentIdentity } from "./access";
 import { agentStream } from "./agent-handlers";
@@ -48,7 +48,7 @@ export function checkRequest(ctx: ServerContext, agent: AgentIdentity, req: Obje
   }
   // A malformed ref is the agent's mistake (a 5,000-character branch used to read as "source unavailable" forever).
   normalizeRef(req.project_id, req.ref ?? {});
-  return globs.length > 0 ? globs : ["**/*.{yaml,yml,json}"];
+  return globs.length > 0 ? globs : MANIFEST_PROJECT_DEFAULTS.paths.map((p) => p.glob);
 }
 
 async function serve(ctx: ServerContext, turns: Semaphore, budgets: ByteBudgets, call: Call, agent: AgentIdentity, life: StreamLife): Promise<void> {

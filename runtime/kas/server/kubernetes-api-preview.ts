@@ -15,6 +15,7 @@ import { F } from "../../common";
 import {
   KAS_PREVIEW_MAX_REQUEST_BYTES,
   KAS_PREVIEW_PATH,
+  MANIFEST_PROJECT_DEFAULTS,
   PREVIEW_MAX_RESULT_BYTES,
   PREVIEW_PATH,
   TUNNEL_CAPABILITIES,
@@ -43,7 +44,8 @@ export interface PreviewDeps extends KubernetesApiProxyDeps {
 /** Why the agent may not read `projectId` (kas's words to it on the objects stream), or undefined. */
 class ReadDenied extends Error {}
 
-const DEFAULT_GLOBS = ["**/*.{yaml,yml,json}"];
+/** An empty `paths` reads what GitLab reads: the one default both the objects stream and previews use. */
+const DEFAULT_GLOBS = MANIFEST_PROJECT_DEFAULTS.paths.map((p) => p.glob);
 /** The Status reason of agentk's refusals (serve-own.ts, runtime/agentk/preview/handler.ts). */
 const AGENT_REASONS: Record<number, string> = { 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "RequestEntityTooLarge", 501: "NotImplemented", 503: "ServiceUnavailable" };
 const GIT_HTTP: Partial<Record<grpc.status, [number, string]>> = {
@@ -140,14 +142,15 @@ async function serve(deps: PreviewDeps & ReturnType<typeof withDefaults>, req: h
  * files and the commit as asked: agentk refuses it, with its own reason.
  */
 async function buildRequest(deps: PreviewDeps, agentId: string, commit: string, project: string | undefined): Promise<PreviewRequest> {
-  const projectId = project ?? deps.access.get(agentId)?.agent.configProjectPath ?? "";
+  const target = deps.access.get(agentId)?.agent;
+  const projectId = project ?? target?.configProjectPath ?? "";
   const manifest = deps.access.manifestProject(agentId, projectId);
   if (manifest === undefined) return { project_id: projectId, commit_id: commit, files: [] };
   // The agent's config names the project; kas decides whether the agent may read it, as for its objects stream.
-  const target = deps.access.get(agentId)?.agent;
   const identity = { id: agentId, name: target?.name ?? "", configProjectId: target?.configProjectPath ?? "" };
-  if (target === undefined || !canRead(identity, projectId, deps.projects())) {
-    deps.logger.info("preview refused: project not readable by the agent", { [F.agentId]: agentId, [F.projectId]: projectId, [F.reason]: denyReason(projectId, deps.projects()) });
+  const projects = deps.projects();
+  if (target === undefined || !canRead(identity, projectId, projects)) {
+    deps.logger.info("preview refused: project not readable by the agent", { [F.agentId]: agentId, [F.projectId]: projectId, [F.reason]: denyReason(projectId, projects) });
     throw new ReadDenied(denyMessage(identity, projectId));
   }
   const sha = await deps.git.resolveRef(projectId, { commit });
