@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { F, type Logger } from "../../common";
+import { OWN_PRIVATE_API_URL_ENV } from "../../common/deploy";
 import type { RedisConfig } from "../config";
 import { redisAccessBook, type SharedAccessBook } from "./access-book";
 import { PollLeases } from "./poll-leases";
@@ -39,7 +40,7 @@ export interface ReplicasOptions {
 }
 
 export function defaultReplicaId(): string {
-  return process.env.OWN_PRIVATE_API_URL || `replica-${randomBytes(6).toString("hex")}`;
+  return process.env[OWN_PRIVATE_API_URL_ENV] || `replica-${randomBytes(6).toString("hex")}`;
 }
 
 export function connectReplicas(config: RedisConfig, o: ReplicasOptions): Replicas {
