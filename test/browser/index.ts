@@ -1,0 +1,2 @@
+/** Headless Chromium for page tests. */
+export { chromiumBinary, launchBrowser, screenshotPath } from "./browser";
