@@ -11,6 +11,7 @@ import * as http from "node:http";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
 import type { KubeApiProcessScenario } from "../kubeapi/scenario";
 import { AGENT } from "../kubeapi/scenario";
+import { heldBytes, MiB } from "../kubeapi/raw-client";
 import { until } from "../until";
 import { API_TOKEN, PAT_DONNY, PAT_WALTER, serveAsViewer, startWorkloadsScenario } from "./scenario";
 
@@ -184,5 +185,36 @@ test("an attacker's loop: 40 log follows opened and dropped (some before the hea
   const f = await follow(url, auth);
   expect(f.status).toBe(200);
   f.drop();
+  await sc.tunnelsFreed();
+}, 120_000);
+
+test("a client that reads nothing while 14 MiB of log are written holds the tunnel's reads, not kas's memory; reading again gets every line", async () => {
+  const url = api(`/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?follow=true&tailLines=0`);
+  const before = heldBytes();
+  let bytes = 0;
+  let text = "";
+  const answered = new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { headers: auth }, resolve).once("error", reject));
+  // The apiserver sends the head of a follow with its first line.
+  await until("the follow open through the tunnel", async () => (sc.kas.kas.tunnels.counts(AGENT.id).inUse === 1 ? true : undefined), 10_000);
+  sc.cluster.appendPodLog("slow reader: the first line");
+  const res = await answered;
+  expect(res.statusCode).toBe(200);
+  res.pause();
+  const line = "x".repeat(1000);
+  for (let i = 0; i < 14; i++) sc.cluster.appendPodLog(...Array.from({ length: 1024 }, (_, j) => `${i}-${j} ${line}`));
+  sc.cluster.appendPodLog("slow reader: the last line");
+  await new Promise((r) => setTimeout(r, 2_000));
+  const held = heldBytes() - before;
+  console.log(`a paused log follow with 14 MiB written: kas's process held ${(held / MiB).toFixed(1)} MiB more`);
+  // Buffered, the log would take 14 MiB here; paused, it waits in agentk and the sockets.
+  expect(held).toBeLessThan(6 * MiB);
+  res.on("data", (c: Buffer) => {
+    bytes += c.length;
+    text = (text + c.toString("utf8")).slice(-200);
+  });
+  res.resume();
+  await until("every line, the last included", async () => (text.includes("slow reader: the last line") ? true : undefined), 60_000, () => `${bytes} bytes`);
+  expect(bytes).toBeGreaterThan(14 * 1024 * 1000);
+  res.destroy();
   await sc.tunnelsFreed();
 }, 120_000);
