@@ -1,8 +1,7 @@
 import type * as http from "node:http";
 import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
 import type { AgentsView, SharedState } from "../shared";
-import type { WorkloadsHandler } from "../workloads";
-import { parseRoute } from "../workloads";
+import { parseRoute, type WorkloadsHandler } from "../workloads";
 import { jsonReply, REPLIED, type HttpHandler, type HttpReply } from "./http-listen";
 import { sameSecret } from "./secret-compare";
 import { renderStatusPage } from "./status-page";
