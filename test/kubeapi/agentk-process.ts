@@ -15,6 +15,8 @@ export interface AgentkProcessOptions {
   readonly token: string;
   readonly kubeconfig: string;
   readonly namespace: string;
+  /** agentk --allow-impersonation; default false. */
+  readonly allowImpersonation?: boolean;
 }
 
 export interface AgentkProcess {
@@ -49,7 +51,7 @@ export function agentkProcess(opts: AgentkProcessOptions): AgentkProcess {
       if (current) throw new Error("agentk is already running");
       const [port] = (await freePorts(1)) as [number];
       metricsUrl = `http://127.0.0.1:${port}/metrics`;
-      const args = ["--kas-address", `grpc://${opts.kasGrpcAddress}`, "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--leader-election", "false", "--observability-listen-address", `127.0.0.1:${port}`];
+      const args = ["--kas-address", `grpc://${opts.kasGrpcAddress}`, "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--leader-election", "false", "--observability-listen-address", `127.0.0.1:${port}`, ...(opts.allowImpersonation ? ["--allow-impersonation"] : [])];
       current = spawnCommand(path.join(root, "bin/agentk"), args, { AGENTK_TOKEN: opts.token });
       await until("agentk's /metrics", async () => ((await fetch(metricsUrl)).ok ? true : undefined), 30_000, output);
     },

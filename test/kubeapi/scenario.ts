@@ -47,6 +47,8 @@ export interface KubeApiScenarioOptions {
   readonly kubernetesApi?: Readonly<Record<string, unknown>>;
   /** kas.yaml `agent_connections:` keys. */
   readonly agentConnections?: Readonly<Record<string, unknown>>;
+  /** kas's api.token_file: the bearer token of the agents API (and, until the console, of the workloads routes). */
+  readonly apiToken?: string;
   /** GitLab mode: the stand-in GitLab's jobs and users by token, and kas's allowed_agent_cache_ttl (Go duration). */
   readonly gitlab?: { readonly jobs?: Record<string, FakeJob>; readonly users?: Record<string, FakeUser>; readonly cacheTtl?: string; readonly errorCacheTtl?: string };
 }
@@ -124,7 +126,7 @@ export async function startKubeApiScenario(options: KubeApiScenarioOptions = {})
 
 export async function startKubeApiProcessScenario(options: KubeApiScenarioOptions = {}): Promise<KubeApiProcessScenario> {
   const { base, handle } = await setup(options, async ({ kas, token, saKubeconfig }) => {
-    const p = agentkProcess({ kasGrpcAddress: kas.grpcAddress, token, kubeconfig: saKubeconfig, namespace: AGENT_NS });
+    const p = agentkProcess({ kasGrpcAddress: kas.grpcAddress, token, kubeconfig: saKubeconfig, namespace: AGENT_NS, allowImpersonation: options.allowImpersonation });
     await p.start();
     return { handle: p, openRequests: () => p.openRequests(), logs: () => p.output().slice(-3000), close: () => p.close() };
   });
@@ -151,6 +153,7 @@ async function setup<T>(options: KubeApiScenarioOptions, start: (s: AgentStart) 
     projects: [{ id: AGENT.configProject, url: repo }],
     kubernetesApi: { certFile: pki.certFile, keyFile: pki.keyFile, issuer: issuer.url, audience: AUDIENCE, allowedAgentCacheTtl: g?.cacheTtl, allowedAgentCacheErrorTtl: g?.errorCacheTtl, settings: options.kubernetesApi },
     agentConnections: options.agentConnections,
+    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
     ...(gitlab ? { gitlab: { url: gitlab.url, secret } } : {}),
   });
   const agent = await start({ kas, token, saKubeconfig });

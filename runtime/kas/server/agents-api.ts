@@ -1,7 +1,8 @@
 import type * as http from "node:http";
 import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
 import type { AgentsView, SharedState } from "../shared";
-import { jsonReply, type HttpHandler, type HttpReply } from "./http-listen";
+import { parseRoute, type WorkloadsHandler } from "../workloads";
+import { jsonReply, REPLIED, type HttpHandler, type HttpReply } from "./http-listen";
 import { sameSecret } from "./secret-compare";
 import { renderStatusPage } from "./status-page";
 
@@ -12,6 +13,12 @@ export interface AgentsApiOptions {
   readonly token: () => string | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /**
+   * The console's workloads routes (issue 21), served here to the holder of
+   * the bearer token as kas's operator until the console's router takes them
+   * (with its own sign-in and viewers).
+   */
+  readonly workloads?: WorkloadsHandler;
   /** kas's own build, shown with the agents (which version answers); default this process's. */
   readonly build?: BuildInfo;
 }
@@ -34,14 +41,17 @@ export function agentsApiHandler(opts: AgentsApiOptions): HttpHandler {
   const kas = { version, commit };
   const json = byView((v) => Buffer.from(JSON.stringify({ kas, ...sharedStateField(v), agents: v.agents }, null, 2) + "\n"));
   const page = byView((v) => Buffer.from(renderStatusPage(v.agents, kas, v.status === "unavailable" ? UNAVAILABLE_NOTICE : undefined)));
-  return async (req, path) => {
-    if (path !== "/api/v1/agents" && path !== "/") return undefined;
+  return async (req, path, res) => {
+    const workloads = opts.workloads !== undefined && parseRoute(path, new URLSearchParams()) !== undefined;
+    if (path !== "/api/v1/agents" && path !== "/" && !workloads) return undefined;
     const refused = checkBearer(req, opts.token());
     if (refused) {
       refusals.inc({ reason: refused });
       logRefusal({ [F.reason]: refused, [F.peer]: req.socket.remoteAddress, [F.path]: path });
       return unauthorized(refused);
     }
+    // Workloads (issue 21), minimally wired until the console's router serves them: the bearer token's holder is kas's operator.
+    if (workloads && opts.workloads) return (await opts.workloads(req, res, path, { kind: "api-token" })) ? REPLIED : undefined;
     if (req.method !== "GET" && req.method !== "HEAD") return jsonReply(405, { error: "use GET" }, { allow: "GET" });
     const view = await opts.shared.agents();
     return path === "/" ? { status: 200, type: "text/html; charset=utf-8", body: page(view) } : { status: 200, type: "application/json", body: json(view) };

@@ -11,8 +11,11 @@ export interface HttpReply {
   readonly type: string;
 }
 
-/** A route handler: a reply, or undefined when no route matches (404). */
-export type HttpHandler = (req: http.IncomingMessage, path: string) => Promise<HttpReply | undefined> | HttpReply | undefined;
+/** A handler's answer when it wrote the response itself (a stream). */
+export const REPLIED = "replied";
+
+/** A route handler: a reply, REPLIED when it answered on `res` itself, or undefined when no route matches (404). */
+export type HttpHandler = (req: http.IncomingMessage, path: string, res: http.ServerResponse) => Promise<HttpReply | typeof REPLIED | undefined> | HttpReply | typeof REPLIED | undefined;
 
 export interface HttpListener {
   readonly port: number;
@@ -61,13 +64,13 @@ export async function bindServer(what: string, address: string, server: http.Ser
 
 async function serve(handle: HttpHandler, req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): Promise<void> {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
-  let reply: HttpReply | undefined;
+  let reply: HttpReply | typeof REPLIED | undefined;
   try {
-    reply = (await handle(req, path)) ?? jsonReply(404, { error: `no route ${req.method} ${path}` });
+    reply = (await handle(req, path, res)) ?? jsonReply(404, { error: `no route ${req.method} ${path}` });
   } catch (err) {
     logger.error("HTTP API error", { [F.path]: path, [F.error]: err });
     reply = jsonReply(500, { error: "internal error" });
   }
-  if (res.headersSent || res.destroyed) return;
+  if (reply === REPLIED || res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, { "content-type": reply.type, ...reply.headers }).end(reply.body);
 }

@@ -1,6 +1,7 @@
 import { F, type Logger, type Metrics } from "../../common";
 import type { KasConfig, ProjectConfig } from "../config";
 import type { SharedState } from "../shared";
+import type { WorkloadsHandler } from "../workloads";
 import { agentsApiHandler } from "./agents-api";
 import { listenHttp } from "./http-listen";
 import { observabilityHandler } from "./observability-http";
@@ -15,6 +16,8 @@ export interface HttpListenersDeps {
   readonly projects: () => readonly ProjectConfig[];
   readonly webhookSecret: () => string | undefined;
   readonly apiToken?: () => string | undefined;
+  /** The console's workloads routes (issue 21). */
+  readonly workloads?: WorkloadsHandler;
   readonly logger: Logger;
 }
 
@@ -44,7 +47,7 @@ export async function listenHttpListeners(
     }
     if (listen.api) {
       const token = deps.apiToken ?? (() => undefined);
-      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ shared: deps.shared, token, metrics: deps.metrics, logger }), logger);
+      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ shared: deps.shared, token, metrics: deps.metrics, logger, workloads: deps.workloads }), logger);
       closers.push(() => l.close());
       ports.api = l.port;
       if (token() === undefined) {

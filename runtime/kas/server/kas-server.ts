@@ -4,7 +4,9 @@ import { serviceDefinitions } from "../../rpc";
 import type { AgentConnectionLimits, KasConfig, KubernetesApiConfig } from "../config";
 import type { GitLabCredentialsApi } from "../kubeapi-auth";
 import { AgentAccessBook } from "./agent-access";
-import { listenKubernetesApi } from "./kubernetes-api-listen";
+import { kubernetesApiProxyDeps, listenKubernetesApi } from "./kubernetes-api-listen";
+import { admitAuthorization, withDefaults } from "./kubernetes-api-proxy";
+import { workloadsRoutes, type WorkloadsHandler } from "../workloads";
 import { AuthAudit } from "./admission";
 import { AgentTracker } from "./agent-tracker";
 import { CommitResults } from "./commit-results";
@@ -56,6 +58,8 @@ export interface RunningKas {
   readonly tunnels: TunnelRegistry;
   /** Where the Kubernetes API proxy takes tunnels: `tunnels`, or with private_api any replica's. */
   readonly routedTunnels: TunnelSource;
+  /** The console's workloads routes (issue 21), for the console's router; on listen.api as the operator until then (http-listeners.ts). */
+  readonly workloads: WorkloadsHandler;
   /** Drops connections whose peer is gone (for the process guard). */
   dropDeadConnections(): void;
   close(): Promise<void>;
@@ -92,6 +96,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
   const closers: (() => Promise<void>)[] = [];
   const ports: RunningKas["ports"] = {};
   let routedTunnels: TunnelSource = tunnels;
+  let workloads: WorkloadsHandler | undefined;
   const droppers: (() => void)[] = [];
   const close = async (): Promise<void> => {
     unwatch?.();
@@ -127,12 +132,21 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       ports.privateApi = privateApi.port;
       routedTunnels = privateApi.tunnels;
     }
-    const http = await listenHttpListeners({ ...deps, metrics, shared }, ports);
+    // One set of proxy deps (credential caches, per-credential limit) for the Kubernetes API proxy and the console's workloads.
+    const proxyDeps = deps.kubernetesApi && withDefaults(kubernetesApiProxyDeps({ config: deps.kubernetesApi, access, tunnels: routedTunnels, logger: deps.logger, gitlab: deps.kubernetesApiGitLab }));
+    workloads = workloadsRoutes({
+      shared,
+      tunnels: routedTunnels,
+      logger: deps.logger,
+      // A GitLab user reads exactly as a user_access request of the proxy with their token would.
+      ...(proxyDeps ? { admitUser: (authorization: string, signal: AbortSignal) => admitAuthorization(proxyDeps, authorization, signal) } : {}),
+    });
+    const http = await listenHttpListeners({ ...deps, metrics, shared, workloads }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
-      if (!deps.kubernetesApi) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
+      if (!deps.kubernetesApi || !proxyDeps) throw new Error("listen.kubernetes_api needs the kubernetes_api section");
       const commitStatus = { shared, git: deps.git };
-      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, tunnels: routedTunnels, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger, gitlab: deps.kubernetesApiGitLab });
+      const proxy = await listenKubernetesApi({ listen: listen.kubernetesApi, config: deps.kubernetesApi, access, proxy: proxyDeps, commitStatus, git: deps.git, projects: deps.projects, logger: deps.logger });
       closers.push(() => proxy.close());
       ports.kubernetesApi = proxy.port;
     }
@@ -141,7 +155,7 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     throw err;
   }
   deps.logger.info("kas listening", { [F.address]: ports });
-  return { ports, tracker, results, shared, metrics, tunnels, routedTunnels, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
+  return { ports, tracker, results, shared, metrics, tunnels, routedTunnels, workloads: workloads!, close, dropDeadConnections: () => droppers.forEach((d) => d()) };
 }
 
 /** Streams are long-lived by design, so there is nothing to drain: end them (agents see UNAVAILABLE and reconnect). */

@@ -33,7 +33,8 @@ export interface KubernetesApiListenerDeps {
   readonly listen: KubernetesApiListen;
   readonly config: KubernetesApiConfig;
   readonly access: AgentAccessBook;
-  readonly tunnels: TunnelSource;
+  /** kubernetesApiProxyDeps(...): credentials, caches and the agents' tunnels. */
+  readonly proxy: KubernetesApiProxyDeps;
   /** What commit_status answers from: the agents' reports and kas's Git. */
   readonly commitStatus: CommitStatusSources;
   readonly logger: Logger;
@@ -41,13 +42,20 @@ export interface KubernetesApiListenerDeps {
   readonly projects: () => readonly ProjectConfig[];
   /** Commits to preview. */
   readonly git: GitReader;
-  /** GitLab mode: asks GitLab about CI job tokens and personal access tokens. */
+}
+
+/** What the proxy needs to admit requests (kas-server builds it once: the proxy and the console's workloads share its caches and limits). */
+export interface ProxyDepsSources {
+  readonly config: KubernetesApiConfig;
+  readonly access: AgentAccessBook;
+  readonly tunnels: TunnelSource;
+  readonly logger: Logger;
   readonly gitlab?: GitLabCredentialsApi;
 }
 
-export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Promise<HttpListener> {
-  const { listen, config } = deps;
-  const proxy: KubernetesApiProxyDeps = {
+export function kubernetesApiProxyDeps(deps: ProxyDepsSources): KubernetesApiProxyDeps {
+  const { config } = deps;
+  return {
     auth: {
       ...(config.oidc ? { verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) } } : {}),
       cache: new CredentialCache(),
@@ -59,6 +67,10 @@ export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Prom
     limits: config.limits,
     credentials: new CredentialLimiter(config.limits.maxRequestsPerCredential),
   };
+}
+
+export async function listenKubernetesApi(deps: KubernetesApiListenerDeps): Promise<HttpListener> {
+  const { listen, config, proxy } = deps;
   const forward = kubernetesApiProxy(proxy);
   const allowed = allowedAgentsHandler({ auth: proxy.auth, agents: () => deps.access.all(), logger: deps.logger });
   // kas's own endpoints for CI beside the proxied Kubernetes API, by exact path (query aside).

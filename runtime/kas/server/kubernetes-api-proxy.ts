@@ -18,7 +18,7 @@ import { F, type Logger } from "../../common";
 import { isAgentkOwnPath, type TunnelHeader, type TunnelIdentity, type TunnelRequestHead } from "../../rpc";
 import { DEFAULT_KUBERNETES_API_LIMITS, type KubernetesApiLimits } from "../config";
 import { authorizeRequest, credentialFingerprint, logDenial, parseBearer, refusalReason, type CiRequestAuthOptions } from "../kubeapi-auth";
-import { TunnelUnavailableError, type Tunnel, type TunnelSource } from "../tunnel";
+import { TunnelUnavailableError, UNAVAILABLE_HTTP, type Tunnel, type TunnelSource } from "../tunnel";
 import { BodyLimitError, CredentialLimiter, drained, limitedBody, StalledReaderError, stripPrefix } from "./kubernetes-api-limits";
 import { sendRefusal, type Refusal } from "./kubernetes-api-status";
 import { impersonationRefusal, tunnelIdentity } from "./tunnel-identity";
@@ -57,13 +57,6 @@ export function forwardedHeaders(raw: readonly string[], upgrade = false): Tunne
   return [...out].map(([name, values]) => ({ name, values }));
 }
 
-const UNAVAILABLE: Record<TunnelUnavailableError["reason"], [number, string]> = {
-  not_connected: [503, "ServiceUnavailable"],
-  no_tunnel: [503, "ServiceUnavailable"],
-  busy: [429, "TooManyRequests"],
-  aborted: [499, "ClientClosedRequest"],
-};
-
 /** The proxy's deps with every default filled in. */
 export type ProxyDeps = KubernetesApiProxyDeps & { readonly limits: KubernetesApiLimits; readonly credentials: CredentialLimiter };
 
@@ -98,13 +91,21 @@ export function preCheck(deps: ProxyDeps, req: http.IncomingMessage): { path: st
  * slots until `signal` aborts (the response or connection closing), then one
  * of the agent's tunnels; or says why not. Shared with upgrades.
  */
-export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<{ tunnel: Tunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal }> {
-  const decision = await authorizeRequest(req.headers.authorization, deps.auth);
+export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: AbortSignal): Promise<Admission> {
+  return admitAuthorization(deps, req.headers.authorization, signal);
+}
+
+/** A tunnel of the agent and the identity to run as, or why not. */
+export type Admission = { tunnel: Tunnel; agentId: string; identity: TunnelIdentity | null } | { refusal: Refusal };
+
+/** admit() for an Authorization header value: also what kas's console reads pods and logs with for a GitLab user (runtime/kas/workloads). */
+export async function admitAuthorization(deps: ProxyDeps, authorization: string | undefined, signal: AbortSignal): Promise<Admission> {
+  const decision = await authorizeRequest(authorization, deps.auth);
   if (!decision.allowed) {
     logDenial(deps.logger, decision);
     return { refusal: { code: decision.status, reason: refusalReason(decision.status), message: `kas: ${decision.reason}` } };
   }
-  const bearer = parseBearer(req.headers.authorization);
+  const bearer = parseBearer(authorization);
   const key = bearer.ok ? credentialFingerprint(bearer.token) : "";
   if (!deps.credentials.take(key, signal)) {
     deps.logger.warn("Kubernetes API request refused: too many requests for one credential", { [F.agentId]: decision.agentId, [F.key]: key });
@@ -123,7 +124,7 @@ export async function admit(deps: ProxyDeps, req: http.IncomingMessage, signal: 
     return { tunnel, agentId: decision.agentId, identity };
   } catch (err) {
     if (!(err instanceof TunnelUnavailableError)) throw err;
-    const [code, reason] = UNAVAILABLE[err.reason];
+    const [code, reason] = UNAVAILABLE_HTTP[err.reason];
     return { refusal: { code, reason, message: `kas: ${err.message}`, ...(code === 429 ? { retryAfterSeconds: 1 } : {}) } };
   }
 }

@@ -29,6 +29,14 @@ export class TunnelUnavailableError extends Error {
   }
 }
 
+/** The HTTP status and Kubernetes reason a request gets when no tunnel is to be had (the proxy's and the console's). */
+export const UNAVAILABLE_HTTP: Readonly<Record<TunnelUnavailableError["reason"], readonly [number, string]>> = {
+  not_connected: [503, "ServiceUnavailable"],
+  no_tunnel: [503, "ServiceUnavailable"],
+  busy: [429, "TooManyRequests"],
+  aborted: [499, "ClientClosedRequest"],
+};
+
 interface Waiter {
   readonly take: (t: AgentTunnel) => void;
 }

@@ -1,0 +1,43 @@
+/**
+ * /assets/workloads.js, served by kas (no CDN): shows each pod's "follow"
+ * button and, on click, streams the log with fetch into the page (text
+ * nodes only, never HTML); "stop" or another follow aborts the fetch, which
+ * ends the log request on every side. Plain ES2017, no build step.
+ */
+export const WORKLOADS_JS = `"use strict";
+(function () {
+  var box = document.getElementById("follow");
+  var out = document.getElementById("log");
+  var title = document.getElementById("follow-title");
+  var current = null;
+  function stop() { if (current) { current.abort(); current = null; } }
+  document.getElementById("follow-stop").addEventListener("click", stop);
+  async function follow(url) {
+    stop();
+    var ctl = new AbortController();
+    current = ctl;
+    box.hidden = false;
+    title.textContent = url.split("?")[0];
+    out.textContent = "";
+    try {
+      var res = await fetch(url + "&follow=true", { signal: ctl.signal, credentials: "same-origin" });
+      var reader = res.body.getReader();
+      var decoder = new TextDecoder();
+      if (!res.ok) out.append("HTTP " + res.status + ": ");
+      for (;;) {
+        var r = await reader.read();
+        if (r.done) break;
+        out.append(decoder.decode(r.value, { stream: true }));
+        out.scrollTop = out.scrollHeight;
+      }
+      out.append("\\n[end of log]");
+    } catch (e) {
+      if (!ctl.signal.aborted) out.append("\\n[" + String(e) + "]");
+    }
+  }
+  document.querySelectorAll("button.follow").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { follow(b.getAttribute("data-log")); });
+  });
+})();
+`;

@@ -1,0 +1,71 @@
+/**
+ * The console's workloads routes (issue 21): the console's router
+ * authenticates the request, names the viewer, and calls this; it answers
+ * true when the URL is one of its own (and then has answered it).
+ */
+import type * as http from "node:http";
+import { F } from "../../common";
+import type { ConsoleViewer } from "../console";
+import type { WorkloadsDeps } from "./access";
+import { WORKLOADS_JS } from "./assets";
+import { collectWorkloads } from "./collect";
+import { LogStreams, streamLog } from "./logs";
+import type { Problem } from "./model";
+import { PAGE_CSP, renderWorkloadsPage } from "./page";
+import { parseRoute } from "./routes";
+
+export type WorkloadsHandler = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer) => Promise<boolean>;
+
+const SECURITY = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+
+export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
+  const streams = new LogStreams();
+  const js = Buffer.from(WORKLOADS_JS);
+  return async (req, res, path, viewer) => {
+    const route = parseRoute(path, new URL(req.url ?? "/", "http://kas").searchParams);
+    if (route === undefined) return false;
+    const refuse = (p: Problem): void => sendProblem(res, p);
+    if (req.method !== "GET") {
+      refuse({ status: 405, reason: "MethodNotAllowed", message: `kas: ${path} answers GET only` });
+      return true;
+    }
+    switch (route.kind) {
+      case "bad-request":
+        refuse({ status: 400, reason: "BadRequest", message: route.message });
+        return true;
+      case "not-found":
+        refuse({ status: 404, reason: "NotFound", message: route.message });
+        return true;
+      case "asset":
+        res.writeHead(200, { ...SECURITY, "content-type": "text/javascript; charset=utf-8", "content-length": js.length }).end(js);
+        return true;
+      case "log":
+        await streamLog(deps, streams, viewer, route, res, refuse);
+        return true;
+      case "workloads-json":
+      case "workloads-page": {
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        const answer = await collectWorkloads(deps, viewer, route.agentId, gone.signal);
+        if (gone.signal.aborted) return true;
+        if (answer === undefined) {
+          refuse({ status: 404, reason: "NotFound", message: `kas: no agent with id ${route.agentId}` });
+          return true;
+        }
+        deps.logger.debug("workloads read", { [F.agentId]: route.agentId, [F.count]: answer.workloads.length, [F.identity]: viewer.kind === "api-token" ? "api-token" : `gitlab-user ${viewer.username}` });
+        const html = route.kind === "workloads-page";
+        const body = Buffer.from(html ? renderWorkloadsPage(answer) : JSON.stringify(answer, null, 2) + "\n");
+        const type = html ? { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP } : { "content-type": "application/json" };
+        res.writeHead(200, { ...SECURITY, ...type, "content-length": body.length }).end(body);
+        return true;
+      }
+    }
+  };
+}
+
+/** A refusal as a Kubernetes Status (what kubectl and the page show), unless the response has begun. */
+function sendProblem(res: http.ServerResponse, p: Problem): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: p.status, reason: p.reason, message: p.message }) + "\n";
+  res.writeHead(p.status, { ...SECURITY, "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
+}

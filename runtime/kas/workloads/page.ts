@@ -1,0 +1,70 @@
+/**
+ * GET /agents/<id>/workloads: the workloads as one server-rendered page (the
+ * tables need no JavaScript; each pod's log link opens its last lines as
+ * text). workloads.js (assets.ts) adds following a pod's log in the page.
+ * Every value from the cluster or the URL is escaped. Pure.
+ */
+import type { EventRow, Problem, WorkloadsAnswer, WorkloadView } from "./model";
+import { ASSET_PATH, DEFAULT_TAIL_LINES } from "./routes";
+
+const esc = (s: unknown): string => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+
+/** Content-Security-Policy of the page: its own script, fetches to kas, nothing else. */
+export const PAGE_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const STYLE = `body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+.problem{color:#a00}.events{font-size:.85em;color:#444;margin:0;padding-left:1em}pre#log{background:#111;color:#eee;padding:.5em;max-height:30em;overflow:auto;white-space:pre-wrap}`;
+
+export function age(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+const problemHtml = (what: string, p: Problem): string => `<p class="problem">${esc(what)}: ${esc(p.reason)} (HTTP ${esc(p.status)}): ${esc(p.message)}</p>`;
+
+function eventsHtml(events: readonly EventRow[]): string {
+  if (events.length === 0) return "";
+  const items = events.map((e) => `<li>${esc(e.last_seen)} ${esc(e.type)} ${esc(e.reason)}${e.count > 1 ? ` (x${esc(e.count)})` : ""}: ${esc(e.message)}</li>`);
+  return `<ul class="events">${items.join("")}</ul>`;
+}
+
+function workloadHtml(agentId: string, w: WorkloadView): string {
+  const head = `<h2>${esc(w.kind)} ${esc(w.namespace)}/${esc(w.name)}</h2>${w.selector ? `<p>Pods with ${esc(w.selector)}</p>` : ""}`;
+  const parts = [head];
+  if (w.error) parts.push(problemHtml(`Reading the ${w.kind}`, w.error));
+  if (w.events_error) parts.push(problemHtml("Reading events", w.events_error));
+  parts.push(eventsHtml(w.events));
+  if (w.pods_error) parts.push(problemHtml("Listing pods", w.pods_error));
+  else if (!w.error && w.pods.length === 0) parts.push("<p>No pods.</p>");
+  if (w.pods.length > 0) {
+    const rows = w.pods.map((p) => {
+      const base = `/api/v1/agents/${encodeURIComponent(agentId)}/pods/${encodeURIComponent(p.namespace)}/${encodeURIComponent(p.name)}/log`;
+      const logs = (p.containers.length > 1 ? p.containers : [""]).map((c) => {
+        const url = `${base}?${new URLSearchParams({ ...(c === "" ? {} : { container: c }), tailLines: String(DEFAULT_TAIL_LINES) }).toString()}`;
+        return `<a href="${esc(url)}">log${c === "" ? "" : ` ${esc(c)}`}</a> <button type="button" class="follow" data-log="${esc(url)}" hidden>follow</button>`;
+      });
+      const cells = [p.namespace, p.name, p.phase, p.ready, p.restarts, age(p.age_seconds), p.node].map((v) => `<td>${esc(v)}</td>`).join("");
+      return `<tr>${cells}<td>${logs.join("<br>")}${eventsHtml(p.events)}</td></tr>`;
+    });
+    parts.push(`<table><thead><tr><th>Namespace</th><th>Pod</th><th>Phase</th><th>Ready</th><th>Restarts</th><th>Age</th><th>Node</th><th>Log, events</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+  }
+  return `<section class="workload">${parts.join("\n")}</section>`;
+}
+
+export function renderWorkloadsPage(answer: WorkloadsAnswer): string {
+  const { agent } = answer;
+  const title = `Workloads of agent ${agent.name} (${agent.id})`;
+  const body = answer.workloads.length === 0 ? "<p>The agent's last reports name no Deployment or StatefulSet.</p>" : answer.workloads.map((w) => workloadHtml(agent.id, w)).join("\n");
+  const omitted = answer.omitted > 0 ? `<p>${esc(answer.omitted)} more workloads not shown.</p>` : "";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><h1>${esc(title)}</h1><p>${agent.connected ? "connected" : "not connected"}</p>
+${body}
+${omitted}
+<div id="follow" hidden><h2 id="follow-title"></h2><button type="button" id="follow-stop">stop</button><pre id="log"></pre></div>
+<script src="${ASSET_PATH}"></script>
+</body></html>
+`;
+}

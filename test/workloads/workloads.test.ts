@@ -1,0 +1,220 @@
+/**
+ * Issue 21 item 3 and item 5's rule for pods and logs, end to end: kas's
+ * workloads routes read the nginx Deployment's pods, events and logs through
+ * agentk's tunnel (agentk a real process, the real test cluster with KWOK
+ * pods and logs); kas's operator reads as the agent, read-only; a GitLab user
+ * reads as user_access makes them (impersonated), and sees the apiserver's
+ * Forbidden; bad names are 400s; a follow ends when its client goes away,
+ * and a loop of dropped follows leaves no tunnel request open.
+ */
+import * as http from "node:http";
+import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
+import type { KubeApiProcessScenario } from "../kubeapi/scenario";
+import { AGENT } from "../kubeapi/scenario";
+import { heldBytes, MiB } from "../kubeapi/raw-client";
+import { until } from "../until";
+import { API_TOKEN, PAT_DONNY, PAT_WALTER, serveAsViewer, startWorkloadsScenario } from "./scenario";
+
+let sc: KubeApiProcessScenario;
+const auth = { authorization: `Bearer ${API_TOKEN}` };
+const api = (p: string): string => `${sc.kas.apiUrl}${p}`;
+const WORKLOADS = `/api/v1/agents/${AGENT.id}/workloads`;
+
+async function workloads(base: string, headers: Record<string, string> = auth): Promise<WorkloadsAnswer> {
+  const res = await fetch(`${base}${WORKLOADS}`, { headers });
+  expect(res.status).toBe(200);
+  return (await res.json()) as WorkloadsAnswer;
+}
+
+/** Opens a log follow; resolves with its status, what it has read so far, and a way to drop the connection. */
+function follow(url: string, headers: Record<string, string>): Promise<{ status: number; text: () => string; drop: () => void; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      const ended = new Promise<void>((r) => res.once("close", () => r()));
+      resolve({ status: res.statusCode ?? 0, text: () => text, drop: () => req.destroy(), ended });
+    });
+    req.once("error", (err) => (req.destroyed ? undefined : reject(err)));
+  });
+}
+
+let nginxPod = "";
+
+beforeAll(async () => {
+  sc = await startWorkloadsScenario();
+  // The Deployment synced, reported, and its 2 KWOK pods Running.
+  const answer = await until("nginx-deployment-dude's 2 pods Running", async () => {
+    const res = await fetch(api(WORKLOADS), { headers: auth });
+    if (res.status !== 200) return undefined;
+    const a = (await res.json()) as WorkloadsAnswer;
+    const w = a.workloads.find((x) => x.name === "nginx-deployment-dude");
+    return w && w.pods.length === 2 && w.pods.every((p) => p.phase === "Running" && p.ready === "1/1") ? a : undefined;
+  }, 120_000, () => sc.agentk.output().slice(-3000));
+  nginxPod = answer.workloads[0]!.pods[0]!.name;
+}, 300_000);
+
+afterAll(async () => {
+  await sc?.stop();
+});
+
+test("the operator: the nginx Deployment in dude with its pods' status, restarts, age, node and events", async () => {
+  const a = await workloads(sc.kas.apiUrl);
+  expect(a.agent).toMatchObject({ id: AGENT.id, connected: true });
+  expect(a.workloads).toHaveLength(1);
+  const w = a.workloads[0]!;
+  expect(w).toMatchObject({ kind: "Deployment", namespace: "dude", name: "nginx-deployment-dude", selector: "app=nginx" });
+  expect(w.error).toBeUndefined();
+  expect(w.pods_error).toBeUndefined();
+  expect(w.events_error).toBeUndefined();
+  for (const p of w.pods) {
+    expect(p).toMatchObject({ namespace: "dude", phase: "Running", ready: "1/1", restarts: 0, containers: ["nginx"] });
+    expect(p.name).toMatch(/^nginx-deployment-dude-/);
+    expect(p.node).not.toBe("");
+    expect(p.age_seconds).toBeGreaterThanOrEqual(0);
+  }
+  // The controllers' events: the Deployment scaled its ReplicaSet, the scheduler placed each pod.
+  expect(w.events.map((e) => e.reason)).toContain("ScalingReplicaSet");
+  expect(w.pods.flatMap((p) => p.events.map((e) => e.reason))).toContain("Scheduled");
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("the page: a server-rendered table of the pods, escaped, with the log links and its own script", async () => {
+  const res = await fetch(api(`/agents/${AGENT.id}/workloads`), { headers: auth });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+  const html = await res.text();
+  expect(html).toContain("<h2>Deployment dude/nginx-deployment-dude</h2>");
+  expect(html).toContain(`<td>${nginxPod}</td>`);
+  expect(html).toContain(`href="/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?tailLines=200"`);
+  expect(html).toContain('<script src="/assets/workloads.js"></script>');
+  const js = await fetch(api("/assets/workloads.js"), { headers: auth });
+  expect(js.headers.get("content-type")).toContain("text/javascript");
+  expect(await js.text()).toContain("getReader");
+});
+
+test("without the api token: 401, nothing read", async () => {
+  for (const p of [WORKLOADS, `/agents/${AGENT.id}/workloads`, `/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log`]) {
+    expect((await fetch(api(p))).status).toBe(401);
+    expect((await fetch(api(p), { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+  }
+});
+
+test("the nginx pod's log streams with follow, a line written later included; the client going away frees the tunnel (agentk back to 0 open requests)", async () => {
+  sc.cluster.appendPodLog("workloads line one");
+  const f = await follow(api(`/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?follow=true&tailLines=50`), auth);
+  expect(f.status).toBe(200);
+  try {
+    await until("the first line", async () => (f.text().includes("workloads line one") ? true : undefined), 20_000, f.text);
+    expect(sc.kas.kas.tunnels.counts(AGENT.id).inUse).toBe(1);
+    expect(await sc.agentk.openRequests()).toBe(1);
+    sc.cluster.appendPodLog("workloads line two");
+    await until("the line written later", async () => (f.text().includes("workloads line two") ? true : undefined), 20_000, f.text);
+  } finally {
+    f.drop();
+  }
+  await sc.tunnelsFreed();
+  expect(await sc.agentk.openRequests()).toBe(0);
+}, 60_000);
+
+test("bad names and queries: 400 before anything reaches the agent; other pod subresources: 404", async () => {
+  const base = `/api/v1/agents/${AGENT.id}/pods`;
+  for (const p of [`${base}/Dude/${nginxPod}/log`, `${base}/dude/..%2Fsecrets/log`, `${base}/dude/${nginxPod}/log?tailLines=100000`, `${base}/dude/${nginxPod}/log?container=a%2Fb`, "/api/v1/agents/a%3Ab/workloads"]) {
+    const res = await fetch(api(p), { headers: auth });
+    expect({ p, status: res.status }).toEqual({ p, status: 400 });
+    expect(((await res.json()) as { message: string }).message).toMatch(/^kas: .*expected/);
+  }
+  for (const sub of ["exec", "attach", "portforward", "proxy"]) {
+    const res = await fetch(api(`${base}/dude/${nginxPod}/${sub}`), { headers: auth });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toContain("only <namespace>/<pod>/log is served");
+  }
+  expect(await sc.agentk.openRequests()).toBe(0);
+});
+
+test("a GitLab user (user_access, access_as user): impersonated, the apiserver's Forbidden for pods, events and logs is shown", async () => {
+  const walter = await serveAsViewer(sc, { kind: "gitlab-user", username: "walter", accessToken: PAT_WALTER });
+  try {
+    const a = await workloads(walter.url, {});
+    const w = a.workloads[0]!;
+    // walter may read the Deployment (its selector), not its pods.
+    expect(w.selector).toBe("app=nginx");
+    expect(w.pods).toEqual([]);
+    expect(w.pods_error).toMatchObject({ status: 403, reason: "Forbidden" });
+    expect(w.pods_error!.message).toContain('User "gitlab:user:walter" cannot list resource "pods" in API group "" in the namespace "dude"');
+    expect(w.events_error!.message).toContain('User "gitlab:user:walter" cannot list resource "events"');
+    const page = await (await fetch(`${walter.url}/agents/${AGENT.id}/workloads`)).text();
+    expect(page).toContain("cannot list resource &quot;pods&quot;");
+    const log = await fetch(`${walter.url}/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?follow=true`);
+    expect(log.status).toBe(403);
+    expect(((await log.json()) as { message: string }).message).toContain('User "gitlab:user:walter" cannot get resource "pods/log"');
+  } finally {
+    await walter.close();
+  }
+  await sc.tunnelsFreed();
+}, 60_000);
+
+test("a GitLab user GitLab does not let use the agent: GitLab's refusal, nothing reaches the agent", async () => {
+  const donny = await serveAsViewer(sc, { kind: "gitlab-user", username: "donny", accessToken: PAT_DONNY });
+  try {
+    const w = (await workloads(donny.url, {})).workloads[0]!;
+    expect(w.error).toMatchObject({ status: 403, reason: "Forbidden" });
+    expect(w.error!.message).toContain(`GitLab: the token's user may not use agent ${AGENT.id}`);
+  } finally {
+    await donny.close();
+  }
+  expect(await sc.agentk.openRequests()).toBe(0);
+});
+
+test("an attacker's loop: 40 log follows opened and dropped (some before the head) leave no tunnel request open", async () => {
+  const url = api(`/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?follow=true&tailLines=5`);
+  for (let round = 0; round < 5; round++) {
+    const opened = await Promise.all(Array.from({ length: 8 }, () => follow(url, auth)));
+    // Within the viewer's bound of open logs, each one was admitted.
+    expect(opened.map((f) => f.status)).toEqual(Array(8).fill(200));
+    opened.forEach((f) => f.drop());
+    // Dropped before kas answers: the request goes as well.
+    const early = http.get(url, { headers: auth });
+    early.on("error", () => undefined);
+    setImmediate(() => early.destroy());
+    await Promise.all(opened.map((f) => f.ended));
+  }
+  await sc.tunnelsFreed();
+  expect(await sc.agentk.openRequests()).toBe(0);
+  // The viewer's slots came back: a follow still works.
+  const f = await follow(url, auth);
+  expect(f.status).toBe(200);
+  f.drop();
+  await sc.tunnelsFreed();
+}, 120_000);
+
+test("a client that reads nothing while 14 MiB of log are written holds the tunnel's reads, not kas's memory; reading again gets every line", async () => {
+  const url = api(`/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?follow=true&tailLines=0`);
+  const before = heldBytes();
+  let bytes = 0;
+  let text = "";
+  const answered = new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { headers: auth }, resolve).once("error", reject));
+  // The apiserver sends the head of a follow with its first line.
+  await until("the follow open through the tunnel", async () => (sc.kas.kas.tunnels.counts(AGENT.id).inUse === 1 ? true : undefined), 10_000);
+  sc.cluster.appendPodLog("slow reader: the first line");
+  const res = await answered;
+  expect(res.statusCode).toBe(200);
+  res.pause();
+  const line = "x".repeat(1000);
+  for (let i = 0; i < 14; i++) sc.cluster.appendPodLog(...Array.from({ length: 1024 }, (_, j) => `${i}-${j} ${line}`));
+  sc.cluster.appendPodLog("slow reader: the last line");
+  await new Promise((r) => setTimeout(r, 2_000));
+  const held = heldBytes() - before;
+  console.log(`a paused log follow with 14 MiB written: kas's process held ${(held / MiB).toFixed(1)} MiB more`);
+  // Buffered, the log would take 14 MiB here; paused, it waits in agentk and the sockets.
+  expect(held).toBeLessThan(6 * MiB);
+  res.on("data", (c: Buffer) => {
+    bytes += c.length;
+    text = (text + c.toString("utf8")).slice(-200);
+  });
+  res.resume();
+  await until("every line, the last included", async () => (text.includes("slow reader: the last line") ? true : undefined), 60_000, () => `${bytes} bytes`);
+  expect(bytes).toBeGreaterThan(14 * 1024 * 1000);
+  res.destroy();
+  await sc.tunnelsFreed();
+}, 120_000);
