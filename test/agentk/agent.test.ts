@@ -94,7 +94,7 @@ test("the agent reports its package version and Git commit; kas shows them in th
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { agent_meta?: Record<string, string> }[] };
   // Before issue 15 every agentk said "dev" and kas kept nothing of it.
   expect(api.agents[0]!.agent_meta).toEqual({ version, commit_id: commit, pod_namespace: AGENT_NS, pod_name: "agentk-0" });
-  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`<td>dude-agent</td><td>${version} (${commit})</td>`);
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`>dude-agent</a></td><td>${version} (${commit})</td>`);
 });
 
 test("a commit is applied (replicas 2 -> 3); a manual edit and a manual delete are reverted promptly", async () => {

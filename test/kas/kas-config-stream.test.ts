@@ -145,7 +145,7 @@ test("the agent_meta of a configuration request is kept per agent and served by 
   await s.atLeast(1);
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { name: string; agent_meta?: unknown }[] };
   expect(api.agents.find((a) => a.name === "dude-agent")?.agent_meta).toEqual({ version: "1.2.3", commit_id: "abc1234", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" });
-  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain("<td>dude-agent</td><td>1.2.3 (abc1234)</td>");
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(">dude-agent</a></td><td>1.2.3 (abc1234)</td>");
   s.cancel();
 });
 

@@ -19,6 +19,8 @@ export interface ProjectConfig {
   /** Agents (by name) granted read access besides the one whose config project it is. */
   readonly agents: readonly string[];
   readonly credentials?: { readonly username: string; readonly passwordFile: string };
+  /** The project's web page (kas.yaml `web_url`, e.g. GitLab's project web_url): the console links commits to `<web_url>/-/commit/<sha>`. */
+  readonly webUrl?: string;
 }
 
 export interface KasConfig {

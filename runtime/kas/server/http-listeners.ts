@@ -1,10 +1,11 @@
+import * as http from "node:http";
 import { F, type Logger, type Metrics } from "../../common";
 import type { KasConfig, ProjectConfig } from "../config";
 import type { SharedState } from "../shared";
-import { agentsApiHandler } from "./agents-api";
-import { listenHttp } from "./http-listen";
+import { startConsole, type ConsoleRoute } from "../console";
+import { bindServer, listenHttp } from "./http-listen";
 import { observabilityHandler } from "./observability-http";
-import type { CommitSubscriptions } from "./ports";
+import type { CommitSubscriptions, TokenAuthenticator } from "./ports";
 import { pushWebhookHandler } from "./push-webhook";
 
 export interface HttpListenersDeps {
@@ -15,13 +16,17 @@ export interface HttpListenersDeps {
   readonly projects: () => readonly ProjectConfig[];
   readonly webhookSecret: () => string | undefined;
   readonly apiToken?: () => string | undefined;
+  /** Lists the registered agents for the console (the file registry can, GitLab's cannot). */
+  readonly registry: Pick<TokenAuthenticator, "agents">;
+  /** More console routes (workloads), after sign-in. */
+  readonly consoleRoutes?: readonly ConsoleRoute[];
   readonly logger: Logger;
 }
 
 /**
  * Starts kas's HTTP listeners, each configured one on its own address:
- * observability (probes, metrics), webhook (push events) and api (agents API,
- * status page). Records bound ports in `ports`; returns their closers, in
+ * observability (probes, metrics), webhook (push events) and api (the
+ * operator console: agents pages, their JSON API, live updates). Records bound ports in `ports`; returns their closers, in
  * opening order (the caller closes what opened if a later one fails).
  */
 export async function listenHttpListeners(
@@ -44,8 +49,13 @@ export async function listenHttpListeners(
     }
     if (listen.api) {
       const token = deps.apiToken ?? (() => undefined);
-      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ shared: deps.shared, token, metrics: deps.metrics, logger }), logger);
-      closers.push(() => l.close());
+      const consoleDeps = { shared: deps.shared, registered: () => deps.registry.agents, projects: deps.projects, token, metrics: deps.metrics, logger };
+      const console = startConsole({ ...consoleDeps, ...(deps.consoleRoutes ? { routes: deps.consoleRoutes } : {}) });
+      const l = await bindServer("listen.api", listen.api, http.createServer((req, res) => void console.handle(req, res)));
+      closers.push(async () => {
+        console.close();
+        await l.close();
+      });
       ports.api = l.port;
       if (token() === undefined) {
         logger.warn("Agents API without a token: any process on this host can read it (loopback only; set api.token_file to require one)", {

@@ -15,6 +15,7 @@ import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
+import type { ConsoleRoute } from "../console";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { tunnelHandlers } from "./tunnel-service";
@@ -29,6 +30,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly webhookSecret: () => string | undefined;
   /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
   readonly apiToken?: () => string | undefined;
+  /** More routes of the console on listen.api (workloads), after sign-in. */
+  readonly consoleRoutes?: readonly ConsoleRoute[];
   /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
   readonly metrics?: Metrics;
   /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
