@@ -44,15 +44,14 @@ export class LiveHub {
   }
 
   /** Starts an event stream on `res`; false when full (the caller answers 503). */
-  attach(req: http.IncomingMessage, res: http.ServerResponse, session?: string): boolean {
+  attach(res: http.ServerResponse, session?: string): boolean {
     if (this.clients.size >= this.limits.maxClients) return false;
     const client: Client = { res, ...(session ? { session } : {}) };
     this.clients.add(client);
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write(`retry: 3000\nevent: hello\ndata: ${this.revision}\n\n`);
-    const drop = (): void => void this.clients.delete(client);
-    req.once("close", drop);
-    res.once("close", drop);
+    // The response's close is the stream's end (the request's fires as soon as its empty body is read).
+    res.once("close", () => void this.clients.delete(client));
     this.start();
     return true;
   }
@@ -73,6 +72,7 @@ export class LiveHub {
     this.heartbeat = setInterval(() => this.send(": heartbeat\n\n"), this.limits.heartbeatMs);
     this.timer.unref();
     this.heartbeat.unref();
+    void this.poll(); // the baseline now: a change before the first tick is a change too
   }
 
   private stop(): void {
