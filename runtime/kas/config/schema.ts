@@ -47,6 +47,24 @@ export interface KasConfig {
   readonly privateApi?: PrivateApiConfig;
   /** Shared state of every replica (redis.ts); absent: in memory, one replica. */
   readonly redis?: RedisConfig;
+  /** The operator's console (console.ts): GitLab sign-in. */
+  readonly console?: ConsoleConfig;
+}
+
+/** kas.yaml `console:`. */
+export interface ConsoleConfig {
+  /** Sign in through GitLab (OAuth authorization-code flow); GitLab mode only. */
+  readonly gitlab?: {
+    /** GitLab as the browser reaches it; default agents.gitlab.url. */
+    readonly url: string;
+    /** The OAuth application's id and the file holding its secret (GitLab: Admin > Applications, scope read_user). */
+    readonly clientId: string;
+    readonly clientSecretFile: string;
+    /** `https://<kas console>/oauth/callback`, as registered with the application. */
+    readonly redirectUrl: string;
+    /** GitLab usernames allowed in; empty: GitLab administrators only. */
+    readonly users: readonly string[];
+  };
 }
 
 /** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */

@@ -6,3 +6,4 @@ export { agentDetail, type AgentDetail } from "./agent-model";
 export { CONTENT_SECURITY_POLICY } from "./assets";
 export { DEFAULT_LIVE_LIMITS, type LiveLimits } from "./live";
 export { DEFAULT_SESSION_LIMITS, SESSION_COOKIE, type SessionLimits } from "./sessions";
+export type { GitLabOAuthSettings } from "./gitlab-oauth-client";

@@ -7,9 +7,11 @@ import type * as http from "node:http";
 import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
 import { loadAssets } from "./assets";
 import { resolveViewer, type Refusal } from "./credentials";
+import type { GitLabOAuthSettings } from "./gitlab-oauth-client";
 import { DEFAULT_LIVE_LIMITS, LiveHub, type LiveLimits } from "./live";
 import { sendBytes, sendJson } from "./respond";
 import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits } from "./sessions";
+import { gitlabSignIn } from "./oauth";
 import { postSignIn, postSignOut, signInPage } from "./sign-in";
 import type { ConsoleViewer } from "./viewer";
 import { Views, type ViewsDeps } from "./views";
@@ -28,6 +30,8 @@ export interface ConsoleDeps extends Omit<ViewsDeps, "kas"> {
   readonly routes?: readonly ConsoleRoute[];
   readonly sessions?: SessionLimits;
   readonly live?: LiveLimits;
+  /** GitLab sign-in (kas.yaml console.gitlab, GitLab mode), beside the API token's. */
+  readonly gitlab?: GitLabOAuthSettings;
 }
 
 export interface Console {
@@ -45,7 +49,8 @@ export function startConsole(deps: ConsoleDeps): Console {
   const views = new Views({ ...deps, kas });
   const live = new LiveHub(() => views.fingerprint(), deps.live ?? DEFAULT_LIVE_LIMITS);
   sessions.onEnd((id) => live.endSession(id));
-  const signIn = { sessions, token: deps.token, kas, gitlab: false };
+  const signIn = { sessions, token: deps.token, kas, gitlab: deps.gitlab !== undefined };
+  const oauth = deps.gitlab && gitlabSignIn({ settings: deps.gitlab, sessions, kas, logger: deps.logger });
   const refuse = (req: http.IncomingMessage, path: string, reason: Refusal): void => {
     refusals.inc({ reason });
     logRefusal({ [F.reason]: reason, [F.peer]: req.socket.remoteAddress, [F.path]: path });
@@ -56,6 +61,7 @@ export function startConsole(deps: ConsoleDeps): Console {
     if (asset && (req.method === "GET" || req.method === "HEAD")) return sendBytes(res, 200, asset.type, asset.body, { "cache-control": "public, max-age=300" });
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
     if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, sessions);
+    if (oauth && (await oauth(req, res, path))) return;
     const who = resolveViewer(req, deps.token(), sessions);
     if ("refused" in who) {
       refuse(req, path, who.refused);

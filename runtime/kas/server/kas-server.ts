@@ -15,7 +15,7 @@ import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
-import type { ConsoleRoute } from "../console";
+import type { ConsoleRoute, GitLabOAuthSettings } from "../console";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { tunnelHandlers } from "./tunnel-service";
@@ -32,6 +32,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly apiToken?: () => string | undefined;
   /** More routes of the console on listen.api (workloads), after sign-in. */
   readonly consoleRoutes?: readonly ConsoleRoute[];
+  /** GitLab sign-in for the console (kas.yaml console.gitlab, its secret read). */
+  readonly consoleGitLab?: GitLabOAuthSettings;
   /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
   readonly metrics?: Metrics;
   /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
