@@ -44,7 +44,8 @@ export function agentsModel(view: AgentsView, registered: readonly AgentInfo[] |
   const seen = new Map(view.agents.map((a) => [a.id, a]));
   const known = new Set(registered?.map((a) => a.id) ?? []);
   const rows: ConsoleAgent[] = view.agents.map((a) => ({ ...a, state: stateOf(a), ...(registered ? { registered: known.has(a.id) } : {}), ...lastSyncField(a) }));
-  for (const r of registered ?? []) {
+  // A partial view (Redis away) lacks agents connected elsewhere: they are not "never connected".
+  for (const r of view.status === "unavailable" ? [] : (registered ?? [])) {
     if (!seen.has(r.id)) rows.push({ id: r.id, name: r.name, config_project: r.configProjectId, state: "never connected", registered: true, connected: false, open_streams: 0, projects: {} });
   }
   rows.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));

@@ -56,6 +56,12 @@ describe("the agents list", () => {
     expect(html).toContain('<code>0123456789ab</code> <time datetime="2026-01-01T00:09:00.000Z" title="2026-01-01T00:09:00.000Z" data-ago>1 min ago</time>, 2.0 s: <span class="bad">failed</span>: 1 resources failed');
   });
 
+  test("GIVEN a partial view (Redis away) THEN registered agents it lacks are not called never connected; the page says the view is partial", () => {
+    const m = agentsModel({ status: "unavailable", agents: [agent()] }, REGISTERED);
+    expect(m.agents.map((a) => a.name)).toEqual(["dude-agent"]);
+    expect(renderAgents(m, "", NOW)).toContain("Shared state (Redis) is unavailable");
+  });
+
   test("GIVEN agentk says its apiserver is unreachable THEN the agent is 'cluster unreachable', not 'connected'", () => {
     const m = agentsModel(view([agent({ cluster: { reachable: false, error: "connect ECONNREFUSED 127.0.0.1:1", checked_at: "2026-01-01T00:09:59.000Z" } })]), REGISTERED);
     expect(m.agents[0]?.state).toBe("cluster unreachable");
