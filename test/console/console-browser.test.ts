@@ -28,6 +28,8 @@ let agentk: AgentkProcess;
 let browser: Browser;
 let page: Page;
 let base: string;
+/** What the browser's console reported as errors (a CSP violation would be one). */
+const pageErrors: string[] = [];
 
 interface AgentJson {
   readonly name: string;
@@ -63,6 +65,8 @@ beforeAll(async () => {
   await until("dude-agent's first sync reported", async () => (await agents()).find((a) => a.name === "dude-agent" && a.last_sync), 120_000, () => agentk.output().slice(-3000) + kas.output().slice(-2000));
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  page.on("console", (m) => void (m.type() === "error" && !/401 \(Unauthorized\)/.test(m.text()) && pageErrors.push(m.text())));
+  page.on("pageerror", (e) => void pageErrors.push(e.message));
 }, 300_000);
 
 afterAll(async () => {
@@ -128,6 +132,25 @@ test("a new commit appears on the open agent page without a reload; so does what
   expect(await page.textContent('table.pruned tr:has(td:text-is("live")) td:nth-child(4)')).toBe("Pruned");
   expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 }, 180_000);
+
+test("without JavaScript: signing in and the agents table work, and ?q= filters it", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const p = await context.newPage();
+  await p.goto(`${base}/`);
+  await p.fill("#token", API_TOKEN);
+  await p.click("form.sign-in button");
+  await p.waitForSelector("#agents-body");
+  expect(await p.locator("#agents-body tr").count()).toBe(2);
+  await p.fill("#q", "never");
+  await p.click("form.filter button");
+  await p.waitForURL(`${base}/?q=never`);
+  expect(await p.locator("#agents-body tr").allTextContents()).toEqual([expect.stringMatching(/^never-agent-never connected/)]);
+  await context.close();
+});
+
+test("no script error and no Content-Security-Policy violation on any view", () => {
+  expect(pageErrors).toEqual([]);
+});
 
 test("signing out ends the session: the page asks to sign in again", async () => {
   await page.click("form.sign-out button");

@@ -194,7 +194,7 @@ test("an agent tunnelled over WebSocket: Agent connected/disconnected name the W
   ]);
 });
 
-test("kas's own version (its package's) and commit are in the agents API's JSON and the status page's footer", async () => {
+test("kas's own version (its package's) and commit are in the agents API's JSON and the console's footer", async () => {
   const { version, commit } = buildInfo();
   expect(version).toMatch(/^\d+\.\d+\.\d+/);
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { kas?: unknown };

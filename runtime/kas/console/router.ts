@@ -61,6 +61,8 @@ export function startConsole(deps: ConsoleDeps): Console {
   const route = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
     const asset = assets.get(path);
     if (asset && (req.method === "GET" || req.method === "HEAD")) return sendBytes(res, 200, asset.type, asset.body, { "cache-control": "public, max-age=300" });
+    // Browsers ask for it on every page: nothing to show, and no 401 or 404 in their console.
+    if (path === "/favicon.ico") return void res.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
     if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, sessions);
     if (oauth && (await oauth(req, res, path))) return;
