@@ -67,6 +67,6 @@ describe("presence entries", () => {
 });
 
 test("withPresence: streams summed over live replicas, and each replica's count kept (the console's connections per replica)", () => {
-  const a = withPresence(agent({ open_streams: 0, connected: false }), new Map([["grpc://a:8155", 2], ["grpc://b:8155", 1]]));
+  const a = withPresence(agent({ open_streams: 0, connected: false }), new Map([["grpc://b:8155", 1], ["grpc://a:8155", 2]]));
   expect(a).toMatchObject({ open_streams: 3, connected: true, replicas: [{ replica: "grpc://a:8155", streams: 2 }, { replica: "grpc://b:8155", streams: 1 }] });
 });
