@@ -43,7 +43,7 @@ export interface KasArgs {
   /** Spread replicas over zones (topology.kubernetes.io/zone) too, as on EKS. Default false: nodes only. */
   readonly spreadAcrossZones?: boolean;
   /**
-   * Bearer token for kas's agents API (/api/v1/agents, status page: agents,
+   * Bearer token for kas's console and agents API (/, /api/v1/agents: agents,
    * projects, sync errors). With it, the API listens on all interfaces and is
    * on the Service as port `api`; without it, only on the pod's loopback
    * (`kubectl port-forward`), and not on the Service. Stored in a Secret.

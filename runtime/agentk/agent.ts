@@ -3,6 +3,7 @@ import { buildInfo, F, Metrics, type BuildInfo, registerProcessMetrics, listenOb
 import { createClients, type AgentConfiguration } from "../rpc";
 import { bindAgentToken, watchConfiguration } from "../rpc/client";
 import { ObjectStore } from "./apply";
+import { runClusterProbe } from "./cluster-probe";
 import { connectTarget, grpcClientMetrics } from "./connection";
 import { Discovery, KubeClient, type ClusterAccess } from "./kube";
 import { runLeaderElection } from "./leader";
@@ -33,6 +34,8 @@ export interface AgentOptions {
   readonly logger: Logger;
   /** The build reported to kas (AgentMeta). Default: this package's version and Git commit (common/version.ts). */
   readonly build?: BuildInfo;
+  /** How often the apiserver's reachability is probed and told kas (cluster-probe.ts). Default 15 s. */
+  readonly clusterProbeIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -122,6 +125,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const tunnelSize = opts.tunnels ?? DEFAULT_TUNNEL_POOL_SIZE;
   const tunnels: TunnelPool | undefined =
     tunnelSize > 0 ? startTunnelPool({ clients, kube, size: tunnelSize, allowImpersonation: opts.allowImpersonation, preview, logger: log, signal: stop.signal, backoff: opts.backoff }) : undefined;
+  const probeDone = runClusterProbe({ kube, status: clients.status, logger: log, signal: stop.signal, intervalMs: opts.clusterProbeIntervalMs });
   const obs = opts.observabilityAddress ? await listenObservability(opts.observabilityAddress, metrics, () => configured) : undefined;
   metrics.gaugeFn("agentk_manifest_project_workers", "Workers running (one per manifest project)", () => workers?.size ?? 0);
   metrics.gaugeFn("agentk_tunnels_idle", "Reverse tunnels registered with kas and waiting for a request", () => tunnels?.stats.idle ?? 0);
@@ -136,6 +140,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       stop.abort();
       await workers?.stop();
       await configDone;
+      await probeDone;
       await tunnels?.done;
       clients.close();
       await target.close();

@@ -37,6 +37,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     secret: readSecretFile(config.privateApi.listen.authenticationSecretFile, "private_api.listen.authentication_secret_file"),
     ...(options.locator ? { locator: options.locator } : {}),
   };
+  const consoleGitLab = config.console?.gitlab && {
+    ...config.console.gitlab,
+    clientSecret: readSecretFile(config.console.gitlab.clientSecretFile, "console.gitlab.client_secret_file"),
+  };
   const registry = createRegistry(config, logger);
   const metrics = new Metrics();
   const pollErrors = metrics.counter("kas_git_poll_errors_total", "Failed checks of a project's ref (its source unreachable or the ref unresolvable)", ["project"]);
@@ -79,6 +83,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       validateGlob,
       webhookSecret: () => secret,
       apiToken: () => apiToken,
+      ...(consoleGitLab ? { consoleGitLab } : {}),
       kubernetesApi: config.kubernetesApi,
       privateApi,
       ...(config.agents.registry === "gitlab" && config.kubernetesApi ? { kubernetesApiGitLab: new GitLabCredentialsClient({ url: config.agents.url, secretFile: config.agents.secretFile }) } : {}),

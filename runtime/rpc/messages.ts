@@ -74,3 +74,10 @@ export interface SyncStatusReport {
 }
 
 export type SyncStatusAck = Record<string, never>;
+
+/** Whether agentk reaches its apiserver (ReportClusterStatus). */
+export interface ClusterStatusReport {
+  readonly reachable: boolean;
+  /** Why not, when not; "" when reachable. */
+  readonly error: string;
+}

@@ -4,7 +4,7 @@ import { bearerMetadata, createClients, serviceDefinitions, type ConfigurationHa
 import { frameBatch } from "./object-stream";
 import { BatchAssembler } from "./batch-assembler";
 import { MANIFEST_PROJECT_DEFAULTS, type AgentConfiguration } from "./agent-config";
-import type { ConfigurationResponse, ObjectsToSynchronizeResponse, SyncStatusReport } from "./messages";
+import type { ClusterStatusReport, ConfigurationResponse, ObjectsToSynchronizeResponse, SyncStatusReport } from "./messages";
 
 const config: AgentConfiguration = {
   gitops: {
@@ -20,6 +20,7 @@ describe("protocol over real gRPC", () => {
   let port: number;
   const seenAuth: string[] = [];
   let report: SyncStatusReport | undefined;
+  let cluster: ClusterStatusReport | undefined;
 
   beforeAll(async () => {
     const defs = serviceDefinitions();
@@ -41,6 +42,10 @@ describe("protocol over real gRPC", () => {
     const status: StatusHandlers = {
       ReportSyncStatus: (call, cb) => {
         report = call.request;
+        cb(null, {});
+      },
+      ReportClusterStatus: (call, cb) => {
+        cluster = call.request;
         cb(null, {});
       },
     };
@@ -107,5 +112,12 @@ describe("protocol over real gRPC", () => {
     );
     clients.close();
     expect(report).toEqual(sent);
+  });
+
+  test("a cluster status report round-trips", async () => {
+    const clients = createClients(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    await new Promise<void>((resolve, reject) => clients.status.ReportClusterStatus({ reachable: false, error: "connect ECONNREFUSED" }, {}, (err) => (err ? reject(err) : resolve())));
+    clients.close();
+    expect(cluster).toEqual({ reachable: false, error: "connect ECONNREFUSED" });
   });
 });

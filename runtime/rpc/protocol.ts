@@ -8,6 +8,7 @@ import type {
   ObjectsToSynchronizeResponse,
   SyncStatusAck,
   SyncStatusReport,
+  ClusterStatusReport,
 } from "./messages";
 import type { TunnelDown, TunnelUp } from "./tunnel-messages";
 
@@ -64,6 +65,7 @@ export interface GitopsHandlers extends grpc.UntypedServiceImplementation {
 }
 export interface StatusHandlers extends grpc.UntypedServiceImplementation {
   ReportSyncStatus: grpc.handleUnaryCall<SyncStatusReport, SyncStatusAck>;
+  ReportClusterStatus: grpc.handleUnaryCall<ClusterStatusReport, SyncStatusAck>;
 }
 
 export interface TunnelHandlers extends grpc.UntypedServiceImplementation {
@@ -97,6 +99,11 @@ export interface StatusClient extends grpc.Client {
   ReportSyncStatus(
     request: SyncStatusReport,
     metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    callback: (err: grpc.ServiceError | null, ack?: SyncStatusAck) => void,
+  ): grpc.ClientUnaryCall;
+  ReportClusterStatus(
+    request: ClusterStatusReport,
     options: Partial<grpc.CallOptions>,
     callback: (err: grpc.ServiceError | null, ack?: SyncStatusAck) => void,
   ): grpc.ClientUnaryCall;

@@ -47,7 +47,7 @@ export interface KasProcess {
   readonly wsPath: string;
   /** The observability listener: /metrics, /liveness, /readiness. */
   readonly httpUrl: string;
-  /** The agents API listener (listen.api, loopback): /api/v1/agents and the status page. */
+  /** The agents API listener (listen.api, loopback): /api/v1/agents and the console. */
   readonly apiUrl: string;
   /** The push webhook listener (listen.webhook), served when kasYaml has a `webhook` section. */
   readonly webhookUrl: string;

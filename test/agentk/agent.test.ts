@@ -88,13 +88,13 @@ test("dude/naww: the Deployment lands in dude, nothing in naww, and the log says
   expect(api.agents[0]!.projects["group/dude-naww"]!.lastReport!.error).toBe("1 resources failed");
 });
 
-test("the agent reports its package version and Git commit; kas shows them in the agents API and on the status page", async () => {
+test("the agent reports its package version and Git commit; kas shows them in the agents API and in the console", async () => {
   const version = (JSON.parse(readFileSync(path.resolve(__dirname, "../../runtime/package.json"), "utf8")) as { version: string }).version;
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8" }).trim();
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { agent_meta?: Record<string, string> }[] };
   // Before issue 15 every agentk said "dev" and kas kept nothing of it.
   expect(api.agents[0]!.agent_meta).toEqual({ version, commit_id: commit, pod_namespace: AGENT_NS, pod_name: "agentk-0" });
-  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`<td>dude-agent</td><td>${version} (${commit})</td>`);
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(`>dude-agent</a></td><td>${version} (${commit})</td>`);
 });
 
 test("a commit is applied (replicas 2 -> 3); a manual edit and a manual delete are reverted promptly", async () => {

@@ -133,6 +133,7 @@ export async function startFakeKas(opts: FakeKasOptions): Promise<FakeKas> {
       (call.request.in_progress ? progress : reports).push(call.request);
       cb(null, {});
     },
+    ReportClusterStatus: (_call, cb) => cb(null, {}),
   };
   server.addService(defs.configuration, configuration);
   server.addService(defs.gitops, gitops);

@@ -6,3 +6,4 @@ export { startFakeGitLab as startFakeGitLabInternalApi, type FakeGitLab as FakeG
 export { startFakeGitLab as startFakeGitLabAgentsApi, type FakeGitLab as FakeGitLabAgentsApi } from "./gitlab-agents-api";
 export type { FakeAllowedAgent, FakeJob, FakeUser, FakeUserAccessAs } from "./gitlab-kube-api";
 export { startFakeGitLabNotes, type FakeGitLabNotes, type FakeNote } from "./gitlab-notes";
+export { startFakeGitLabOAuth, type FakeGitLabOAuth, type FakeOAuthUser } from "./gitlab-oauth";

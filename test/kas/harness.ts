@@ -78,7 +78,7 @@ export interface TestKas {
   readonly wsUrl: string;
   /** The observability listener: /metrics, /liveness, /readiness. */
   readonly httpUrl: string;
-  /** The agents API listener: /api/v1/agents and the status page. */
+  /** The agents API listener: /api/v1/agents and the console. */
   readonly apiUrl: string;
   /** The push webhook listener (with webhookSecret only). */
   readonly webhookUrl?: string;

@@ -145,7 +145,7 @@ test("the agent_meta of a configuration request is kept per agent and served by 
   await s.atLeast(1);
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { agents: { name: string; agent_meta?: unknown }[] };
   expect(api.agents.find((a) => a.name === "dude-agent")?.agent_meta).toEqual({ version: "1.2.3", commit_id: "abc1234", pod_namespace: "gitlab-k8s-agent", pod_name: "agentk-0" });
-  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain("<td>dude-agent</td><td>1.2.3 (abc1234)</td>");
+  expect(await (await fetch(`${kas.apiUrl}/`)).text()).toContain(">dude-agent</a></td><td>1.2.3 (abc1234)</td>");
   s.cancel();
 });
 
@@ -194,7 +194,7 @@ test("an agent tunnelled over WebSocket: Agent connected/disconnected name the W
   ]);
 });
 
-test("kas's own version (its package's) and commit are in the agents API's JSON and the status page's footer", async () => {
+test("kas's own version (its package's) and commit are in the agents API's JSON and the console's footer", async () => {
   const { version, commit } = buildInfo();
   expect(version).toMatch(/^\d+\.\d+\.\d+/);
   const api = (await (await fetch(`${kas.apiUrl}/api/v1/agents`)).json()) as { kas?: unknown };

@@ -171,7 +171,7 @@ test("the push webhook: a wrong secret is 401 and triggers nothing; the right on
   s.cancel();
 });
 
-test("status reports show up in /api/v1/agents and the status page (api listener); /metrics, /liveness and /readiness answer (observability listener)", async () => {
+test("status reports show up in /api/v1/agents and the console (api listener); /metrics, /liveness and /readiness answer (observability listener)", async () => {
   const clients = await kas.clients(token());
   await new Promise<void>((resolve, reject) =>
     clients.status.ReportSyncStatus(

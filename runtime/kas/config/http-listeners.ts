@@ -2,7 +2,7 @@
  * kas's HTTP listeners, each with its own audience (issue 13 item 8):
  * `listen.observability` for probes and /metrics (the kubelet and Prometheus),
  * `listen.webhook` for GitLab's push webhook (authenticated by its secret), and
- * `listen.api` for the agents API and status page, which show agents, projects
+ * `listen.api` for the console and its agents API, which show agents, projects
  * and sync errors and so require `api.token_file` unless bound to loopback.
  * Kept apart from kas-config.ts so that file only calls in.
  */
@@ -15,7 +15,7 @@ export interface HttpListeners {
   readonly observability?: string;
   /** POST /api/v1/webhooks/push. */
   readonly webhook?: string;
-  /** GET /api/v1/agents and the status page at /. */
+  /** The console at / and its JSON API (/api/v1/agents). */
   readonly api?: string;
 }
 

@@ -114,7 +114,7 @@ describe("agent_connections", () => {
 describe("kas.yaml errors give file:line:col", () => {
   test.each([
     ["a bad value points at its key", 'listen:\n  grpc: "127.0.0.1:8150"\n  observability: localhost\nagents: { registry: file, file: a.yaml }\n', `${FILE}:3:3: listen.observability: expected an address "host:port", found string "localhost"`],
-    ["an unknown top-level key", `${minimal}lisen: {}\n`, `${FILE}:6:1: lisen: unknown key (known: listen, agents, git, projects, webhook, api, agent_connections, kubernetes_api, log_level, redis, private_api) (did you mean "listen"?)`],
+    ["an unknown top-level key", `${minimal}lisen: {}\n`, `${FILE}:6:1: lisen: unknown key (known: listen, agents, git, projects, webhook, api, agent_connections, kubernetes_api, log_level, redis, private_api, console) (did you mean "listen"?)`],
     ["a key inside a flow mapping", minimal.replace("registry: file", "registry: ldap"), `${FILE}:3:11: agents.registry: expected one of file, gitlab, found string "ldap"`],
     ["the second entry of a list", `${minimal}  - { id: group/agent-config, url: x }\n`, `${FILE}:6:7: projects[1].id: project "group/agent-config" is listed twice`],
     ["a rule between sections, at the first key named", 'listen: { grpc: "127.0.0.1:1", api: "0.0.0.0:8155" }\nagents: { registry: file, file: a.yaml }\n', `${FILE}:1:32: listen.api: 0.0.0.0:8155 is not a loopback address`],

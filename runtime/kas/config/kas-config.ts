@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Checker, KAS_CONFIG_WORDING, loadYaml } from "../../common/config-kit";
 import { parseAgentConnections } from "./agent-connections";
+import { parseConsole } from "./console";
 import { checkHttpListeners, parseApiConfig } from "./http-listeners";
 import { resolveKubernetesApi, parseKubernetesApi } from "./kubernetes-api";
 import { parseListen } from "./listen";
@@ -23,7 +24,7 @@ export function loadKasConfig(file: string): KasConfig {
   return parseKasConfig(text, file);
 }
 
-  const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level", "redis", "private_api"];
+  const ROOT_KEYS = ["listen", "agents", "git", "projects", "webhook", "api", "agent_connections", "kubernetes_api", "log_level", "redis", "private_api", "console"];
 
 /**
  * Validates kas.yaml, one section at a time; every problem is reported at
@@ -48,6 +49,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const redis = parseRedis(k, root.redis);
   const privateApi = parsePrivateApi(k, root.private_api);
   checkPrivateApiNeedsRedis(r, root.private_api, root.redis);
+  const consoleConfig = parseConsole(k, root.console, agents, listen.api);
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
-  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(redis ? { redis } : {}), ...(privateApi ? { privateApi } : {}) };
+  return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(redis ? { redis } : {}), ...(privateApi ? { privateApi } : {}), ...(consoleConfig ? { console: consoleConfig } : {}) };
 }

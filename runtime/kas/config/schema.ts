@@ -19,6 +19,8 @@ export interface ProjectConfig {
   /** Agents (by name) granted read access besides the one whose config project it is. */
   readonly agents: readonly string[];
   readonly credentials?: { readonly username: string; readonly passwordFile: string };
+  /** The project's web page (kas.yaml `web_url`, e.g. GitLab's project web_url): the console links commits to `<web_url>/-/commit/<sha>`. */
+  readonly webUrl?: string;
 }
 
 export interface KasConfig {
@@ -45,6 +47,24 @@ export interface KasConfig {
   readonly privateApi?: PrivateApiConfig;
   /** Shared state of every replica (redis.ts); absent: in memory, one replica. */
   readonly redis?: RedisConfig;
+  /** The operator's console (console.ts): GitLab sign-in. */
+  readonly console?: ConsoleConfig;
+}
+
+/** kas.yaml `console:`. */
+export interface ConsoleConfig {
+  /** Sign in through GitLab (OAuth authorization-code flow); GitLab mode only. */
+  readonly gitlab?: {
+    /** GitLab as the browser reaches it; default agents.gitlab.url. */
+    readonly url: string;
+    /** The OAuth application's id and the file holding its secret (GitLab: Admin > Applications, scope read_user). */
+    readonly clientId: string;
+    readonly clientSecretFile: string;
+    /** `https://<kas console>/oauth/callback`, as registered with the application. */
+    readonly redirectUrl: string;
+    /** GitLab usernames allowed in; empty: GitLab administrators only. */
+    readonly users: readonly string[];
+  };
 }
 
 /** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */

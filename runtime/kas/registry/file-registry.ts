@@ -60,7 +60,7 @@ export class FileRegistry implements AgentRegistry {
     this.watcher = this.startWatching();
   }
 
-  /** The agents of the current registry (for status pages); no token material. */
+  /** The agents of the current registry (the console lists those that never connected); no token material. */
   get agents(): readonly AgentInfo[] {
     return this.contents.agents;
   }

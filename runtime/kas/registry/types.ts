@@ -14,6 +14,8 @@ export interface AgentRegistry {
    * Throws RegistryUnavailableError when the answer cannot be known (GitLab down, ...).
    */
   authenticate(token: string): Promise<AgentInfo | undefined>;
+  /** Every registered agent, when the registry can list them (the file registry); GitLab's internal API cannot, so undefined there. */
+  readonly agents?: readonly AgentInfo[];
   /** Calls `listener` after the contents changed (file registry reloads); returns the function that stops it. */
   onChange?(listener: () => void): () => void;
   /** For registries that cannot tell of a change: how often open streams' tokens are asked again. */

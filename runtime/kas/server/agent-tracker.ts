@@ -1,4 +1,4 @@
-import type { AgentMeta, SyncStatusReport } from "../../rpc";
+import type { AgentMeta, ClusterStatusReport, SyncStatusReport } from "../../rpc";
 import type { AgentIdentity } from "./access";
 import type { AgentState } from "../shared";
 import { boundReport, DEFAULT_REPORT_LIMITS, truncateUtf8, type ReportLimits } from "./report-bounds";
@@ -101,6 +101,14 @@ export class AgentTracker {
     const s = this.touch(agent);
     const cut = (v: string | undefined): string => truncateUtf8(v ?? "", AGENT_META_BYTES);
     s.agent_meta = meta ? { version: cut(meta.version), commit_id: cut(meta.commit_id), pod_namespace: cut(meta.pod_namespace), pod_name: cut(meta.pod_name) } : undefined;
+  }
+
+  /** Whether the agent reaches its apiserver, as it last said; the error is the agent's, cut to the message bound. */
+  clusterReported(agent: AgentIdentity, report: ClusterStatusReport): void {
+    const s = this.touch(agent);
+    const reachable = report.reachable === true;
+    const error = reachable ? "" : truncateUtf8(typeof report.error === "string" && report.error !== "" ? report.error : "unreachable", this.limits.maxMessageBytes);
+    s.cluster = { reachable, error, checked_at: this.now().toISOString() };
   }
 
   objectsSent(agent: AgentIdentity, projectId: string, commit: string): void {

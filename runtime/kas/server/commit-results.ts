@@ -46,7 +46,8 @@ export class CommitResults {
     // gRPC calls may overtake one another: a progress report never replaces a later run, nor the final report of its own.
     if (old && report.in_progress === true && (old.startedAt > startedAt || (old.startedAt === startedAt && old.result.state !== "in_progress"))) return;
     if (i >= 0) entries.splice(i, 1);
-    entries.push({ result: summarizeReport(report, this.now().toISOString(), this.limits), startedAt });
+    const finishedAt = report.in_progress === true ? 0 : Number(report.finished_at_unix_ms) || 0;
+    entries.push({ result: summarizeReport(report, this.now().toISOString(), this.limits), startedAt, ...(finishedAt > 0 ? { finishedAt } : {}) });
     if (entries.length > this.limits.maxCommits) entries.splice(0, entries.length - this.limits.maxCommits);
     for (const l of this.listeners) l(agentId, report.project_id);
   }

@@ -1,11 +1,11 @@
+import * as http from "node:http";
 import { F, type Logger, type Metrics } from "../../common";
 import type { KasConfig, ProjectConfig } from "../config";
 import type { SharedState } from "../shared";
-import type { WorkloadsHandler } from "../workloads";
-import { agentsApiHandler } from "./agents-api";
-import { listenHttp } from "./http-listen";
+import { startConsole, type ConsoleRoute, type GitLabOAuthSettings } from "../console";
+import { bindServer, listenHttp } from "./http-listen";
 import { observabilityHandler } from "./observability-http";
-import type { CommitSubscriptions } from "./ports";
+import type { CommitSubscriptions, TokenAuthenticator } from "./ports";
 import { pushWebhookHandler } from "./push-webhook";
 
 export interface HttpListenersDeps {
@@ -16,15 +16,19 @@ export interface HttpListenersDeps {
   readonly projects: () => readonly ProjectConfig[];
   readonly webhookSecret: () => string | undefined;
   readonly apiToken?: () => string | undefined;
-  /** The console's workloads routes (issue 21). */
-  readonly workloads?: WorkloadsHandler;
+  /** Lists the registered agents for the console (the file registry can, GitLab's cannot). */
+  readonly registry: Pick<TokenAuthenticator, "agents">;
+  /** More console routes (workloads), after sign-in. */
+  readonly consoleRoutes?: readonly ConsoleRoute[];
+  /** GitLab sign-in for the console (kas.yaml console.gitlab). */
+  readonly consoleGitLab?: GitLabOAuthSettings;
   readonly logger: Logger;
 }
 
 /**
  * Starts kas's HTTP listeners, each configured one on its own address:
- * observability (probes, metrics), webhook (push events) and api (agents API,
- * status page). Records bound ports in `ports`; returns their closers, in
+ * observability (probes, metrics), webhook (push events) and api (the
+ * operator console: agents pages, their JSON API, live updates). Records bound ports in `ports`; returns their closers, in
  * opening order (the caller closes what opened if a later one fails).
  */
 export async function listenHttpListeners(
@@ -47,8 +51,13 @@ export async function listenHttpListeners(
     }
     if (listen.api) {
       const token = deps.apiToken ?? (() => undefined);
-      const l = await listenHttp("listen.api", listen.api, agentsApiHandler({ shared: deps.shared, token, metrics: deps.metrics, logger, workloads: deps.workloads }), logger);
-      closers.push(() => l.close());
+      const consoleDeps = { shared: deps.shared, registered: () => deps.registry.agents, projects: deps.projects, token, metrics: deps.metrics, logger };
+      const console = startConsole({ ...consoleDeps, ...(deps.consoleRoutes ? { routes: deps.consoleRoutes } : {}), ...(deps.consoleGitLab ? { gitlab: deps.consoleGitLab } : {}) });
+      const l = await bindServer("listen.api", listen.api, http.createServer((req, res) => void console.handle(req, res)));
+      closers.push(async () => {
+        console.close();
+        await l.close();
+      });
       ports.api = l.port;
       if (token() === undefined) {
         logger.warn("Agents API without a token: any process on this host can read it (loopback only; set api.token_file to require one)", {

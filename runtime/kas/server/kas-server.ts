@@ -17,6 +17,7 @@ import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
+import type { ConsoleRoute, GitLabOAuthSettings } from "../console";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { tunnelHandlers } from "./tunnel-service";
@@ -31,6 +32,10 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly webhookSecret: () => string | undefined;
   /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
   readonly apiToken?: () => string | undefined;
+  /** More routes of the console on listen.api (workloads), after sign-in. */
+  readonly consoleRoutes?: readonly ConsoleRoute[];
+  /** GitLab sign-in for the console (kas.yaml console.gitlab, its secret read). */
+  readonly consoleGitLab?: GitLabOAuthSettings;
   /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
   readonly metrics?: Metrics;
   /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
@@ -58,7 +63,7 @@ export interface RunningKas {
   readonly tunnels: TunnelRegistry;
   /** Where the Kubernetes API proxy takes tunnels: `tunnels`, or with private_api any replica's. */
   readonly routedTunnels: TunnelSource;
-  /** The console's workloads routes (issue 21), for the console's router; on listen.api as the operator until then (http-listeners.ts). */
+  /** The console's workloads routes (issue 21), routed by the console after sign-in. */
   readonly workloads: WorkloadsHandler;
   /** Drops connections whose peer is gone (for the process guard). */
   dropDeadConnections(): void;
@@ -141,7 +146,8 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
       // A GitLab user reads exactly as a user_access request of the proxy with their token would.
       ...(proxyDeps ? { admitUser: (authorization: string, signal: AbortSignal) => admitAuthorization(proxyDeps, authorization, signal) } : {}),
     });
-    const http = await listenHttpListeners({ ...deps, metrics, shared, workloads }, ports);
+    // The console's routes after sign-in: the workloads first (issue 21 item 3), then any the caller adds.
+    const http = await listenHttpListeners({ ...deps, metrics, shared, consoleRoutes: [workloads, ...(deps.consoleRoutes ?? [])] }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi || !proxyDeps) throw new Error("listen.kubernetes_api needs the kubernetes_api section");

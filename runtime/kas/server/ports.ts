@@ -32,6 +32,8 @@ export interface TokenAuthenticator {
   onChange?(listener: () => void): () => void;
   /** How often tokens of open streams are checked again, for registries that cannot tell of a change (GitLab: its cache period). */
   readonly recheckIntervalMs?: number;
+  /** Every registered agent when the registry can list them (the file registry; GitLab's cannot): the console shows those that never connected. */
+  readonly agents?: readonly { readonly id: string; readonly name: string; readonly configProjectId: string }[];
 }
 
 export type GlobValidator = (glob: string) => string | undefined;

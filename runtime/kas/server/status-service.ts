@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { F } from "../../common";
-import type { StatusHandlers, SyncStatusAck, SyncStatusReport } from "../../rpc";
+import type { ClusterStatusReport, StatusHandlers, SyncStatusAck, SyncStatusReport } from "../../rpc";
 import { canRead, denyMessage } from "./access";
 import { agentUnary } from "./agent-handlers";
 import type { ServerContext } from "./context";
@@ -9,6 +9,8 @@ import { permissionDenied } from "./errors";
 /**
  * ReportSyncStatus: agentk's per-project sync result, kept for /api/v1/agents
  * (final reports) and per commit for commit_status (progress reports too).
+ * ReportClusterStatus: whether agentk reaches its apiserver (the console's
+ * "cluster unreachable").
  */
 export function statusHandlers(ctx: ServerContext): StatusHandlers {
   const reports = ctx.metrics.counter("kas_sync_reports_total", "Sync status reports received from agents, by agent name and success", ["agent", "success"]);
@@ -28,6 +30,10 @@ export function statusHandlers(ctx: ServerContext): StatusHandlers {
       reports.inc({ agent: agent.name, success: String(report.success) });
       if (report.success) lastSuccess.set({ agent: agent.name, project: report.project_id }, Date.now() / 1000);
       ctx.logger.debug("Sync status reported", { [F.agentName]: agent.name, [F.projectId]: report.project_id, [F.commitId]: report.commit_id });
+      return {};
+    }),
+    ReportClusterStatus: agentUnary(ctx, "ReportClusterStatus", async (call: grpc.ServerUnaryCall<ClusterStatusReport, SyncStatusAck>, agent) => {
+      ctx.tracker.clusterReported(agent, call.request);
       return {};
     }),
   };

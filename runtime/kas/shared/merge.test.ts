@@ -1,5 +1,5 @@
 import type { ReportedCommitWire } from "../commit-status";
-import { mergeAgent, mergeCommitEntries } from "./merge";
+import { mergeAgent, mergeCommitEntries, withPresence } from "./merge";
 import type { AgentState, CommitEntry } from "./records";
 import { livePresence, presenceValue } from "./redis-keys";
 import { reconnectDelayMs } from "./redis-client";
@@ -64,4 +64,9 @@ describe("presence entries", () => {
     expect([0, 1, 2, 10, 50].map((n) => reconnectDelayMs(n, () => 0))).toEqual([100, 200, 400, 5_000, 5_000]);
     expect(reconnectDelayMs(10, () => 1)).toBe(6_000);
   });
+});
+
+test("withPresence: streams summed over live replicas, and each replica's count kept (the console's connections per replica)", () => {
+  const a = withPresence(agent({ open_streams: 0, connected: false }), new Map([["grpc://b:8155", 1], ["grpc://a:8155", 2]]));
+  expect(a).toMatchObject({ open_streams: 3, connected: true, replicas: [{ replica: "grpc://a:8155", streams: 2 }, { replica: "grpc://b:8155", streams: 1 }] });
 });

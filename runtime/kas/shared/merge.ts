@@ -53,7 +53,9 @@ function wins(e: CommitEntry, old: CommitEntry): boolean {
 export function withPresence(agent: AgentState, streamsByLiveReplica: ReadonlyMap<string, number>): AgentState {
   let open = 0;
   for (const n of streamsByLiveReplica.values()) open += n;
-  return { ...agent, open_streams: open, connected: open > 0 };
+  // By name, not freshness: a presence refresh alone changes nothing a reader compares.
+  const replicas = [...streamsByLiveReplica].map(([replica, streams]) => ({ replica, streams })).sort((x, y) => x.replica.localeCompare(y.replica));
+  return { ...agent, open_streams: open, connected: open > 0, replicas };
 }
 
 /** Sorted as the agents API lists them. */

@@ -31,6 +31,10 @@ export interface AgentState {
   config_error?: string;
   /** What the agent last said it runs (its configuration request's agent_meta), each field cut to AGENT_META_BYTES. */
   agent_meta?: { readonly version: string; readonly commit_id: string; readonly pod_namespace: string; readonly pod_name: string };
+  /** Whether agentk last said it reaches its apiserver (ClusterStatusReport); absent from agents that never said. */
+  cluster?: { readonly reachable: boolean; readonly error: string; readonly checked_at: string };
+  /** In a shared view: the live replicas holding the agent's streams, and how many each (presence). */
+  replicas?: readonly { readonly replica: string; readonly streams: number }[];
   projects: Record<string, ProjectState>;
 }
 
@@ -39,6 +43,8 @@ export interface CommitEntry {
   readonly result: ReportedCommitWire;
   /** The sync's start (agentk's clock): a progress report of an earlier or the same run must not undo its final report. */
   readonly startedAt: number;
+  /** When the sync ended (agentk's clock, ms), for its duration; absent in progress and from entries written before it existed. */
+  readonly finishedAt?: number;
 }
 
 /** What this replica holds itself (AgentTracker, CommitResults), read by a store when it writes through. */

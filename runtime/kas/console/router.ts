@@ -1,0 +1,103 @@
+/**
+ * kas's operator console on the `listen.api` listener (issue 21): assets and
+ * sign-in first, then the credential (nothing else is shown without one),
+ * then the views, the live stream, the extra routes (workloads), 404.
+ */
+import type * as http from "node:http";
+import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
+import { loadAssets } from "./assets";
+import { resolveViewer, type Refusal } from "./credentials";
+import type { GitLabOAuthSettings } from "./gitlab-oauth-client";
+import { DEFAULT_LIVE_LIMITS, LiveHub, type LiveLimits } from "./live";
+import { sendBytes, sendJson } from "./respond";
+import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits } from "./sessions";
+import { gitlabSignIn } from "./oauth";
+import { postSignIn, postSignOut, signInPage } from "./sign-in";
+import type { ConsoleViewer } from "./viewer";
+import { Views, type ViewsDeps } from "./views";
+
+/** A feature's pages and API under the console (e.g. workloads): true when it answered. Called after sign-in is checked. */
+export type ConsoleRoute = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer) => Promise<boolean>;
+
+export interface ConsoleDeps extends Omit<ViewsDeps, "kas"> {
+  /** The API token (api.token_file); undefined on a loopback listener with no token (open, as kas.yaml allows there only). */
+  readonly token: () => string | undefined;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** kas's own build, in the footer and JSON; default this process's. */
+  readonly build?: BuildInfo;
+  /** More routes, tried in order after the console's own. */
+  readonly routes?: readonly ConsoleRoute[];
+  readonly sessions?: SessionLimits;
+  readonly live?: LiveLimits;
+  /** GitLab sign-in (kas.yaml console.gitlab, GitLab mode), beside the API token's. */
+  readonly gitlab?: GitLabOAuthSettings;
+}
+
+export interface Console {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  /** Ends live streams (kas stops). */
+  close(): void;
+}
+
+export function startConsole(deps: ConsoleDeps): Console {
+  const refusals = deps.metrics.counter("kas_api_refused_total", "Agents API calls refused, by reason", ["reason"]);
+  const logRefusal = rateLimitedLog(deps.logger, "warn", "Agents API call refused");
+  const kas = deps.build ?? buildInfo();
+  const assets = loadAssets();
+  const sessions = new Sessions(deps.sessions ?? DEFAULT_SESSION_LIMITS);
+  const views = new Views({ ...deps, kas });
+  const live = new LiveHub(() => views.fingerprint(), deps.live ?? DEFAULT_LIVE_LIMITS);
+  sessions.onEnd((id) => live.endSession(id));
+  deps.metrics.gaugeFn("kas_console_sessions", "Console sessions open (signed-in browsers)", () => sessions.size);
+  deps.metrics.gaugeFn("kas_console_live_clients", "Console live-update streams (/api/v1/events) open", () => live.size);
+  const signIn = { sessions, token: deps.token, kas, gitlab: deps.gitlab !== undefined };
+  const oauth = deps.gitlab && gitlabSignIn({ settings: deps.gitlab, sessions, kas, logger: deps.logger });
+  const refuse = (req: http.IncomingMessage, path: string, reason: Refusal): void => {
+    refusals.inc({ reason });
+    logRefusal({ [F.reason]: reason, [F.peer]: req.socket.remoteAddress, [F.path]: path });
+  };
+
+  const route = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
+    const asset = assets.get(path);
+    if (asset && (req.method === "GET" || req.method === "HEAD")) return sendBytes(res, 200, asset.type, asset.body, { "cache-control": "public, max-age=300" });
+    // Browsers ask for it on every page: nothing to show, and no 401 or 404 in their console.
+    if (path === "/favicon.ico") return void res.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
+    if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
+    if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, sessions);
+    if (oauth && (await oauth(req, res, path))) return;
+    const who = resolveViewer(req, deps.token(), sessions);
+    if ("refused" in who) {
+      refuse(req, path, who.refused);
+      if (path.startsWith("/api/") || (req.method !== "GET" && req.method !== "HEAD")) return unauthorized(res, who.refused);
+      return signInPage(res, signIn, req.url ?? "/");
+    }
+    if (path === "/api/v1/events" && req.method === "GET") {
+      if (!live.attach(res, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      return;
+    }
+    if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;
+    for (const r of deps.routes ?? []) if (await r(req, res, path, who.viewer)) return;
+    if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: `use GET for ${path}` }, { allow: "GET" });
+    sendJson(res, 404, { error: `no route ${req.method ?? ""} ${path}` });
+  };
+
+  return {
+    handle: async (req, res) => {
+      const path = (req.url ?? "/").split("?")[0] ?? "/";
+      try {
+        await route(req, res, path);
+      } catch (err) {
+        deps.logger.error("Console request failed", { [F.path]: path, [F.error]: err });
+        if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+        else res.destroy();
+      }
+    },
+    close: () => live.close(),
+  };
+}
+
+function unauthorized(res: http.ServerResponse, reason: Refusal): void {
+  const error = reason === "missing_token" ? "missing Authorization: Bearer <token> (api.token_file in kas config) or a console session" : "wrong token";
+  sendJson(res, 401, { error }, { "www-authenticate": `Bearer realm="kas agents API"${reason === "wrong_token" ? ', error="invalid_token"' : ""}` });
+}
