@@ -1,5 +1,5 @@
 import { ProgressThrottle } from "./progress";
-import { manualClock } from "./manual-clock";
+import { manualClock } from "../../../test/manual-clock";
 
 test("the first report goes at once; within the interval only the latest goes, when the interval ends", () => {
   const clock = manualClock();

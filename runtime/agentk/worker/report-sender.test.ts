@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import type { SyncStatusReport } from "../../rpc";
-import { manualClock } from "./manual-clock";
+import { manualClock } from "../../../test/manual-clock";
 import { ReportSender } from "./report-sender";
 
 const report = (commit: string, inProgress = false): SyncStatusReport => ({ project_id: "g/m", commit_id: commit, success: !inProgress, error: "", objects: [], started_at_unix_ms: 1, finished_at_unix_ms: inProgress ? 0 : 2, in_progress: inProgress });

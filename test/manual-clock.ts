@@ -1,7 +1,14 @@
-/** A ThrottleClock a test moves by hand (tests of the progress throttle and the report sender). */
-import type { ThrottleClock } from "./progress";
+/** A clock (ThrottleClock: now, setTimeout, clearTimeout) a test moves by hand: timers fire when advance() passes them. */
 
-export function manualClock(): ThrottleClock & { advance(ms: number): void } {
+/** The shape of agentk's ThrottleClock (progress throttle, report sender), plus the hand that moves it. */
+export interface ManualClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  advance(ms: number): void;
+}
+
+export function manualClock(): ManualClock {
   let t = 0;
   let timers: { at: number; fn: () => void; id: number }[] = [];
   let ids = 0;
