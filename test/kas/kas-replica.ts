@@ -29,13 +29,20 @@ export interface KasReplica {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface KasReplicaOptions {
+  /** The agents API's bearer token (kas.yaml `api.token_file`), sent by getJson. */
+  readonly apiToken?: string;
+  /** More `listen:` keys (e.g. kubernetes_api). */
+  readonly listen?: Readonly<Record<string, unknown>>;
+}
+
 /** Writes `<dir>/kas.yaml` (listeners on `ports` plus `config`) and starts kas on it once it answers readiness. */
-export async function startKasReplica(name: string, dir: string, ports: KasReplicaPorts, config: Record<string, unknown>): Promise<KasReplica> {
+export async function startKasReplica(name: string, dir: string, ports: KasReplicaPorts, config: Record<string, unknown>, options: KasReplicaOptions = {}): Promise<KasReplica> {
   const file = path.join(dir, "kas.yaml");
   writeFileSync(
     file,
     stringify({
-      listen: { grpc: `127.0.0.1:${ports.grpc}`, api: `127.0.0.1:${ports.api}`, webhook: `127.0.0.1:${ports.webhook}`, observability: `127.0.0.1:${ports.observability}` },
+      listen: { grpc: `127.0.0.1:${ports.grpc}`, api: `127.0.0.1:${ports.api}`, webhook: `127.0.0.1:${ports.webhook}`, observability: `127.0.0.1:${ports.observability}`, ...options.listen },
       ...config,
     }),
   );
@@ -45,7 +52,7 @@ export async function startKasReplica(name: string, dir: string, ports: KasRepli
     name,
     ports,
     getJson: async (p) => {
-      const res = await fetch(`http://127.0.0.1:${ports.api}${p}`);
+      const res = await fetch(`http://127.0.0.1:${ports.api}${p}`, options.apiToken === undefined ? {} : { headers: { authorization: `Bearer ${options.apiToken}` } });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     metrics: async () => (await fetch(`http://127.0.0.1:${ports.observability}/metrics`)).text(),

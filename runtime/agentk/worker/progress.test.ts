@@ -1,26 +1,5 @@
-import { ProgressThrottle, type ThrottleClock } from "./progress";
-
-/** A clock the test moves by hand. */
-function manualClock(): ThrottleClock & { advance(ms: number): void } {
-  let t = 0;
-  let timers: { at: number; fn: () => void; id: number }[] = [];
-  let ids = 0;
-  return {
-    now: () => t,
-    setTimeout: (fn, ms) => {
-      const id = ++ids;
-      timers.push({ at: t + ms, fn, id });
-      return id;
-    },
-    clearTimeout: (h) => void (timers = timers.filter((x) => x.id !== h)),
-    advance(ms) {
-      t += ms;
-      const due = timers.filter((x) => x.at <= t);
-      timers = timers.filter((x) => x.at > t);
-      due.forEach((x) => x.fn());
-    },
-  };
-}
+import { ProgressThrottle } from "./progress";
+import { manualClock } from "../../../test/manual-clock";
 
 test("the first report goes at once; within the interval only the latest goes, when the interval ends", () => {
   const clock = manualClock();

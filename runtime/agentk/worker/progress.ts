@@ -11,7 +11,7 @@ export interface ThrottleClock {
   clearTimeout(handle: unknown): void;
 }
 
-const REAL_CLOCK: ThrottleClock = {
+export const REAL_CLOCK: ThrottleClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

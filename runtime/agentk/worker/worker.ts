@@ -5,8 +5,12 @@ import { syncCommit, type ObjectStore, type SyncOutcome } from "../apply";
 import { DriftWatcher } from "../drift";
 import { ProgressThrottle } from "./progress";
 import { toProgressReport, toReport } from "./report";
+import { ReportSender } from "./report-sender";
 import { cancelsCurrentSync, describeReason, type SyncReason } from "./sync-reason";
 import { SyncMetrics } from "./sync-metrics";
+
+/** How long one ReportSyncStatus call may take. */
+const REPORT_DEADLINE_MS = 10_000;
 
 export interface WorkerDeps {
   /** Clients whose channel carries the agent token. */
@@ -47,6 +51,7 @@ export class ProjectWorker {
   private readonly log: Logger;
   private readonly metrics: SyncMetrics;
   private readonly stream: Promise<void>;
+  private readonly reports: ReportSender;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -54,6 +59,11 @@ export class ProjectWorker {
   ) {
     this.log = deps.logger.with({ [F.projectId]: config.project.id });
     this.metrics = new SyncMetrics(deps.metrics, config.project.id);
+    this.reports = new ReportSender({
+      send: (r) => new Promise((resolve, reject) => deps.clients.status.ReportSyncStatus(r, { deadline: Date.now() + REPORT_DEADLINE_MS }, (err) => (err ? reject(err) : resolve()))),
+      onFailure: (r, err, retrying) =>
+        this.log.warn(retrying ? "Could not report sync status to kas; sending it again" : "Could not report sync status to kas", { [F.commitId]: r.commit_id, [F.error]: err }),
+    });
     this.drift = new DriftWatcher(deps.store.client, this.log, (what) => this.reapply({ kind: "drift", change: what }), deps.store.ownWrites);
     this.timer = setInterval(() => this.reapply({ kind: "periodic" }), config.reapplyIntervalMs);
     this.timer.unref();
@@ -140,9 +150,7 @@ export class ProjectWorker {
   }
 
   private report(report: ReturnType<typeof toReport>): void {
-    this.deps.clients.status.ReportSyncStatus(report, { deadline: Date.now() + 10_000 }, (err) => {
-      if (err) this.log.warn("Could not report sync status to kas", { [F.error]: err.details || err.message });
-    });
+    this.reports.report(report);
   }
 
   /** The project left the configuration: drop its current-state metrics. */
@@ -153,6 +161,7 @@ export class ProjectWorker {
   /** Stops streaming, cancels a sync in progress, waits for it. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.reports.stop();
     this.current?.abort();
     if (this.timer) clearInterval(this.timer);
     this.drift.stop();
