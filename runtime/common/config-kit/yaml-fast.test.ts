@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { loadYaml, type LoadResult } from "./yaml-source";
 import { fastYaml } from "./yaml-fast";
-import { fuzzDocument, prng, repositoryYaml } from "./yaml-fast-corpus";
+import { fuzzDocument, prng, repositoryYaml } from "../../../test/yaml-corpus";
 import { goCompatibleResolver } from "./yaml-fast-scalar";
 import type { KeyPath } from "./key-path";
 

@@ -1,5 +1,6 @@
 /**
- * Test inputs for yaml-fast.test.ts: every YAML text the repository holds
+ * Test inputs for the YAML fast path's tests (runtime/common/config-kit/yaml-fast.test.ts,
+ * runtime/kas/agentcfg/fast-path.test.ts): every YAML text the repository holds
  * (YAML files, ```yaml blocks of its Markdown, string literals of its
  * TypeScript that look like YAML), and a seeded fuzzer's documents near the
  * fast path's subset. Test support only: nothing in kas or agentk imports it.
@@ -8,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "../../..");
+const ROOT = path.resolve(__dirname, "..");
 
 /** [where, text] for every YAML text found in the repository's tracked files (each document of a multi-document text also alone). */
 export function repositoryYaml(): [string, string][] {
