@@ -6,7 +6,9 @@
  */
 import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { goCompatibleTags } from "../yaml-tags";
-import { yamlLocator, type Locate } from "./locate";
+import { nowhere, yamlLocator, type Locate } from "./locate";
+import { fastYaml } from "./yaml-fast";
+import { goCompatibleResolver } from "./yaml-fast-scalar";
 
 export type LoadResult =
   | { readonly ok: true; readonly value: unknown; readonly locate: Locate }
@@ -22,10 +24,16 @@ export interface LoadOptions {
   readonly goCompatible?: boolean;
   /** Words before a syntax error's message. Default "found invalid YAML". */
   readonly invalidYaml?: string;
+  /**
+   * Go-compatible files in the common subset (yaml-fast.ts) are read without the
+   * library, which then runs only if a position is asked for. Default true; false
+   * always runs the library (the fast path's tests compare the two).
+   */
+  readonly fastPath?: boolean;
 }
 
 export function loadYaml(input: string | Buffer, file: string, options: LoadOptions = {}): LoadResult {
-  const { maxBytes = Infinity, goCompatible = true, invalidYaml = "found invalid YAML" } = options;
+  const { maxBytes = Infinity, goCompatible = true, invalidYaml = "found invalid YAML", fastPath = true } = options;
   const fail = (message: string): LoadResult => ({ ok: false, errors: [`${file}: ${message}`] });
   const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.length;
   if (size > maxBytes) {
@@ -37,7 +45,23 @@ export function loadYaml(input: string | Buffer, file: string, options: LoadOpti
   } catch {
     return fail("found bytes that are not UTF-8; expected a UTF-8 YAML file");
   }
+  if (goCompatible && fastPath) {
+    const value = fastYaml(text, goCompatibleResolver());
+    if (value !== undefined) {
+      // The same value as the library's: so are its positions, found only when a problem needs one.
+      let full: Locate | undefined;
+      const locate: Locate = (path) => (full ??= fullLocate(parseText(text, file, goCompatible, invalidYaml)))(path);
+      return { ok: true, value, locate };
+    }
+  }
+  return parseText(text, file, goCompatible, invalidYaml);
+}
 
+const fullLocate = (loaded: LoadResult): Locate => (loaded.ok ? loaded.locate : nowhere);
+
+/** The yaml library's parse of `text`: every syntax error with its position, one document. */
+function parseText(text: string, file: string, goCompatible: boolean, invalidYaml: string): LoadResult {
+  const fail = (message: string): LoadResult => ({ ok: false, errors: [`${file}: ${message}`] });
   const lines = new LineCounter();
   // yaml's own duplicate-key check rescans the mapping for every key (16,000 keys: seconds): duplicateKeys() does it in one pass.
   const parsed = parseAllDocuments(text, {

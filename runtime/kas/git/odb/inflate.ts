@@ -14,8 +14,10 @@ const inflateInPool = promisify<Buffer, ZlibOptions, Buffer>(inflateAsync);
 const SYNC_BYTES = 256 * 1024;
 /** zlib's output step: an inflate stopped at its cap has produced at most this much past it. */
 const CHUNK_BYTES = 16 * 1024;
-/** The output step of a header-only inflate. zlib's smallest. */
-const HEAD_CHUNK_BYTES = 64;
+/** zlib's smallest output step. */
+const MIN_CHUNK_BYTES = 64;
+/** The output step of a header-only inflate. */
+const HEAD_CHUNK_BYTES = MIN_CHUNK_BYTES;
 
 /**
  * The compressed bytes a header-only inflate is given: a header comes out of
@@ -39,14 +41,17 @@ export function inflatedBytes(): number {
 /** `compressed` inflated, or undefined when it inflates to more than `cap` bytes (zlib stops then). */
 export async function inflateCapped(compressed: Buffer, cap: number): Promise<Buffer | undefined> {
   // maxOutputLength must be at least 1; an empty object inflates to 0 bytes under it.
-  const options: ZlibOptions = { maxOutputLength: Math.max(cap, 1), chunkSize: CHUNK_BYTES };
+  // The output is a slice of zlib's chunk: a small object gets a chunk just past its size (from Buffer's pool),
+  // not a 16 KiB one of its own that the object cache would keep alive while counting ~200 bytes.
+  const chunkSize = Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, cap + 1));
+  const options: ZlibOptions = { maxOutputLength: Math.max(cap, 1), chunkSize };
   try {
     const out = cap <= SYNC_BYTES ? inflateSync(compressed, options) : await inflateInPool(compressed, options);
     produced += out.length;
     return out.length > cap ? undefined : out;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ERR_BUFFER_TOO_LARGE") throw err;
-    produced += cap + CHUNK_BYTES;
+    produced += cap + chunkSize;
     return undefined;
   }
 }
