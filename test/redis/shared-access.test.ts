@@ -24,9 +24,9 @@ const MANIFESTS: ManifestProject[] = [{ ...MANIFEST_PROJECT_DEFAULTS, id: "group
 let redis: TestRedis;
 const opened: { conns: RedisConnections; book: SharedAccessBook }[] = [];
 /** A replica's access book on the shared Redis, reading the others' entries every 100 ms. */
-const replica = (): AgentAccessBook => {
+const replica = (refreshMs = 100): AgentAccessBook => {
   const conns = connectRedis({ host: "127.0.0.1", port: redis.port, keyPrefix: PREFIX, dialTimeoutMs: 2_000 }, silentLogger);
-  const book = redisAccessBook(conns, silentLogger, 100);
+  const book = redisAccessBook(conns, silentLogger, refreshMs);
   opened.push({ conns, book });
   return new AgentAccessBook(book);
 };
@@ -53,6 +53,19 @@ test("GIVEN replica A served the agent's config WHEN replica B is asked for that
   expect(seen).toEqual({ agent: { id: "7", name: "dude-agent", configProjectPath: "group/agent-config" }, ciAccess: ACCESS.ci_access, userAccess: ACCESS.user_access });
   await until("B sees the manifest projects", async () => b.manifestProject(AGENT.id, "group/manifests") ?? undefined, 5_000);
   expect([...b.all()].map((t) => t.agent.id)).toEqual(["7"]);
+});
+
+test("GIVEN an agent that connected to replica A a moment ago WHEN replica B is asked before its next read of the hash THEN B reads the agent's entry from Redis (a CI request right after the agent connected is not refused); an unknown agent stays unknown", async () => {
+  const a = replica();
+  const b = replica(3_600_000); // B's periodic read never comes during the test
+  await until("both connected", async () => (opened.every((o) => o.conns.ready()) ? true : undefined), 5_000);
+  const agent = { ...AGENT, id: "17" };
+  a.set(agent, ACCESS);
+  await until("A's entry is in Redis", async () => (redis.cli(["HEXISTS", accessHashKey(PREFIX), "17"]).trim() === "1" ? true : undefined), 5_000);
+  expect(b.get("17")).toBeUndefined();
+  expect((await b.lookup("17"))?.agent).toEqual({ id: "17", name: "dude-agent", configProjectPath: "group/agent-config" });
+  expect(b.get("17")?.agent.id).toBe("17"); // kept in B's view
+  expect(await b.lookup("no-such-agent")).toBeUndefined();
 });
 
 test("GIVEN an entry that is not what a replica writes WHEN a replica reads the hash THEN it is ignored, the others kept", async () => {

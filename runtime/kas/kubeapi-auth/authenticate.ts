@@ -49,7 +49,7 @@ export interface CiRequestAuthOptions {
   /** Verified jobs by token hash; kept until the token's exp at the latest. */
   readonly cache: CredentialCache<CiJobResult & { readonly expiresAtMs?: number }>;
   /** The agent with this id and its parsed ci_access, or undefined when kas knows no such agent. */
-  readonly agent: (agentId: string) => TargetAgent | undefined;
+  readonly agent: (agentId: string) => TargetAgent | undefined | Promise<TargetAgent | undefined>;
   /** Milliseconds; default Date.now. */
   readonly now?: () => number;
 }
@@ -67,7 +67,7 @@ export async function authorizeRequest(authorization: string | undefined, option
   if (!bearer.ok) return { allowed: false, status: 401, reason: bearer.reason };
   const { agentId, token, type } = bearer;
   const refuse = (status: RefusalStatus, reason: string): RequestDecision => ({ allowed: false, status, reason, agentId, token });
-  const target = options.agent(agentId);
+  const target = await options.agent(agentId);
   // Checked before the token so an unknown agent costs no verification.
   if (target === undefined) return refuse(403, `no agent with id ${agentId}`);
   const { gitlab } = options;

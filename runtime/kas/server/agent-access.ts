@@ -45,6 +45,11 @@ export class AgentAccessBook {
     return this.byId.get(agentId) ?? this.shared?.get(agentId)?.target;
   }
 
+  /** As get, and with redis an agent missing from the last view is read from Redis now (it may have connected to another replica a moment ago). */
+  async lookup(agentId: string): Promise<TargetAgent | undefined> {
+    return this.get(agentId) ?? (await this.shared?.fetch(agentId))?.target;
+  }
+
   /** Every agent kas (or, with redis, any replica) holds a ci_access for (the allowed_agents endpoint judges each). */
   *all(): IterableIterator<TargetAgent> {
     yield* this.byId.values();

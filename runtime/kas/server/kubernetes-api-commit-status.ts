@@ -58,7 +58,7 @@ async function serve(deps: CommitStatusDeps, req: http.IncomingMessage, res: htt
   const agentId = decision.agentId;
   const view = await deps.shared.commits(agentId);
   const state = view.agent;
-  const name = deps.auth.agent(agentId)?.agent.name ?? state?.name ?? agentId;
+  const name = (await deps.auth.agent(agentId))?.agent.name ?? state?.name ?? agentId;
   const projects = [...new Set([...Object.keys(state?.projects ?? {}), ...view.commits.keys()])].sort();
   const answer = await answerCommitStatus({
     agent: { id: agentId, name },

@@ -59,7 +59,7 @@ export function kubernetesApiProxyDeps(deps: ProxyDepsSources): KubernetesApiPro
     auth: {
       ...(config.oidc ? { verify: { issuer: config.oidc.issuer, audience: config.oidc.audience, jwks: new JwksCache({ issuer: config.oidc.issuer }) } } : {}),
       cache: new CredentialCache(),
-      agent: (id) => deps.access.get(id),
+      agent: (id) => deps.access.lookup(id),
       ...(deps.gitlab ? { gitlab: { api: deps.gitlab, jobs: new CredentialCache({ ttlMs: config.allowedAgentCacheTtlMs }), users: new CredentialCache({ ttlMs: config.allowedAgentCacheTtlMs }), errorTtlMs: config.allowedAgentCacheErrorTtlMs } } : {}),
     },
     tunnels: deps.tunnels,

@@ -28,12 +28,24 @@ export interface SharedAccessBook {
   put(agentId: string, entry: SharedAccessEntry): void;
   /** What the replicas wrote, as last read. */
   get(agentId: string): SharedAccessEntry | undefined;
+  /**
+   * The agent's entry, read from Redis now when the last view has none (an
+   * agent that connected to another replica since the last read): a CI
+   * request right after the agent connected is not refused for a few
+   * seconds. Misses are remembered for MISS_TTL_MS (bounded), so requests
+   * for unknown agents cost Redis at most one read per agent and period.
+   */
+  fetch(agentId: string): Promise<SharedAccessEntry | undefined>;
   all(): Iterable<SharedAccessEntry>;
   close(): void;
 }
 
 /** How often every replica reads the others' entries. */
 export const ACCESS_REFRESH_MS = 3_000;
+/** How long a lookup that found no entry in Redis is answered from memory. */
+export const MISS_TTL_MS = 1_000;
+/** Misses remembered at most (a flood of unknown agent ids forgets the oldest). */
+export const MAX_MISSES = 1_024;
 
 export function accessHashKey(prefix: string): string {
   return `${prefix}:access`;
@@ -72,6 +84,28 @@ export function redisAccessBook(redis: RedisConnections, logger: Logger, refresh
     for (const [agentId, json] of own) write(agentId, json);
     void refresh();
   };
+  const misses = new Map<string, number>();
+  const fetch = async (agentId: string): Promise<SharedAccessEntry | undefined> => {
+    const known = view.get(agentId);
+    if (known !== undefined || !redis.ready()) return known;
+    const missedAt = misses.get(agentId);
+    if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return undefined;
+    try {
+      const json = await redis.client.hget(key, agentId);
+      const entry = json === null ? undefined : parseEntry(agentId, json);
+      if (entry !== undefined) {
+        view.set(agentId, entry);
+        misses.delete(agentId);
+        return entry;
+      }
+    } catch (err) {
+      warn({ [F.error]: err });
+    }
+    misses.delete(agentId);
+    if (misses.size >= MAX_MISSES) misses.delete(misses.keys().next().value as string);
+    misses.set(agentId, Date.now());
+    return undefined;
+  };
   redis.client.on("ready", onReady);
   const timer = setInterval(() => void refresh(), refreshMs);
   timer.unref();
@@ -84,6 +118,7 @@ export function redisAccessBook(redis: RedisConnections, logger: Logger, refresh
       write(agentId, json);
     },
     get: (agentId) => view.get(agentId),
+    fetch,
     all: () => view.values(),
     close: () => {
       clearInterval(timer);
