@@ -1,0 +1,125 @@
+/**
+ * The console's workloads (issue 21 items 3 and 5) in a real headless
+ * Chromium, against kas (bin/kas, GitLab mode) and agentk (bin/agentk) on the
+ * real test cluster with the dude/naww scenario and KWOK pods and logs
+ * (gitlab-console.ts): the operator signs in with the API token, goes from
+ * the agent page to its workloads, sees the nginx pods in dude and follows a
+ * pod's log live; leaving the page frees the tunnel request in agentk.
+ * GitLab users sign in through GitLab (loopback OAuth fake) and read as
+ * user_access makes them: walter sees the apiserver's Forbidden, alice the
+ * pods. Screenshots in test-artifacts/screenshots.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { collectPageErrors, launchBrowser, screenshotPath } from "../browser";
+import { AGENT } from "../kubeapi/scenario";
+import { until } from "../until";
+import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
+import { CONSOLE_API_TOKEN, startGitLabConsoleScenario, type GitLabConsoleScenario } from "./gitlab-console";
+
+let sc: GitLabConsoleScenario;
+let browser: Browser;
+let page: Page;
+/** What the operator's page reported as errors (a CSP violation would be one). */
+let pageErrors: string[] = [];
+const WORKLOADS_PAGE = `/agents/${AGENT.id}/workloads`;
+const podRows = (p: Page) => p.locator("section.workload", { has: p.locator('h2:text-is("Deployment dude/nginx-deployment-dude")') }).locator("tbody tr");
+
+beforeAll(async () => {
+  sc = await startGitLabConsoleScenario();
+  await until("nginx-deployment-dude's 2 pods Running", async () => {
+    const res = await fetch(`${sc.base}/api/v1/agents/${AGENT.id}/workloads`, { headers: { authorization: `Bearer ${CONSOLE_API_TOKEN}` } });
+    if (res.status !== 200) return undefined;
+    const w = ((await res.json()) as WorkloadsAnswer).workloads.find((x) => x.name === "nginx-deployment-dude");
+    return w && w.pods.length === 2 && w.pods.every((p) => p.phase === "Running" && p.ready === "1/1") ? true : undefined;
+  }, 180_000, () => sc.agentk.output().slice(-3000) + sc.kas.output().slice(-2000));
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  pageErrors = collectPageErrors(page);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sc?.stop();
+});
+
+test("the operator signs in, follows the agent page's link to its workloads, and sees the nginx Deployment's 2 pods in dude Running", async () => {
+  await page.goto(`${sc.base}/`);
+  await page.fill("#token", CONSOLE_API_TOKEN);
+  await page.click("form.sign-in button");
+  await Promise.all([page.waitForURL(`${sc.base}/agents/${AGENT.id}`), page.click(`#agents-body a:text-is("${AGENT.name}")`)]);
+  // The dude/naww scenario: the agent page names naww's Forbidden.
+  expect(await page.textContent("table.objects")).toMatch(/nginx-deployment-naww.*forbidden/is);
+  await Promise.all([page.waitForURL(`${sc.base}${WORKLOADS_PAGE}`), page.click('a:text("Workloads")')]);
+  expect(await page.textContent("h1")).toBe(`Workloads of agent ${AGENT.name} (${AGENT.id})`);
+  const rows = podRows(page);
+  expect(await rows.count()).toBe(2);
+  for (const row of await rows.all()) {
+    const cells = await row.locator("td").allTextContents();
+    expect(cells.slice(0, 5)).toEqual(["dude", expect.stringMatching(/^nginx-deployment-dude-/), "Running", "1/1", "0"]);
+  }
+  await page.screenshot({ path: screenshotPath("console-workloads"), fullPage: true });
+}, 60_000);
+
+test("following a pod's log: a line written after opening appears without a reload; leaving the page frees agentk's tunnel request", async () => {
+  sc.cluster.appendPodLog("browser log line one");
+  await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+  await podRows(page).first().locator("button.follow").click();
+  await page.waitForSelector('pre#log:has-text("browser log line one")', { timeout: 20_000 });
+  expect(await sc.agentk.openRequests()).toBe(1);
+  sc.cluster.appendPodLog("browser log line two, written while the page follows");
+  await page.waitForSelector('pre#log:has-text("browser log line two, written while the page follows")', { timeout: 20_000 });
+  expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(await page.textContent("#follow-title")).toMatch(new RegExp(`^/api/v1/agents/${AGENT.id}/pods/dude/nginx-deployment-dude-[^/]+/log$`));
+  await page.screenshot({ path: screenshotPath("console-workloads-log"), fullPage: true });
+  await page.goto(`${sc.base}/agents/${AGENT.id}`);
+  await until("agentk: the log request freed", async () => ((await sc.agentk.openRequests()) === 0 ? true : undefined), 15_000, () => sc.agentk.output().slice(-2000));
+}, 60_000);
+
+test("no script error and no Content-Security-Policy violation on the workloads views", () => {
+  expect(pageErrors).toEqual([]);
+});
+
+/** A fresh browser context signed in through GitLab as `username`, on the workloads page it asked for. */
+async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE): Promise<{ context: BrowserContext; page: Page }> {
+  sc.oauth.signedInAs = sc.user(username);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
+  const p = await context.newPage();
+  expect((await p.goto(`${sc.base}${asked}`))?.status()).toBe(401);
+  // Back from GitLab on the page asked for (its URL is the sign-in page's too: wait for the page itself).
+  const landed = p.waitForResponse((r) => r.url() === `${sc.base}${asked}` && r.status() === 200);
+  await p.click('a:text("Sign in with GitLab")');
+  await landed;
+  await p.waitForSelector("h1:text('Workloads of agent')");
+  return { context, page: p };
+}
+
+test("a GitLab user whose user_access impersonation may not read pods sees the apiserver's Forbidden in the page", async () => {
+  const { context, page: p } = await signInWithGitLab("walter");
+  try {
+    const dude = p.locator("section.workload", { has: p.locator('h2:text-is("Deployment dude/nginx-deployment-dude")') });
+    expect(await dude.textContent()).toContain("Pods with app=nginx");
+    expect(await dude.locator("p.problem").allTextContents()).toContainEqual(
+      expect.stringContaining('Listing pods: Forbidden (HTTP 403): pods is forbidden: User "gitlab:user:walter" cannot list resource "pods" in API group "" in the namespace "dude"'),
+    );
+    expect(await dude.locator("tbody tr").count()).toBe(0);
+    await p.screenshot({ path: screenshotPath("console-workloads-forbidden"), fullPage: true });
+  } finally {
+    await context.close();
+  }
+}, 60_000);
+
+test("a GitLab user allowed to read pods sees them and follows a log", async () => {
+  const { context, page: p } = await signInWithGitLab("alice");
+  try {
+    const rows = podRows(p);
+    expect(await rows.count()).toBe(2);
+    expect(await p.locator("section.workload", { has: p.locator('h2:text-is("Deployment dude/nginx-deployment-dude")') }).locator("p.problem").count()).toBe(0);
+    expect((await rows.first().locator("td").allTextContents()).slice(2, 4)).toEqual(["Running", "1/1"]);
+    sc.cluster.appendPodLog("alice reads this line");
+    await rows.first().locator("button.follow").click();
+    await p.waitForSelector('pre#log:has-text("alice reads this line")', { timeout: 20_000 });
+  } finally {
+    await context.close();
+  }
+  await until("agentk: alice's log request freed", async () => ((await sc.agentk.openRequests()) === 0 ? true : undefined), 15_000);
+}, 60_000);
