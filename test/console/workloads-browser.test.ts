@@ -79,8 +79,14 @@ test("no script error and no Content-Security-Policy violation on the workloads 
   expect(pageErrors).toEqual([]);
 });
 
-/** A fresh browser context signed in through GitLab as `username`, on the workloads page it asked for. */
-async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE): Promise<{ context: BrowserContext; page: Page }> {
+/** The name of one of the nginx pods, as kas's operator reads it. */
+async function firstPodName(): Promise<string> {
+  const a = (await (await fetch(`${sc.base}/api/v1/agents/${AGENT.id}/workloads`, { headers: { authorization: `Bearer ${CONSOLE_API_TOKEN}` } })).json()) as WorkloadsAnswer;
+  return a.workloads.find((x) => x.name === "nginx-deployment-dude")!.pods[0]!.name;
+}
+
+/** A fresh browser context signed in through GitLab as `username`, on the page it asked for (the workloads page by default) once `ready` shows. */
+async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE, ready = "h1:text('Workloads of agent')"): Promise<{ context: BrowserContext; page: Page }> {
   sc.oauth.signedInAs = sc.user(username);
   const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
   const p = await context.newPage();
@@ -89,7 +95,7 @@ async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE): Promi
   const landed = p.waitForResponse((r) => r.url() === `${sc.base}${asked}` && r.status() === 200);
   await p.click('a:text("Sign in with GitLab")');
   await landed;
-  await p.waitForSelector("h1:text('Workloads of agent')");
+  await p.waitForSelector(ready);
   return { context, page: p };
 }
 
@@ -103,6 +109,17 @@ test("a GitLab user whose user_access impersonation may not read pods sees the a
     );
     expect(await dude.locator("tbody tr").count()).toBe(0);
     await p.screenshot({ path: screenshotPath("console-workloads-forbidden"), fullPage: true });
+    // The JSON beside the page, with the browser's session: the Deployment read (its selector), not its pods, events or logs.
+    const a = (await (await p.request.get(`${sc.base}/api/v1/agents/${AGENT.id}/workloads`)).json()) as WorkloadsAnswer;
+    const w = a.workloads.find((x) => x.name === "nginx-deployment-dude")!;
+    expect(w.selector).toBe("app=nginx");
+    expect(w.pods).toEqual([]);
+    expect(w.pods_error).toMatchObject({ status: 403, reason: "Forbidden" });
+    expect(w.events_error!.message).toContain('User "gitlab:user:walter" cannot list resource "events"');
+    const pod = await firstPodName();
+    const log = await p.request.get(`${sc.base}/api/v1/agents/${AGENT.id}/pods/dude/${pod}/log?follow=true`);
+    expect(log.status()).toBe(403);
+    expect(((await log.json()) as { message: string }).message).toContain('User "gitlab:user:walter" cannot get resource "pods/log"');
   } finally {
     await context.close();
   }
@@ -122,4 +139,35 @@ test("a GitLab user allowed to read pods sees them and follows a log", async () 
     await context.close();
   }
   await until("agentk: alice's log request freed", async () => ((await sc.agentk.openRequests()) === 0 ? true : undefined), 15_000);
+}, 60_000);
+
+test("GitLab users see the agents user_access admits them to, and only those: walter sees ci-agent; donny, whom GitLab refuses the agent, sees nothing of it", async () => {
+  const walter = await signInWithGitLab("walter", "/", "#agents-body");
+  try {
+    expect(await walter.page.locator(`#agents-body a:text-is("${AGENT.name}")`).count()).toBe(1);
+    expect(((await (await walter.page.request.get(`${sc.base}/api/v1/agents`)).json()) as { agents: { id: string }[] }).agents.map((a) => a.id)).toEqual([AGENT.id]);
+    expect((await walter.page.request.get(`${sc.base}/api/v1/agents/${AGENT.id}`)).status()).toBe(200);
+  } finally {
+    await walter.context.close();
+  }
+  const donny = await signInWithGitLab("donny", "/", "#agents-body");
+  try {
+    const p = donny.page;
+    expect((await p.textContent("#agents-body"))?.trim()).toBe("no agent you may see has connected");
+    expect(await p.textContent("#notices")).toContain("signed in with GitLab: only the agents whose user_access admits you are listed");
+    await p.screenshot({ path: screenshotPath("console-agents-gitlab-user-refused") });
+    expect(((await (await p.request.get(`${sc.base}/api/v1/agents`)).json()) as { agents: unknown[] }).agents).toEqual([]);
+    expect((await p.request.get(`${sc.base}/api/v1/agents/${AGENT.id}`)).status()).toBe(404);
+    expect((await p.goto(`${sc.base}/agents/${AGENT.id}`))?.status()).toBe(404);
+    expect(await p.textContent("body")).not.toContain("nginx-deployment");
+    const json = await p.request.get(`${sc.base}/api/v1/agents/${AGENT.id}/workloads`);
+    expect(json.status()).toBe(403);
+    expect(((await json.json()) as { message: string }).message).toContain(`GitLab: the token's user may not use agent ${AGENT.id}`);
+    expect((await p.goto(`${sc.base}${WORKLOADS_PAGE}`))?.status()).toBe(403);
+    expect(await p.textContent("p.problem")).toContain(`Refused: Forbidden (HTTP 403): kas: GitLab: the token's user may not use agent ${AGENT.id}`);
+    expect(await p.textContent("body")).not.toContain("nginx-deployment");
+  } finally {
+    await donny.context.close();
+  }
+  expect(await sc.agentk.openRequests()).toBe(0);
 }, 60_000);

@@ -11,19 +11,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import type { ConsoleViewer } from "../../runtime/kas/console";
 import type { FakeUser } from "../fakes";
 import { AGENT_NS } from "../agentk/scenario";
 import type { TestCluster } from "../cluster";
 import { AGENT, startKubeApiProcessScenario, type KubeApiProcessScenario } from "../kubeapi/scenario";
 
 export const API_TOKEN = randomBytes(24).toString("base64url");
-export const PAT_WALTER = `glpat-${randomBytes(15).toString("base64url")}`;
-export const PAT_DONNY = `glpat-${randomBytes(15).toString("base64url")}`;
-export const PAT_ALICE = `glpat-${randomBytes(15).toString("base64url")}`;
+const PAT_WALTER = `glpat-${randomBytes(15).toString("base64url")}`;
+const PAT_DONNY = `glpat-${randomBytes(15).toString("base64url")}`;
+const PAT_ALICE = `glpat-${randomBytes(15).toString("base64url")}`;
 export const DUDE = readFileSync(path.resolve(__dirname, "../../examples/dude-naww/manifests/dude.yaml"), "utf8");
 
 /** The agent's config.yaml: its manifests, and user_access impersonating GitLab users. */
@@ -96,25 +93,4 @@ export function startWorkloadsScenario(): Promise<KubeApiProcessScenario> {
     setup: grantWorkloadsRbac,
     gitlab: { users: WORKLOADS_USERS },
   });
-}
-
-/**
- * A stand-in for the console's router (another part of issue 21): it has
- * signed `viewer` in and hands every request to kas's workloads routes.
- */
-export async function serveAsViewer(sc: KubeApiProcessScenario, viewer: ConsoleViewer): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    void sc.kas.kas.workloads(req, res, pathname, viewer).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
