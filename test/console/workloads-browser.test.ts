@@ -71,7 +71,7 @@ test("following a pod's log: a line written after opening appears without a relo
   expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(await page.textContent("#follow-title")).toMatch(new RegExp(`^/api/v1/agents/${AGENT.id}/pods/dude/nginx-deployment-dude-[^/]+/log$`));
   await page.screenshot({ path: screenshotPath("console-workloads-log"), fullPage: true });
-  await page.goto(`${sc.base}/agents/${AGENT.id}`);
+  await Promise.all([page.waitForURL(`${sc.base}/agents/${AGENT.id}`), page.click("a#back")]);
   await until("agentk: the log request freed", async () => ((await sc.agentk.openRequests()) === 0 ? true : undefined), 15_000, () => sc.agentk.output().slice(-2000));
 }, 60_000);
 
@@ -86,21 +86,22 @@ async function firstPodName(): Promise<string> {
 }
 
 /** A fresh browser context signed in through GitLab as `username`, on the page it asked for (the workloads page by default) once `ready` shows. */
-async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE, ready = "h1:text('Workloads of agent')"): Promise<{ context: BrowserContext; page: Page }> {
+async function signInWithGitLab(username: string, asked = WORKLOADS_PAGE, ready = "h1:text('Workloads of agent')"): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   sc.oauth.signedInAs = sc.user(username);
   const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
   const p = await context.newPage();
+  const errors = collectPageErrors(p);
   expect((await p.goto(`${sc.base}${asked}`))?.status()).toBe(401);
   // Back from GitLab on the page asked for (its URL is the sign-in page's too: wait for the page itself).
   const landed = p.waitForResponse((r) => r.url() === `${sc.base}${asked}` && r.status() === 200);
   await p.click('a:text("Sign in with GitLab")');
   await landed;
   await p.waitForSelector(ready);
-  return { context, page: p };
+  return { context, page: p, errors };
 }
 
 test("a GitLab user whose user_access impersonation may not read pods sees the apiserver's Forbidden in the page", async () => {
-  const { context, page: p } = await signInWithGitLab("walter");
+  const { context, page: p, errors } = await signInWithGitLab("walter");
   try {
     const dude = p.locator("section.workload", { has: p.locator('h2:text-is("Deployment dude/nginx-deployment-dude")') });
     expect(await dude.textContent()).toContain("Pods with app=nginx");
@@ -120,13 +121,14 @@ test("a GitLab user whose user_access impersonation may not read pods sees the a
     const log = await p.request.get(`${sc.base}/api/v1/agents/${AGENT.id}/pods/dude/${pod}/log?follow=true`);
     expect(log.status()).toBe(403);
     expect(((await log.json()) as { message: string }).message).toContain('User "gitlab:user:walter" cannot get resource "pods/log"');
+    expect(errors).toEqual([]);
   } finally {
     await context.close();
   }
 }, 60_000);
 
 test("a GitLab user allowed to read pods sees them and follows a log", async () => {
-  const { context, page: p } = await signInWithGitLab("alice");
+  const { context, page: p, errors } = await signInWithGitLab("alice");
   try {
     const rows = podRows(p);
     expect(await rows.count()).toBe(2);
@@ -135,6 +137,7 @@ test("a GitLab user allowed to read pods sees them and follows a log", async () 
     sc.cluster.appendPodLog("alice reads this line");
     await rows.first().locator("button.follow").click();
     await p.waitForSelector('pre#log:has-text("alice reads this line")', { timeout: 20_000 });
+    expect(errors).toEqual([]);
   } finally {
     await context.close();
   }

@@ -57,7 +57,7 @@ export function renderWorkloadsPage(answer: WorkloadsAnswer): string {
   const { agent } = answer;
   const body = answer.workloads.length === 0 ? "<p>The agent's last reports name no Deployment or StatefulSet.</p>" : answer.workloads.map((w) => workloadHtml(agent.id, w)).join("\n");
   const omitted = answer.omitted > 0 ? `<p>${esc(answer.omitted)} more workloads not shown.</p>` : "";
-  return `${head(`Workloads of agent ${agent.name} (${agent.id})`)}<p>${agent.connected ? "connected" : "not connected"}</p>
+  return `${head(`Workloads of agent ${agent.name} (${agent.id})`)}<p><a href="/agents/${encodeURIComponent(agent.id)}" id="back">← agent ${esc(agent.name)}</a> · ${agent.connected ? "connected" : "not connected"}</p>
 ${body}
 ${omitted}
 <div id="follow" hidden><h2 id="follow-title"></h2><button type="button" id="follow-stop">stop</button><pre id="log"></pre></div>
