@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /** The Chromium binary, or an error saying how to get it. */
 export function chromiumBinary(): string {
@@ -29,4 +29,16 @@ export function screenshotPath(name: string): string {
   const dir = path.resolve(__dirname, "../../test-artifacts/screenshots");
   mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
+}
+
+/**
+ * Collects what `page` reports as errors from now on: script errors and
+ * console errors (a Content-Security-Policy violation is one), except the
+ * 401 of a sign-in page, which the console answers on purpose.
+ */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => void (m.type() === "error" && !/401 \(Unauthorized\)/.test(m.text()) && errors.push(m.text())));
+  page.on("pageerror", (e) => void errors.push(e.message));
+  return errors;
 }

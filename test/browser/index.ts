@@ -1,2 +1,2 @@
 /** Headless Chromium for page tests. */
-export { chromiumBinary, launchBrowser, screenshotPath } from "./browser";
+export { chromiumBinary, collectPageErrors, launchBrowser, screenshotPath } from "./browser";

@@ -15,7 +15,7 @@ import { startKasReplica, type KasReplica } from "../kas/kas-replica";
 import { agentkProcess, type AgentkProcess } from "../kubeapi/agentk-process";
 import { grantAgent } from "../agentk/rbac";
 import { AGENT_NS, seedRepo } from "../agentk/scenario";
-import { launchBrowser, screenshotPath } from "../browser";
+import { collectPageErrors, launchBrowser, screenshotPath } from "../browser";
 import { until } from "../until";
 
 const API_TOKEN = "console-browser-t0ken-0123456789";
@@ -29,7 +29,7 @@ let browser: Browser;
 let page: Page;
 let base: string;
 /** What the browser's console reported as errors (a CSP violation would be one). */
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 interface AgentJson {
   readonly name: string;
@@ -65,8 +65,7 @@ beforeAll(async () => {
   await until("dude-agent's first sync reported", async () => (await agents()).find((a) => a.name === "dude-agent" && a.last_sync), 120_000, () => agentk.output().slice(-3000) + kas.output().slice(-2000));
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  page.on("console", (m) => void (m.type() === "error" && !/401 \(Unauthorized\)/.test(m.text()) && pageErrors.push(m.text())));
-  page.on("pageerror", (e) => void pageErrors.push(e.message));
+  pageErrors = collectPageErrors(page);
 }, 300_000);
 
 afterAll(async () => {

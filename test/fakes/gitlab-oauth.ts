@@ -12,6 +12,8 @@ import type { AddressInfo } from "node:net";
 export interface FakeOAuthUser {
   readonly username: string;
   readonly isAdmin?: boolean;
+  /** The access token /oauth/token gives for this user; default a random one (set it to the token another fake knows, e.g. the internal API's authorize_proxy_user table). */
+  readonly accessToken?: string;
 }
 
 export interface FakeGitLabOAuth {
@@ -57,7 +59,7 @@ export async function startFakeGitLabOAuth(client: { id: string; secret: string;
         if (f.get("client_id") !== client.id || f.get("client_secret") !== client.secret || f.get("redirect_uri") !== client.redirectUrl || !grant || !verified) {
           return json(res, 400, { error: "invalid_grant" });
         }
-        const token = randomBytes(16).toString("hex");
+        const token = grant.user.accessToken ?? randomBytes(16).toString("hex");
         tokens.set(token, grant.user);
         return json(res, 200, { access_token: token, token_type: "Bearer", scope: "read_user" });
       }

@@ -38,8 +38,10 @@ export function renderAgents(model: AgentsModel, q: string, now: number): string
   const notices = [
     model.shared_state === "unavailable" ? `<p class="notice" role="alert"><strong>${esc(UNAVAILABLE_NOTICE)}</strong></p>` : "",
     model.registry_note ? `<p class="note">${esc(model.registry_note)}</p>` : "",
+    model.viewer_note ? `<p class="note">${esc(model.viewer_note)}</p>` : "",
   ].join("");
-  const empty = model.agents.length === 0 ? "no agent is registered or has connected yet" : "no agent matches the filter";
+  const none = model.viewer_note ? "no agent you may see has connected" : "no agent is registered or has connected yet";
+  const empty = model.agents.length === 0 ? none : "no agent matches the filter";
   return `<h1>Agents</h1><div id="notices" data-swap>${notices}</div><form method="get" action="/" class="filter" role="search"><label>Filter <input type="search" id="q" name="q" value="${esc(q)}" placeholder="name, state, version, commit" autocomplete="off"></label><button type="submit">Filter</button></form>
 <table id="agents"><thead><tr><th>agent</th><th>version</th><th>state</th><th>connections (replica: streams)</th><th>last seen</th><th>cluster</th><th>last sync</th><th>config error</th></tr></thead><tbody id="agents-body" data-swap>
 ${shown.map((a) => row(a, now)).join("\n") || `<tr class="empty"><td colspan="8">${empty}</td></tr>`}

@@ -1,5 +1,5 @@
 /** kas's operator console: agents, their syncs and objects, live (issue 21). */
-export type { ConsoleViewer } from "./viewer";
+export type { AgentAccess, AgentRefusal, ConsoleViewer } from "./viewer";
 export { startConsole, type Console, type ConsoleDeps, type ConsoleRoute } from "./router";
 export { agentsModel, GITLAB_REGISTRY_NOTE, type AgentsModel, type ConsoleAgent, type ConsoleAgentState } from "./model";
 export { agentDetail, type AgentDetail } from "./agent-model";

@@ -34,6 +34,8 @@ export interface AgentsModel {
   readonly agents: readonly ConsoleAgent[];
   /** undefined: the registry can list its agents; else why the list holds only agents that connected. */
   readonly registry_note?: string;
+  /** Set when the list is cut to what the viewer may see (a GitLab user): says so. */
+  readonly viewer_note?: string;
   readonly shared_state?: "available" | "unavailable";
 }
 

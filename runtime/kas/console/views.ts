@@ -15,7 +15,7 @@ import { renderAgents } from "./agents-page";
 import { page } from "./html";
 import { agentsModel, type AgentsModel } from "./model";
 import { sendBytes, sendHtml, sendJson } from "./respond";
-import type { ConsoleViewer } from "./viewer";
+import type { AgentAccess, ConsoleViewer } from "./viewer";
 
 export interface ViewsDeps {
   readonly shared: Pick<SharedState, "agents" | "commits">;
@@ -24,7 +24,12 @@ export interface ViewsDeps {
   readonly projects: () => readonly ProjectConfig[];
   readonly kas: BuildInfo;
   readonly now?: () => number;
+  /** Which agents a GitLab user sees (kas's operator sees all); undefined: GitLab users see none. */
+  readonly agentAccess?: AgentAccess;
 }
+
+/** Above the list of a GitLab user: why agents may be missing from it. */
+export const GITLAB_USER_NOTE = "signed in with GitLab: only the agents whose user_access admits you are listed";
 
 const AGENT_PAGE = /^\/agents\/([^/]{1,200})$/;
 const AGENT_API = /^\/api\/v1\/agents\/([^/]{1,200})$/;
@@ -47,11 +52,12 @@ export class Views {
   async serve(req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://kas");
     if (path === "/api/v1/agents") {
-      sendBytes(res, 200, "application/json", await this.agentsJson());
+      if (viewer.kind === "api-token") sendBytes(res, 200, "application/json", await this.agentsJson());
+      else sendJson(res, 200, { kas: { version: this.deps.kas.version, commit: this.deps.kas.commit }, ...(await this.visibleModel(viewer)) });
       return true;
     }
     if (path === "/") {
-      const model = await this.model();
+      const model = await this.visibleModel(viewer);
       sendHtml(res, 200, page({ title: "Agents", kas: this.deps.kas, viewer, live: true }, renderAgents(model, url.searchParams.get("q") ?? "", this.now())));
       return true;
     }
@@ -60,7 +66,8 @@ export class Views {
     const id = pageId ?? apiId;
     if (id === undefined) return false;
     const agentId = safeDecode(id);
-    const detail = agentId === undefined ? undefined : await this.detail(agentId);
+    // An agent the viewer may not see is, to them, no agent at all.
+    const detail = agentId === undefined || (await this.refused(viewer, agentId)) ? undefined : await this.detail(agentId);
     if (!detail) {
       if (apiId !== undefined) sendJson(res, 404, { error: `no agent with id ${JSON.stringify(agentId ?? id)}: neither registered nor seen by kas` });
       else sendHtml(res, 404, page({ title: "No such agent", kas: this.deps.kas, viewer }, `<h1>No such agent</h1><p><a href="/">← agents</a></p>`));
@@ -73,6 +80,19 @@ export class Views {
 
   private async model(): Promise<AgentsModel> {
     return agentsModel(await this.deps.shared.agents(), this.deps.registered());
+  }
+
+  private async refused(viewer: ConsoleViewer, agentId: string): Promise<boolean> {
+    if (viewer.kind === "api-token") return false;
+    return this.deps.agentAccess === undefined || (await this.deps.agentAccess(viewer, agentId)) !== undefined;
+  }
+
+  /** The agents list as `viewer` may see it: all of it for kas's operator; for a GitLab user the agents user_access admits them to, and a note saying so. */
+  private async visibleModel(viewer: ConsoleViewer): Promise<AgentsModel> {
+    const model = await this.model();
+    if (viewer.kind === "api-token") return model;
+    const refused = await Promise.all(model.agents.map((a) => this.refused(viewer, a.id)));
+    return { ...model, agents: model.agents.filter((_, i) => !refused[i]), viewer_note: GITLAB_USER_NOTE };
   }
 
   private async agentsJson(): Promise<Buffer> {

@@ -4,6 +4,7 @@ import { serviceDefinitions } from "../../rpc";
 import type { AgentConnectionLimits, KasConfig, KubernetesApiConfig } from "../config";
 import type { GitLabCredentialsApi } from "../kubeapi-auth";
 import { AgentAccessBook } from "./agent-access";
+import { consoleAgentAccess } from "./console-access";
 import { kubernetesApiProxyDeps, listenKubernetesApi } from "./kubernetes-api-listen";
 import { admitAuthorization, withDefaults } from "./kubernetes-api-proxy";
 import { workloadsRoutes, type WorkloadsHandler } from "../workloads";
@@ -139,15 +140,18 @@ export async function startKasServer(deps: KasServerDeps): Promise<RunningKas> {
     }
     // One set of proxy deps (credential caches, per-credential limit) for the Kubernetes API proxy and the console's workloads.
     const proxyDeps = deps.kubernetesApi && withDefaults(kubernetesApiProxyDeps({ config: deps.kubernetesApi, access, tunnels: routedTunnels, logger: deps.logger, gitlab: deps.kubernetesApiGitLab }));
+    // Which agents a console viewer sees: a GitLab user those user_access admits them to (the proxy's answer, cached).
+    const agentAccess = consoleAgentAccess(proxyDeps);
     workloads = workloadsRoutes({
       shared,
+      agentAccess,
       tunnels: routedTunnels,
       logger: deps.logger,
       // A GitLab user reads exactly as a user_access request of the proxy with their token would.
       ...(proxyDeps ? { admitUser: (authorization: string, signal: AbortSignal) => admitAuthorization(proxyDeps, authorization, signal) } : {}),
     });
     // The console's routes after sign-in: the workloads first (issue 21 item 3), then any the caller adds.
-    const http = await listenHttpListeners({ ...deps, metrics, shared, consoleRoutes: [workloads, ...(deps.consoleRoutes ?? [])] }, ports);
+    const http = await listenHttpListeners({ ...deps, metrics, shared, consoleAgentAccess: agentAccess, consoleRoutes: [workloads, ...(deps.consoleRoutes ?? [])] }, ports);
     closers.push(...http);
     if (listen.kubernetesApi) {
       if (!deps.kubernetesApi || !proxyDeps) throw new Error("listen.kubernetes_api needs the kubernetes_api section");

@@ -8,13 +8,16 @@
  * agent itself, and only the read-only requests requests.ts allows.
  */
 import type { TunnelIdentity, TunnelRequestHead } from "../../rpc";
-import type { ConsoleViewer } from "../console";
+import type { AgentAccess, ConsoleViewer } from "../console";
 import { ciBearerToken, PAT_TOKEN_TYPE } from "../kubeapi-auth";
 import type { SharedState } from "../shared";
 import { TunnelUnavailableError, UNAVAILABLE_HTTP, type Tunnel, type TunnelResponse, type TunnelSource } from "../tunnel";
 import { F, type Logger } from "../../common";
 import type { Problem } from "./model";
 import { operatorRefusal } from "./requests";
+
+/** Why a GitLab user reads nothing through any agent of this kas. */
+export const NO_USER_ACCESS_MESSAGE = "kas: this kas has no kubernetes_api section, so GitLab users read nothing through agents (user_access needs it)";
 
 /** A tunnel of the agent and the identity to run as, or the refusal (the proxy's admitAuthorization answers this). */
 export type ViewerAdmission =
@@ -33,6 +36,8 @@ export interface WorkloadsDeps {
    * users are then refused.
    */
   readonly admitUser?: (authorization: string, signal: AbortSignal) => Promise<ViewerAdmission>;
+  /** Which agents the viewer may see at all; refused ones answer with the refusal before anything is read. Undefined: each read is judged alone. */
+  readonly agentAccess?: AgentAccess;
   readonly logger: Logger;
   /** How long a read waits for one of the agent's tunnels; default 10 s. */
   readonly acquireTimeoutMs?: number;
@@ -58,7 +63,7 @@ export async function get(deps: WorkloadsDeps, viewer: ConsoleViewer, agentId: s
 async function admitViewer(deps: WorkloadsDeps, viewer: ConsoleViewer, agentId: string, path: string, signal: AbortSignal): Promise<ViewerAdmission> {
   if (viewer.kind === "gitlab-user") {
     if (deps.admitUser === undefined) {
-      return { refusal: { code: 403, reason: "Forbidden", message: "kas: this kas has no kubernetes_api section, so GitLab users read nothing through agents (user_access needs it)" } };
+      return { refusal: { code: 403, reason: "Forbidden", message: NO_USER_ACCESS_MESSAGE } };
     }
     return deps.admitUser(`Bearer ${ciBearerToken(agentId, viewer.accessToken, PAT_TOKEN_TYPE)}`, signal);
   }

@@ -11,7 +11,7 @@ import { WORKLOADS_JS } from "./assets";
 import { collectWorkloads } from "./collect";
 import { LogStreams, streamLog } from "./logs";
 import type { Problem } from "./model";
-import { PAGE_CSP, renderWorkloadsPage } from "./page";
+import { PAGE_CSP, renderRefusalPage, renderWorkloadsPage } from "./page";
 import { parseRoute } from "./routes";
 
 export type WorkloadsHandler = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer) => Promise<boolean>;
@@ -39,6 +39,15 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
       case "asset":
         res.writeHead(200, { ...SECURITY, "content-type": "text/javascript; charset=utf-8", "content-length": js.length }).end(js);
         return true;
+    }
+    // An agent the viewer may not see: not even the names of its workloads.
+    const refused = await deps.agentAccess?.(viewer, route.agentId);
+    if (refused !== undefined) {
+      if (route.kind !== "workloads-page") refuse(refused);
+      else sendPage(res, refused.status, renderRefusalPage(route.agentId, refused));
+      return true;
+    }
+    switch (route.kind) {
       case "log":
         await streamLog(deps, streams, viewer, route, res, refuse);
         return true;
@@ -53,14 +62,20 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
           return true;
         }
         deps.logger.debug("workloads read", { [F.agentId]: route.agentId, [F.count]: answer.workloads.length, [F.identity]: viewer.kind === "api-token" ? "api-token" : `gitlab-user ${viewer.username}` });
-        const html = route.kind === "workloads-page";
-        const body = Buffer.from(html ? renderWorkloadsPage(answer) : JSON.stringify(answer, null, 2) + "\n");
-        const type = html ? { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP } : { "content-type": "application/json" };
-        res.writeHead(200, { ...SECURITY, ...type, "content-length": body.length }).end(body);
+        if (route.kind === "workloads-page") sendPage(res, 200, renderWorkloadsPage(answer));
+        else {
+          const body = Buffer.from(JSON.stringify(answer, null, 2) + "\n");
+          res.writeHead(200, { ...SECURITY, "content-type": "application/json", "content-length": body.length }).end(body);
+        }
         return true;
       }
     }
   };
+}
+
+function sendPage(res: http.ServerResponse, status: number, html: string): void {
+  const body = Buffer.from(html);
+  res.writeHead(status, { ...SECURITY, "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP, "content-length": body.length }).end(body);
 }
 
 /** A refusal as a Kubernetes Status (what kubectl and the page show), unless the response has begun. */

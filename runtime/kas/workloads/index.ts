@@ -6,7 +6,7 @@
  * agent, read-only requests only).
  */
 export { workloadsRoutes, type WorkloadsHandler } from "./handler";
-export type { ViewerAdmission, WorkloadsDeps } from "./access";
+export { NO_USER_ACCESS_MESSAGE, type ViewerAdmission, type WorkloadsDeps } from "./access";
 export type { EventRow, PodRow, Problem, WorkloadsAnswer, WorkloadView } from "./model";
 export { operatorRefusal } from "./requests";
 export { parseRoute, ASSET_PATH, MAX_TAIL_LINES, MAX_LOG_BYTES, type LogQuery, type WorkloadsRoute } from "./routes";

@@ -55,12 +55,9 @@ function workloadHtml(agentId: string, w: WorkloadView): string {
 
 export function renderWorkloadsPage(answer: WorkloadsAnswer): string {
   const { agent } = answer;
-  const title = `Workloads of agent ${agent.name} (${agent.id})`;
   const body = answer.workloads.length === 0 ? "<p>The agent's last reports name no Deployment or StatefulSet.</p>" : answer.workloads.map((w) => workloadHtml(agent.id, w)).join("\n");
   const omitted = answer.omitted > 0 ? `<p>${esc(answer.omitted)} more workloads not shown.</p>` : "";
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>
-<body><h1>${esc(title)}</h1><p>${agent.connected ? "connected" : "not connected"}</p>
+  return `${head(`Workloads of agent ${agent.name} (${agent.id})`)}<p><a href="/agents/${encodeURIComponent(agent.id)}" id="back">← agent ${esc(agent.name)}</a> · ${agent.connected ? "connected" : "not connected"}</p>
 ${body}
 ${omitted}
 <div id="follow" hidden><h2 id="follow-title"></h2><button type="button" id="follow-stop">stop</button><pre id="log"></pre></div>
@@ -68,3 +65,14 @@ ${omitted}
 </body></html>
 `;
 }
+
+/** The page when the viewer may not see the agent at all: why, and nothing of the agent. */
+export function renderRefusalPage(agentId: string, refusal: Problem): string {
+  return `${head(`Workloads of agent ${agentId}`)}${problemHtml("Refused", refusal)}<p><a href="/">← agents</a></p>
+</body></html>
+`;
+}
+
+const head = (title: string): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><h1>${esc(title)}</h1>`;
