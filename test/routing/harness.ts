@@ -29,6 +29,8 @@ export interface TwoReplicas {
   readonly pool: TestPool;
   /** B's Kubernetes API proxy. */
   readonly proxyUrl: string;
+  /** A's Kubernetes API proxy (the agent's own replica: nothing forwarded). */
+  readonly aProxyUrl: string;
   /** `Authorization` for agent `agentId` as CI project group/app. */
   authorization(agentId?: string): string;
   /** Where the locator says agents are (B asks it; A is never asked: the agent is connected there). */
@@ -79,11 +81,13 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, pre
     return http;
   };
   const proxy = await proxyOf(b);
+  const aProxy = await proxyOf(a);
   return {
     a,
     b,
     pool,
     proxyUrl: proxy.url,
+    aProxyUrl: aProxy.url,
     where,
     asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,
