@@ -9,7 +9,7 @@ import { privateTunnelServiceDefinition } from "../../rpc";
 import type { AgentLocator } from "../shared/presence";
 import type { TunnelRegistry } from "../tunnel";
 import { forwardHandlers, type ForwardServiceDeps } from "./forward-service";
-import { PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_MAX_MESSAGE_BYTES } from "./limits";
+import { PRIVATE_API_IDLE_CONNECTION_MS, PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_MAX_MESSAGE_BYTES } from "./limits";
 import { ReplicaClients } from "./replica-clients";
 import { RoutingTunnels } from "./routing-tunnels";
 
@@ -25,6 +25,8 @@ export interface PrivateApiDeps {
   readonly metrics: Metrics;
   /** Test hook: the forward service's timeouts. */
   readonly timeouts?: ForwardServiceDeps["timeouts"];
+  /** Test hook: PRIVATE_API_IDLE_CONNECTION_MS. */
+  readonly idleConnectionMs?: number;
 }
 
 export interface RunningPrivateApi {
@@ -43,6 +45,7 @@ export async function startPrivateApi(deps: PrivateApiDeps): Promise<RunningPriv
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+    "grpc.max_connection_idle_ms": deps.idleConnectionMs ?? PRIVATE_API_IDLE_CONNECTION_MS,
   });
   server.addService(privateTunnelServiceDefinition(), forwardHandlers({ tunnels: deps.local, secret, logger: deps.logger, metrics: deps.metrics, timeouts: deps.timeouts }));
   const port = await new Promise<number>((resolve, reject) =>
