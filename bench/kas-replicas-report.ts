@@ -69,6 +69,7 @@ export function replicasReport(r: { idle: readonly IdleRow[]; fanout: readonly F
         ["cross / same", "", (t.cross.p50 / t.same.p50).toFixed(2), (t.cross.p95 / t.same.p95).toFixed(2), ""],
       ],
     });
+    if (t.failures.count > 0) notes.push(`tunnel: ${t.failures.count} of ${t.failures.of} requests not answered 200 (left out of the percentiles): ${t.failures.first.join("; ")}`);
     aims.push({ what: "cross-replica tunnel GET: added p50 over same-replica", target: "< 5 ms", measured: ms2(t.cross.p50 - t.same.p50), met: t.cross.p50 - t.same.p50 < 5 });
   }
   return {
@@ -77,7 +78,7 @@ export function replicasReport(r: { idle: readonly IdleRow[]; fanout: readonly F
     method: {
       fleet: "a real redis-server (test/redis), kas replicas as bin/kas processes (log_level warn, private API on), the configuration project remote over smart HTTP (poll 10 min), one simulated-agent client process per replica (bench/kas-scale-client.ts: a gRPC channel and GetConfiguration stream per agent), agent i on replica i mod replicas",
       idle: "INFO stats total_commands_processed and INFO commandstats before and after an idle window, 15 s after the last agent connected; the benchmark's own INFO calls taken off",
-      fanout: "a commit changing every agent's config.yaml, then a push webhook to replica 0 only; from the webhook's send to each agent receiving that commit (same clock); 3 commits per size",
+      fanout: "a commit changing every agent's config.yaml, then a push webhook to replica 0 only; from the webhook's send to each agent receiving that commit (same clock); per size one warm-up commit, then 3 measured",
       tunnel: r.tunnel?.method ?? "not run",
     },
     tables,

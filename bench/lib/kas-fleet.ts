@@ -35,8 +35,8 @@ export interface Fleet {
   readonly connected: number;
   /** Connects agents until `total` are connected (spread evenly); resolves with the count that got a configuration. */
   connectUpTo(total: number): Promise<{ connected: number; errors: string[] }>;
-  /** A commit changing every agent's config.yaml, announced by a webhook to replica 0; each connected agent's arrival (ms after the webhook was sent). */
-  commitAndWait(level: string, timeoutMs: number): Promise<{ times: number[]; missing: number; errors: string[] }>;
+  /** A commit changing every agent's config.yaml (a new default namespace each time: kas sends only a changed configuration), announced by a webhook to replica 0; each connected agent's arrival (ms after the webhook was sent). */
+  commitAndWait(timeoutMs: number): Promise<{ times: number[]; missing: number; errors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -49,11 +49,12 @@ export async function startFleet(replicaCount: number, maxAgents: number, log: (
   try {
     const tokens = Array.from({ length: maxAgents }, () => newToken());
     const name = (i: number) => `agent-${i}`;
-    const configs = (level: string) => Object.fromEntries(tokens.map((_, i) => [`.gitlab/agents/${name(i)}/config.yaml`, agentConfig("bench/fleet-manifests", `fleet-${i}`, level)]));
+    const configs = (round: number) => Object.fromEntries(tokens.map((_, i) => [`.gitlab/agents/${name(i)}/config.yaml`, agentConfig("bench/fleet-manifests", `fleet-${i}-${round}`)]));
+    let round = 0;
     const redis = await startTestRedis();
     closers.push(() => redis.close());
     const repo = path.join(dir, "git", `${PROJECT}.git`);
-    await makeRepo(repo, configs("info"), { bare: true });
+    await makeRepo(repo, configs(round), { bare: true });
     const git: GitHttpServer = await startGitHttpServer({ root: path.join(dir, "git") });
     closers.push(() => git.stop());
     writeFileSync(path.join(dir, "agents.yaml"), stringify({ agents: tokens.map((t, i) => ({ id: String(i + 1), name: name(i), config_project: PROJECT, tokens: [{ sha256: hashToken(t) }] })) }));
@@ -117,8 +118,9 @@ export async function startFleet(replicaCount: number, maxAgents: number, log: (
         connected = total;
         return { connected: msgs.reduce((s, m) => s + m.agents, 0), errors: msgs.flatMap((m) => m.errors) };
       },
-      commitAndWait: async (level, timeoutMs) => {
-        const commit = await commitFiles(repo, configs(level), { message: `fleet config ${level}` });
+      commitAndWait: async (timeoutMs) => {
+        round++;
+        const commit = await commitFiles(repo, configs(round), { message: `fleet config ${round}` });
         const t0 = Date.now();
         const res = await fetch(`http://127.0.0.1:${(replicas[0] as KasReplica).ports.webhook}/api/v1/webhooks/push`, {
           method: "POST",
