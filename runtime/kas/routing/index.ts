@@ -6,3 +6,4 @@ export { openRemoteTunnel, RemoteTunnel, ReplicaUnreachableError } from "./remot
 export { ReplicaClients, privateApiTarget, MAX_REPLICA_CLIENTS } from "./replica-clients";
 export { privateApiMetadata, privateApiRefusal } from "./auth";
 export { PRIVATE_API_MAX_MESSAGE_BYTES, PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_IDLE_CONNECTION_MS } from "./limits";
+export { privateApiTls, type PrivateApiTls } from "./tls";
