@@ -68,7 +68,7 @@ export interface TestKasOptions {
    * the other replicas' agents through `locator` (in-memory; redis is only named in kas.yaml).
    */
   /** Several replicas: the shared secret, the Redis they share (test/redis), and optionally a locator of the test's own instead of Redis's presence. */
-  readonly privateApi?: { readonly secret: string; readonly redisAddress: string; readonly locator?: AgentLocator; readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string } };
+  readonly privateApi?: { readonly secret: string; readonly redisAddress: string; readonly locator?: AgentLocator; readonly tls?: PrivateApiTestTls };
 }
 
 export interface TestKas {
@@ -206,8 +206,21 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
 }
 
 /** kas.yaml `private_api` of a test replica: its own URL names the port it listens on (it is the replica's id in the shared presence). */
-function privateApiYaml(port: number, tls: { certFile: string; keyFile: string; caFile: string } | undefined): Record<string, unknown> {
+function privateApiYaml(port: number, tls: PrivateApiTestTls | undefined): Record<string, unknown> {
   const listen = { address: `127.0.0.1:${port}`, authentication_secret_file: "private-api-secret" };
   if (!tls) return { listen, own_url: `grpc://127.0.0.1:${port}` };
-  return { listen: { ...listen, certificate_file: tls.certFile, key_file: tls.keyFile }, ca_certificate_file: tls.caFile, own_url: `grpcs://127.0.0.1:${port}` };
+  return {
+    listen: { ...listen, certificate_file: tls.certFile, key_file: tls.keyFile },
+    ca_certificate_file: tls.caFile,
+    ...(tls.serverName ? { server_name: tls.serverName } : {}),
+    own_url: `grpcs://127.0.0.1:${port}`,
+  };
+}
+
+/** A test replica's private API TLS: its certificate (test/tls makeTestPki), and the name the replicas check instead of 127.0.0.1. */
+export interface PrivateApiTestTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly serverName?: string;
 }

@@ -17,7 +17,7 @@ import { newToken, startTestKas, type TestAgent, type TestKas } from "../kas";
 import { startTestRedis } from "../redis";
 import { startIssuer, type TestIssuer } from "../kubeapi/issuer";
 import { serveLoopback, type LoopbackHttp } from "../loopback-http";
-import type { TestPki } from "../tls";
+import type { PrivateApiTestTls } from "../kas/harness";
 import { startPool, type TestPool } from "../tunnel/harness";
 import { until } from "../until";
 
@@ -30,8 +30,6 @@ export interface TwoReplicas {
   readonly pool: TestPool;
   /** B's Kubernetes API proxy. */
   readonly proxyUrl: string;
-  /** A's Kubernetes API proxy (the agent's own replica: nothing forwarded). */
-  readonly aProxyUrl: string;
   /** `Authorization` for agent `agentId` as CI project group/app. */
   authorization(agentId?: string): string;
   /** Where the locator says agents are (B asks it; A is never asked: the agent is connected there). */
@@ -39,7 +37,7 @@ export interface TwoReplicas {
   /** The agent ids the locator was asked about, in order. */
   readonly asked: readonly string[];
   /** Starts another replica sharing the locator with `secret` (and `tls`, else a plain private API), and its proxy. */
-  replica(secret: string, tls?: TestPki): Promise<{ kas: TestKas; proxyUrl: string; close(): Promise<void> }>;
+  replica(secret: string, tls?: PrivateApiTestTls): Promise<{ kas: TestKas; proxyUrl: string; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +47,7 @@ export interface TwoReplicas {
  * as in production. `tls`: the private API serves TLS with this certificate
  * (own_url grpcs://) and the replicas check each other against its CA.
  */
-export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, presence: "test" | "redis" = "test", tls?: TestPki): Promise<TwoReplicas> {
+export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, presence: "test" | "redis" = "test", tls?: PrivateApiTestTls): Promise<TwoReplicas> {
   // The replicas share state in a real Redis; where agents are comes from the test's locator.
   const redis = await startTestRedis();
   const redisAddress = `127.0.0.1:${redis.port}`;
@@ -83,13 +81,11 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, pre
     return http;
   };
   const proxy = await proxyOf(b);
-  const aProxy = await proxyOf(a);
   return {
     a,
     b,
     pool,
     proxyUrl: proxy.url,
-    aProxyUrl: aProxy.url,
     where,
     asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,

@@ -17,7 +17,7 @@ import { until } from "../until";
 import { acquire, exchange } from "./forward-calls";
 import { SECRET, startTwoReplicas, type TwoReplicas } from "./harness";
 
-const apiserver = http.createServer((_req, res) => void res.writeHead(200, { "content-type": "application/json" }).end('{"kind":"ConfigMapList","items":[]}'));
+const standIn = (): http.Server => http.createServer((_req, res) => void res.writeHead(200, { "content-type": "application/json" }).end('{"kind":"ConfigMapList","items":[]}'));
 let dir: string;
 let pki: TestPki;
 let r: TwoReplicas;
@@ -26,7 +26,7 @@ let target: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "private-api-tls-"));
   pki = makeTestPki(dir);
-  r = await startTwoReplicas(apiserver, 2, "redis", pki);
+  r = await startTwoReplicas(standIn(), 2, "redis", pki);
   target = (r.a.privateApiUrl as string).replace("grpcs://", "");
 }, 60_000);
 afterAll(async () => {
@@ -78,3 +78,32 @@ test("GIVEN a replica whose private API is plain THEN A (TLS) refuses its calls:
     await plain.close();
   }
 }, 60_000);
+
+describe("certificates naming a service, not the pod IP in own_url", () => {
+  let named: TwoReplicas;
+  let namedPki: TestPki;
+  beforeAll(async () => {
+    namedPki = makeTestPki(mkdtempSync(path.join(dir, "named-")), "DNS:kas-private.gitlab-agent.svc");
+    named = await startTwoReplicas(standIn(), 2, "redis", { ...namedPki, serverName: "kas-private.gitlab-agent.svc" });
+  }, 60_000);
+  afterAll(() => named?.stop());
+
+  test("GIVEN server_name THEN B checks A's certificate for that name and routes", async () => {
+    const status = await until("B routes to A", async () => {
+      const res = await fetch(`${named.proxyUrl}/api/v1/namespaces/dude/configmaps`, { headers: { authorization: named.authorization() } });
+      return res.status === 200 ? res.status : undefined;
+    }, 20_000);
+    expect(status).toBe(200);
+  }, 60_000);
+
+  test("GIVEN a replica without server_name THEN A's certificate does not name 127.0.0.1: unreachable, 503", async () => {
+    const other = await named.replica(SECRET, namedPki);
+    try {
+      const res = await fetch(`${other.proxyUrl}/api/v1/namespaces/dude/configmaps`, { headers: { authorization: named.authorization() } });
+      expect(res.status).toBe(503);
+      expect(await other.kas.kas.metrics.render()).toMatch(/^kas_tunnel_forwards_total\{result="unreachable"\} 1$/m);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+});
