@@ -11,6 +11,7 @@ import { runAgentkIdle } from "./agentk-idle.bench";
 import { runAgentkMemory } from "./agentk-memory.bench";
 import { runBigAgent } from "./big-agent.bench";
 import { runApply } from "./apply.bench";
+import { runKasReplicas } from "./kas-replicas.bench";
 import { runKasScale } from "./kas-scale.bench";
 import { runKubeApi } from "./kubeapi.bench";
 import { runLatency } from "./latency.bench";
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   latency: runLatency,
   apply: runApply,
   "kas-scale": runKasScale,
+  "kas-replicas": runKasReplicas,
   "agentk-memory": runAgentkMemory,
   "big-agent": runBigAgent,
   "agentk-idle": runAgentkIdle,

@@ -87,6 +87,16 @@ describe("Kas with replicas", () => {
     // The private API is for kas-to-kas only: never on the Service.
     const ports = at(one(mine, "kubernetes:core/v1:Service", "kas-a").inputs, "spec", "ports") as { port: number }[];
     expect(ports.map((p) => p.port)).toEqual([8150, 8152]);
+ 
+    // ...and a NetworkPolicy lets only kas's pods reach it; every other port of the pod stays open as without a policy.
+    expect(one(mine, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kas-a-private-api").inputs.spec).toEqual({
+      podSelector: selector,
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ podSelector: selector }], ports: [{ protocol: "TCP", port: 8157 }] },
+        { ports: [{ protocol: "TCP", port: 8150 }, { protocol: "TCP", port: 8152 }, { protocol: "TCP", port: 8153 }] },
+      ],
+    });
   });
 
   test("GIVEN a Redis server with a password and TLS, spread over zones THEN the password in the component's Secret, tls in kas.yaml, zone spreading; no Redis of its own", async () => {
@@ -123,6 +133,7 @@ describe("Kas with replicas", () => {
     expect(podSpec(mine, "kas-e").topologySpreadConstraints).toBeUndefined();
     expect(of(mine, "kubernetes:policy/v1:PodDisruptionBudget")).toEqual([]);
     expect(of(mine, "pulumi-nodejs:dynamic:Resource")).toEqual([]);
+    expect(of(mine, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
   });
 
   test.each<[string, Partial<KasModule.KasArgs>, string]>([

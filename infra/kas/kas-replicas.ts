@@ -4,7 +4,8 @@
  * Redis password and the private API secret, and the scheduler spreads the
  * pods over nodes (and zones); a PodDisruptionBudget keeps all but one up
  * through a node drain. The private API port is on the pod only, never on
- * the Service: replicas dial each other's pod IPs.
+ * the Service: replicas dial each other's pod IPs, and a NetworkPolicy lets
+ * only kas's own pods reach it.
  */
 import { kasSelector, type Manifest } from "../../runtime/common/deploy";
 import { KAS_PRIVATE_API_MOUNT, KAS_PRIVATE_API_PORT, KAS_REDIS_MOUNT, OWN_PRIVATE_API_URL_ENV } from "./kas-replicas-config";
@@ -69,5 +70,29 @@ export function kasDisruptionBudget<V>(name: string, namespace: string | V, repl
     kind: "PodDisruptionBudget",
     metadata: { name, namespace, labels: { ...labels } },
     spec: { maxUnavailable: 1, selector: { matchLabels: { ...labels } } },
+  };
+}
+
+/**
+ * Ingress to kas's pods: the private API (kas-to-kas) from kas's own pods
+ * only; every other port of the pod (`openPorts`: the agent listeners, the
+ * webhook, the APIs, metrics and probes) from anywhere, as without the policy
+ * (a policy selecting a pod denies whatever no rule allows). Enforced by
+ * clusters whose network plugin implements NetworkPolicy.
+ */
+export function kasPrivateApiPolicy<V>(name: string, namespace: string | V, openPorts: readonly number[]): Manifest {
+  const labels = kasSelector(name);
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${name}-private-api`, namespace, labels: { ...labels } },
+    spec: {
+      podSelector: { matchLabels: { ...labels } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { ...labels } } }], ports: [{ protocol: "TCP", port: KAS_PRIVATE_API_PORT }] },
+        { ports: openPorts.filter((p) => p !== KAS_PRIVATE_API_PORT).map((port) => ({ protocol: "TCP", port })) },
+      ],
+    },
   };
 }

@@ -4,7 +4,7 @@ import { kasDeployment, kasPorts, kasSelector, kasService } from "../../runtime/
 import { plain, type Later } from "../later";
 import { HTTP_SECRETS_MOUNT, KAS_PORTS, renderKasConfig, type KasProject } from "./kas-config";
 import { kasReplicaResources, type KasRedisArg } from "./kas-replica-resources";
-import { kasDisruptionBudget, withReplicaPods } from "./kas-replicas";
+import { kasDisruptionBudget, kasPrivateApiPolicy, withReplicaPods } from "./kas-replicas";
 
 /** Git credentials whose password the Kas component stores in a Secret of its own (e.g. a GitLab deploy token). */
 export interface KasCreatedCredentials {
@@ -74,7 +74,8 @@ export interface KasKubernetesApi {
  * (CI ID tokens, https); never /metrics and the probes,
  * which the kubelet and Prometheus reach on the pod. With `redis`: the
  * private API's Secret, the Redis password's Secret (and the in-cluster
- * Redis when asked), kas.yaml's `redis` and `private_api`; with more than one
+ * Redis when asked), kas.yaml's `redis` and `private_api`, a NetworkPolicy
+ * letting only kas's pods reach the private API; with more than one
  * replica, a PodDisruptionBudget and spreading (./kas-replicas).
  */
 export class Kas extends pulumi.ComponentResource {
@@ -133,6 +134,7 @@ export class Kas extends pulumi.ComponentResource {
     });
     const pods = shared ? withReplicaPods(deployment, name, { ...shared.pod, replicas, spreadAcrossZones: args.spreadAcrossZones ?? false }) : deployment;
     new k8s.apps.v1.Deployment(`${name}`, plain(pods), { parent: this, dependsOn: gitSecret ? [gitSecret] : [] });
+    if (shared) new k8s.networking.v1.NetworkPolicy(`${name}-private-api`, plain(kasPrivateApiPolicy<Later>(name, args.namespace, ports.container.map((p) => p.containerPort))), { parent: this });
     const budget = kasDisruptionBudget<Later>(name, args.namespace, replicas);
     if (budget) new k8s.policy.v1.PodDisruptionBudget(name, plain(budget), { parent: this });
     const service = new k8s.core.v1.Service(`${name}`, plain(kasService<Later>(name, args.namespace, ports.service)), { parent: this });

@@ -5,6 +5,7 @@ import { readSecretFile, type KasConfig } from "./config";
 import { GitSource, ProjectWatcher, validateGlob } from "./git";
 import { GitLabCredentialsClient } from "./kubeapi-auth";
 import { FileRegistry, GitLabRegistry, type AgentRegistry } from "./registry";
+import { privateApiTls } from "./routing";
 import { startKasServer, type RunningKas } from "./server";
 import type { AgentLocator } from "./shared/presence";
 import { connectReplicas } from "./shared";
@@ -35,6 +36,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   const privateApi = config.privateApi && {
     address: config.privateApi.listen.address,
     secret: readSecretFile(config.privateApi.listen.authenticationSecretFile, "private_api.listen.authentication_secret_file"),
+    tls: privateApiTls(config.privateApi),
     ...(options.locator ? { locator: options.locator } : {}),
   };
   const consoleGitLab = config.console?.gitlab && {

@@ -68,7 +68,7 @@ export interface TestKasOptions {
    * the other replicas' agents through `locator` (in-memory; redis is only named in kas.yaml).
    */
   /** Several replicas: the shared secret, the Redis they share (test/redis), and optionally a locator of the test's own instead of Redis's presence. */
-  readonly privateApi?: { readonly secret: string; readonly redisAddress: string; readonly locator?: AgentLocator };
+  readonly privateApi?: { readonly secret: string; readonly redisAddress: string; readonly locator?: AgentLocator; readonly tls?: PrivateApiTestTls };
 }
 
 export interface TestKas {
@@ -157,7 +157,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     ...(options.privateApi
       ? {
           redis: { server: { address: options.privateApi.redisAddress } },
-          private_api: { listen: { address: `127.0.0.1:${privatePort}`, authentication_secret_file: "private-api-secret" }, own_url: `grpc://127.0.0.1:${privatePort}` },
+          private_api: privateApiYaml(privatePort, options.privateApi.tls),
         }
       : {}),
     log_level: "debug",
@@ -179,7 +179,7 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
     webhookUrl: kas.ports.webhook === undefined ? undefined : `http://127.0.0.1:${kas.ports.webhook}`,
     grpcsAddress: kas.ports.grpcs ? `127.0.0.1:${kas.ports.grpcs}` : undefined,
     kubernetesApiUrl: kas.ports.kubernetesApi === undefined ? undefined : `https://127.0.0.1:${kas.ports.kubernetesApi}`,
-    privateApiUrl: kas.ports.privateApi === undefined ? undefined : `grpc://127.0.0.1:${kas.ports.privateApi}`,
+    privateApiUrl: kas.ports.privateApi === undefined ? undefined : `${options.privateApi?.tls ? "grpcs" : "grpc"}://127.0.0.1:${kas.ports.privateApi}`,
     tokens: Object.fromEntries(agents.map((a) => [a.name, a.tokens[0] as string])),
     logs,
     clients: async (token, transport = "grpc") => {
@@ -203,4 +203,24 @@ export async function startTestKas(options: TestKasOptions): Promise<TestKas> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** kas.yaml `private_api` of a test replica: its own URL names the port it listens on (it is the replica's id in the shared presence). */
+function privateApiYaml(port: number, tls: PrivateApiTestTls | undefined): Record<string, unknown> {
+  const listen = { address: `127.0.0.1:${port}`, authentication_secret_file: "private-api-secret" };
+  if (!tls) return { listen, own_url: `grpc://127.0.0.1:${port}` };
+  return {
+    listen: { ...listen, certificate_file: tls.certFile, key_file: tls.keyFile },
+    ca_certificate_file: tls.caFile,
+    ...(tls.serverName ? { server_name: tls.serverName } : {}),
+    own_url: `grpcs://127.0.0.1:${port}`,
+  };
+}
+
+/** A test replica's private API TLS: its certificate (test/tls makeTestPki), and the name the replicas check instead of 127.0.0.1. */
+export interface PrivateApiTestTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly serverName?: string;
 }

@@ -117,6 +117,28 @@ test("GIVEN a presence entry past its time (a replica that died) THEN the agent 
   expect(redis.cli(["HGET", `${PREFIX}:presence:1`, "r-a"]).trim()).toBe("");
 });
 
+test("GIVEN 50 agents connected here WHEN presence is refreshed THEN one pipeline of HSET + PEXPIRE per agent (nothing else) moves every entry's expiry, and the agents stay connected on the other replica", async () => {
+  const [a, b] = [replica("r-a"), replica("r-b")];
+  await Promise.all([ready(a), ready(b)]);
+  for (let i = 1; i <= 50; i++) a.tracker.streamOpened(agent(i), i % 2 === 0);
+  await until("50 agents written", async () => (redis.cli(["ZCARD", `${PREFIX}:agents`]).trim() === "50" ? true : undefined), 10_000);
+  await a.state.flushed?.();
+  const expiry = (i: number) => Number(redis.cli(["HGET", `${PREFIX}:presence:${i}`, "r-a"]).split(":")[0]);
+  const before = Array.from({ length: 50 }, (_, i) => expiry(i + 1));
+  await new Promise((r) => setTimeout(r, 20));
+  redis.cli(["CONFIG", "RESETSTAT"]);
+  await (a.state as SharedState & { refreshPresence(): Promise<void> }).refreshPresence();
+  const calls = Object.fromEntries([...redis.cli(["INFO", "commandstats"]).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+  for (const own of ["config|resetstat", "auth"]) delete calls[own]; // the test's redis-cli
+  expect(calls).toEqual({ hset: 50, pexpire: 50 });
+  Array.from({ length: 50 }, (_, i) => expect(expiry(i + 1)).toBeGreaterThan(before[i] as number));
+  expect(redis.cli(["HGET", `${PREFIX}:presence:2`, "r-a"]).trim()).toMatch(/^\d+:1:1$/);
+  expect(Number(redis.cli(["PTTL", `${PREFIX}:presence:7`]))).toBeGreaterThan(25_000);
+  const view = await b.state.agents();
+  expect(view.agents.filter((x) => x.connected)).toHaveLength(50);
+  expect(await b.state.replicasOf("2")).toEqual(["r-a"]);
+});
+
 test("GIVEN Redis stopped WHEN the replica changes THEN reads say unavailable with its own view, one key per change kept; WHEN Redis returns THEN it writes them again", async () => {
   const [a, b] = [replica("r-a"), replica("r-b")];
   await Promise.all([ready(a), ready(b)]);

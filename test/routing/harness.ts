@@ -17,6 +17,7 @@ import { newToken, startTestKas, type TestAgent, type TestKas } from "../kas";
 import { startTestRedis } from "../redis";
 import { startIssuer, type TestIssuer } from "../kubeapi/issuer";
 import { serveLoopback, type LoopbackHttp } from "../loopback-http";
+import type { PrivateApiTestTls } from "../kas/harness";
 import { startPool, type TestPool } from "../tunnel/harness";
 import { until } from "../until";
 
@@ -35,17 +36,18 @@ export interface TwoReplicas {
   readonly where: Map<string, string[]>;
   /** The agent ids the locator was asked about, in order. */
   readonly asked: readonly string[];
-  /** Starts another replica sharing the locator with `secret`, and its proxy. */
-  replica(secret: string): Promise<{ kas: TestKas; proxyUrl: string; close(): Promise<void> }>;
+  /** Starts another replica sharing the locator with `secret` (and `tls`, else a plain private API), and its proxy. */
+  replica(secret: string, tls?: PrivateApiTestTls): Promise<{ kas: TestKas; proxyUrl: string; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
 /**
  * `presence`: "test" (default) routes by the test's `where` map; "redis" by
  * what the replicas themselves write to the shared Redis (issue 20's presence),
- * as in production.
+ * as in production. `tls`: the private API serves TLS with this certificate
+ * (own_url grpcs://) and the replicas check each other against its CA.
  */
-export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, presence: "test" | "redis" = "test"): Promise<TwoReplicas> {
+export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, presence: "test" | "redis" = "test", tls?: PrivateApiTestTls): Promise<TwoReplicas> {
   // The replicas share state in a real Redis; where agents are comes from the test's locator.
   const redis = await startTestRedis();
   const redisAddress = `127.0.0.1:${redis.port}`;
@@ -64,8 +66,8 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, pre
     { name: "b", id: "8", configProject: "g/b" },
   ];
   const replicaLocator = presence === "test" ? { locator } : {};
-  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator } });
-  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator } });
+  const a = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator, ...(tls ? { tls } : {}) } });
+  const b = await startTestKas({ agents, projects: [], privateApi: { secret: SECRET, redisAddress, ...replicaLocator, ...(tls ? { tls } : {}) } });
   where.set("1", [a.privateApiUrl as string]);
   const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "loopback stand-in" });
   const pool = await startPool(a, token, kube, "grpc", poolSize);
@@ -87,8 +89,8 @@ export async function startTwoReplicas(apiserver: http.Server, poolSize = 2, pre
     where,
     asked,
     authorization: (agentId = "1") => `Bearer ${ciBearerToken(agentId, issuer.idToken("group/app"))}`,
-    replica: async (secret) => {
-      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, redisAddress, ...replicaLocator } });
+    replica: async (secret, replicaTls) => {
+      const kas = await startTestKas({ agents, projects: [], privateApi: { secret, redisAddress, ...replicaLocator, ...(replicaTls ? { tls: replicaTls } : {}) } });
       const http = await proxyOf(kas);
       return { kas, proxyUrl: http.url, close: () => kas.stop() };
     },

@@ -17,8 +17,8 @@ export const KAS_SECRET_BYTES = 32;
 
 const b64url = (data: string | Buffer): string => Buffer.from(data).toString("base64url");
 
-/** `audience`: GitLab's API by default; the other kas replicas (JWT_ISSUER) on the private API. */
-export function signKasJwt(secret: Buffer, nowMs: number = Date.now(), audience: string = JWT_AUDIENCE): string {
+/** `audience`: GitLab's API by default; the other kas replicas (JWT_ISSUER) on the private API, which adds a `jti` (`extra`). */
+export function signKasJwt(secret: Buffer, nowMs: number = Date.now(), audience: string = JWT_AUDIENCE, extra: Readonly<Record<string, string>> = {}): string {
   const now = Math.floor(nowMs / 1000);
   const header = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const claims = b64url(
@@ -28,6 +28,7 @@ export function signKasJwt(secret: Buffer, nowMs: number = Date.now(), audience:
       iat: now,
       nbf: now - NOT_BEFORE_SKEW_SECONDS,
       exp: now + VALID_FOR_SECONDS,
+      ...extra,
     }),
   );
   const signature = createHmac("sha256", secret).update(`${header}.${claims}`).digest("base64url");

@@ -5,13 +5,13 @@
  * loop of them (from another process) leaves kas's memory where it was; an agent connected nowhere
  * is "not connected to any kas replica", whatever stale replicas the store names.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger, Metrics } from "../../common";
-import { AUTHORIZATION_HEADER, createPrivateTunnelClient, type ForwardRequest, type ForwardResponse, type PrivateTunnelClient } from "../../rpc";
+import { createPrivateTunnelClient, type ForwardRequest, type PrivateTunnelClient } from "../../rpc";
 import { heldBytes } from "../../../test/kubeapi/raw-client";
+import { runAttacker } from "../../../test/routing/attacker-process";
+import { acquire, bearer, data, exchange as exchangeWith, type ForwardExchange } from "../../../test/routing/forward-calls";
 import { signKasJwt } from "../registry";
 import { TunnelRegistry, TunnelUnavailableError } from "../tunnel";
 import { privateApiMetadata, startPrivateApi, type RunningPrivateApi } from "./index";
@@ -42,27 +42,7 @@ afterAll(async () => {
 });
 
 const good = (): grpc.Metadata => privateApiMetadata(Buffer.from(SECRET));
-function bearer(token: string): grpc.Metadata {
-  const md = new grpc.Metadata();
-  md.set(AUTHORIZATION_HEADER, `Bearer ${token}`);
-  return md;
-}
-
-/** Sends `msgs` (then half-closes unless `hold`), collects the answers and the final status. */
-function exchange(md: grpc.Metadata, msgs: readonly ForwardRequest[], hold = false): Promise<{ got: ForwardResponse[]; code: grpc.status; details: string }> {
-  return new Promise((resolve) => {
-    const call = client.Forward(md);
-    const got: ForwardResponse[] = [];
-    call.on("data", (m: ForwardResponse) => got.push(m));
-    call.on("status", (s: grpc.StatusObject) => resolve({ got, code: s.code, details: s.details }));
-    call.on("error", () => undefined);
-    for (const m of msgs) call.write(m);
-    if (!hold) call.end();
-  });
-}
-
-const acquire = (agentId: string): ForwardRequest => ({ message: "acquire", acquire: { agent_id: agentId, timeout_ms: 100 } });
-const data = (bytes: number): ForwardRequest => ({ message: "data", data: { data: Buffer.alloc(bytes, 1) } });
+const exchange = (md: grpc.Metadata, msgs: readonly ForwardRequest[], hold = false): Promise<ForwardExchange> => exchangeWith(client, md, msgs, hold);
 
 test.each<[string, () => grpc.Metadata, string]>([
   ["no token", () => new grpc.Metadata(), "kas private API: no authorization metadata"],
@@ -114,14 +94,7 @@ test("400 garbage, oversized and refused calls from another process: kas's memor
 }, 120_000);
 
 /** test/routing/private-api-attacker.ts: `rounds` rounds of four bad calls. */
-function attack(rounds: number): Promise<void> {
-  const root = path.resolve(__dirname, "../../..");
-  const child = spawn(process.execPath, ["-r", path.join(root, "node_modules/ts-node/register/transpile-only"), path.join(root, "test/routing/private-api-attacker.ts"), `127.0.0.1:${api.port}`, SECRET, String(rounds)], {
-    env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json") },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  return new Promise((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the attacker exited ${code}`)))));
-}
+const attack = (rounds: number): Promise<void> => runAttacker(`127.0.0.1:${api.port}`, SECRET, rounds, "basic");
 
 async function refusedCount(): Promise<number> {
   const m = /^kas_private_api_refused_total (\d+)$/m.exec(await metrics.render());

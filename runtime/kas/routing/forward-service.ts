@@ -13,7 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import { F, type Logger, type Metrics } from "../../common";
 import type { ForwardRequest, ForwardResponse, PrivateTunnelHandlers, TunnelRequestHead } from "../../rpc";
 import { TunnelUnavailableError, type TunnelRegistry, type TunnelResponse } from "../tunnel";
-import { privateApiRefusal } from "./auth";
+import { privateApiRefusal, SeenTokens } from "./auth";
 import { MessagePipe, within } from "./message-pipe";
 
 export interface ForwardServiceDeps {
@@ -44,9 +44,10 @@ export function forwardHandlers(deps: ForwardServiceDeps): PrivateTunnelHandlers
   const refused = deps.metrics.counter("kas_private_api_refused_total", "Private API calls refused: not from a replica (no or a bad token)");
   const served = deps.metrics.counter("kas_private_api_forwards_served_total", "Tunnel requests other replicas forwarded to this one, by result", ["result"]);
   const timeouts = deps.timeouts ?? PRIVATE_API_TIMEOUTS;
+  const seen = new SeenTokens();
   return {
     Forward: (call) => {
-      const why = privateApiRefusal(call.metadata, deps.secret);
+      const why = privateApiRefusal(call.metadata, deps.secret, Date.now(), seen);
       if (why !== undefined) {
         refused.inc();
         deps.logger.warn("private API call refused", { [F.peer]: call.getPeer(), [F.reason]: why });

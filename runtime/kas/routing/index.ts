@@ -5,4 +5,5 @@ export { forwardHandlers, PRIVATE_API_TIMEOUTS, type ForwardServiceDeps } from "
 export { openRemoteTunnel, RemoteTunnel, ReplicaUnreachableError } from "./remote-tunnel";
 export { ReplicaClients, privateApiTarget, MAX_REPLICA_CLIENTS } from "./replica-clients";
 export { privateApiMetadata, privateApiRefusal } from "./auth";
-export { PRIVATE_API_MAX_MESSAGE_BYTES, PRIVATE_API_MAX_CONCURRENT_STREAMS } from "./limits";
+export { PRIVATE_API_MAX_MESSAGE_BYTES, PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_IDLE_CONNECTION_MS } from "./limits";
+export { privateApiTls, type PrivateApiTls } from "./tls";

@@ -9,9 +9,10 @@ import { privateTunnelServiceDefinition } from "../../rpc";
 import type { AgentLocator } from "../shared/presence";
 import type { TunnelRegistry } from "../tunnel";
 import { forwardHandlers, type ForwardServiceDeps } from "./forward-service";
-import { PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_MAX_MESSAGE_BYTES } from "./limits";
+import { PRIVATE_API_IDLE_CONNECTION_MS, PRIVATE_API_MAX_CONCURRENT_STREAMS, PRIVATE_API_MAX_MESSAGE_BYTES } from "./limits";
 import { ReplicaClients } from "./replica-clients";
 import { RoutingTunnels } from "./routing-tunnels";
+import { serverCredentials, type PrivateApiTls } from "./tls";
 
 export interface PrivateApiDeps {
   /** host:port to listen on (private_api.listen.address). */
@@ -25,6 +26,10 @@ export interface PrivateApiDeps {
   readonly metrics: Metrics;
   /** Test hook: the forward service's timeouts. */
   readonly timeouts?: ForwardServiceDeps["timeouts"];
+  /** TLS served and expected of grpcs:// replicas (kas.yaml private_api certificate_file, key_file, ca_certificate_file, server_name). */
+  readonly tls?: PrivateApiTls;
+  /** Test hook: PRIVATE_API_IDLE_CONNECTION_MS. */
+  readonly idleConnectionMs?: number;
 }
 
 export interface RunningPrivateApi {
@@ -43,12 +48,14 @@ export async function startPrivateApi(deps: PrivateApiDeps): Promise<RunningPriv
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+    "grpc.max_connection_idle_ms": deps.idleConnectionMs ?? PRIVATE_API_IDLE_CONNECTION_MS,
   });
   server.addService(privateTunnelServiceDefinition(), forwardHandlers({ tunnels: deps.local, secret, logger: deps.logger, metrics: deps.metrics, timeouts: deps.timeouts }));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(deps.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new Error(`private_api.listen.address: cannot listen on ${deps.address}: ${err.message}`)) : resolve(p))),
+    server.bindAsync(deps.address, serverCredentials(deps.tls), (err, p) => (err ? reject(new Error(`private_api.listen.address: cannot listen on ${deps.address}: ${err.message}`)) : resolve(p))),
   );
-  const clients = new ReplicaClients();
+  // A replica serving TLS calls only replicas that do: a plain URL in the store is skipped (misconfigured, or not a replica's).
+  const clients = new ReplicaClients({ ...deps.tls?.call, tlsOnly: deps.tls?.serve !== undefined });
   const tunnels = new RoutingTunnels({ local: deps.local, connectedHere: deps.connectedHere, locator: deps.locator, clients, secret, logger: deps.logger, metrics: deps.metrics });
   return {
     port,

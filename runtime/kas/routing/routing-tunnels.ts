@@ -49,7 +49,7 @@ export class RoutingTunnels implements TunnelSource {
     for (const url of urls) {
       const client = this.deps.clients.get(url);
       if (!client) {
-        this.deps.logger.warn("agent's replica has no usable private API URL; skipped", { [F.agentId]: agentId, [F.url]: url });
+        this.deps.logger.warn("agent's replica has no usable private API URL (grpc:// or grpcs://host:port; only grpcs:// when this replica serves TLS); skipped", { [F.agentId]: agentId, [F.url]: url });
         continue;
       }
       try {

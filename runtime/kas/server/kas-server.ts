@@ -44,7 +44,7 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   /** GitLab mode: GitLab's answers about CI job tokens and personal access tokens for the Kubernetes API proxy. */
   readonly kubernetesApiGitLab?: GitLabCredentialsApi;
   /** kas.yaml `private_api` (several replicas): tunnel requests for agents connected elsewhere go to their replica. */
-  readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "timeouts"> & { readonly locator?: PrivateApiDeps["locator"] };
+  readonly privateApi?: Pick<PrivateApiDeps, "address" | "secret" | "timeouts" | "tls"> & { readonly locator?: PrivateApiDeps["locator"] };
   /** Where the state every replica shares lives (kas.yaml `redis`); default in memory (one replica). */
   readonly sharedState?: SharedStateFactory;
   /** With `redis`: each agent's access as the replica serving its config wrote it (CI requests for agents connected elsewhere). */

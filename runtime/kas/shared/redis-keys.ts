@@ -34,8 +34,14 @@ export function redisKeys(prefix: string): RedisKeys {
 export const RECORD_TTL_MS = 7 * 24 * 3600_000;
 /** A replica's presence entry lives this long unless refreshed... */
 export const PRESENCE_TTL_MS = 30_000;
-/** ...and a replica refreshes its entries this often. */
+/** ...and a replica refreshes its entries this often (all of them in one pipeline: 2 commands an agent, one round trip). */
 export const PRESENCE_REFRESH_MS = 10_000;
+/**
+ * A connected agent's record and index entry are rewritten at least this
+ * often (their TTL is RECORD_TTL_MS), not at every presence refresh: an idle
+ * agent then costs Redis 2 commands per PRESENCE_REFRESH_MS.
+ */
+export const RECORD_REFRESH_MS = 3600_000;
 
 /** "<expires at ms>:<open streams>:<tunnel streams>" */
 export function presenceValue(expiresAtMs: number, openStreams: number, tunnels: number): string {

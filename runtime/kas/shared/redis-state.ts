@@ -44,10 +44,8 @@ class RedisSharedState implements SharedState {
     this.keys = redisKeys(o.redis.keyPrefix);
     this.writer = new RedisWriter({ client: o.redis.client, keys: this.keys, local, replicaId: o.replicaId, maxCommits: local.maxCommits, ready: o.redis.ready, logger: o.logger });
     o.redis.client.on("ready", this.onReady);
-    // Presence expires unless refreshed: rewrite the entries of agents connected here.
-    this.timer = setInterval(() => {
-      for (const id of local.agentIds()) if ((local.agent(id)?.open_streams ?? 0) > 0) this.writer.agentChanged(id);
-    }, PRESENCE_REFRESH_MS);
+    // Presence expires unless refreshed: this replica's entries of the agents connected here, one pipeline a tick.
+    this.timer = setInterval(() => void this.writer.refreshPresence(), PRESENCE_REFRESH_MS);
     this.timer.unref();
     if (o.redis.ready()) this.writer.reconcile();
   }
@@ -59,6 +57,11 @@ class RedisSharedState implements SharedState {
 
   commitsChanged(agentId: string, projectId: string): void {
     this.writer.commitsChanged(agentId, projectId);
+  }
+
+  /** One presence refresh now, as the timer does every PRESENCE_REFRESH_MS (tests). */
+  refreshPresence(): Promise<void> {
+    return this.writer.refreshPresence();
   }
 
   /** Resolves when this replica's changes are in Redis (tests). */

@@ -9,7 +9,7 @@ import type Redis from "ioredis";
 import { F, type Logger } from "../../common";
 import { mergeAgent, mergeCommitEntries } from "./merge";
 import type { AgentState, CommitEntry, LocalState } from "./records";
-import { livePresence, presenceValue, PRESENCE_TTL_MS, RECORD_TTL_MS, type RedisKeys } from "./redis-keys";
+import { livePresence, presenceValue, PRESENCE_TTL_MS, RECORD_REFRESH_MS, RECORD_TTL_MS, type RedisKeys } from "./redis-keys";
 
 export interface RedisWriterOptions {
   readonly client: Redis;
@@ -29,6 +29,8 @@ export class RedisWriter {
   private readonly commits = new Map<string, Set<string>>();
   private running?: Promise<void>;
   private readonly now: () => number;
+  /** When each connected agent's record was last written whole (refreshPresence rewrites it past RECORD_REFRESH_MS). */
+  private readonly recordWritten = new Map<string, number>();
 
   constructor(private readonly o: RedisWriterOptions) {
     this.now = o.now ?? Date.now;
@@ -53,6 +55,38 @@ export class RedisWriter {
       for (const p of this.o.local.commitProjects(id)) this.commitsChanged(id, p);
     }
     this.schedule();
+  }
+
+  /**
+   * Presence expires unless refreshed: this replica's entries of the agents
+   * connected here, in one pipeline (HSET + PEXPIRE per agent, one round
+   * trip for all). An agent with a write pending gets its presence from that
+   * write; one whose record was written longer than RECORD_REFRESH_MS ago is
+   * written whole (record TTL, index score, other replicas' expired entries).
+   * A failed refresh is not retried: the next one comes within a third of the TTL.
+   */
+  async refreshPresence(): Promise<void> {
+    if (!this.o.ready()) return;
+    const { client, keys, local } = this.o;
+    const now = this.now();
+    const p = client.pipeline();
+    let n = 0;
+    for (const id of local.agentIds()) {
+      const streams = local.agent(id)?.open_streams ?? 0;
+      if (streams === 0 || this.agents.has(id)) continue;
+      if (now - (this.recordWritten.get(id) ?? 0) >= RECORD_REFRESH_MS) {
+        this.agentChanged(id);
+        continue;
+      }
+      p.hset(keys.presence(id), this.o.replicaId, presenceValue(now + PRESENCE_TTL_MS, streams, local.tunnelStreams(id))).pexpire(keys.presence(id), PRESENCE_TTL_MS);
+      n++;
+    }
+    if (n === 0) return;
+    try {
+      for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+    } catch (err) {
+      this.o.logger.debug("Redis presence refresh failed; the next one comes within the TTL", { [F.error]: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   /** Keys still to write (tests, and a bound: at most agents + agents x projects). */
@@ -126,6 +160,8 @@ export class RedisWriter {
       tx.zadd(keys.agents, local.open_streams > 0 ? now : Date.parse(merged.last_seen) || now, agentId);
       tx.zremrangebyscore(keys.agents, "-inf", now - RECORD_TTL_MS);
     }, (c, k) => c.get(k));
+    if (local.open_streams > 0) this.recordWritten.set(agentId, now);
+    else this.recordWritten.delete(agentId);
   }
 
   private async writeCommits(agentId: string, projectId: string): Promise<void> {
