@@ -64,7 +64,7 @@ afterEach(async () => {
 });
 afterAll(() => redis?.close());
 
-test("GIVEN two replicas with agents on each WHEN both read THEN the same merged view, presence summed, replicasOf names the other replica holding a tunnel, every key under the prefix", async () => {
+test("GIVEN two replicas with agents on each WHEN both read THEN the same merged view, presence summed, replicasOf names the other replicas holding the agent, those with a tunnel first, every key under the prefix", async () => {
   const [a, b] = [replica("grpc://10.0.0.1:8155"), replica("grpc://10.0.0.2:8155")];
   await Promise.all([ready(a), ready(b)]);
   a.tracker.streamOpened(agent(1));
@@ -79,8 +79,10 @@ test("GIVEN two replicas with agents on each WHEN both read THEN the same merged
   expect(view.agents.map((x) => [x.name, x.open_streams, x.connected])).toEqual([["agent-1", 2, true], ["agent-2", 1, true]]);
   await until("b sees the same", async () => (JSON.stringify((await b.state.agents()).agents) === JSON.stringify(view.agents) ? true : undefined), 10_000);
   expect(await a.state.replicasOf("1")).toEqual(["grpc://10.0.0.2:8155"]);
-  expect(await b.state.replicasOf("1")).toEqual([]); // a holds no tunnel of agent 1
-  expect(await a.state.replicasOf("2")).toEqual([]); // b holds agent 2's configuration stream, no tunnel
+  // a holds agent 1's configuration stream and no tunnel: still a candidate (a replica the agent is connected to waits for a tunnel)
+  expect(await b.state.replicasOf("1")).toEqual(["grpc://10.0.0.1:8155"]);
+  expect(await a.state.replicasOf("2")).toEqual(["grpc://10.0.0.2:8155"]);
+  expect(await a.state.replicasOf("3")).toEqual([]); // connected nowhere
   expect(a.state.connectedCount()).toBe(2);
   const keys = redis.cli(["KEYS", "*"]).trim().split("\n");
   expect(keys.length).toBeGreaterThan(0);

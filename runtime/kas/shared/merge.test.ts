@@ -1,7 +1,7 @@
 import type { ReportedCommitWire } from "../commit-status";
 import { mergeAgent, mergeCommitEntries, withPresence } from "./merge";
 import type { AgentState, CommitEntry } from "./records";
-import { livePresence, presenceValue } from "./redis-keys";
+import { forwardOrder, livePresence, presenceValue } from "./redis-keys";
 import { reconnectDelayMs } from "./redis-client";
 
 const agent = (over: Partial<AgentState>): AgentState => ({ id: "1", name: "a1", config_project: "g/c", open_streams: 1, connected: true, first_seen: "2026-01-01T00:00:00.000Z", last_seen: "2026-01-01T00:00:00.000Z", projects: {}, ...over });
@@ -58,6 +58,17 @@ describe("presence entries", () => {
       { replica: "grpc://b:8155", expiresAt: 3_000, streams: 1, tunnels: 0 },
       { replica: "grpc://a:8155", expiresAt: 2_000, streams: 2, tunnels: 1 },
     ]);
+  });
+
+  test("GIVEN the agent's tunnels all in use or reopening on its replica WHEN another replica routes a request THEN that replica is still a candidate (it waits for a tunnel), after replicas with open tunnels; self and replicas without the agent never", () => {
+    const hash = {
+      "grpc://busy:8157": presenceValue(5_000, 2, 0),
+      "grpc://open:8157": presenceValue(3_000, 3, 2),
+      "grpc://self:8157": presenceValue(6_000, 1, 1),
+      "grpc://gone:8157": presenceValue(4_000, 0, 0),
+      "grpc://old:8157": presenceValue(500, 1, 1),
+    };
+    expect(forwardOrder(hash, 1_000, "grpc://self:8157")).toEqual(["grpc://open:8157", "grpc://busy:8157"]);
   });
 
   test("reconnect delays grow from 100 ms to a 5 s cap, with jitter", () => {

@@ -56,6 +56,19 @@ export interface Presence {
   readonly tunnels: number;
 }
 
+/**
+ * Where to forward a tunnel request for an agent not connected here: other
+ * replicas with open tunnels first, then those the agent is connected to
+ * with none open at the moment (all in use, or the agent's pool reopening
+ * them: that replica waits for one, as for its own requests), freshest
+ * first within each; never `self`. Skipping the second kind answered 503
+ * "not connected to any kas replica" for a connected agent (issue 20 bench).
+ */
+export function forwardOrder(hash: Record<string, string>, nowMs: number, self: string): string[] {
+  const others = livePresence(hash, nowMs).filter((l) => l.replica !== self && (l.tunnels > 0 || l.streams > 0));
+  return [...others.filter((l) => l.tunnels > 0), ...others.filter((l) => l.tunnels === 0)].map((l) => l.replica);
+}
+
 /** Live replicas of a presence hash, freshest first; expired or malformed fields dropped. */
 export function livePresence(hash: Record<string, string>, nowMs: number): Presence[] {
   const live: Presence[] = [];

@@ -11,7 +11,7 @@ import { localAgentsView, localCommitsView } from "./memory";
 import { byName, withPresence } from "./merge";
 import type { AgentsView, AgentState, CommitEntry, CommitsView, LocalState } from "./records";
 import type { RedisConnections } from "./redis-client";
-import { livePresence, PRESENCE_REFRESH_MS, redisKeys, type RedisKeys } from "./redis-keys";
+import { forwardOrder, livePresence, PRESENCE_REFRESH_MS, redisKeys, type RedisKeys } from "./redis-keys";
 import { RedisWriter } from "./redis-writer";
 import type { SharedState, SharedStateFactory } from "./shared-state";
 
@@ -127,7 +127,7 @@ class RedisSharedState implements SharedState {
     if (!this.o.redis.ready()) return [];
     try {
       const hash = await this.o.redis.client.hgetall(this.keys.presence(agentId));
-      return livePresence(hash, Date.now()).flatMap((l) => (l.replica === this.o.replicaId || l.tunnels === 0 ? [] : [l.replica]));
+      return forwardOrder(hash, Date.now(), this.o.replicaId);
     } catch {
       return [];
     }
