@@ -47,7 +47,7 @@ export function startConsole(deps: ConsoleDeps): Console {
   const assets = loadAssets();
   const sessions = new Sessions(deps.sessions ?? DEFAULT_SESSION_LIMITS);
   const views = new Views({ ...deps, kas });
-  const live = new LiveHub(() => views.fingerprint(), deps.live ?? DEFAULT_LIVE_LIMITS);
+  const live = new LiveHub((viewer) => views.fingerprint(viewer), deps.live ?? DEFAULT_LIVE_LIMITS);
   sessions.onEnd((id) => live.endSession(id));
   deps.metrics.gaugeFn("kas_console_sessions", "Console sessions open (signed-in browsers)", () => sessions.size);
   deps.metrics.gaugeFn("kas_console_live_clients", "Console live-update streams (/api/v1/events) open", () => live.size);
@@ -73,7 +73,7 @@ export function startConsole(deps: ConsoleDeps): Console {
       return signInPage(res, signIn, req.url ?? "/");
     }
     if (path === "/api/v1/events" && req.method === "GET") {
-      if (!live.attach(res, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      if (!live.attach(res, who.viewer, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;
