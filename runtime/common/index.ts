@@ -31,3 +31,4 @@ export { FlagChecks, distinct } from "./flag-checks";
 export { buildInfo, readBuildInfo, formatVersion, findPackageRoot, COMMIT_ENV, type BuildInfo } from "./version";
 export { runCommandProcess, runMainProcess, PROCESS_IO } from "./command-process";
 export { logGrpcThroughLogger } from "./grpc-logging";
+export { mapPool } from "./map-pool";

@@ -51,6 +51,11 @@ test("the operator signs in, follows the agent page's link to its workloads, and
   expect(await page.textContent("table.objects")).toMatch(/nginx-deployment-naww.*forbidden/is);
   await Promise.all([page.waitForURL(`${sc.base}${WORKLOADS_PAGE}`), page.click('a:text("Workloads")')]);
   expect(await page.textContent("h1")).toBe(`Workloads of agent ${AGENT.name} (${AGENT.id})`);
+  // The console's layout: its header (who, sign-out), its stylesheet.
+  expect(await page.textContent("header .who")).toBe("signed in with the API token");
+  expect(await page.locator("header form.sign-out button").count()).toBe(1);
+  type Styles = { getComputedStyle(el: unknown): { backgroundColor: string } };
+  expect(await page.locator("header").evaluate((el) => (globalThis as unknown as Styles).getComputedStyle(el).backgroundColor)).toBe("rgb(36, 41, 47)");
   const rows = podRows(page);
   expect(await rows.count()).toBe(2);
   for (const row of await rows.all()) {
@@ -71,9 +76,22 @@ test("following a pod's log: a line written after opening appears without a relo
   expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(await page.textContent("#follow-title")).toMatch(new RegExp(`^/api/v1/agents/${AGENT.id}/pods/dude/nginx-deployment-dude-[^/]+/log$`));
   await page.screenshot({ path: screenshotPath("console-workloads-log"), fullPage: true });
+  // The pods change (another pod replaces one, as the Deployment does): the table follows, without a reload, and the log follow goes on.
+  const followed = (await podRows(page).first().locator("td").nth(1).textContent())!;
+  const other = (await podRows(page).nth(1).locator("td").nth(1).textContent())!;
+  await sc.cluster.kubectl(["delete", "pod", other, "-n", "dude", "--grace-period=0", "--force"]);
+  await until("the page's table without the deleted pod, with its replacement Running", async () => {
+    const names = await podRows(page).evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.textContent].join(" ")));
+    return names.length === 2 && names.includes(`${followed} Running`) && !names.some((n) => n.startsWith(`${other} `)) && names.every((n) => n.endsWith(" Running")) ? true : undefined;
+  }, 60_000, () => sc.kas.output().slice(-2000));
+  expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  sc.cluster.appendPodLog("browser log line three, after the table changed");
+  await page.waitForSelector('pre#log:has-text("browser log line three, after the table changed")', { timeout: 20_000 });
+  // A follow button of the swapped table still works (shown again, and its click heard).
+  expect(await podRows(page).nth(1).locator("button.follow").isVisible()).toBe(true);
   await Promise.all([page.waitForURL(`${sc.base}/agents/${AGENT.id}`), page.click("a#back")]);
   await until("agentk: the log request freed", async () => ((await sc.agentk.openRequests()) === 0 ? true : undefined), 15_000, () => sc.agentk.output().slice(-2000));
-}, 60_000);
+}, 150_000);
 
 test("no script error and no Content-Security-Policy violation on the workloads views", () => {
   expect(pageErrors).toEqual([]);
@@ -134,6 +152,7 @@ test("a GitLab user allowed to read pods sees them and follows a log", async () 
     expect(await rows.count()).toBe(2);
     expect(await p.locator("section.workload", { has: p.locator('h2:text-is("Deployment dude/nginx-deployment-dude")') }).locator("p.problem").count()).toBe(0);
     expect((await rows.first().locator("td").allTextContents()).slice(2, 4)).toEqual(["Running", "1/1"]);
+    expect(await p.textContent("header .who")).toBe("signed in as @alice");
     sc.cluster.appendPodLog("alice reads this line");
     await rows.first().locator("button.follow").click();
     await p.waitForSelector('pre#log:has-text("alice reads this line")', { timeout: 20_000 });

@@ -8,6 +8,7 @@
  * GitLab, are tested in test/console/workloads-browser.test.ts.
  */
 import * as http from "node:http";
+import { CONTENT_SECURITY_POLICY } from "../../runtime/kas/console";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
 import type { KubeApiProcessScenario } from "../kubeapi/scenario";
 import { AGENT } from "../kubeapi/scenario";
@@ -79,15 +80,20 @@ test("the operator: the nginx Deployment in dude with its pods' status, restarts
   await sc.tunnelsFreed();
 }, 60_000);
 
-test("the page: a server-rendered table of the pods, escaped, with the log links and its own script", async () => {
+test("the page: in the console's layout (its header, stylesheet and CSP, no inline style or script), a server-rendered table of the pods, escaped, with the log links and its own script", async () => {
   const res = await fetch(api(`/agents/${AGENT.id}/workloads`), { headers: auth });
   expect(res.status).toBe(200);
-  expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+  expect(res.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
   const html = await res.text();
+  expect(html).toContain('<span class="who">signed in with the API token</span><form method="post" action="/sign-out"');
+  expect(html).toContain('<link rel="stylesheet" href="/assets/console.css">');
+  expect(html).not.toMatch(/<style|style=|<script>|<script(?![^>]*\bsrc=)/);
+  expect(html).toContain(' data-live="/api/v1/events" data-refresh="15"');
+  expect(html).toContain(`<a href="/agents/${AGENT.id}" id="back">`);
   expect(html).toContain("<h2>Deployment dude/nginx-deployment-dude</h2>");
   expect(html).toContain(`<td>${nginxPod}</td>`);
   expect(html).toContain(`href="/api/v1/agents/${AGENT.id}/pods/dude/${nginxPod}/log?tailLines=200"`);
-  expect(html).toContain('<script src="/assets/workloads.js"></script>');
+  expect(html).toContain('<script src="/assets/workloads.js" defer></script>');
   const js = await fetch(api("/assets/workloads.js"), { headers: auth });
   expect(js.headers.get("content-type")).toContain("text/javascript");
   expect(await js.text()).toContain("getReader");

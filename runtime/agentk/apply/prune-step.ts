@@ -1,11 +1,11 @@
-import type { Logger } from "../../common";
+import { mapPool, type Logger } from "../../common";
 import type { ManifestProject } from "../../rpc";
 import { objRefKey, pruneDecision, type ObjectResult, type ObjRef } from "../plan";
 import { isConflict } from "../kube";
 import { describe, errorMessage } from "./apply-step";
 import { result } from "./events";
 import type { Live, ObjectStore } from "./objects";
-import { mapPool, type LiveCache } from "./prefetch";
+import type { LiveCache } from "./prefetch";
 
 export interface PruneOutcome {
   readonly results: ObjectResult[];

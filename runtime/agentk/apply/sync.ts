@@ -1,4 +1,4 @@
-import { F, type Logger } from "../../common";
+import { F, mapPool, type Logger } from "../../common";
 import type { GitopsScope, ManifestProject, ObjectsBatch } from "../../rpc";
 import {
   applyDefaultNamespace,
@@ -20,7 +20,7 @@ import { InventoryStore } from "./inventory-store";
 import { result } from "./events";
 import type { ObjectStore } from "./objects";
 import type { Live } from "./objects";
-import { mapPool, prefetchLive } from "./prefetch";
+import { prefetchLive } from "./prefetch";
 import { pruneObjects } from "./prune-step";
 import { knownCurrent, waitForDeletion, waitForStatus, type WaitTarget } from "./wait-step";
 

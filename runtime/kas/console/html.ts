@@ -38,6 +38,14 @@ export interface PageFrame {
   readonly viewer?: ConsoleViewer;
   /** Whether the page subscribes to live updates (/api/v1/events). */
   readonly live?: boolean;
+  /** A script of kas's own after console.js (an /assets/ path), e.g. the workloads' log follower. */
+  readonly script?: string;
+  /**
+   * Seconds between the page's own refreshes while it is visible (console.js
+   * fetches it and swaps its [data-swap] parts; at least 10), for what the
+   * live stream does not cover (pods). Undefined: only on `changed`.
+   */
+  readonly refreshSeconds?: number;
 }
 
 /** The whole document; `main` is already escaped HTML. No inline script or style: the CSP allows only /assets. */
@@ -45,8 +53,8 @@ export function page(frame: PageFrame, main: string): string {
   const who = frame.viewer ? `<span class="who">${frame.viewer.kind === "gitlab-user" ? `signed in as @${esc(frame.viewer.username)}` : "signed in with the API token"}</span>` : "";
   const signOut = frame.viewer ? `<form method="post" action="/sign-out" class="sign-out"><button type="submit">Sign out</button></form>` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(frame.title)} · kas</title><link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
-<body${frame.live ? ' data-live="/api/v1/events"' : ""}><header><a class="home" href="/">kas console</a><span class="live-state" id="live-state"></span>${who}${signOut}</header>
+<title>${esc(frame.title)} · kas</title><link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script>${frame.script ? `<script src="${esc(frame.script)}" defer></script>` : ""}</head>
+<body${frame.live ? ' data-live="/api/v1/events"' : ""}${frame.refreshSeconds ? ` data-refresh="${esc(frame.refreshSeconds)}"` : ""}><header><a class="home" href="/">kas console</a><span class="live-state" id="live-state"></span>${who}${signOut}</header>
 <main id="live">${main}</main>
 <footer>kas ${esc(formatVersion(frame.kas))}</footer></body></html>
 `;

@@ -1,6 +1,7 @@
 /** kas's operator console: agents, their syncs and objects, live (issue 21). */
 export type { AgentAccess, AgentRefusal, ConsoleViewer } from "./viewer";
-export { startConsole, type Console, type ConsoleDeps, type ConsoleRoute } from "./router";
+export { startConsole, type Console, type ConsoleDeps, type ConsolePageOptions, type ConsoleRoute, type ConsoleRouteContext } from "./router";
+export { esc } from "./html";
 export { agentsModel, GITLAB_REGISTRY_NOTE, type AgentsModel, type ConsoleAgent, type ConsoleAgentState } from "./model";
 export { agentDetail, type AgentDetail } from "./agent-model";
 export { CONTENT_SECURITY_POLICY } from "./assets";

@@ -9,15 +9,25 @@ import { loadAssets } from "./assets";
 import { resolveViewer, type Refusal } from "./credentials";
 import type { GitLabOAuthSettings } from "./gitlab-oauth-client";
 import { DEFAULT_LIVE_LIMITS, LiveHub, type LiveLimits } from "./live";
-import { sendBytes, sendJson } from "./respond";
+import { page, type PageFrame } from "./html";
+import { sendBytes, sendHtml, sendJson } from "./respond";
 import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits } from "./sessions";
 import { gitlabSignIn } from "./oauth";
 import { postSignIn, postSignOut, signInPage } from "./sign-in";
 import type { ConsoleViewer } from "./viewer";
 import { Views, type ViewsDeps } from "./views";
 
+/** What a feature's page gives the console's layout: its title and what it asks of the page's scripts. */
+export type ConsolePageOptions = Omit<PageFrame, "kas" | "viewer">;
+
+/** The console's layout for a feature's pages: one header, stylesheet and CSP for every page. */
+export interface ConsoleRouteContext {
+  /** Answers `main` (escaped HTML) as a page in the console's layout, with its Content-Security-Policy. */
+  sendPage(res: http.ServerResponse, status: number, options: ConsolePageOptions, main: string): void;
+}
+
 /** A feature's pages and API under the console (e.g. workloads): true when it answered. Called after sign-in is checked. */
-export type ConsoleRoute = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer) => Promise<boolean>;
+export type ConsoleRoute = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer, ctx: ConsoleRouteContext) => Promise<boolean>;
 
 export interface ConsoleDeps extends Omit<ViewsDeps, "kas"> {
   /** The API token (api.token_file); undefined on a loopback listener with no token (open, as kas.yaml allows there only). */
@@ -47,7 +57,7 @@ export function startConsole(deps: ConsoleDeps): Console {
   const assets = loadAssets();
   const sessions = new Sessions(deps.sessions ?? DEFAULT_SESSION_LIMITS);
   const views = new Views({ ...deps, kas });
-  const live = new LiveHub(() => views.fingerprint(), deps.live ?? DEFAULT_LIVE_LIMITS);
+  const live = new LiveHub((viewer) => views.fingerprint(viewer), deps.live ?? DEFAULT_LIVE_LIMITS);
   sessions.onEnd((id) => live.endSession(id));
   deps.metrics.gaugeFn("kas_console_sessions", "Console sessions open (signed-in browsers)", () => sessions.size);
   deps.metrics.gaugeFn("kas_console_live_clients", "Console live-update streams (/api/v1/events) open", () => live.size);
@@ -73,11 +83,12 @@ export function startConsole(deps: ConsoleDeps): Console {
       return signInPage(res, signIn, req.url ?? "/");
     }
     if (path === "/api/v1/events" && req.method === "GET") {
-      if (!live.attach(res, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      if (!live.attach(res, who.viewer, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;
-    for (const r of deps.routes ?? []) if (await r(req, res, path, who.viewer)) return;
+    const ctx: ConsoleRouteContext = { sendPage: (to, status, options, main) => sendHtml(to, status, page({ ...options, kas, viewer: who.viewer }, main)) };
+    for (const r of deps.routes ?? []) if (await r(req, res, path, who.viewer, ctx)) return;
     if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: `use GET for ${path}` }, { allow: "GET" });
     sendJson(res, 404, { error: `no route ${req.method ?? ""} ${path}` });
   };

@@ -5,7 +5,7 @@
  */
 import type * as http from "node:http";
 import type { AgentState } from "../shared";
-import { GITLAB_USER_NOTE, Views, type ViewsDeps } from "./views";
+import { ACCESS_CONCURRENCY, GITLAB_USER_NOTE, Views, type ViewsDeps } from "./views";
 import type { AgentAccess, ConsoleViewer } from "./viewer";
 
 const agent = (id: string, name: string): AgentState => ({ id, name, config_project: "group/p", open_streams: 1, connected: true, first_seen: "2026-01-01T00:00:00.000Z", last_seen: "2026-01-01T00:00:00.000Z", projects: {} });
@@ -69,4 +69,44 @@ test("without an access function (no kubernetes_api to judge user_access) a GitL
   expect(names((await get(v, "/api/v1/agents", WALTER)).body)).toEqual([]);
   expect((await get(v, "/", WALTER)).body).toContain("no agent you may see has connected");
   expect((await get(v, "/agents/1", WALTER)).status).toBe(404);
+});
+
+test("the live stream's fingerprint of a GitLab user changes with the agents they see, not with the others", async () => {
+  const state = { agents: [agent("1", "dude-agent"), agent("2", "secret-agent")] };
+  const v = new Views({
+    shared: { agents: async () => ({ status: "memory", agents: state.agents }), commits: async () => ({ status: "memory", commits: new Map() }) },
+    registered: () => undefined,
+    projects: () => [],
+    kas: { version: "9.9.9", commit: "def5678" },
+    agentAccess: access,
+  });
+  const [walter0, operator0] = [await v.fingerprint(WALTER), await v.fingerprint(OPERATOR)];
+  expect(walter0).not.toContain("secret-agent");
+  state.agents = [agent("1", "dude-agent"), { ...agent("2", "secret-agent"), open_streams: 2 }];
+  expect(await v.fingerprint(WALTER)).toBe(walter0);
+  expect(await v.fingerprint(OPERATOR)).not.toBe(operator0);
+  state.agents = [{ ...agent("1", "dude-agent"), open_streams: 3 }, state.agents[1]!];
+  expect(await v.fingerprint(WALTER)).not.toBe(walter0);
+});
+
+test(`a GitLab user's list asks GitLab about at most ${ACCESS_CONCURRENCY} agents at once, and keeps the list's order`, async () => {
+  let open = 0;
+  let most = 0;
+  const slow: AgentAccess = async (_viewer, agentId) => {
+    most = Math.max(most, ++open);
+    await new Promise((r) => setTimeout(r, 5));
+    open--;
+    return Number(agentId) % 3 === 0 ? { status: 403, reason: "Forbidden", message: "no" } : undefined;
+  };
+  const many = Array.from({ length: 30 }, (_, i) => agent(String(i + 1), `agent-${String(i + 1).padStart(2, "0")}`));
+  const v = new Views({
+    shared: { agents: async () => ({ status: "memory", agents: many }), commits: async () => ({ status: "memory", commits: new Map() }) },
+    registered: () => undefined,
+    projects: () => [],
+    kas: { version: "9.9.9", commit: "def5678" },
+    agentAccess: slow,
+  });
+  const shown = names((await get(v, "/api/v1/agents", WALTER)).body);
+  expect(most).toBe(ACCESS_CONCURRENCY);
+  expect(shown).toEqual(many.filter((a) => Number(a.id) % 3 !== 0).map((a) => a.name).sort());
 });

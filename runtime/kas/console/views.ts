@@ -5,7 +5,7 @@
  * renders it (agents-page.ts, agent-page.ts).
  */
 import type * as http from "node:http";
-import type { BuildInfo } from "../../common";
+import { mapPool, type BuildInfo } from "../../common";
 import type { ProjectConfig } from "../config";
 import type { AgentInfo } from "../registry";
 import type { AgentsView, SharedState } from "../shared";
@@ -31,6 +31,13 @@ export interface ViewsDeps {
 /** Above the list of a GitLab user: why agents may be missing from it. */
 export const GITLAB_USER_NOTE = "signed in with GitLab: only the agents whose user_access admits you are listed";
 
+/**
+ * GitLab questions (authorize_proxy_user, cached by the proxy) in flight at
+ * once while one GitLab user's list is computed: a kas with many agents must
+ * not send GitLab one request per agent all at once.
+ */
+export const ACCESS_CONCURRENCY = 8;
+
 const AGENT_PAGE = /^\/agents\/([^/]{1,200})$/;
 const AGENT_API = /^\/api\/v1\/agents\/([^/]{1,200})$/;
 
@@ -43,9 +50,14 @@ export class Views {
     this.now = deps.now ?? Date.now;
   }
 
-  /** What the live stream compares: the agents model (any report, connection or config changes it). */
-  async fingerprint(): Promise<string> {
-    return (await this.agentsJson()).toString();
+  /**
+   * What the live stream compares for `viewer`: the agents model as they may
+   * see it (any report, connection or config change of an agent they see
+   * changes it; one of an agent they may not see does not).
+   */
+  async fingerprint(viewer: ConsoleViewer): Promise<string> {
+    if (viewer.kind === "api-token") return (await this.agentsJson()).toString();
+    return JSON.stringify(await this.visibleModel(viewer));
   }
 
   /** true when `path` is one of the views (answered). */
@@ -91,7 +103,7 @@ export class Views {
   private async visibleModel(viewer: ConsoleViewer): Promise<AgentsModel> {
     const model = await this.model();
     if (viewer.kind === "api-token") return model;
-    const refused = await Promise.all(model.agents.map((a) => this.refused(viewer, a.id)));
+    const refused = await mapPool(model.agents, ACCESS_CONCURRENCY, (a) => this.refused(viewer, a.id));
     return { ...model, agents: model.agents.filter((_, i) => !refused[i]), viewer_note: GITLAB_USER_NOTE };
   }
 

@@ -1,8 +1,9 @@
 /**
  * /assets/workloads.js, served by kas (no CDN): shows each pod's "follow"
- * button and, on click, streams the log with fetch into the page (text
- * nodes only, never HTML); "stop" or another follow aborts the fetch, which
- * ends the log request on every side. Plain ES2017, no build step.
+ * button (again after console.js swaps the tables: "console:swapped") and, on
+ * click, streams the log with fetch into #follow (text nodes only, never
+ * HTML), which the swaps leave alone; "stop" or another follow aborts the
+ * fetch, which ends the log request on every side. Plain ES2017, no build step.
  */
 export const WORKLOADS_JS = `"use strict";
 (function () {
@@ -35,9 +36,14 @@ export const WORKLOADS_JS = `"use strict";
       if (!ctl.signal.aborted) out.append("\\n[" + String(e) + "]");
     }
   }
-  document.querySelectorAll("button.follow").forEach(function (b) {
-    b.hidden = false;
-    b.addEventListener("click", function () { follow(b.getAttribute("data-log")); });
+  function showButtons() {
+    document.querySelectorAll("button.follow").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target instanceof Element ? e.target.closest("button.follow") : null;
+    if (b) follow(b.getAttribute("data-log"));
   });
+  document.addEventListener("console:swapped", showButtons);
+  showButtons();
 })();
 `;

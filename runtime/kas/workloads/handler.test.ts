@@ -1,7 +1,7 @@
 /** The workloads routes for a viewer who may not see the agent: refused before anything is read (no shared state, no tunnel), the page saying why. */
 import type * as http from "node:http";
 import { silentLogger } from "../../common";
-import type { AgentAccess, ConsoleViewer } from "../console";
+import type { AgentAccess, ConsoleRouteContext, ConsoleViewer } from "../console";
 import { workloadsRoutes } from "./handler";
 
 const DONNY: ConsoleViewer = { kind: "gitlab-user", username: "donny", accessToken: "glpat-donny" };
@@ -19,7 +19,9 @@ async function get(path: string): Promise<{ status: number; type: string; body: 
   let headers: Record<string, unknown> = {};
   let body = "";
   const res = { once: () => res, writeHead: (s: number, h: Record<string, unknown>) => ((status = s), (headers = h), res), end: (b?: Buffer | string) => void (body = String(b ?? "")), headersSent: false, destroyed: false } as unknown as http.ServerResponse;
-  expect(await handler({ method: "GET", url: path } as http.IncomingMessage, res, path.split("?")[0]!, DONNY)).toBe(true);
+  // The console's layout is the router's (tested in test/console); here the page's <main> as is.
+  const ctx: ConsoleRouteContext = { sendPage: (to, s, _options, main) => void to.writeHead(s, { "content-type": "text/html; charset=utf-8" }).end(main) };
+  expect(await handler({ method: "GET", url: path } as http.IncomingMessage, res, path.split("?")[0]!, DONNY, ctx)).toBe(true);
   return { status, type: String(headers["content-type"]), body };
 }
 

@@ -5,23 +5,23 @@
  */
 import type * as http from "node:http";
 import { F } from "../../common";
-import type { ConsoleViewer } from "../console";
+import type { ConsoleRoute } from "../console";
 import type { WorkloadsDeps } from "./access";
 import { WORKLOADS_JS } from "./assets";
 import { collectWorkloads } from "./collect";
 import { LogStreams, streamLog } from "./logs";
 import type { Problem } from "./model";
-import { PAGE_CSP, renderRefusalPage, renderWorkloadsPage } from "./page";
+import { renderRefusalPage, renderWorkloadsPage, workloadsPageOptions } from "./page";
 import { parseRoute } from "./routes";
 
-export type WorkloadsHandler = (req: http.IncomingMessage, res: http.ServerResponse, path: string, viewer: ConsoleViewer) => Promise<boolean>;
+export type WorkloadsHandler = ConsoleRoute;
 
 const SECURITY = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
 
 export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
   const streams = new LogStreams();
   const js = Buffer.from(WORKLOADS_JS);
-  return async (req, res, path, viewer) => {
+  return async (req, res, path, viewer, ctx) => {
     const route = parseRoute(path, new URL(req.url ?? "/", "http://kas").searchParams);
     if (route === undefined) return false;
     const refuse = (p: Problem): void => sendProblem(res, p);
@@ -44,7 +44,7 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
     const refused = await deps.agentAccess?.(viewer, route.agentId);
     if (refused !== undefined) {
       if (route.kind !== "workloads-page") refuse(refused);
-      else sendPage(res, refused.status, renderRefusalPage(route.agentId, refused));
+      else ctx.sendPage(res, refused.status, { title: `Workloads of agent ${route.agentId}` }, renderRefusalPage(route.agentId, refused));
       return true;
     }
     switch (route.kind) {
@@ -62,7 +62,7 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
           return true;
         }
         deps.logger.debug("workloads read", { [F.agentId]: route.agentId, [F.count]: answer.workloads.length, [F.identity]: viewer.kind === "api-token" ? "api-token" : `gitlab-user ${viewer.username}` });
-        if (route.kind === "workloads-page") sendPage(res, 200, renderWorkloadsPage(answer));
+        if (route.kind === "workloads-page") ctx.sendPage(res, 200, workloadsPageOptions(`Workloads of agent ${answer.agent.name}`), renderWorkloadsPage(answer));
         else {
           const body = Buffer.from(JSON.stringify(answer, null, 2) + "\n");
           res.writeHead(200, { ...SECURITY, "content-type": "application/json", "content-length": body.length }).end(body);
@@ -71,11 +71,6 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
       }
     }
   };
-}
-
-function sendPage(res: http.ServerResponse, status: number, html: string): void {
-  const body = Buffer.from(html);
-  res.writeHead(status, { ...SECURITY, "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP, "content-length": body.length }).end(body);
 }
 
 /** A refusal as a Kubernetes Status (what kubectl and the page show), unless the response has begun. */

@@ -1,19 +1,18 @@
 /**
- * GET /agents/<id>/workloads: the workloads as one server-rendered page (the
- * tables need no JavaScript; each pod's log link opens its last lines as
- * text). workloads.js (assets.ts) adds following a pod's log in the page.
- * Every value from the cluster or the URL is escaped. Pure.
+ * GET /agents/<id>/workloads: the workloads as the `<main>` of a console page
+ * (the console's layout: header, stylesheet, CSP). The tables need no
+ * JavaScript (each pod's log link opens its last lines as text); console.js
+ * swaps #workloads on the live stream's `changed` and every
+ * WORKLOADS_REFRESH_SECONDS while visible, workloads.js (assets.ts) follows a
+ * pod's log in #follow, outside what is swapped. Every value from the
+ * cluster or the URL is escaped. Pure.
  */
+import { esc, type ConsolePageOptions } from "../console";
 import type { EventRow, Problem, WorkloadsAnswer, WorkloadView } from "./model";
 import { ASSET_PATH, DEFAULT_TAIL_LINES } from "./routes";
 
-const esc = (s: unknown): string => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-
-/** Content-Security-Policy of the page: its own script, fetches to kas, nothing else. */
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const STYLE = `body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-.problem{color:#a00}.events{font-size:.85em;color:#444;margin:0;padding-left:1em}pre#log{background:#111;color:#eee;padding:.5em;max-height:30em;overflow:auto;white-space:pre-wrap}`;
+/** Pods change without the agents' reports changing: the page refreshes itself this often while visible. */
+export const WORKLOADS_REFRESH_SECONDS = 15;
 
 export function age(seconds: number): string {
   if (seconds < 120) return `${seconds}s`;
@@ -53,26 +52,24 @@ function workloadHtml(agentId: string, w: WorkloadView): string {
   return `<section class="workload">${parts.join("\n")}</section>`;
 }
 
+/** The page's title, live updates and script, for the console's layout. */
+export function workloadsPageOptions(title: string): ConsolePageOptions {
+  return { title, live: true, refreshSeconds: WORKLOADS_REFRESH_SECONDS, script: ASSET_PATH };
+}
+
 export function renderWorkloadsPage(answer: WorkloadsAnswer): string {
   const { agent } = answer;
   const body = answer.workloads.length === 0 ? "<p>The agent's last reports name no Deployment or StatefulSet.</p>" : answer.workloads.map((w) => workloadHtml(agent.id, w)).join("\n");
   const omitted = answer.omitted > 0 ? `<p>${esc(answer.omitted)} more workloads not shown.</p>` : "";
-  return `${head(`Workloads of agent ${agent.name} (${agent.id})`)}<p><a href="/agents/${encodeURIComponent(agent.id)}" id="back">← agent ${esc(agent.name)}</a> · ${agent.connected ? "connected" : "not connected"}</p>
+  return `<p><a href="/agents/${encodeURIComponent(agent.id)}" id="back">← agent ${esc(agent.name)}</a> · JSON: <a href="/api/v1/agents/${encodeURIComponent(agent.id)}/workloads">/api/v1/agents/${esc(agent.id)}/workloads</a></p>
+<h1>Workloads of agent ${esc(agent.name)} (${esc(agent.id)})</h1>
+<div id="workloads" data-swap><p class="note">${agent.connected ? "connected" : "not connected"} · read through the agent as you may read them</p>
 ${body}
-${omitted}
-<div id="follow" hidden><h2 id="follow-title"></h2><button type="button" id="follow-stop">stop</button><pre id="log"></pre></div>
-<script src="${ASSET_PATH}"></script>
-</body></html>
-`;
+${omitted}</div>
+<div id="follow" hidden><h2 id="follow-title"></h2><button type="button" id="follow-stop">stop</button><pre id="log"></pre></div>`;
 }
 
 /** The page when the viewer may not see the agent at all: why, and nothing of the agent. */
 export function renderRefusalPage(agentId: string, refusal: Problem): string {
-  return `${head(`Workloads of agent ${agentId}`)}${problemHtml("Refused", refusal)}<p><a href="/">← agents</a></p>
-</body></html>
-`;
+  return `<p><a href="/">← agents</a></p><h1>Workloads of agent ${esc(agentId)}</h1>${problemHtml("Refused", refusal)}`;
 }
-
-const head = (title: string): string => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>
-<body><h1>${esc(title)}</h1>`;

@@ -1,6 +1,9 @@
 // kas console: filter the agents table as you type, keep times relative, and
 // follow /api/v1/events (Server-Sent Events): on each change the page fetches
-// itself and swaps its [data-swap] parts. Everything works without it.
+// itself and swaps its [data-swap] parts (then fires "console:swapped" on
+// document for a page's own script). A page with data-refresh also does so
+// every that many seconds (at least 10) while visible, for what the stream
+// does not cover (pods). Everything works without it.
 "use strict";
 (function () {
   function filterRows() {
@@ -31,7 +34,7 @@
     document.querySelectorAll("time[data-ago]").forEach(function (t) { t.textContent = ago(t.getAttribute("datetime")); });
   }
 
-  var fetching = false, again = false;
+  var fetching = false, again = false, updated = Date.now();
   function reload() {
     if (fetching) { again = true; return; }
     fetching = true;
@@ -45,7 +48,9 @@
             if (next) el.innerHTML = next.innerHTML;
           });
           filterRows();
-          document.body.setAttribute("data-updated", String(Date.now()));
+          updated = Date.now();
+          document.body.setAttribute("data-updated", String(updated));
+          document.dispatchEvent(new Event("console:swapped"));
         });
       })
       .catch(function () {})
@@ -65,11 +70,24 @@
     es.onerror = function () { if (state) state.textContent = "reconnecting…"; };
   }
 
+  // One fetch at a time (reload), none while the tab is hidden, none sooner than 10 s after the last swap.
+  function periodic() {
+    var seconds = Number(document.body.getAttribute("data-refresh"));
+    if (!seconds) return;
+    var every = Math.max(10, seconds) * 1000;
+    setInterval(function () {
+      if (document.visibilityState !== "visible" || Date.now() - updated < every) return;
+      updated = Date.now(); // a failed fetch waits as long as a swapped one
+      reload();
+    }, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var input = document.getElementById("q");
     if (input) input.addEventListener("input", filterRows);
     filterRows();
     setInterval(refreshTimes, 5000);
     live();
+    periodic();
   });
 })();
