@@ -12,13 +12,16 @@
  * two kas pods would listen on the same host ports (README there).
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import * as net from "node:net";
 import { promisify } from "node:util";
+import * as grpc from "@grpc/grpc-js";
 import { EXAMPLE_STACK, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
 import { DEFAULT_REDIS_IMAGE, KAS_PRIVATE_API_MOUNT, KAS_REDIS_MOUNT, REDIS_PORT } from "../../infra/kas";
 import { KAS_PORTS } from "../../runtime/common/deploy";
 import { DEFAULT_REDIS_KEY_PREFIX } from "../../runtime/kas/config";
+import { privateApiMetadata, privateApiTarget } from "../../runtime/kas/routing";
+import { createPrivateTunnelClient, type ForwardResponse } from "../../runtime/rpc";
 import { runDeployment, type DeployedProcess } from "../deployed";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
 import { redisImage } from "../redis";
@@ -64,12 +67,25 @@ async function redisCli(password: string | undefined, args: readonly string[]): 
 const podFile = (p: DeployedProcess, file: string): string => readFileSync(`/proc/${p.pid}/root${file}`, "utf8");
 const podEnv = (p: DeployedProcess): string[] => readFileSync(`/proc/${p.pid}/environ`, "utf8").split("\0");
 
-const tcpOpen = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.connect({ host: "127.0.0.1", port });
-    s.on("connect", () => (s.destroy(), resolve(true)));
-    s.on("error", () => resolve(false));
-  });
+/**
+ * What another replica does first to reach an agent connected to this one: dial its private API
+ * URL (as the replica wrote it in Redis) and acquire the agent's tunnel. The first answer, or the error code.
+ */
+async function acquireThroughPrivateApi(url: string, secret: string, agentId: string): Promise<string> {
+  const target = privateApiTarget(url);
+  if (target === undefined) throw new Error(`not a private API URL: ${url}`);
+  const client = createPrivateTunnelClient(target, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve) => {
+      const call = client.Forward(privateApiMetadata(Buffer.from(secret)));
+      call.on("data", (m: ForwardResponse) => (resolve(m.message), call.cancel()));
+      call.on("error", (e: grpc.ServiceError) => resolve(`error ${grpc.status[e.code]}`));
+      call.write({ message: "acquire", acquire: { agent_id: agentId, timeout_ms: 5000 } });
+    });
+  } finally {
+    client.close();
+  }
+}
 
 test("kas.replicas 2 with the in-cluster Redis: up, Redis and a kas replica run as deployed share state, agentk syncs, destroy removes it all", async () => {
   const options = { projectName: "gitops-agent", stackName: EXAMPLE_STACK, program: stackProgramOutputs, projectFile: PROJECT_FILE, stackConfig: stackConfig(), policyPacks: [POLICY_PACK] };
@@ -108,7 +124,6 @@ test("kas.replicas 2 with the in-cluster Redis: up, Redis and a kas replica run 
     // status.podIP is 127.0.0.1 here (no network namespace): the URL is built from it as the object says.
     const ownUrl = `grpc://127.0.0.1:${KAS_PORTS.privateApi}`;
     expect(podEnv(kas)).toContain(`OWN_PRIVATE_API_URL=${ownUrl}`);
-    expect(await tcpOpen(KAS_PORTS.privateApi)).toBe(true);
 
     const metrics = await (await fetch(`http://127.0.0.1:${KAS_PORTS.observability}/metrics`)).text();
     expect(metrics).toMatch(/^kas_redis_up 1$/m);
@@ -126,6 +141,10 @@ test("kas.replicas 2 with the in-cluster Redis: up, Redis and a kas replica run 
     const keys = (await redisCli(password, ["--scan", "--pattern", `${prefix}:*`])).split("\n").sort();
     expect(keys).toEqual(expect.arrayContaining([`${prefix}:agents`, `${prefix}:agent:${agentId}`, `${prefix}:presence:${agentId}`, `${prefix}:commits:${agentId}`]));
     expect(await redisCli(password, ["HKEYS", `${prefix}:presence:${agentId}`])).toBe(ownUrl);
+    // The private API on 8157 takes a replica's token made with the mounted secret, and refuses another secret.
+    const privateApiSecret = podFile(kas, `${KAS_PRIVATE_API_MOUNT}/secret`);
+    expect(await acquireThroughPrivateApi(ownUrl, privateApiSecret, agentId)).toBe("acquired");
+    expect(await acquireThroughPrivateApi(ownUrl, randomBytes(32).toString("base64"), agentId)).toBe("error UNAUTHENTICATED");
     const record = JSON.parse(await redisCli(password, ["GET", `${prefix}:agent:${agentId}`])) as Record<string, unknown>;
     expect(JSON.stringify(record)).toContain("dude-agent");
 
