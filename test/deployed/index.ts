@@ -2,3 +2,4 @@
 export { runDeployment, type RunDeploymentOptions, type DeployedProcess } from "./run";
 export { UnsupportedField } from "./fields";
 export type { ProbeStatus } from "./probes";
+export type { LocalImage, RunnerImage } from "./images";

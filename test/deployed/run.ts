@@ -7,11 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestCluster } from "../cluster";
-import type { RuntimeImage } from "../image";
-import { IMAGE_APP_DIR, IMAGE_ENTRYPOINT } from "../../runtime/common/deploy";
 import { containerEnv, expand } from "./env";
 import { list, obj, onlyKeys, safePath, str, UnsupportedField } from "./fields";
-import { imageConfig } from "./image-config";
+import { containerArgv, localImage, type RunnerImage } from "./images";
 import { releaseHostDirs, sandboxScript, type Mount } from "./mounts";
 import { clusterNetwork, releaseNetwork, resolvConf, type Backend } from "./network";
 import { deploymentPod } from "./pod";
@@ -19,14 +17,17 @@ import { startProbe, type Prober, type ProbeStatus } from "./probes";
 import { checkPodSpec, containerPorts } from "./spec";
 import { materialiseVolumes } from "./volumes";
 
-/** Where the image keeps node (the official node image). */
-const IMAGE_NODE = "/usr/local/bin/node";
-
 export interface RunDeploymentOptions {
   readonly namespace: string;
   readonly name: string;
   /** The images the runner may start, by the exact reference the container names. */
-  readonly images: Readonly<Record<string, RuntimeImage>>;
+  readonly images: Readonly<Record<string, RunnerImage>>;
+  /**
+   * Which of the newest ReplicaSet's pods to run (by name order), for a Deployment of
+   * several replicas; without it the Deployment must have exactly one. Pods share the
+   * host's ports: two pods of one Deployment cannot run at once.
+   */
+  readonly replica?: number;
   /** How long to wait for the controllers to create the pod. Default 60 s. */
   readonly podTimeoutMs?: number;
 }
@@ -49,14 +50,15 @@ export interface DeployedProcess {
 }
 
 export async function runDeployment(cluster: TestCluster, o: RunDeploymentOptions): Promise<DeployedProcess> {
-  const pod = await deploymentPod(cluster.admin, o.namespace, o.name, o.podTimeoutMs ?? 60_000);
+  const pod = await deploymentPod(cluster.admin, o.namespace, o.name, o.podTimeoutMs ?? 60_000, o.replica);
   const meta = obj(pod.metadata);
   const podName = String(meta.name);
-  const image = imageConfig();
-  const run = checkPodSpec(pod, image);
-  const { container, where } = run;
-  const runtime = o.images[String(container.image)];
-  if (!runtime) throw new UnsupportedField(`${where}.image`, `image ${JSON.stringify(container.image)} was not given to the runner (given: ${Object.keys(o.images).join(", ") || "none"})`);
+  const run = checkPodSpec(pod, (ref, where) => {
+    const given = o.images[String(ref)];
+    if (!given) throw new UnsupportedField(`${where}.image`, `image ${JSON.stringify(ref)} was not given to the runner (given: ${Object.keys(o.images).join(", ") || "none"})`);
+    return localImage(given);
+  });
+  const { container, where, image } = run;
   const dir = mkdtempSync(path.join(os.tmpdir(), "deployed-pod-"));
   const network = clusterNetwork(cluster.admin);
   const ports = containerPorts(container);
@@ -90,13 +92,11 @@ export async function runDeployment(cluster: TestCluster, o: RunDeploymentOption
         KUBERNETES_PORT: `tcp://127.0.0.1:${apiPort}`,
       },
     });
-    const command = list(container.command).length > 0 ? (container.command as string[]) : [...IMAGE_ENTRYPOINT];
-    const argv = [...command, ...((container.args as string[] | undefined) ?? [])].map((a) => expand(a, env));
+    // $(VAR) expands in the container's command and args, not in the image's entrypoint.
+    const expanded = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map((a) => expand(String(a), env)) : undefined);
+    const argv = containerArgv(image, expanded(container.command), expanded(container.args));
     const mounts = volumeMounts(container, volumes, where);
-    const imageMounts: Mount[] = [
-      { target: IMAGE_APP_DIR, source: runtime.appDir, readOnly: false, what: "the image's app folder" },
-      { target: IMAGE_NODE, source: runtime.node, readOnly: false, what: "the image's node" },
-    ];
+    const imageMounts: Mount[] = Object.entries(image.files).map(([target, source]) => ({ target, source, readOnly: false, what: `the image's ${target}` }));
     const system: Mount[] = [
       { target: "/etc/hosts", source: backend.hostsFile, readOnly: false, what: "/etc/hosts" },
       { target: "/etc/resolv.conf", source: path.join(dir, "resolv.conf"), readOnly: false, what: "/etc/resolv.conf" },

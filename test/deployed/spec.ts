@@ -25,7 +25,8 @@ export interface ContainerRun {
   readonly readOnlyRoot: boolean;
 }
 
-export function checkPodSpec(pod: Obj, image: { user: { uid: number; gid: number } }): ContainerRun {
+/** `imageOf` gives the container's image (for its USER), or throws naming `where`.image. */
+export function checkPodSpec<I extends { readonly user: { readonly uid: number; readonly gid: number } }>(pod: Obj, imageOf: (ref: unknown, where: string) => I): ContainerRun & { readonly image: I } {
   const meta = obj(pod.metadata);
   const podWhere = `Pod ${String(meta.namespace)}/${String(meta.name)} spec`;
   const spec = obj(pod.spec);
@@ -38,6 +39,7 @@ export function checkPodSpec(pod: Obj, image: { user: { uid: number; gid: number
   const container = containers[0]!;
   const where = `${podWhere}.containers[0] (${String(container.name)})`;
   onlyKeys(container, where, CONTAINER_KEYS);
+  const image = imageOf(container.image, where);
   onlyValues(container, where, "terminationMessagePolicy", ["File"]);
   const podSec = obj(spec.securityContext);
   onlyKeys(podSec, `${podWhere}.securityContext`, POD_SECURITY_KEYS);
@@ -56,6 +58,7 @@ export function checkPodSpec(pod: Obj, image: { user: { uid: number; gid: number
   }
   return {
     container,
+    image,
     where,
     uid,
     gid,

@@ -2,7 +2,7 @@
 import { EXAMPLE, exampleRepoFiles, POLICY_PACK, stackProgramOutputs } from "../../examples/dude-naww/stack";
 import { agentkNames, DEFAULT_AGENTK_IMAGE } from "../../runtime/common/deploy";
 import type { TestCluster } from "../cluster";
-import { runDeployment, type DeployedProcess } from "../deployed";
+import { runDeployment, type DeployedProcess, type RunnerImage } from "../deployed";
 import type { RuntimeImage } from "../image";
 import type { StepTimer } from "../pulumi-engine";
 import { until } from "../until";
@@ -27,23 +27,26 @@ export async function objectNames(cluster: TestCluster, args: readonly string[])
 /**
  * kas (readiness probe) then agentk (its first sync) as their Deployments say,
  * then nginx Running in dude; each a timed step. The processes are pushed onto
- * `running` as they start, for the caller to stop.
+ * `running` as they start, for the caller to stop. `kasReplica`: which pod
+ * of a kas Deployment of several replicas to run (test/deployed runs one).
  */
 export async function runKasAndAgentk(
   cluster: TestCluster,
   image: RuntimeImage,
   step: StepTimer["step"],
   running: DeployedProcess[],
+  o: { readonly kasReplica?: number } = {},
 ): Promise<{ kas: DeployedProcess; agentk: DeployedProcess }> {
-  const start = async (name: string) => {
-    const p = await runDeployment(cluster, { namespace: AGENT_NS, name, images: { [DEFAULT_AGENTK_IMAGE]: image } });
+  const images: Record<string, RunnerImage> = { [DEFAULT_AGENTK_IMAGE]: image };
+  const start = async (name: string, replica?: number) => {
+    const p = await runDeployment(cluster, { namespace: AGENT_NS, name, images, ...(replica === undefined ? {} : { replica }) });
     running.push(p);
     return p;
   };
   const [kasDeployment] = await objectNames(cluster, ["get", "deployments", "-n", AGENT_NS, "-l", "app.kubernetes.io/name=kas"]);
   if (kasDeployment === undefined) throw new Error(`no kas Deployment in ${AGENT_NS} after up`);
   const kas = await step("kas started and ready (readiness probe)", async () => {
-    const p = await start(kasDeployment);
+    const p = await start(kasDeployment, o.kasReplica);
     await p.waitReady(60_000);
     return p;
   });

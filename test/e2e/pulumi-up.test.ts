@@ -18,51 +18,45 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { EXAMPLE_STACK, exampleStackConfig, makeExampleRepo, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
+import { EXAMPLE_STACK, POLICY_PACK, PROJECT_FILE, stackProgramOutputs } from "../../examples/dude-naww/stack";
 import { KAS_PORTS } from "../../runtime/common/deploy";
 import { kubeconfigMain } from "../../runtime/kas/ci-kubeconfig";
-import { ensureClusterBinary, startTestCluster, type TestCluster } from "../cluster";
+import { ensureClusterBinary, type TestCluster } from "../cluster";
 import type { DeployedProcess } from "../deployed";
-import { removeDir, startGitHttpServer, tempDir, type GitHttpServer } from "../git";
-import { ensureRuntimeImage, type RuntimeImage } from "../image";
 import { stepTimer, withPulumiStack, type PulumiStackRun } from "../pulumi-engine";
 import { startIssuer, type TestIssuer } from "../kubeapi/issuer";
 import { makeTestPki, type TestPki } from "../tls";
 import { until } from "../until";
 import { AGENT_NS, objectNames, runKasAndAgentk } from "./as-deployed";
+import { startLocalStack, type LocalStack } from "./local-stack";
 
 
+let local: LocalStack;
 let cluster: TestCluster;
-let git: GitHttpServer;
 let dir: string;
-let image: RuntimeImage;
 let issuer: TestIssuer;
 let pki: TestPki;
+let running: DeployedProcess[];
 const AUDIENCE = "https://kas.dude-naww.test";
 const TLS_SECRET = "kas-k8s-api-tls";
-const running: DeployedProcess[] = [];
 const { step, times } = stepTimer();
 
 
 beforeAll(async () => {
-  [cluster, image, dir, issuer] = await Promise.all([startTestCluster(), ensureRuntimeImage(), tempDir(), startIssuer(AUDIENCE)]);
+  [local, issuer] = await Promise.all([startLocalStack(), startIssuer(AUDIENCE)]);
+  ({ cluster, dir, running } = local);
   pki = makeTestPki(dir);
-  await makeExampleRepo(path.join(dir, "repos"));
-  git = await startGitHttpServer({ root: path.join(dir, "repos") });
 }, 600_000);
 
 afterAll(async () => {
   if (times.length > 0) console.log(`pulumi up, as deployed: step times\n  ${times.join("\n  ")}`);
-  for (const p of running) await p.stop().catch(() => undefined);
-  await git?.stop();
   await issuer?.close();
-  await cluster?.stop();
-  if (dir) await removeDir(dir);
+  await local?.close();
 });
 
 /** The example's stack config with the CI/CD tunnel on: kas.kubernetesApi. */
 const stackConfig = (changes: Record<string, unknown> = {}): Record<string, unknown> => {
-  const values = exampleStackConfig(cluster.kubeconfigPath, git.url, changes);
+  const values = local.stackConfig(changes);
   const kubernetesApi = { tlsSecretName: TLS_SECRET, oidc: { issuer: issuer.url, audience: AUDIENCE } };
   return { ...values, "gitops-agent:kas": { ...(values["gitops-agent:kas"] as object), kubernetesApi } };
 };
@@ -99,7 +93,7 @@ test("pulumi preview, up, run as deployed, change naww to read, destroy", async 
     await cluster.kubectl(["create", "secret", "tls", TLS_SECRET, "-n", AGENT_NS, `--cert=${pki.certFile}`, `--key=${pki.keyFile}`]);
 
     // kas and agentk, as their Deployments say: the image's entrypoint, env, volumes, ServiceAccount token, Service DNS.
-    const { kas, agentk } = await runKasAndAgentk(cluster, image, step, running);
+    const { kas, agentk } = await runKasAndAgentk(cluster, local.image, step, running);
     await step("gitops-agent kubeconfig and kubectl through the deployed kas's k8s-api port", ciJobThroughDeployedKas);
     expect(await names(["get", "deployments", "-n", "naww"])).toEqual([]);
     const log = agentk.lines.join("\n");
