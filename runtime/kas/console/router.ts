@@ -64,7 +64,7 @@ export function startConsole(deps: ConsoleDeps): Console {
     // Browsers ask for it on every page: nothing to show, and no 401 or 404 in their console.
     if (path === "/favicon.ico") return void res.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
-    if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, sessions);
+    if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, signIn);
     if (oauth && (await oauth(req, res, path))) return;
     const who = resolveViewer(req, deps.token(), sessions);
     if ("refused" in who) {
