@@ -24,7 +24,7 @@ const asRes = (r: Res) => r as unknown as http.ServerResponse;
 
 test("GIVEN maxClients streams THEN one more is refused; a client whose buffer is over the bound is dropped, the others get the change; sign-out ends its streams", async () => {
   let state = "a";
-  const hub = new LiveHub(async () => state, { maxClients: 3, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024 });
+  const hub = new LiveHub(async () => state, { maxClients: 3, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024, maxStreamMs: 60_000 });
   const [fast, slow, session] = [new Res(), new Res(), new Res()];
   expect(hub.attach(asRes(fast))).toBe(true);
   expect(hub.attach(asRes(slow))).toBe(true);

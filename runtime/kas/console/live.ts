@@ -5,8 +5,12 @@
  * goes to each client when it differs; the page then fetches itself again.
  * Bounded: at most `maxClients` streams; a client that does not read (its
  * socket buffer past `maxBufferedBytes`) is dropped, never buffered for;
- * heartbeats keep proxies from closing an idle stream; sign-out and kas's
- * shutdown end the streams.
+ * each stream ends after `maxStreamMs` (the kernel's socket buffers take
+ * megabytes of heartbeats before a client that never reads shows in
+ * `writableLength`, so only a lifetime frees its slot; the browser's
+ * EventSource reconnects and the page fetches itself then); heartbeats keep
+ * proxies from closing an idle stream; sign-out and kas's shutdown end the
+ * streams.
  */
 import { createHash } from "node:crypto";
 import type * as http from "node:http";
@@ -16,9 +20,11 @@ export interface LiveLimits {
   readonly heartbeatMs: number;
   readonly pollMs: number;
   readonly maxBufferedBytes: number;
+  /** A stream's lifetime; the browser then reconnects. */
+  readonly maxStreamMs: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxClients: 100, heartbeatMs: 15_000, pollMs: 1_000, maxBufferedBytes: 64 * 1024 };
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxClients: 100, heartbeatMs: 15_000, pollMs: 1_000, maxBufferedBytes: 64 * 1024, maxStreamMs: 10 * 60_000 };
 
 interface Client {
   readonly res: http.ServerResponse;
@@ -50,8 +56,13 @@ export class LiveHub {
     this.clients.add(client);
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write(`retry: 3000\nevent: hello\ndata: ${this.revision}\n\n`);
+    const lifetime = setTimeout(() => this.end(client), this.limits.maxStreamMs);
+    lifetime.unref();
     // The response's close is the stream's end (the request's fires as soon as its empty body is read).
-    res.once("close", () => void this.clients.delete(client));
+    res.once("close", () => {
+      clearTimeout(lifetime);
+      this.clients.delete(client);
+    });
     this.start();
     return true;
   }
