@@ -7,7 +7,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { connectTarget } from "../../runtime/agentk/connection";
-import { bearerMetadata, createClients, type ClusterStatusReport, type SyncStatusReport } from "../../runtime/rpc";
+import { bearerMetadata, createClients, type Clients, type ClusterStatusReport, type SyncStatusReport } from "../../runtime/rpc";
 import type { KasProcess } from "./kas-process";
 
 /** Closes every element and attribute an unescaped page would open. */
@@ -21,6 +21,12 @@ export interface HostileAgent {
 type Unary<Req> = (req: Req, md: grpc.Metadata, opts: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null) => void) => unknown;
 const call = <Req>(fn: unknown, req: Req, token: string): Promise<void> =>
   new Promise((resolve, reject) => (fn as Unary<Req>)(req, bearerMetadata(token), {}, (err) => (err ? reject(err) : resolve())));
+
+/** Sends a sync report of project g/evil (a second ago, a second long). */
+export function reportSync(clients: Pick<Clients, "status">, token: string, r: Pick<SyncStatusReport, "commit_id" | "success" | "error" | "objects">): Promise<void> {
+  const report: SyncStatusReport = { project_id: "g/evil", ...r, started_at_unix_ms: Date.now() - 1000, finished_at_unix_ms: Date.now() };
+  return call<SyncStatusReport>(clients.status.ReportSyncStatus.bind(clients.status), report, token);
+}
 
 export async function hostileAgent(kas: KasProcess, names: readonly string[]): Promise<HostileAgent> {
   const closers: (() => Promise<void> | void)[] = [];
@@ -42,8 +48,7 @@ export async function hostileAgent(kas: KasProcess, names: readonly string[]): P
       { group: PAYLOAD, version: "v1", kind: PAYLOAD, namespace: PAYLOAD, name: PAYLOAD, status: "Failed", message: PAYLOAD },
       { group: "", version: "v1", kind: "ConfigMap", namespace: "evil", name: "ok", status: "Current", message: "" },
     ];
-    const report: SyncStatusReport = { project_id: "g/evil", commit_id: PAYLOAD, success: false, error: PAYLOAD, objects, started_at_unix_ms: Date.now() - 1000, finished_at_unix_ms: Date.now() };
-    await call<SyncStatusReport>(status.ReportSyncStatus.bind(status), report, token);
+    await reportSync(clients, token, { commit_id: PAYLOAD, success: false, error: PAYLOAD, objects });
   }
   return {
     close: async () => {
