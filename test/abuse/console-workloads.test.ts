@@ -15,7 +15,7 @@ import { createLogger } from "../../runtime/common";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
 import { bearerMetadata, createClients } from "../../runtime/rpc";
 import { bindAgentToken } from "../../runtime/rpc/client";
-import { reportSync } from "./console-hostile-agent";
+import { PAYLOAD, reportSync } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
 import { rawRequest } from "./raw-http";
 
@@ -41,13 +41,20 @@ function answer(path: string): Buffer {
   const ns = /\/namespaces\/([^/]+)\//.exec(path)?.[1];
   if (path.includes("/deployments/")) return Buffer.from('{"spec":{"selector":{"matchLabels":{"app":"web"}}}}');
   if (ns === "evil2") return EMPTY_OBJECTS;
+  if (ns === "evil3") return JUST_UNDER;
   if (path.endsWith("/pods")) return PODS;
   if (path.endsWith("/events")) return EVENTS;
   return Buffer.from("{}");
 }
 const EMPTY_OBJECTS = itemsOf(() => "{}");
-const PODS = itemsOf((i) => `{"metadata":{"name":"p-${i}","namespace":"evil"}}`, 5000);
-const EVENTS = itemsOf(() => "{}", 90_000);
+/** As much as kas reads: 8 MiB, just under 200,000 objects. */
+const JUST_UNDER = itemsOf((i) => `{"metadata":{"name":"p-${String(i).padStart(70, "0")}"}}`, 80_000);
+const P = JSON.stringify(PAYLOAD);
+/** The first pod and event carry HTML in every field the page shows. */
+const HOSTILE_POD = `{"metadata":{"name":${P},"namespace":${P},"creationTimestamp":${P}},"spec":{"nodeName":${P},"containers":[{"name":${P}},{"name":"b"}]},"status":{"phase":${P}}}`;
+const HOSTILE_EVENT = `{"involvedObject":{"kind":"Deployment","name":"web"},"type":${P},"reason":${P},"message":${P},"lastTimestamp":${P}}`;
+const PODS = itemsOf((i) => (i === 0 ? HOSTILE_POD : `{"metadata":{"name":"p-${i}","namespace":"evil"}}`), 5000);
+const EVENTS = itemsOf((i) => (i === 0 ? HOSTILE_EVENT : "{}"), 90_000);
 
 beforeAll(async () => {
   apiserver = http.createServer((req, res) => {
@@ -66,7 +73,7 @@ beforeAll(async () => {
   config.on("error", () => undefined);
   closers.unshift(() => config.cancel());
   const deployment = (namespace: string, name: string) => ({ group: "apps", version: "v1", kind: "Deployment", namespace, name, status: "Current", message: "" });
-  await reportSync(clients, token, { commit_id: "c0ffee", success: true, error: "", objects: [deployment("evil", "web"), deployment("evil2", "big")] });
+  await reportSync(clients, token, { commit_id: "c0ffee", success: true, error: "", objects: [deployment("evil", "web"), deployment("evil2", "big"), deployment("evil3", "most")] });
   const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "the attacker's apiserver" });
   const pool = startTunnelPool({ clients, kube, size: 2, logger: createLogger({ level: "error", write: () => undefined }), signal: stop.signal });
   closers.unshift(() => stop.abort(), () => pool.done);
@@ -104,6 +111,12 @@ test("answers of thousands of pods, 90,000 events of one object, and 8 MiB of em
     expect(ms).toBeLessThan(20_000);
     expect(r.body.length).toBeLessThan(1024 * 1024);
     expect(peak - before).toBeLessThan(128);
+    if (path.startsWith("/agents/")) {
+      // Every string from the cluster is escaped, in text and in attributes (the log links).
+      expect(r.headers["content-security-policy"]).toContain("script-src 'self'");
+      expect(r.body.match(/<script>alert|<img src=x|"'>/g)).toBeNull();
+      expect(r.body.split("&lt;script&gt;alert(1)").length - 1).toBeGreaterThanOrEqual(8);
+    }
     if (path.startsWith("/api/")) {
       const [web, big] = ["web", "big"].map((n) => (JSON.parse(r.body) as WorkloadsAnswer).workloads.find((w) => w.name === n)!);
       // No more than kas asked for (limit=100 pods, 500 events, 5 events per object shown).
@@ -118,3 +131,24 @@ test("answers of thousands of pods, 90,000 events of one object, and 8 MiB of em
   expect(kas.alive()).toBe(true);
   await kas.legitimate();
 }, 120_000);
+
+test("16 workloads requests at once from one viewer, of an agent answering as much as kas reads: 4 read at a time, the rest 429, memory bounded", async () => {
+  const before = kas.rssMiB();
+  let peak = before;
+  const all = Promise.all(Array.from({ length: 16 }, () => rawRequest(kas.apiUrl, "/api/v1/agents/2/workloads", { headers: bearer })));
+  let done = false;
+  void all.finally(() => (done = true));
+  while (!done) {
+    peak = Math.max(peak, kas.rssMiB());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const answers = await all;
+  process.stdout.write(`16 workloads requests at once: ${answers.map((a) => a.status).join(",")}; kas RSS ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB\n`);
+  expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(4);
+  const refused = answers.filter((a) => a.status !== 200);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const r of refused) expect(JSON.parse(r.body)).toMatchObject({ code: 429, message: expect.stringContaining("4 workloads reads in progress") });
+  expect(peak - before).toBeLessThan(160);
+  // The viewer's slots came back.
+  expect((await rawRequest(kas.apiUrl, "/api/v1/agents/2/workloads", { headers: bearer })).status).toBe(200);
+}, 60_000);
