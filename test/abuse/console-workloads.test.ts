@@ -10,14 +10,14 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectTarget } from "../../runtime/agentk/connection";
 import { KubeClient } from "../../runtime/agentk/kube";
-import { startTunnelPool } from "../../runtime/agentk/tunnel";
+import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
 import { createLogger } from "../../runtime/common";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
 import { bearerMetadata, createClients } from "../../runtime/rpc";
 import { bindAgentToken } from "../../runtime/rpc/client";
 import { PAYLOAD, reportSync } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
-import { rawRequest } from "./raw-http";
+import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "workloads-abuse-t0ken-0123456789";
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -27,6 +27,7 @@ let kas: KasProcess;
 let apiserver: http.Server;
 const stop = new AbortController();
 const closers: (() => unknown)[] = [];
+let pool: TunnelPool;
 
 /** `{"items":[item,item,...]}` with `n` items, or as many as fit in ANSWER_BYTES. */
 function itemsOf(item: (i: number) => string, n = Math.floor((ANSWER_BYTES - 12) / (item(0).length + 1))): Buffer {
@@ -56,8 +57,23 @@ const HOSTILE_EVENT = `{"involvedObject":{"kind":"Deployment","name":"web"},"typ
 const PODS = itemsOf((i) => (i === 0 ? HOSTILE_POD : `{"metadata":{"name":"p-${i}","namespace":"evil"}}`), 5000);
 const EVENTS = itemsOf((i) => (i === 0 ? HOSTILE_EVENT : "{}"), 90_000);
 
+/** Log answers being streamed by the attacker's apiserver now. */
+const logsOpen = new Set<http.ServerResponse>();
+
+/** A pod's log, for ever: a line every 20 ms, until kas (through agentk) goes away. */
+function endlessLog(res: http.ServerResponse): void {
+  logsOpen.add(res);
+  res.writeHead(200, { "content-type": "text/plain" });
+  const t = setInterval(() => res.write(`${new Date().toISOString()} ${PAYLOAD}\n`), 20);
+  res.once("close", () => {
+    clearInterval(t);
+    logsOpen.delete(res);
+  });
+}
+
 beforeAll(async () => {
   apiserver = http.createServer((req, res) => {
+    if (new URL(req.url ?? "/", "http://x").pathname.endsWith("/log")) return endlessLog(res);
     const body = answer(new URL(req.url ?? "/", "http://x").pathname);
     res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
   });
@@ -75,7 +91,7 @@ beforeAll(async () => {
   const deployment = (namespace: string, name: string) => ({ group: "apps", version: "v1", kind: "Deployment", namespace, name, status: "Current", message: "" });
   await reportSync(clients, token, { commit_id: "c0ffee", success: true, error: "", objects: [deployment("evil", "web"), deployment("evil2", "big"), deployment("evil3", "most")] });
   const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "the attacker's apiserver" });
-  const pool = startTunnelPool({ clients, kube, size: 2, logger: createLogger({ level: "error", write: () => undefined }), signal: stop.signal });
+  pool = startTunnelPool({ clients, kube, size: 2, logger: createLogger({ level: "error", write: () => undefined }), signal: stop.signal });
   closers.unshift(() => stop.abort(), () => pool.done);
   await eventually("mallory's tunnels registered", () => (pool.stats.idle > 0 ? true : undefined));
 }, 90_000);
@@ -151,4 +167,25 @@ test("16 workloads requests at once from one viewer, of an agent answering as mu
   expect(peak - before).toBeLessThan(160);
   // The viewer's slots came back.
   expect((await rawRequest(kas.apiUrl, "/api/v1/agents/2/workloads", { headers: bearer })).status).toBe(200);
+}, 60_000);
+
+test("an endless log: 10 rounds of 8 follows opened and dropped (and a 9th refused) leave no tunnel request open in agentk, kas or the apiserver", async () => {
+  const path = "/api/v1/agents/2/pods/evil/p-1/log?follow=true";
+  for (let round = 0; round < 10; round++) {
+    const follows = await Promise.all(Array.from({ length: 8 }, () => openStream(kas.apiUrl, path, bearer)));
+    expect(follows.map((f) => f.status)).toEqual(Array(8).fill(200));
+    expect((await rawRequest(kas.apiUrl, path, { headers: bearer })).status).toBe(429);
+    // Half read a line first; the rest go at once.
+    await Promise.all(follows.slice(0, 4).map((f) => new Promise((r) => f.res.once("data", r))));
+    follows.forEach((f) => f.drop());
+    await Promise.all(follows.map((f) => f.closed));
+  }
+  await eventually("no log request open anywhere", async () =>
+    pool.stats.open === 0 && logsOpen.size === 0 && (await kas.metric("kas_agent_tunnels_in_use")) === 0 ? true : undefined,
+  );
+  // The viewer's slots are back: 8 follow again.
+  const again = await Promise.all(Array.from({ length: 8 }, () => openStream(kas.apiUrl, path, bearer)));
+  expect(again.map((f) => f.status)).toEqual(Array(8).fill(200));
+  again.forEach((f) => f.drop());
+  await eventually("the last follows freed", async () => (pool.stats.open === 0 && logsOpen.size === 0 ? true : undefined));
 }, 60_000);
