@@ -4,7 +4,8 @@
  * small, which kas.yaml does not offer): a client that reads nothing cannot
  * hold a stream slot for ever (the kernel's socket buffers take megabytes of
  * heartbeats before kas would see it as not reading), and streams opened and
- * dropped leave no timer behind.
+ * dropped leave no timer behind. Sessions (also limits set small) expire and
+ * are evicted on the server, whatever the browser keeps sending.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,8 @@ import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "live-abuse-t0ken-0123456789";
 const bearer = { authorization: `Bearer ${TOKEN}` };
-const LIMITS = { maxClients: 5, heartbeatMs: 20, pollMs: 20, maxBufferedBytes: 64 * 1024, maxStreamMs: 1_000 };
+const LIMITS = { maxClients: 5, heartbeatMs: 20, pollMs: 20, maxBufferedBytes: 64 * 1024, maxStreamMs: 2_000 };
+const SESSIONS = { maxSessions: 3, ttlMs: 500 };
 let server: http.Server;
 let console_: Console;
 let base: string;
@@ -32,6 +34,7 @@ beforeAll(async () => {
     metrics,
     logger: createLogger({ level: "error", write: () => undefined }),
     live: LIMITS,
+    sessions: SESSIONS,
   });
   server = http.createServer((req, res) => void console_.handle(req, res));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -77,4 +80,25 @@ test("300 streams opened and dropped leave no timer running (heartbeats and poll
     await Promise.all(opened.map((s) => s.closed));
   }
   await eventually("every timer of the live streams stopped", async () => (timers() <= before && (await liveClients()) === 0 ? true : undefined), 5_000);
+});
+
+test("sessions: one kept past its ttl is refused (its live stream ended with it), the oldest is evicted past maxSessions; the browser's cookie changes nothing", async () => {
+  const signIn = async (): Promise<string> => {
+    const r = await rawRequest(base, "/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${TOKEN}` });
+    expect(r.status).toBe(303);
+    expect(r.headers["set-cookie"]?.[0]).toMatch(/; Max-Age=0(;|$)/);
+    return String(r.headers["set-cookie"]?.[0]).split(";")[0] as string;
+  };
+  const agents = async (cookie: string): Promise<number> => (await rawRequest(base, "/api/v1/agents", { headers: { cookie } })).status;
+  const first = await signIn();
+  expect(await agents(first)).toBe(200);
+  // Its live stream ends with it, not at the stream's own (longer) lifetime.
+  const t0 = Date.now();
+  const stream = await openStream(base, "/api/v1/events", { cookie: first });
+  expect(stream.status).toBe(200);
+  await stream.closed;
+  expect(Date.now() - t0).toBeLessThan((SESSIONS.ttlMs + LIMITS.maxStreamMs) / 2 + 250);
+  expect(await agents(first)).toBe(401);
+  const cookies = [await signIn(), await signIn(), await signIn(), await signIn()];
+  expect(await Promise.all(cookies.map(agents))).toEqual([401, 200, 200, 200]);
 });

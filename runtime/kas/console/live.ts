@@ -49,14 +49,14 @@ export class LiveHub {
     return this.clients.size;
   }
 
-  /** Starts an event stream on `res`; false when full (the caller answers 503). */
-  attach(res: http.ServerResponse, session?: string): boolean {
+  /** Starts an event stream on `res`, for at most `lifetimeMs` (a session's rest) and maxStreamMs; false when full (the caller answers 503). */
+  attach(res: http.ServerResponse, session?: string, lifetimeMs = Infinity): boolean {
     if (this.clients.size >= this.limits.maxClients) return false;
     const client: Client = { res, ...(session ? { session } : {}) };
     this.clients.add(client);
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write(`retry: 3000\nevent: hello\ndata: ${this.revision}\n\n`);
-    const lifetime = setTimeout(() => this.end(client), this.limits.maxStreamMs);
+    const lifetime = setTimeout(() => this.end(client), Math.min(lifetimeMs, this.limits.maxStreamMs));
     lifetime.unref();
     // The response's close is the stream's end (the request's fires as soon as its empty body is read).
     res.once("close", () => {

@@ -73,7 +73,7 @@ export function startConsole(deps: ConsoleDeps): Console {
       return signInPage(res, signIn, req.url ?? "/");
     }
     if (path === "/api/v1/events" && req.method === "GET") {
-      if (!live.attach(res, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      if (!live.attach(res, who.session, who.session === undefined ? undefined : sessions.remainingMs(who.session))) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;
