@@ -53,6 +53,8 @@ async function start(next = "/"): Promise<Started> {
   const r = await rawRequest(base, `/oauth/start?next=${encodeURIComponent(next)}`);
   expect(r.status).toBe(303);
   const state = new URL(String(r.headers.location)).searchParams.get("state") as string;
+  // Bound to this browser, unreadable by scripts, sent on GitLab's redirect back (a cross-site top-level GET) and nowhere but /oauth.
+  expect(r.headers["set-cookie"]?.[0]).toMatch(/^kas_console_oauth=[A-Za-z0-9_-]{32}; Path=\/oauth; HttpOnly; SameSite=Lax; Max-Age=600$/);
   return { state, cookie: String(r.headers["set-cookie"]?.[0]).split(";")[0] as string };
 }
 
