@@ -102,6 +102,7 @@ test("next: only a path of this kas survives to the signed-in page (href and ref
     const s = await start(next as string);
     const r = await callback(`state=${s.state}&code=c`, s.cookie);
     expect(r.status).toBe(200);
+    expect(r.headers["content-security-policy"]).toContain("script-src 'self'");
     const href = /<a id="continue" href="([^"]*)"/.exec(r.body)?.[1];
     const refresh = /<meta http-equiv="refresh" content="0;url=([^"]*)"/.exec(r.body)?.[1];
     expect({ next, href, refresh }).toEqual({ next, href: (kept as string).replace(/&/g, "&amp;"), refresh: (kept as string).replace(/&/g, "&amp;") });

@@ -8,6 +8,7 @@
  * viewer's bound. kas stays up, its memory flat, and a1 still syncs.
  */
 import { randomBytes } from "node:crypto";
+import * as net from "node:net";
 import { CONTENT_SECURITY_POLICY } from "../../runtime/kas/console";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
 import { openStream, pendingRequest, rawRequest, type RawReply } from "./raw-http";
@@ -156,6 +157,31 @@ test("after sign-in kas sends the browser only to a path of its own: never anoth
   const form = await get(`/agents/1?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E`);
   expect(form.status).toBe(401);
   expect(form.body).not.toContain("<script>alert");
+  expect(kas.logs(/^Console request failed$/)).toHaveLength(0);
+});
+
+test("300 sign-in forms sent a byte at a time (slowloris, no credential needed): kas serves others meanwhile, memory flat", async () => {
+  const { port } = new URL(kas.apiUrl);
+  const before = kas.rssMiB();
+  const sockets = await Promise.all(
+    Array.from({ length: 300 }, () => new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(Number(port), "127.0.0.1", () => {
+        s.write(`POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8000\r\n\r\ntoken=`);
+        resolve(s);
+      });
+      s.on("error", reject);
+    })),
+  );
+  for (let i = 0; i < 5; i++) {
+    for (const s of sockets) s.write("a");
+    expect(await status("/api/v1/agents", bearer)).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const growth = kas.rssMiB() - before;
+  process.stdout.write(`300 slow sign-in forms: kas RSS +${growth.toFixed(1)} MiB\n`);
+  expect(growth).toBeLessThan(48);
+  sockets.forEach((s) => s.destroy());
+  expect(await status("/api/v1/agents", bearer)).toBe(200);
   expect(kas.logs(/^Console request failed$/)).toHaveLength(0);
 });
 
