@@ -30,7 +30,7 @@ const changes = (r: Res): number => r.written.split("event: changed").length - 1
 
 test("GIVEN maxClients streams THEN one more is refused; a client whose buffer is over the bound is dropped, the others get the change; sign-out ends its streams", async () => {
   let state = "a";
-  const hub = new LiveHub(async () => state, { maxClients: 3, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024 });
+  const hub = new LiveHub(async () => state, { maxClients: 3, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024, maxStreamMs: 60_000 });
   const [fast, slow, session] = [new Res(), new Res(), new Res()];
   expect(hub.attach(asRes(fast), OPERATOR)).toBe(true);
   expect(hub.attach(asRes(slow), OPERATOR)).toBe(true);
@@ -55,7 +55,7 @@ test("GIVEN the operator, walter (sees agent 1) and donny (sees none) WHEN agent
   const agents = { "1": "a", "2": "a" };
   const computed: string[] = [];
   const visible = (v: ConsoleViewer): string[] => (v.kind === "api-token" ? ["1", "2"] : v.username === "walter" ? ["1"] : []);
-  const hub = new LiveHub(async (v) => (computed.push(viewerKey(v)), JSON.stringify(visible(v).map((id) => [id, agents[id as "1" | "2"]]))), { maxClients: 10, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024 });
+  const hub = new LiveHub(async (v) => (computed.push(viewerKey(v)), JSON.stringify(visible(v).map((id) => [id, agents[id as "1" | "2"]]))), { maxClients: 10, heartbeatMs: 60_000, pollMs: 10, maxBufferedBytes: 1024, maxStreamMs: 60_000 });
   const [op, walter, walter2, donny] = [new Res(), new Res(), new Res(), new Res()];
   hub.attach(asRes(op), OPERATOR);
   hub.attach(asRes(walter), WALTER);

@@ -8,8 +8,12 @@
  * fetches itself again. Clients of the same viewer share one computation.
  * Bounded: at most `maxClients` streams; a client that does not read (its
  * socket buffer past `maxBufferedBytes`) is dropped, never buffered for;
- * heartbeats keep proxies from closing an idle stream; sign-out and kas's
- * shutdown end the streams.
+ * each stream ends after `maxStreamMs` (the kernel's socket buffers take
+ * megabytes of heartbeats before a client that never reads shows in
+ * `writableLength`, so only a lifetime frees its slot; the browser's
+ * EventSource reconnects and the page fetches itself then); heartbeats keep
+ * proxies from closing an idle stream; sign-out and kas's shutdown end the
+ * streams.
  */
 import { createHash } from "node:crypto";
 import type * as http from "node:http";
@@ -21,9 +25,11 @@ export interface LiveLimits {
   readonly heartbeatMs: number;
   readonly pollMs: number;
   readonly maxBufferedBytes: number;
+  /** A stream's lifetime; the browser then reconnects. */
+  readonly maxStreamMs: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxClients: 100, heartbeatMs: 15_000, pollMs: 1_000, maxBufferedBytes: 64 * 1024 };
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxClients: 100, heartbeatMs: 15_000, pollMs: 1_000, maxBufferedBytes: 64 * 1024, maxStreamMs: 10 * 60_000 };
 
 /** How many viewers' states are computed at once in one poll. */
 const VIEWER_CONCURRENCY = 4;
@@ -64,15 +70,20 @@ export class LiveHub {
     return this.clients.size;
   }
 
-  /** Starts an event stream on `res`; false when full (the caller answers 503). */
-  attach(res: http.ServerResponse, viewer: ConsoleViewer, session?: string): boolean {
+  /** Starts an event stream on `res` for `viewer`, for at most `lifetimeMs` (a session's rest) and maxStreamMs; false when full (the caller answers 503). */
+  attach(res: http.ServerResponse, viewer: ConsoleViewer, session?: string, lifetimeMs = Infinity): boolean {
     if (this.clients.size >= this.limits.maxClients) return false;
     const client: Client = { res, viewer, key: viewerKey(viewer), ...(session ? { session } : {}) };
     this.clients.add(client);
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write(`retry: 3000\nevent: hello\ndata: ${this.seen.get(client.key)?.revision ?? 0}\n\n`);
+    const lifetime = setTimeout(() => this.end(client), Math.min(lifetimeMs, this.limits.maxStreamMs));
+    lifetime.unref();
     // The response's close is the stream's end (the request's fires as soon as its empty body is read).
-    res.once("close", () => void this.clients.delete(client));
+    res.once("close", () => {
+      clearTimeout(lifetime);
+      this.clients.delete(client);
+    });
     // A viewer new to a running hub: their baseline now rather than at the next tick.
     if (this.timer && !this.seen.has(client.key)) void this.poll();
     this.start();

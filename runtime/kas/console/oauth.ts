@@ -1,30 +1,26 @@
 /**
  * GitLab sign-in (GitLab mode): GET /oauth/start sends the browser to
- * GitLab's /oauth/authorize with a random state (also in a short-lived
- * cookie, so only the browser that started may finish) and a PKCE
- * challenge; GET /oauth/callback checks both, exchanges the code, asks
- * GitLab who signed in, and opens a session for an allowed user. Pending
- * sign-ins are bounded in number and time.
+ * GitLab's /oauth/authorize with a random state and a PKCE challenge; the
+ * state, the verifier and where to go afterwards ride in a short-lived
+ * signed cookie (oauth-state.ts), so only the browser that started may
+ * finish and kas keeps nothing per started sign-in. GET /oauth/callback
+ * checks both, exchanges the code, asks GitLab who signed in, and opens a
+ * session for an allowed user. A state is used once.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type * as http from "node:http";
 import { F, type BuildInfo, type Logger } from "../../common";
 import { sameSecret } from "../server/secret-compare";
 import { currentUser, exchangeCode, mayUseConsole, type GitLabOAuthSettings } from "./gitlab-oauth-client";
 import { esc, page } from "./html";
+import { newPendingSignIn, openPendingSignIn, sealPendingSignIn } from "./oauth-state";
 import { overHttps, redirect, sendHtml } from "./respond";
 import { sessionCookie, type Sessions } from "./sessions";
-import { safeNext } from "./sign-in-page";
 
 const STATE_COOKIE = "kas_console_oauth";
-const PENDING_MAX = 1000;
+/** States already used, remembered until they expire (past this many the oldest is forgotten: GitLab's codes are single-use anyway). */
+const USED_MAX = 1000;
 const PENDING_TTL_MS = 10 * 60_000;
-
-interface Pending {
-  readonly verifier: string;
-  readonly next: string;
-  readonly expiresAt: number;
-}
 
 export interface OAuthDeps {
   readonly settings: GitLabOAuthSettings;
@@ -34,31 +30,33 @@ export interface OAuthDeps {
 }
 
 export function gitlabSignIn(deps: OAuthDeps): (req: http.IncomingMessage, res: http.ServerResponse, path: string) => Promise<boolean> {
-  const pending = new Map<string, Pending>();
+  const used = new Map<string, number>();
   const { settings: s } = deps;
   const fail = (res: http.ServerResponse, status: number, message: string): void =>
     sendHtml(res, status, page({ title: "Sign-in failed", kas: deps.kas }, `<h1>Sign-in failed</h1><p class="notice" role="alert">${esc(message)}</p><p><a href="/">Try again</a></p>`));
+  const useOnce = (state: string, expiresAt: number, now: number): boolean => {
+    if (used.has(state)) return false;
+    for (const [k, until] of used) if (until <= now || used.size >= USED_MAX) used.delete(k);
+    used.set(state, expiresAt);
+    return true;
+  };
 
   const start = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const now = Date.now();
-    for (const [k, p] of pending) if (p.expiresAt <= now || pending.size >= PENDING_MAX) pending.delete(k);
-    const state = randomBytes(24).toString("base64url");
-    const verifier = randomBytes(32).toString("base64url");
-    pending.set(state, { verifier, next: safeNext(new URL(req.url ?? "/", "http://kas").searchParams.get("next")), expiresAt: now + PENDING_TTL_MS });
-    const challenge = createHash("sha256").update(verifier).digest("base64url");
-    const q = new URLSearchParams({ client_id: s.clientId, redirect_uri: s.redirectUrl, response_type: "code", scope: "read_user", state, code_challenge: challenge, code_challenge_method: "S256" });
+    const p = newPendingSignIn(new URL(req.url ?? "/", "http://kas").searchParams.get("next") ?? "/", Date.now() + PENDING_TTL_MS);
+    const challenge = createHash("sha256").update(p.verifier).digest("base64url");
+    const q = new URLSearchParams({ client_id: s.clientId, redirect_uri: s.redirectUrl, response_type: "code", scope: "read_user", state: p.state, code_challenge: challenge, code_challenge_method: "S256" });
     // Lax: GitLab's redirect back is a cross-site navigation, which a Strict cookie would not ride.
-    const cookie = `${STATE_COOKIE}=${state}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${overHttps(req) ? "; Secure" : ""}`;
+    const cookie = `${STATE_COOKIE}=${sealPendingSignIn(s.clientSecret, p)}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${overHttps(req) ? "; Secure" : ""}`;
     redirect(res, `${s.url}/oauth/authorize?${q.toString()}`, { "set-cookie": cookie });
   };
 
   const callback = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const q = new URL(req.url ?? "/", "http://kas").searchParams;
     const state = q.get("state") ?? "";
-    const cookieState = /(?:^|;\s*)kas_console_oauth=([^;]+)/.exec(req.headers.cookie ?? "")?.[1] ?? "";
-    const p = pending.get(state);
-    if (!p || p.expiresAt <= Date.now() || !sameSecret(state, cookieState)) return fail(res, 400, "This sign-in was not started here, or it took over 10 minutes.");
-    pending.delete(state);
+    const cookie = /(?:^|;\s*)kas_console_oauth=([^;]+)/.exec(req.headers.cookie ?? "")?.[1] ?? "";
+    const now = Date.now();
+    const p = openPendingSignIn(s.clientSecret, cookie, now);
+    if (!p || !sameSecret(state, p.state) || !useOnce(p.state, p.expiresAt, now)) return fail(res, 400, "This sign-in was not started here, or it took over 10 minutes.");
     const code = q.get("code");
     if (!code) return fail(res, 401, `GitLab did not sign you in${q.get("error") ? `: ${q.get("error")}` : ""}.`);
     let user;

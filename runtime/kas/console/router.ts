@@ -74,7 +74,7 @@ export function startConsole(deps: ConsoleDeps): Console {
     // Browsers ask for it on every page: nothing to show, and no 401 or 404 in their console.
     if (path === "/favicon.ico") return void res.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
-    if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, sessions);
+    if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, signIn);
     if (oauth && (await oauth(req, res, path))) return;
     const who = resolveViewer(req, deps.token(), sessions);
     if ("refused" in who) {
@@ -83,7 +83,7 @@ export function startConsole(deps: ConsoleDeps): Console {
       return signInPage(res, signIn, req.url ?? "/");
     }
     if (path === "/api/v1/events" && req.method === "GET") {
-      if (!live.attach(res, who.viewer, who.session)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      if (!live.attach(res, who.viewer, who.session, who.session === undefined ? undefined : sessions.remainingMs(who.session))) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;

@@ -60,6 +60,12 @@ export class Sessions {
     return s.viewer;
   }
 
+  /** Milliseconds until the session ends by itself (its live streams end then too); undefined when unknown. */
+  remainingMs(id: string): number | undefined {
+    const s = this.byId.get(id);
+    return s && Math.max(0, s.expiresAt - this.now());
+  }
+
   end(id: string): void {
     if (!this.byId.delete(id)) return;
     for (const l of this.endListeners) l(id);

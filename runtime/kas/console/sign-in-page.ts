@@ -20,7 +20,12 @@ export function renderSignIn(o: SignInOptions): string {
 <button type="submit">Sign in</button></form>`;
 }
 
-/** A local path to return to after signing in; anything else (another site, `//host`) goes to `/`. */
+/**
+ * A local path to return to after signing in; anything else (another site,
+ * `//host`) goes to `/`. Printable ASCII only: it becomes a Location header,
+ * where a control or non-Latin-1 character makes Node throw (a 500, the new
+ * session lost).
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])[^\s]*$/.test(next) && next.length <= 512 ? next : "/";
+  return typeof next === "string" && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && next.length <= 512 ? next : "/";
 }

@@ -1,12 +1,14 @@
 /**
  * POST /sign-in (the API token from the form -> a session cookie) and
  * POST /sign-out. The token is compared in constant time and never logged.
+ * Both refuse a form posted from another site (login or logout CSRF:
+ * SameSite keeps the cookie from riding it, not the POST from landing).
  */
 import type * as http from "node:http";
 import type { BuildInfo } from "../../common";
 import { readBody } from "../server/read-body";
 import { sameSecret } from "../server/secret-compare";
-import { page } from "./html";
+import { esc, page } from "./html";
 import { overHttps, redirect, sendHtml } from "./respond";
 import { clearedCookie, sessionCookie, sessionIdOf, type Sessions } from "./sessions";
 import { renderSignIn, safeNext } from "./sign-in-page";
@@ -30,6 +32,7 @@ export function signInPage(res: http.ServerResponse, deps: Pick<SignInDeps, "kas
 }
 
 export async function postSignIn(req: http.IncomingMessage, res: http.ServerResponse, deps: SignInDeps): Promise<void> {
+  if (refusedFromOtherSite(req, res, deps)) return;
   const body = await readBody(req, { max: FORM_MAX_BYTES });
   if (!body.ok) {
     if (body.reason === "too_large") signInPage(res, deps, "/", "The form was too large.");
@@ -46,8 +49,37 @@ export async function postSignIn(req: http.IncomingMessage, res: http.ServerResp
   redirect(res, next, { "set-cookie": sessionCookie(id, maxAgeS, overHttps(req)) });
 }
 
-export function postSignOut(req: http.IncomingMessage, res: http.ServerResponse, sessions: Sessions): void {
+export function postSignOut(req: http.IncomingMessage, res: http.ServerResponse, deps: Pick<SignInDeps, "kas" | "sessions">): void {
+  if (refusedFromOtherSite(req, res, deps)) return;
   const id = sessionIdOf(req.headers.cookie);
-  if (id) sessions.end(id);
+  if (id) deps.sessions.end(id);
   redirect(res, "/", { "set-cookie": clearedCookie(overHttps(req)) });
+}
+
+/**
+ * Where a form post came from, when not from this console: browsers say it
+ * in Sec-Fetch-Site (`same-site` too is refused: a sibling subdomain is
+ * another origin), older ones only in Origin. Neither header: not a browser
+ * (curl, a script), which has no victim's cookie to ride on.
+ */
+export function otherSite(req: http.IncomingMessage): string | undefined {
+  const site = req.headers["sec-fetch-site"];
+  if (typeof site === "string") return site === "same-origin" || site === "none" ? undefined : `Sec-Fetch-Site: ${site}`;
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  const own = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0]?.trim();
+  try {
+    if (new URL(origin).host === own) return undefined;
+  } catch {
+    // "null" (a sandboxed or privacy-sensitive context) or garbage: not this console.
+  }
+  return `Origin: ${origin}`;
+}
+
+function refusedFromOtherSite(req: http.IncomingMessage, res: http.ServerResponse, deps: Pick<SignInDeps, "kas">): boolean {
+  const from = otherSite(req);
+  if (from === undefined) return false;
+  const html = page({ title: "Refused", kas: deps.kas }, `<h1>Refused</h1><p class="notice" role="alert">A form from another site (${esc(from)}) may not sign in or out of this console.</p><p><a href="/">Console</a></p>`);
+  sendHtml(res, 403, html);
+  return true;
 }

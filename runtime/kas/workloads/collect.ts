@@ -12,6 +12,13 @@ import { eventsPath, podsPath, workloadPath } from "./requests";
 
 /** A list or object answer is read whole up to this; a bigger one is refused (502), not buffered. */
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+/**
+ * Objects and arrays an answer may hold (counted as '{' and '[' bytes, strings
+ * included: an upper bound). Memory goes with them, not with bytes: 8 MiB of
+ * `{},` parse into 2.8 million objects, some 200 MiB of heap. 100 pods with
+ * their managedFields or 500 events hold a few tens of thousands.
+ */
+export const MAX_JSON_NODES = 200_000;
 
 /** undefined: kas knows no such agent. */
 export async function collectWorkloads(deps: WorkloadsDeps, viewer: ConsoleViewer, agentId: string, signal: AbortSignal): Promise<WorkloadsAnswer | undefined> {
@@ -66,9 +73,11 @@ async function readJson(deps: WorkloadsDeps, viewer: ConsoleViewer, agentId: str
       if (size > MAX_JSON_BYTES) return problem({ status: 502, reason: "BadGateway", message: `kas: agent ${agentId}'s answer to ${path.split("?")[0]} is over ${MAX_JSON_BYTES} bytes` });
       chunks.push(c);
     }
+    const whole = Buffer.concat(chunks);
+    if (containers(whole) > MAX_JSON_NODES) return problem({ status: 502, reason: "BadGateway", message: `kas: agent ${agentId}'s answer to ${path.split("?")[0]} holds over ${MAX_JSON_NODES} JSON objects and arrays` });
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      body = JSON.parse(whole.toString("utf8"));
     } catch {
       body = undefined;
     }
@@ -79,4 +88,11 @@ async function readJson(deps: WorkloadsDeps, viewer: ConsoleViewer, agentId: str
   } finally {
     done.abort();
   }
+}
+
+/** The '{' and '[' bytes of `b`: at least as many as the objects and arrays it parses into. */
+function containers(b: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) if (b[i] === 0x7b || b[i] === 0x5b) n++;
+  return n;
 }

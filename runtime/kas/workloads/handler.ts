@@ -9,7 +9,7 @@ import type { ConsoleRoute } from "../console";
 import type { WorkloadsDeps } from "./access";
 import { WORKLOADS_JS } from "./assets";
 import { collectWorkloads } from "./collect";
-import { LogStreams, streamLog } from "./logs";
+import { MAX_LOG_STREAMS_PER_VIEWER, MAX_WORKLOADS_READS_PER_VIEWER, streamLog, viewerKey, ViewerSlots } from "./logs";
 import type { Problem } from "./model";
 import { renderRefusalPage, renderWorkloadsPage, workloadsPageOptions } from "./page";
 import { parseRoute } from "./routes";
@@ -19,7 +19,8 @@ export type WorkloadsHandler = ConsoleRoute;
 const SECURITY = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
 
 export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
-  const streams = new LogStreams();
+  const streams = new ViewerSlots(MAX_LOG_STREAMS_PER_VIEWER);
+  const reads = new ViewerSlots(MAX_WORKLOADS_READS_PER_VIEWER);
   const js = Buffer.from(WORKLOADS_JS);
   return async (req, res, path, viewer, ctx) => {
     const route = parseRoute(path, new URL(req.url ?? "/", "http://kas").searchParams);
@@ -53,9 +54,14 @@ export function workloadsRoutes(deps: WorkloadsDeps): WorkloadsHandler {
         return true;
       case "workloads-json":
       case "workloads-page": {
+        const key = viewerKey(viewer);
+        if (!reads.take(key)) {
+          refuse({ status: 429, reason: "TooManyRequests", message: `kas: this viewer already has ${MAX_WORKLOADS_READS_PER_VIEWER} workloads reads in progress; try again when they are done` });
+          return true;
+        }
         const gone = new AbortController();
         res.once("close", () => gone.abort());
-        const answer = await collectWorkloads(deps, viewer, route.agentId, gone.signal);
+        const answer = await collectWorkloads(deps, viewer, route.agentId, gone.signal).finally(() => reads.give(key));
         if (gone.signal.aborted) return true;
         if (answer === undefined) {
           refuse({ status: 404, reason: "NotFound", message: `kas: no agent with id ${route.agentId}` });

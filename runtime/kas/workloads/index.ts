@@ -10,4 +10,4 @@ export { NO_USER_ACCESS_MESSAGE, type ViewerAdmission, type WorkloadsDeps } from
 export type { EventRow, PodRow, Problem, WorkloadsAnswer, WorkloadView } from "./model";
 export { operatorRefusal } from "./requests";
 export { parseRoute, ASSET_PATH, MAX_TAIL_LINES, MAX_LOG_BYTES, type LogQuery, type WorkloadsRoute } from "./routes";
-export { MAX_LOG_STREAMS_PER_VIEWER } from "./logs";
+export { MAX_LOG_STREAMS_PER_VIEWER, MAX_WORKLOADS_READS_PER_VIEWER } from "./logs";

@@ -18,6 +18,11 @@ import type { LogQuery } from "./routes";
 
 /** Log streams one viewer (kas's operator, or one GitLab user) may hold open at once. */
 export const MAX_LOG_STREAMS_PER_VIEWER = 8;
+/**
+ * Workloads pages (or JSON) one viewer may have kas read at once: each read
+ * holds up to 8 MiB of an agent's answer and what it parses into (collect.ts).
+ */
+export const MAX_WORKLOADS_READS_PER_VIEWER = 4;
 /** A client that takes no bytes for this long loses its log stream. */
 export const STALLED_READER_MS = 60_000;
 /** The body of a refusal is read up to this to find its message. */
@@ -30,12 +35,13 @@ export interface LogTarget {
   readonly query: LogQuery;
 }
 
-/** Open log streams by viewer key. */
-export class LogStreams {
+/** Requests in progress by viewer key (open log streams, workloads being read), at most `max` each. */
+export class ViewerSlots {
   private readonly open = new Map<string, number>();
+  constructor(private readonly max: number) {}
   take(key: string): boolean {
     const n = this.open.get(key) ?? 0;
-    if (n >= MAX_LOG_STREAMS_PER_VIEWER) return false;
+    if (n >= this.max) return false;
     this.open.set(key, n + 1);
     return true;
   }
@@ -50,7 +56,7 @@ export function viewerKey(viewer: ConsoleViewer): string {
   return viewer.kind === "api-token" ? "api-token" : `gitlab-user:${viewer.username}`;
 }
 
-export async function streamLog(deps: WorkloadsDeps, streams: LogStreams, viewer: ConsoleViewer, t: LogTarget, res: http.ServerResponse, refuse: (p: Problem) => void): Promise<void> {
+export async function streamLog(deps: WorkloadsDeps, streams: ViewerSlots, viewer: ConsoleViewer, t: LogTarget, res: http.ServerResponse, refuse: (p: Problem) => void): Promise<void> {
   const key = viewerKey(viewer);
   if (!streams.take(key)) return refuse({ status: 429, reason: "TooManyRequests", message: `kas: this viewer already has ${MAX_LOG_STREAMS_PER_VIEWER} pod logs open; close one first` });
   const gone = new AbortController();

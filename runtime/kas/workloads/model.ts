@@ -6,7 +6,7 @@
  * renders them. Pure.
  */
 import type { AgentState } from "../shared";
-import { WORKLOAD_RESOURCES } from "./requests";
+import { EVENTS_LIST_LIMIT, PODS_LIST_LIMIT, WORKLOAD_RESOURCES } from "./requests";
 
 /** Why something could not be read: the apiserver's (or kas's) Status, as the viewer would have got it. */
 export interface Problem {
@@ -129,21 +129,24 @@ export function podRow(pod: unknown, nowMs: number, events: readonly EventRow[] 
 /** A namespace's events list, by involved object (`Kind/name`), newest first, EVENTS_PER_OBJECT each. */
 export function eventsByObject(list: unknown): Map<string, EventRow[]> {
   const out = new Map<string, EventRow[]>();
-  for (const e of arr(obj(list).items).map(obj)) {
+  // No more than kas asked for (limit=): an agent answering millions of events gets the first ones read.
+  for (const e of arr(obj(list).items).slice(0, EVENTS_LIST_LIMIT).map(obj)) {
     const involved = obj(e.involvedObject);
     const key = `${str(involved.kind)}/${str(involved.name)}`;
     const meta = obj(e.metadata);
     const lastSeen = str(e.lastTimestamp) || str(e.eventTime) || str(meta.creationTimestamp);
     const row: EventRow = { type: str(e.type), reason: str(e.reason), message: str(e.message), count: num(e.count) || 1, last_seen: lastSeen };
-    out.set(key, [...(out.get(key) ?? []), row]);
+    const rows = out.get(key);
+    if (rows) rows.push(row);
+    else out.set(key, [row]);
   }
   for (const [key, rows] of out) out.set(key, rows.sort((a, b) => b.last_seen.localeCompare(a.last_seen)).slice(0, EVENTS_PER_OBJECT));
   return out;
 }
 
-/** The items of a list answer. */
+/** The pods of a pods list answer: no more than kas asked for (limit=), whatever the agent sent. */
 export function items(list: unknown): unknown[] {
-  return arr(obj(list).items);
+  return arr(obj(list).items).slice(0, PODS_LIST_LIMIT);
 }
 
 /** The message and reason of a Kubernetes Status body (a refusal), or a fallback naming the status. */

@@ -65,7 +65,9 @@
     var state = document.getElementById("live-state");
     if (!url || !window.EventSource) return;
     var es = new EventSource(url);
-    es.addEventListener("hello", function () { if (state) state.textContent = "live"; });
+    var hellos = 0;
+    // A reconnect (kas ends each stream after a while, or restarted): what changed meanwhile was not told, so fetch.
+    es.addEventListener("hello", function () { if (state) state.textContent = "live"; if (hellos++ > 0) reload(); });
     es.addEventListener("changed", reload);
     es.onerror = function () { if (state) state.textContent = "reconnecting…"; };
   }
