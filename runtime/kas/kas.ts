@@ -9,6 +9,7 @@ import { privateApiTls } from "./routing";
 import { startKasServer, type RunningKas } from "./server";
 import type { AgentLocator } from "./shared/presence";
 import { connectReplicas } from "./shared";
+import { RedisSessions } from "./console";
 
 export interface Kas extends RunningKas {
   readonly git: GitSource;
@@ -70,6 +71,9 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   const commits = replicas
     ? { subscribe: watcher.subscribe.bind(watcher), refresh: (project: string) => (watcher.refresh(project), replicas.publishRefresh(project)) }
     : watcher;
+  // With redis, console sessions live in Redis (every replica knows them; a restart keeps them), GitLab tokens sealed with a shared secret.
+  const sessionSecret = config.console?.sessionSecretFile ? readSecretFile(config.console.sessionSecretFile, "console.session_secret_file") : privateApi?.secret;
+  const consoleSessions = replicas && new RedisSessions({ redis: replicas.redis, logger, ...(sessionSecret ? { secret: sessionSecret } : {}) });
   const parser = new ParsePool();
   let running: RunningKas;
   try {
@@ -86,6 +90,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       webhookSecret: () => secret,
       apiToken: () => apiToken,
       ...(consoleGitLab ? { consoleGitLab } : {}),
+      ...(consoleSessions ? { consoleSessions } : {}),
       kubernetesApi: config.kubernetesApi,
       privateApi,
       ...(config.agents.registry === "gitlab" && config.kubernetesApi ? { kubernetesApiGitLab: new GitLabCredentialsClient({ url: config.agents.url, secretFile: config.agents.secretFile }) } : {}),

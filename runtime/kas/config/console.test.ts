@@ -39,3 +39,13 @@ test("projects[].web_url (the console links commits to it): kept without a trail
   expect(parseKasConfig(projects("https://gitlab.example.com/g/p/"), FILE).projects[0]?.webUrl).toBe("https://gitlab.example.com/g/p");
   expect(errorOf(projects("javascript:alert(1)"))).toContain("projects[0].web_url: expected an http(s) URL");
 });
+
+test("with redis, GitLab sign-in needs a secret the replicas share for the stored sessions: console.session_secret_file, or private_api's", () => {
+  const redis = "redis: { server: { address: '127.0.0.1:6379' } }";
+  const gitlab = "gitlab: { client_id: app, client_secret_file: s, redirect_url: 'https://k/oauth/callback' }";
+  expect(errorOf(`${config(GITLAB, `{ ${gitlab} }`)}${redis}\n`)).toContain("console: redis and console.gitlab are set, but no secret every replica shares");
+  const c = parseKasConfig(`${config(GITLAB, `{ ${gitlab}, session_secret_file: session-secret }`)}${redis}\n`, FILE);
+  expect(c.console?.sessionSecretFile).toBe("/etc/kas/session-secret");
+  // Without GitLab sign-in nothing secret is stored (an API-token session holds no token): nothing required.
+  expect(parseKasConfig(`${config(GITLAB, "{}")}${redis}\n`, FILE).console).toEqual({});
+});

@@ -49,7 +49,7 @@ export function parseKasConfig(text: string, file: string): KasConfig {
   const redis = parseRedis(k, root.redis);
   const privateApi = parsePrivateApi(k, root.private_api);
   checkPrivateApiNeedsRedis(r, root.private_api, root.redis);
-  const consoleConfig = parseConsole(k, root.console, agents, listen.api);
+  const consoleConfig = parseConsole(k, root.console, agents, listen.api, { redis: root.redis !== undefined, privateApi: root.private_api !== undefined });
   if (r.errors.length > 0) throw new KasConfigError(r.errorsInSourceOrder().join("\n"));
   return { listen, agents, git, projects, webhook, api, agentConnections, logLevel, ...(kubernetesApi ? { kubernetesApi } : {}), ...(redis ? { redis } : {}), ...(privateApi ? { privateApi } : {}), ...(consoleConfig ? { console: consoleConfig } : {}) };
 }

@@ -65,6 +65,12 @@ export interface ConsoleConfig {
     /** GitLab usernames allowed in; empty: GitLab administrators only. */
     readonly users: readonly string[];
   };
+  /**
+   * With `redis` and `gitlab` but no `private_api`: a file with a secret every
+   * replica shares, from which the key sealing GitLab users' tokens in stored
+   * sessions is derived (with private_api, its authentication secret is used).
+   */
+  readonly sessionSecretFile?: string;
 }
 
 /** How kas bounds what one agent connection may hold (kas.yaml `agent_connections`). */

@@ -4,15 +4,16 @@
  */
 import type * as http from "node:http";
 import { sameSecret } from "../server/secret-compare";
-import { sessionIdOf, type Sessions } from "./sessions";
+import type { SessionStore } from "./session-store";
+import { sessionIdOf } from "./sessions";
 import type { ConsoleViewer } from "./viewer";
 
 export type Refusal = "missing_token" | "wrong_token";
 
-export type Resolved = { readonly viewer: ConsoleViewer; readonly session?: string } | { readonly refused: Refusal };
+export type Resolved = { readonly viewer: ConsoleViewer; readonly session?: { readonly id: string; readonly remainingMs: number } } | { readonly refused: Refusal };
 
 /** `token` undefined: a loopback listener with no token configured (kas.yaml allows it only there), open as before. */
-export function resolveViewer(req: http.IncomingMessage, token: string | undefined, sessions: Sessions): Resolved {
+export async function resolveViewer(req: http.IncomingMessage, token: string | undefined, sessions: SessionStore): Promise<Resolved> {
   if (token === undefined) return { viewer: { kind: "api-token" } };
   const header = req.headers.authorization;
   if (typeof header === "string" && header !== "") {
@@ -20,6 +21,6 @@ export function resolveViewer(req: http.IncomingMessage, token: string | undefin
     return m && sameSecret(m[1] as string, token) ? { viewer: { kind: "api-token" } } : { refused: m ? "wrong_token" : "missing_token" };
   }
   const session = sessionIdOf(req.headers.cookie);
-  const viewer = sessions.get(session);
-  return viewer && session ? { viewer, session } : { refused: "missing_token" };
+  const found = await sessions.lookup(session);
+  return found && session ? { viewer: found.viewer, session: { id: session, remainingMs: found.remainingMs } } : { refused: "missing_token" };
 }

@@ -8,3 +8,5 @@ export { CONTENT_SECURITY_POLICY } from "./assets";
 export { DEFAULT_LIVE_LIMITS, type LiveLimits } from "./live";
 export { DEFAULT_SESSION_LIMITS, SESSION_COOKIE, type SessionLimits } from "./sessions";
 export type { GitLabOAuthSettings } from "./gitlab-oauth-client";
+export { RedisSessions, consoleSessionKeys, DEFAULT_SESSION_CACHE_MS, type RedisSessionsOptions } from "./redis-sessions";
+export type { SessionStore } from "./session-store";

@@ -15,7 +15,8 @@ import { currentUser, exchangeCode, mayUseConsole, type GitLabOAuthSettings } fr
 import { esc, page } from "./html";
 import { newPendingSignIn, openPendingSignIn, sealPendingSignIn } from "./oauth-state";
 import { overHttps, redirect, sendHtml } from "./respond";
-import { sessionCookie, type Sessions } from "./sessions";
+import type { SessionStore } from "./session-store";
+import { sessionCookie } from "./sessions";
 
 const STATE_COOKIE = "kas_console_oauth";
 /** States already used, remembered until they expire (past this many the oldest is forgotten: GitLab's codes are single-use anyway). */
@@ -24,7 +25,7 @@ const PENDING_TTL_MS = 10 * 60_000;
 
 export interface OAuthDeps {
   readonly settings: GitLabOAuthSettings;
-  readonly sessions: Sessions;
+  readonly sessions: SessionStore;
   readonly kas: BuildInfo;
   readonly logger: Logger;
 }
@@ -72,7 +73,7 @@ export function gitlabSignIn(deps: OAuthDeps): (req: http.IncomingMessage, res: 
       deps.logger.warn("Console GitLab sign-in refused", { [F.name]: user.username, [F.reason]: "not in console.gitlab.users" });
       return fail(res, 403, `GitLab user @${user.username} may not use this console (kas.yaml console.gitlab.users${s.users.length === 0 ? ": none listed, so administrators only" : ""}).`);
     }
-    const { id, maxAgeS } = deps.sessions.create({ kind: "gitlab-user", username: user.username, accessToken });
+    const { id, maxAgeS } = await deps.sessions.create({ kind: "gitlab-user", username: user.username, accessToken });
     const secure = overHttps(req);
     // A page, not a redirect: the way on to the console is then a same-site navigation, which the Strict session cookie rides.
     sendHtml(res, 200, page({ title: "Signed in", kas: deps.kas }, `<h1>Signed in as @${esc(user.username)}</h1><p><a id="continue" href="${esc(p.next)}">Continue</a></p>`).replace("<head>", `<head><meta http-equiv="refresh" content="0;url=${esc(p.next)}">`), {

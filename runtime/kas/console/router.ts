@@ -11,6 +11,7 @@ import type { GitLabOAuthSettings } from "./gitlab-oauth-client";
 import { DEFAULT_LIVE_LIMITS, LiveHub, type LiveLimits } from "./live";
 import { page, type PageFrame } from "./html";
 import { sendBytes, sendHtml, sendJson } from "./respond";
+import { SessionStoreUnavailable, type SessionStore } from "./session-store";
 import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits } from "./sessions";
 import { gitlabSignIn } from "./oauth";
 import { postSignIn, postSignOut, signInPage } from "./sign-in";
@@ -39,6 +40,8 @@ export interface ConsoleDeps extends Omit<ViewsDeps, "kas"> {
   /** More routes, tried in order after the console's own. */
   readonly routes?: readonly ConsoleRoute[];
   readonly sessions?: SessionLimits;
+  /** Where sessions live (with kas.yaml `redis`: Redis, shared by the replicas); default in memory with `sessions` limits. */
+  readonly sessionStore?: SessionStore;
   readonly live?: LiveLimits;
   /** GitLab sign-in (kas.yaml console.gitlab, GitLab mode), beside the API token's. */
   readonly gitlab?: GitLabOAuthSettings;
@@ -55,7 +58,7 @@ export function startConsole(deps: ConsoleDeps): Console {
   const logRefusal = rateLimitedLog(deps.logger, "warn", "Agents API call refused");
   const kas = deps.build ?? buildInfo();
   const assets = loadAssets();
-  const sessions = new Sessions(deps.sessions ?? DEFAULT_SESSION_LIMITS);
+  const sessions = deps.sessionStore ?? new Sessions(deps.sessions ?? DEFAULT_SESSION_LIMITS);
   const views = new Views({ ...deps, kas });
   const live = new LiveHub((viewer) => views.fingerprint(viewer), deps.live ?? DEFAULT_LIVE_LIMITS);
   sessions.onEnd((id) => live.endSession(id));
@@ -76,14 +79,14 @@ export function startConsole(deps: ConsoleDeps): Console {
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
     if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, signIn);
     if (oauth && (await oauth(req, res, path))) return;
-    const who = resolveViewer(req, deps.token(), sessions);
+    const who = await resolveViewer(req, deps.token(), sessions);
     if ("refused" in who) {
       refuse(req, path, who.refused);
       if (path.startsWith("/api/") || (req.method !== "GET" && req.method !== "HEAD")) return unauthorized(res, who.refused);
       return signInPage(res, signIn, req.url ?? "/");
     }
     if (path === "/api/v1/events" && req.method === "GET") {
-      if (!live.attach(res, who.viewer, who.session, who.session === undefined ? undefined : sessions.remainingMs(who.session))) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
+      if (!live.attach(res, who.viewer, who.session?.id, who.session?.remainingMs)) sendJson(res, 503, { error: "too many live clients; try again later" }, { "retry-after": "10" });
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && (await views.serve(req, res, path, who.viewer))) return;
@@ -99,12 +102,16 @@ export function startConsole(deps: ConsoleDeps): Console {
       try {
         await route(req, res, path);
       } catch (err) {
+        if (err instanceof SessionStoreUnavailable && !res.headersSent) return sendJson(res, 503, { error: err.message }, { "retry-after": "5" });
         deps.logger.error("Console request failed", { [F.path]: path, [F.error]: err });
         if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
         else res.destroy();
       }
     },
-    close: () => live.close(),
+    close: () => {
+      live.close();
+      sessions.close();
+    },
   };
 }
 

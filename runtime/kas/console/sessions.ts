@@ -1,19 +1,14 @@
 /**
- * Browser sessions of the console: a random id (the cookie) -> who signed
- * in. Bounded in number (the oldest goes first) and in time (a session ends
- * `ttlMs` after sign-in); in memory, so a kas restart signs everyone out.
+ * Browser sessions of the console in memory (one kas, no `redis`): a random
+ * id (the cookie) -> who signed in. Bounded in number (the oldest goes
+ * first) and in time (a session ends `ttlMs` after sign-in); a kas restart
+ * signs everyone out. With `redis`, redis-sessions.ts keeps them instead.
  */
 import { randomBytes } from "node:crypto";
+import { DEFAULT_SESSION_LIMITS, type NewSession, type SessionLimits, type SessionLookup, type SessionStore } from "./session-store";
 import type { ConsoleViewer } from "./viewer";
 
-export interface SessionLimits {
-  /** Sessions kept at once; signing in beyond it ends the oldest. */
-  readonly maxSessions: number;
-  /** A session's lifetime from sign-in. */
-  readonly ttlMs: number;
-}
-
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 1000, ttlMs: 8 * 3_600_000 };
+export { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./session-store";
 
 export const SESSION_COOKIE = "kas_console_session";
 
@@ -22,7 +17,12 @@ interface Session {
   readonly expiresAt: number;
 }
 
-export class Sessions {
+/** A new session id: 32 random bytes, base64url (43 characters). */
+export function newSessionId(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export class Sessions implements SessionStore {
   /** Insertion order is sign-in order: the first key is the oldest. */
   private readonly byId = new Map<string, Session>();
   private readonly endListeners: ((id: string) => void)[] = [];
@@ -32,20 +32,25 @@ export class Sessions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Calls `listener` with each session that ends (sign-out, expiry, eviction): its live streams close. */
   onEnd(listener: (id: string) => void): void {
     this.endListeners.push(listener);
   }
 
-  create(viewer: ConsoleViewer): { id: string; maxAgeS: number } {
+  create(viewer: ConsoleViewer): Promise<NewSession> {
     while (this.byId.size >= this.limits.maxSessions) {
       const oldest = this.byId.keys().next().value;
       if (oldest === undefined) break;
-      this.end(oldest);
+      this.endNow(oldest);
     }
-    const id = randomBytes(32).toString("base64url");
+    const id = newSessionId();
     this.byId.set(id, { viewer, expiresAt: this.now() + this.limits.ttlMs });
-    return { id, maxAgeS: Math.floor(this.limits.ttlMs / 1000) };
+    return Promise.resolve({ id, maxAgeS: Math.floor(this.limits.ttlMs / 1000) });
+  }
+
+  lookup(id: string | undefined): Promise<SessionLookup | undefined> {
+    const viewer = this.get(id);
+    const s = id === undefined ? undefined : this.byId.get(id);
+    return Promise.resolve(viewer && s ? { viewer, remainingMs: Math.max(0, s.expiresAt - this.now()) } : undefined);
   }
 
   /** The session's viewer, or undefined when unknown or expired (then it ends). */
@@ -54,25 +59,26 @@ export class Sessions {
     const s = this.byId.get(id);
     if (!s) return undefined;
     if (s.expiresAt <= this.now()) {
-      this.end(id);
+      this.endNow(id);
       return undefined;
     }
     return s.viewer;
   }
 
-  /** Milliseconds until the session ends by itself (its live streams end then too); undefined when unknown. */
-  remainingMs(id: string): number | undefined {
-    const s = this.byId.get(id);
-    return s && Math.max(0, s.expiresAt - this.now());
-  }
-
-  end(id: string): void {
-    if (!this.byId.delete(id)) return;
-    for (const l of this.endListeners) l(id);
+  end(id: string): Promise<void> {
+    this.endNow(id);
+    return Promise.resolve();
   }
 
   get size(): number {
     return this.byId.size;
+  }
+
+  close(): void {}
+
+  private endNow(id: string): void {
+    if (!this.byId.delete(id)) return;
+    for (const l of this.endListeners) l(id);
   }
 }
 

@@ -10,13 +10,14 @@ import { readBody } from "../server/read-body";
 import { sameSecret } from "../server/secret-compare";
 import { esc, page } from "./html";
 import { overHttps, redirect, sendHtml } from "./respond";
-import { clearedCookie, sessionCookie, sessionIdOf, type Sessions } from "./sessions";
+import type { SessionStore } from "./session-store";
+import { clearedCookie, sessionCookie, sessionIdOf } from "./sessions";
 import { renderSignIn, safeNext } from "./sign-in-page";
 
 const FORM_MAX_BYTES = 8 * 1024;
 
 export interface SignInDeps {
-  readonly sessions: Sessions;
+  readonly sessions: SessionStore;
   readonly token: () => string | undefined;
   readonly kas: BuildInfo;
   /** GitLab sign-in is configured: the form offers it. */
@@ -45,14 +46,14 @@ export async function postSignIn(req: http.IncomingMessage, res: http.ServerResp
     deps.refused("wrong_token");
     return signInPage(res, deps, next, expected === undefined ? "No API token is configured (api.token_file): nothing to sign in with." : "Wrong token.");
   }
-  const { id, maxAgeS } = deps.sessions.create({ kind: "api-token" });
+  const { id, maxAgeS } = await deps.sessions.create({ kind: "api-token" });
   redirect(res, next, { "set-cookie": sessionCookie(id, maxAgeS, overHttps(req)) });
 }
 
-export function postSignOut(req: http.IncomingMessage, res: http.ServerResponse, deps: Pick<SignInDeps, "kas" | "sessions">): void {
+export async function postSignOut(req: http.IncomingMessage, res: http.ServerResponse, deps: Pick<SignInDeps, "kas" | "sessions">): Promise<void> {
   if (refusedFromOtherSite(req, res, deps)) return;
   const id = sessionIdOf(req.headers.cookie);
-  if (id) deps.sessions.end(id);
+  if (id) await deps.sessions.end(id);
   redirect(res, "/", { "set-cookie": clearedCookie(overHttps(req)) });
 }
 

@@ -2,7 +2,7 @@ import * as http from "node:http";
 import { F, type Logger, type Metrics } from "../../common";
 import type { KasConfig, ProjectConfig } from "../config";
 import type { SharedState } from "../shared";
-import { startConsole, type AgentAccess, type ConsoleRoute, type GitLabOAuthSettings } from "../console";
+import { startConsole, type AgentAccess, type ConsoleRoute, type GitLabOAuthSettings, type SessionStore } from "../console";
 import { bindServer, listenHttp } from "./http-listen";
 import { observabilityHandler } from "./observability-http";
 import type { CommitSubscriptions, TokenAuthenticator } from "./ports";
@@ -22,6 +22,8 @@ export interface HttpListenersDeps {
   readonly consoleRoutes?: readonly ConsoleRoute[];
   /** GitLab sign-in for the console (kas.yaml console.gitlab). */
   readonly consoleGitLab?: GitLabOAuthSettings;
+  /** Where console sessions live (kas.yaml `redis`: Redis); default in memory. */
+  readonly consoleSessions?: SessionStore;
   /** Which agents a console viewer sees (a GitLab user: those user_access admits them to); undefined: GitLab users see none. */
   readonly consoleAgentAccess?: AgentAccess;
   readonly logger: Logger;
@@ -54,7 +56,7 @@ export async function listenHttpListeners(
     if (listen.api) {
       const token = deps.apiToken ?? (() => undefined);
       const consoleDeps = { shared: deps.shared, registered: () => deps.registry.agents, projects: deps.projects, token, metrics: deps.metrics, logger, agentAccess: deps.consoleAgentAccess };
-      const console = startConsole({ ...consoleDeps, ...(deps.consoleRoutes ? { routes: deps.consoleRoutes } : {}), ...(deps.consoleGitLab ? { gitlab: deps.consoleGitLab } : {}) });
+      const console = startConsole({ ...consoleDeps, ...(deps.consoleRoutes ? { routes: deps.consoleRoutes } : {}), ...(deps.consoleGitLab ? { gitlab: deps.consoleGitLab } : {}), ...(deps.consoleSessions ? { sessionStore: deps.consoleSessions } : {}) });
       const l = await bindServer("listen.api", listen.api, http.createServer((req, res) => void console.handle(req, res)));
       closers.push(async () => {
         console.close();

@@ -18,7 +18,7 @@ import type { ServerContext } from "./context";
 import { gitopsHandlers } from "./gitops-service";
 import { grpcServerMetrics } from "./grpc-metrics";
 import { listenHttpListeners } from "./http-listeners";
-import type { ConsoleRoute, GitLabOAuthSettings } from "../console";
+import type { ConsoleRoute, GitLabOAuthSettings, SessionStore } from "../console";
 import { OpenStreams } from "./open-streams";
 import { statusHandlers } from "./status-service";
 import { tunnelHandlers } from "./tunnel-service";
@@ -37,6 +37,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly consoleRoutes?: readonly ConsoleRoute[];
   /** GitLab sign-in for the console (kas.yaml console.gitlab, its secret read). */
   readonly consoleGitLab?: GitLabOAuthSettings;
+  /** Where console sessions live (kas.yaml `redis`: Redis); default in memory. */
+  readonly consoleSessions?: SessionStore;
   /** Where to register metrics; default a new registry (kas.ts passes its own, with its Git counters). */
   readonly metrics?: Metrics;
   /** kas.yaml `kubernetes_api`: required with listen.kubernetesApi (the config enforces it). */
