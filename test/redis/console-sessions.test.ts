@@ -21,10 +21,14 @@ let redis: TestRedis;
 let config: RedisConfig;
 const open: { store: SessionStore; conns: RedisConnections }[] = [];
 
+/** A clock that moves at least 1 ms a reading: sign-ins in one millisecond would tie in the index (the oldest is then the smallest hash). */
+let tick = 0;
+const clock = (): number => Date.now() + ++tick;
+
 async function replica(options: { secret?: string; maxSessions?: number; cacheMs?: number } = {}): Promise<RedisSessions> {
   const conns = connectRedis(config, silentLogger);
   await until("redis ready", async () => (conns.ready() ? true : undefined), 10_000);
-  const store = new RedisSessions({ redis: conns, logger: silentLogger, secret: options.secret ?? SECRET, limits: { maxSessions: options.maxSessions ?? 1000, ttlMs: 3_600_000 }, cacheMs: options.cacheMs ?? 5_000 });
+  const store = new RedisSessions({ redis: conns, logger: silentLogger, secret: options.secret ?? SECRET, limits: { maxSessions: options.maxSessions ?? 1000, ttlMs: 3_600_000 }, cacheMs: options.cacheMs ?? 5_000, now: clock });
   open.push({ store, conns });
   return store;
 }

@@ -7,7 +7,8 @@
  *   access token is sealed (session-crypto.ts).
  * - `<prefix>:console:sessions`, a sorted set hash -> expiry (ms), bounds
  *   them across replicas: each sign-in drops the expired and, past
- *   maxSessions, the soonest to expire (the oldest), as the memory store does.
+ *   maxSessions, the soonest to expire (the oldest, to the millisecond), as
+ *   the memory store does: at most maxSessions (1000) sessions in Redis.
  * - A sign-out deletes both and publishes the hash on
  *   `<prefix>:console:session-ended`: each replica drops it from its cache
  *   and ends its live streams.
