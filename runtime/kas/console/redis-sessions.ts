@@ -20,7 +20,8 @@
  */
 import { F, rateLimitedLog, type Logger } from "../../common";
 import type { RedisConnections } from "../shared";
-import { seal, sessionHash, sessionSealKey, unseal } from "./session-crypto";
+import { sessionHash, sessionSealKey } from "./session-crypto";
+import { decodeSession, encodeSession } from "./session-value";
 import { DEFAULT_SESSION_LIMITS, SessionStoreUnavailable, type NewSession, type SessionLimits, type SessionLookup, type SessionStore } from "./session-store";
 import { newSessionId } from "./sessions";
 import type { ConsoleViewer } from "./viewer";
@@ -40,14 +41,6 @@ export interface RedisSessionsOptions {
 /** The Redis keys of the console's sessions: the one place they are spelled. */
 export function consoleSessionKeys(prefix: string): { session(hash: string): string; index: string; endedChannel: string } {
   return { session: (h) => `${prefix}:console:session:${h}`, index: `${prefix}:console:sessions`, endedChannel: `${prefix}:console:session-ended` };
-}
-
-interface Stored {
-  readonly kind: ConsoleViewer["kind"];
-  readonly exp: number;
-  readonly username?: string;
-  /** The sealed access token (gitlab-user). */
-  readonly token?: string;
 }
 
 export class RedisSessions implements SessionStore {
@@ -88,7 +81,7 @@ export class RedisSessions implements SessionStore {
     const hash = sessionHash(id);
     const now = this.now();
     const exp = now + this.limits.ttlMs;
-    const value = JSON.stringify(this.encode(viewer, hash, exp));
+    const value = encodeSession(this.sealKey, viewer, hash, exp);
     const client = this.o.redis.client;
     const card = await this.command("sign-in", async () => {
       const res = await client.multi().set(this.keys.session(hash), value, "PX", this.limits.ttlMs).zadd(this.keys.index, exp, hash).zremrangebyscore(this.keys.index, "-inf", now).zcard(this.keys.index).exec();
@@ -106,7 +99,7 @@ export class RedisSessions implements SessionStore {
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return this.answer(hash, cached.viewer, cached.exp, now);
     const raw = await this.command("session lookup", () => this.o.redis.client.get(this.keys.session(hash)));
-    const stored = raw === null ? undefined : this.decode(raw, hash);
+    const stored = raw === null ? undefined : (decodeSession(this.sealKey, raw, hash) ?? this.unreadable(hash));
     if (!stored) {
       this.endHere(hash);
       return undefined;
@@ -174,25 +167,6 @@ export class RedisSessions implements SessionStore {
       this.logFailure({ [F.reason]: what, [F.error]: err instanceof Error ? err.message : String(err) });
       throw new SessionStoreUnavailable(`Redis failed ${what}`);
     }
-  }
-
-  private encode(viewer: ConsoleViewer, hash: string, exp: number): Stored {
-    if (viewer.kind === "api-token") return { kind: viewer.kind, exp };
-    if (!this.sealKey) throw new Error("console sessions in Redis: a GitLab user's session needs the replicas' shared secret (private_api's or console.session_secret_file)");
-    return { kind: viewer.kind, exp, username: viewer.username, token: seal(this.sealKey, viewer.accessToken, hash) };
-  }
-
-  private decode(raw: string, hash: string): { viewer: ConsoleViewer; exp: number } | undefined {
-    let s: Partial<Stored>;
-    try {
-      s = JSON.parse(raw) as Partial<Stored>;
-    } catch {
-      s = {};
-    }
-    if (typeof s.exp !== "number") return this.unreadable(hash);
-    if (s.kind === "api-token") return { viewer: { kind: "api-token" }, exp: s.exp };
-    const token = s.kind === "gitlab-user" && typeof s.username === "string" && typeof s.token === "string" && this.sealKey ? unseal(this.sealKey, s.token, hash) : undefined;
-    return token === undefined ? this.unreadable(hash) : { viewer: { kind: "gitlab-user", username: s.username as string, accessToken: token }, exp: s.exp };
   }
 
   private unreadable(hash: string): undefined {

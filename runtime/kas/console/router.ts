@@ -62,7 +62,7 @@ export function startConsole(deps: ConsoleDeps): Console {
   const views = new Views({ ...deps, kas });
   const live = new LiveHub((viewer) => views.fingerprint(viewer), deps.live ?? DEFAULT_LIVE_LIMITS);
   sessions.onEnd((id) => live.endSession(id));
-  deps.metrics.gaugeFn("kas_console_sessions", "Console sessions open (signed-in browsers)", () => sessions.size);
+  deps.metrics.gaugeFn("kas_console_sessions", "Console sessions open (signed-in browsers); with redis, those used on this replica lately", () => sessions.size);
   deps.metrics.gaugeFn("kas_console_live_clients", "Console live-update streams (/api/v1/events) open", () => live.size);
   const signIn = { sessions, token: deps.token, kas, gitlab: deps.gitlab !== undefined };
   const oauth = deps.gitlab && gitlabSignIn({ settings: deps.gitlab, sessions, kas, logger: deps.logger });
