@@ -85,6 +85,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       validateGlob,
       webhookSecret: () => secret,
       apiToken: () => apiToken,
+      ...(config.api ? { apiLimits: config.api.limits } : {}),
       ...(consoleGitLab ? { consoleGitLab } : {}),
       kubernetesApi: config.kubernetesApi,
       privateApi,
