@@ -45,6 +45,7 @@ describe("HTTP listeners in kas.yaml", () => {
     ["an api section without token_file", config('api: "127.0.0.1:1"', "api: {}"), "api.token_file: required in the api section"],
     ["api typo", config('api: "127.0.0.1:1"', "api: { token: t }"), "api.token: unknown key (known: token_file, max_connections, headers_timeout, request_timeout, max_header_bytes)"],
     ["api max_connections zero", config('api: "127.0.0.1:1"', "api: { token_file: t, max_connections: 0 }"), "api.max_connections"],
+    ["api headers_timeout past request_timeout", config('api: "127.0.0.1:1"', "api: { token_file: t, headers_timeout: 90s }"), "api.headers_timeout: 90000 ms is longer than api.request_timeout (60000 ms)"],
     ["api headers_timeout zero", config('api: "127.0.0.1:1"', "api: { token_file: t, headers_timeout: 0s }"), "api.headers_timeout"],
     ["a webhook secret with no webhook listener (it used to share the observability port)", config('observability: "127.0.0.1:8153"', "webhook: { secret_file: s }"), "webhook.secret_file: set, but listen.webhook is not"],
     ["a webhook listener without a secret", config('webhook: "127.0.0.1:8154"'), "listen.webhook: set, but webhook.secret_file is not"],

@@ -69,12 +69,16 @@ function parseApiLimits(k: KasReader, m: Record<string, unknown>): ApiListenLimi
     if (ms <= 0) k.r.mismatch(["api", key], m[key], "a duration above zero", { found: JSON.stringify(m[key]) });
     return ms;
   };
-  return {
+  const limits = {
     maxConnections: positiveInt(k, m.max_connections, ["api", "max_connections"], d.maxConnections),
     headersTimeoutMs: duration("headers_timeout", d.headersTimeoutMs),
     requestTimeoutMs: duration("request_timeout", d.requestTimeoutMs),
     maxHeaderBytes: positiveInt(k, m.max_header_bytes, ["api", "max_header_bytes"], d.maxHeaderBytes),
   };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    k.r.error(["api", "headers_timeout"], `${limits.headersTimeoutMs} ms is longer than api.request_timeout (${limits.requestTimeoutMs} ms); expected at most request_timeout (the head is part of the request)`);
+  }
+  return limits;
 }
 
 /**

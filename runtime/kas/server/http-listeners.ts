@@ -94,7 +94,7 @@ function apiServer(limits: ApiListenLimits, handle: http.RequestListener): http.
   const server = http.createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       keepAliveTimeout: 5_000,
       maxHeaderSize: limits.maxHeaderBytes,
