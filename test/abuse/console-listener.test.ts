@@ -96,7 +96,10 @@ test("the sign-in form counts the same way: 10 wrong tokens, then 429 for the ri
     expect(r.status).toBe(401);
     expectCspOnHtml(r, "wrong sign-in");
   }
-  expect((await post(TOKEN, "127.0.0.4")).status).toBe(429);
+  const limited = await post(TOKEN, "127.0.0.4");
+  expect({ status: limited.status, retryAfter: Number(limited.headers["retry-after"]) }).toEqual({ status: 429, retryAfter: 1 });
+  expect(limited.body).toContain("Too many wrong tokens from this address");
+  expectCspOnHtml(limited, "limited sign-in");
   expect((await post(TOKEN, "127.0.0.5")).status).toBe(303);
   expect((await signIn({ token: TOKEN })).status).toBe(303);
 });

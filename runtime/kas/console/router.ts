@@ -77,7 +77,9 @@ export function startConsole(deps: ConsoleDeps): Console {
     const ms = failures.retryAfterMs(req.socket.remoteAddress ?? "");
     if (ms === 0) return false;
     refuse(req, path, "rate_limited");
-    sendJson(res, 429, { error: "too many wrong tokens from this address; try again later" }, { "retry-after": String(Math.ceil(ms / 1000)) });
+    const seconds = Math.ceil(ms / 1000);
+    if (path === "/sign-in") signInPage(res, signIn, "/", `Too many wrong tokens from this address: try again in ${seconds} s.`, seconds);
+    else sendJson(res, 429, { error: "too many wrong tokens from this address; try again later" }, { "retry-after": String(seconds) });
     return true;
   };
 
