@@ -89,6 +89,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       validateGlob,
       webhookSecret: () => secret,
       apiToken: () => apiToken,
+      ...(config.api ? { apiLimits: config.api.limits } : {}),
       ...(consoleGitLab ? { consoleGitLab } : {}),
       ...(consoleSessions ? { consoleSessions } : {}),
       kubernetesApi: config.kubernetesApi,

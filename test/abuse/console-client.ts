@@ -26,7 +26,15 @@ export function consoleClient(apiUrl: () => string): ConsoleClient {
 /** `name=value` of the answer's first Set-Cookie. */
 export const cookieOf = (r: RawReply): string => String(r.headers["set-cookie"]?.[0] ?? "").split(";")[0] as string;
 
-/** An HTML answer carries the CSP (and one without a body type is no page). */
+/** An HTML answer carries the CSP, is never framed, sniffed nor sent as a Referer (and one without a body type is no page). */
 export function expectCspOnHtml(r: RawReply, what: string): void {
-  if (String(r.headers["content-type"]).startsWith("text/html")) expect({ what, csp: r.headers["content-security-policy"] }).toEqual({ what, csp: expect.stringContaining("script-src 'self'") });
+  if (!String(r.headers["content-type"]).startsWith("text/html")) return;
+  const h = r.headers;
+  expect({ what, csp: h["content-security-policy"], frame: h["x-frame-options"], sniff: h["x-content-type-options"], referrer: h["referrer-policy"] }).toEqual({
+    what,
+    csp: expect.stringContaining("script-src 'self'"),
+    frame: "DENY",
+    sniff: "nosniff",
+    referrer: "no-referrer",
+  });
 }

@@ -11,7 +11,7 @@ import { CONTENT_SECURITY_POLICY } from "../../runtime/kas/console";
 import { consoleClient, expectCspOnHtml } from "./console-client";
 import { hostileAgent, PAYLOAD, type HostileAgent } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
-import { openStream, pendingRequest } from "./raw-http";
+import { openStream, pendingRequest, rawRequest } from "./raw-http";
 
 const TOKEN = "console-abuse-t0ken-0123456789";
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -52,9 +52,10 @@ test("every route without a credential, with a wrong token or a forged cookie: 4
     { cookie: "kas_console_session=" }, { cookie: `kas_console_session=${randomBytes(32).toString("base64url")}` }, { cookie: `kas_console_session=${"A".repeat(10_000)}` },
     { cookie: "kas_console_session=<script>; kas_console_session=ünïcode" }, { cookie: `x=1; kas_console_session=${TOKEN}` },
   ];
-  for (const path of GUARDED) {
+  for (const [i, path] of GUARDED.entries()) {
     for (const headers of forged) {
-      const r = await get(path, headers);
+      // Each path from its own address: past 10 wrong tokens from one, kas answers 429 (console-listener.test.ts).
+      const r = await rawRequest(kas.apiUrl, path, { headers, localAddress: `127.0.1.${i + 1}` });
       expect({ path, headers, status: r.status }).toEqual({ path, headers, status: 401 });
       expect(r.body).not.toMatch(/mallory|agents\.yaml|root:x:0/);
       expectCspOnHtml(r, path);
@@ -99,7 +100,10 @@ test("odd input: a huge ?q=, 10 KB and HTML agent ids, bad encodings, a 100 KB p
     expect({ path, status: r.status }).toEqual({ path, status: 400 });
     expect(JSON.parse(r.body)).toMatchObject({ kind: "Status", message: expect.stringMatching(/^kas: .*expected/) });
   }
-  const long = await get(`/agents/${"a".repeat(100_000)}`, bearer).catch((err: Error) => ({ status: 0, body: err.message }));
+  // A head past max_header_bytes (16 KiB): 431. 20 KB, not 100 KB: Node answers 431 and destroys the socket, and
+  // with bytes of a larger head still arriving the kernel resets the connection, which under load reaches the
+  // client before the answer (seen with a bare http.createServer too); 20 KB arrives whole before the parser stops.
+  const long = await get(`/agents/${"a".repeat(20_000)}`, bearer).catch((err: Error) => ({ status: 0, body: err.message }));
   expect(long.status).toBe(431);
   expect(kas.alive()).toBe(true);
   expect(kas.logs(/^Console request failed$/)).toHaveLength(0);

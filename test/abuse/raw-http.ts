@@ -11,11 +11,11 @@ export interface RawReply {
   readonly body: string;
 }
 
-/** One request on its own connection; `body` is sent as given. */
-export function rawRequest(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawReply> {
+/** One request on its own connection; `body` is sent as given; `localAddress` picks the source (any 127.0.0.x on Linux). */
+export function rawRequest(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {}): Promise<RawReply> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, path, method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
+    const req = http.request({ hostname, port, path, method: options.method ?? "GET", headers: options.headers, agent: false, localAddress: options.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));

@@ -138,3 +138,24 @@ test("kas refuses to start with an empty webhook secret file or api token file",
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test("a short api token (under 32 characters) draws a warning at start that never shows the token; a long one none", async () => {
+  const d = mkdtempSync(path.join(tmpdir(), "kas-short-token-"));
+  try {
+    writeFileSync(path.join(d, "agents.yaml"), "agents: []\n");
+    const warned: string[] = [];
+    for (const token of ["short-t0ken", "x".repeat(32)]) {
+      writeFileSync(path.join(d, "api-token"), token);
+      writeFileSync(path.join(d, "kas.yaml"), stringify({ listen: { grpc: "127.0.0.1:0", api: "127.0.0.1:0" }, api: { token_file: "api-token" }, agents: { registry: "file", file: "agents.yaml" } }));
+      const lines: string[] = [];
+      const running = await startKas(loadKasConfig(path.join(d, "kas.yaml")), { logger: createLogger({ level: "warn", write: (l) => void lines.push(l) }) });
+      await running.close();
+      warned.push(lines.filter((l) => l.includes("short token")).join("\n"));
+    }
+    expect(warned[0]).toMatch(/api\.token_file holds a short token \(fewer than 32 characters\)/);
+    expect(warned[0]).not.toContain("short-t0ken");
+    expect(warned[1]).toBe("");
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -8,7 +8,7 @@
  */
 import { formatPath, type Checker, type KeyPath } from "../../common/config-kit";
 import { splitHostPort } from "./host-port";
-import { address, file, type KasReader } from "./values";
+import { address, durationMs, file, positiveInt, type KasReader } from "./values";
 
 export interface HttpListeners {
   /** /metrics, /liveness, /readiness. */
@@ -23,7 +23,24 @@ export interface HttpListeners {
 export interface ApiConfig {
   /** File holding the bearer token callers of the agents API must present. */
   readonly tokenFile: string;
+  readonly limits: ApiListenLimits;
 }
+
+/** What listen.api's clients may hold (kas.yaml `api:`, the defaults without it). */
+export interface ApiListenLimits {
+  /** Connections open at once; more are closed as they come, those open keep working. */
+  readonly maxConnections: number;
+  /** A connection that has not sent a complete request head this long is closed (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** Receiving a whole request (head and body) may take this long; answers (live updates, log follow) are not bounded by it. */
+  readonly requestTimeoutMs: number;
+  /** The request head's bytes; beyond it 431. */
+  readonly maxHeaderBytes: number;
+}
+
+export const DEFAULT_API_LISTEN_LIMITS: ApiListenLimits = { maxConnections: 1000, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, maxHeaderBytes: 16 * 1024 };
+
+const API_LIMIT_KEYS = ["max_connections", "headers_timeout", "request_timeout", "max_header_bytes"] as const;
 
 export const HTTP_LISTEN_KEYS = ["observability", "webhook", "api"] as const;
 
@@ -39,10 +56,29 @@ export function parseHttpListeners(k: KasReader, listenMap: Record<string, unkno
 /** Reads the `api:` section. */
 export function parseApiConfig(k: KasReader, value: unknown): ApiConfig | undefined {
   if (value === undefined) return undefined;
-  const m = k.r.mapping(value, ["api"], ["token_file"]) ?? {};
+  const m = k.r.mapping(value, ["api"], ["token_file", ...API_LIMIT_KEYS]) ?? {};
   const tokenFile = file(k, m.token_file, ["api", "token_file"]);
   if (!tokenFile) k.r.error(["api", "token_file"], "required in the api section (a file holding the bearer token for /api/v1/agents)");
-  return tokenFile ? { tokenFile } : undefined;
+  return tokenFile ? { tokenFile, limits: parseApiLimits(k, m) } : undefined;
+}
+
+function parseApiLimits(k: KasReader, m: Record<string, unknown>): ApiListenLimits {
+  const d = DEFAULT_API_LISTEN_LIMITS;
+  const duration = (key: "headers_timeout" | "request_timeout", fallback: number): number => {
+    const ms = durationMs(k, m[key], ["api", key], fallback);
+    if (ms <= 0) k.r.mismatch(["api", key], m[key], "a duration above zero", { found: JSON.stringify(m[key]) });
+    return ms;
+  };
+  const limits = {
+    maxConnections: positiveInt(k, m.max_connections, ["api", "max_connections"], d.maxConnections),
+    headersTimeoutMs: duration("headers_timeout", d.headersTimeoutMs),
+    requestTimeoutMs: duration("request_timeout", d.requestTimeoutMs),
+    maxHeaderBytes: positiveInt(k, m.max_header_bytes, ["api", "max_header_bytes"], d.maxHeaderBytes),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    k.r.error(["api", "headers_timeout"], `${limits.headersTimeoutMs} ms is longer than api.request_timeout (${limits.requestTimeoutMs} ms); expected at most request_timeout (the head is part of the request)`);
+  }
+  return limits;
 }
 
 /**

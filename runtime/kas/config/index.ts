@@ -2,7 +2,7 @@ export { loadKasConfig, parseKasConfig } from "./kas-config";
 export { KasConfigError, DEFAULT_WEBSOCKET_PATH, DEFAULT_POLL_PERIOD_MS, DEFAULT_AGENT_CONNECTION_LIMITS } from "./schema";
 export { CONSOLE_OAUTH_CALLBACK_PATH } from "./console";
 export type { AgentConnectionLimits, ConsoleConfig, KasConfig, KasConfigFile, ProjectConfig, TlsFiles } from "./schema";
-export { isLoopbackAddress, type ApiConfig, type HttpListeners } from "./http-listeners";
+export { DEFAULT_API_LISTEN_LIMITS, isLoopbackAddress, type ApiConfig, type ApiListenLimits, type HttpListeners } from "./http-listeners";
 export { readSecretFile } from "./secret-file";
 export { parseDurationMs } from "./values";
 export { splitHostPort } from "./host-port";

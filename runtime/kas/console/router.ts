@@ -7,6 +7,7 @@ import type * as http from "node:http";
 import { buildInfo, F, rateLimitedLog, type BuildInfo, type Logger, type Metrics } from "../../common";
 import { loadAssets } from "./assets";
 import { resolveViewer, type Refusal } from "./credentials";
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimits } from "./failure-limiter";
 import type { GitLabOAuthSettings } from "./gitlab-oauth-client";
 import { DEFAULT_LIVE_LIMITS, LiveHub, type LiveLimits } from "./live";
 import { page, type PageFrame } from "./html";
@@ -45,6 +46,8 @@ export interface ConsoleDeps extends Omit<ViewsDeps, "kas"> {
   readonly live?: LiveLimits;
   /** GitLab sign-in (kas.yaml console.gitlab, GitLab mode), beside the API token's. */
   readonly gitlab?: GitLabOAuthSettings;
+  /** Wrong credentials per client address before 429 (failure-limiter.ts). */
+  readonly failures?: FailureLimits;
 }
 
 export interface Console {
@@ -66,9 +69,21 @@ export function startConsole(deps: ConsoleDeps): Console {
   deps.metrics.gaugeFn("kas_console_live_clients", "Console live-update streams (/api/v1/events) open", () => live.size);
   const signIn = { sessions, token: deps.token, kas, gitlab: deps.gitlab !== undefined };
   const oauth = deps.gitlab && gitlabSignIn({ settings: deps.gitlab, sessions, kas, logger: deps.logger });
-  const refuse = (req: http.IncomingMessage, path: string, reason: Refusal): void => {
+  const failures = new FailureLimiter(deps.failures ?? DEFAULT_FAILURE_LIMITS);
+  const refuse = (req: http.IncomingMessage, path: string, reason: Refusal | "rate_limited"): void => {
     refusals.inc({ reason });
     logRefusal({ [F.reason]: reason, [F.peer]: req.socket.remoteAddress, [F.path]: path });
+    if (reason === "wrong_token") failures.failed(req.socket.remoteAddress ?? "");
+  };
+  /** A credential presented (the form, a Bearer header) from an address past its wrong ones: 429, the credential not looked at. */
+  const limited = (req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean => {
+    const ms = failures.retryAfterMs(req.socket.remoteAddress ?? "");
+    if (ms === 0) return false;
+    refuse(req, path, "rate_limited");
+    const seconds = Math.ceil(ms / 1000);
+    if (path === "/sign-in") signInPage(res, signIn, "/", `Too many wrong tokens from this address: try again in ${seconds} s.`, seconds);
+    else sendJson(res, 429, { error: "too many wrong tokens from this address; try again later" }, { "retry-after": String(seconds) });
+    return true;
   };
 
   const route = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
@@ -76,6 +91,8 @@ export function startConsole(deps: ConsoleDeps): Console {
     if (asset && (req.method === "GET" || req.method === "HEAD")) return sendBytes(res, 200, asset.type, asset.body, { "cache-control": "public, max-age=300" });
     // Browsers ask for it on every page: nothing to show, and no 401 or 404 in their console.
     if (path === "/favicon.ico") return void res.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
+    const credential = (path === "/sign-in" && req.method === "POST") || req.headers.authorization !== undefined;
+    if (credential && deps.token() !== undefined && limited(req, res, path)) return;
     if (path === "/sign-in" && req.method === "POST") return postSignIn(req, res, { ...signIn, refused: (r) => refuse(req, path, r) });
     if (path === "/sign-out" && req.method === "POST") return postSignOut(req, res, signIn);
     if (oauth && (await oauth(req, res, path))) return;

@@ -26,9 +26,10 @@ export interface SignInDeps {
   readonly refused: (reason: "wrong_token") => void;
 }
 
-/** The sign-in page with status 401: what anyone without a credential gets for a page. */
-export function signInPage(res: http.ServerResponse, deps: Pick<SignInDeps, "kas" | "gitlab">, next: string, error?: string): void {
+/** The sign-in page with status 401 (what anyone without a credential gets for a page), or 429 with `retryAfterS` (too many wrong tokens). */
+export function signInPage(res: http.ServerResponse, deps: Pick<SignInDeps, "kas" | "gitlab">, next: string, error?: string, retryAfterS?: number): void {
   const html = page({ title: "Sign in", kas: deps.kas }, renderSignIn({ next: safeNext(next), gitlab: deps.gitlab, ...(error ? { error } : {}) }));
+  if (retryAfterS !== undefined) return sendHtml(res, 429, html, { "retry-after": String(retryAfterS) });
   sendHtml(res, 401, html, { "www-authenticate": 'Bearer realm="kas agents API"' });
 }
 

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { F, type Logger, type Metrics } from "../../common";
-import type { KasConfig, ProjectConfig } from "../config";
+import { DEFAULT_API_LISTEN_LIMITS, type ApiListenLimits, type KasConfig, type ProjectConfig } from "../config";
 import type { SharedState } from "../shared";
 import { startConsole, type AgentAccess, type ConsoleRoute, type GitLabOAuthSettings, type SessionStore } from "../console";
 import { bindServer, listenHttp } from "./http-listen";
@@ -16,6 +16,8 @@ export interface HttpListenersDeps {
   readonly projects: () => readonly ProjectConfig[];
   readonly webhookSecret: () => string | undefined;
   readonly apiToken?: () => string | undefined;
+  /** listen.api's connection cap, timeouts and head size (kas.yaml `api:`); default DEFAULT_API_LISTEN_LIMITS. */
+  readonly apiLimits?: ApiListenLimits;
   /** Lists the registered agents for the console (the file registry can, GitLab's cannot). */
   readonly registry: Pick<TokenAuthenticator, "agents">;
   /** More console routes (workloads), after sign-in. */
@@ -57,14 +59,20 @@ export async function listenHttpListeners(
       const token = deps.apiToken ?? (() => undefined);
       const consoleDeps = { shared: deps.shared, registered: () => deps.registry.agents, projects: deps.projects, token, metrics: deps.metrics, logger, agentAccess: deps.consoleAgentAccess };
       const console = startConsole({ ...consoleDeps, ...(deps.consoleRoutes ? { routes: deps.consoleRoutes } : {}), ...(deps.consoleGitLab ? { gitlab: deps.consoleGitLab } : {}), ...(deps.consoleSessions ? { sessionStore: deps.consoleSessions } : {}) });
-      const l = await bindServer("listen.api", listen.api, http.createServer((req, res) => void console.handle(req, res)));
+      const server = apiServer(deps.apiLimits ?? DEFAULT_API_LISTEN_LIMITS, (req, res) => void console.handle(req, res));
+      const l = await bindServer("listen.api", listen.api, server);
       closers.push(async () => {
         console.close();
         await l.close();
       });
       ports.api = l.port;
-      if (token() === undefined) {
+      const apiToken = token();
+      if (apiToken === undefined) {
         logger.warn("Agents API without a token: any process on this host can read it (loopback only; set api.token_file to require one)", {
+          [F.address]: listen.api,
+        });
+      } else if (apiToken.length < MIN_API_TOKEN_LENGTH) {
+        logger.warn(`api.token_file holds a short token (fewer than ${MIN_API_TOKEN_LENGTH} characters): its length is most of what keeps it from being guessed; use e.g. openssl rand -base64 48`, {
           [F.address]: listen.api,
         });
       }
@@ -74,4 +82,28 @@ export async function listenHttpListeners(
     throw err;
   }
   return closers;
+}
+
+/** Below this many characters the API token draws a warning at start (kas's own generated tokens are longer). */
+export const MIN_API_TOKEN_LENGTH = 32;
+
+/**
+ * listen.api's server: Node's requestTimeout bounds receiving a request, not
+ * answering it, so live updates and log follow stay open past it. Over
+ * maxConnections Node closes new connections as they are accepted.
+ */
+function apiServer(limits: ApiListenLimits, handle: http.RequestListener): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: limits.maxHeaderBytes,
+    },
+    handle,
+  );
+  server.maxHeadersCount = 100;
+  server.maxConnections = limits.maxConnections;
+  return server;
 }

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { F, Metrics, registerProcessMetrics } from "../../common";
 import { serviceDefinitions } from "../../rpc";
-import type { AgentConnectionLimits, KasConfig, KubernetesApiConfig } from "../config";
+import type { AgentConnectionLimits, ApiListenLimits, KasConfig, KubernetesApiConfig } from "../config";
 import type { GitLabCredentialsApi } from "../kubeapi-auth";
 import { AgentAccessBook } from "./agent-access";
 import { consoleAgentAccess } from "./console-access";
@@ -33,6 +33,8 @@ export interface KasServerDeps extends Omit<ServerContext, "tracker" | "results"
   readonly webhookSecret: () => string | undefined;
   /** The agents API's bearer token (api.token_file), or undefined (loopback only: the config enforces it). */
   readonly apiToken?: () => string | undefined;
+  /** listen.api's limits (kas.yaml `api:`); default DEFAULT_API_LISTEN_LIMITS. */
+  readonly apiLimits?: ApiListenLimits;
   /** More routes of the console on listen.api (workloads), after sign-in. */
   readonly consoleRoutes?: readonly ConsoleRoute[];
   /** GitLab sign-in for the console (kas.yaml console.gitlab, its secret read). */
