@@ -6,16 +6,9 @@
  */
 import * as http from "node:http";
 import * as net from "node:net";
-import type { AddressInfo } from "node:net";
-import { connectTarget } from "../../runtime/agentk/connection";
-import { KubeClient } from "../../runtime/agentk/kube";
-import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
-import { createLogger } from "../../runtime/common";
-import { bearerMetadata, createClients } from "../../runtime/rpc";
-import { bindAgentToken } from "../../runtime/rpc/client";
 import { consoleClient, expectCspOnHtml } from "./console-client";
-import { reportSync } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
+import { malloryTunnels } from "./mallory-tunnels";
 import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "console-listener-t0ken-0123456789";
@@ -25,8 +18,6 @@ const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 let kas: KasProcess;
 let apiserver: http.Server;
-let pool: TunnelPool;
-const stop = new AbortController();
 const closers: (() => unknown)[] = [];
 const { signIn } = consoleClient(() => kas.apiUrl);
 const from = (localAddress: string, headers: Record<string, string>) => rawRequest(kas.apiUrl, "/api/v1/agents", { headers, localAddress });
@@ -43,20 +34,8 @@ beforeAll(async () => {
     kasYaml: { api: { token_file: "api-token", max_connections: CAP, headers_timeout: `${HEADERS_TIMEOUT_MS}ms`, request_timeout: `${REQUEST_TIMEOUT_MS}ms` } },
     files: { "api-token": TOKEN },
   });
-  const token = kas.tokens.mallory as string;
-  const target = await connectTarget(`grpc://${kas.grpc}`, { token });
-  const channel = bindAgentToken(target.credentials, () => token);
-  const clients = createClients(target.target, channel.credentials, channel.options);
-  closers.push(() => target.close(), () => clients.close());
-  const config = clients.configuration.GetConfiguration({ commit_id: "" }, bearerMetadata(token));
-  config.on("data", () => undefined);
-  config.on("error", () => undefined);
-  closers.unshift(() => config.cancel());
-  await reportSync(clients, token, { commit_id: "c0ffee", success: true, error: "", objects: [{ group: "apps", version: "v1", kind: "Deployment", namespace: "evil", name: "web", status: "Current", message: "" }] });
-  const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "the test's apiserver" });
-  pool = startTunnelPool({ clients, kube, size: 2, logger: createLogger({ level: "error", write: () => undefined }), signal: stop.signal });
-  closers.unshift(() => stop.abort(), () => pool.done);
-  await eventually("mallory's tunnels registered", () => (pool.stats.idle > 0 ? true : undefined));
+  const mallory = await malloryTunnels(kas, apiserver, [{ group: "apps", version: "v1", kind: "Deployment", namespace: "evil", name: "web", status: "Current", message: "" }]);
+  closers.unshift(() => mallory.close());
 }, 90_000);
 
 afterAll(async () => {

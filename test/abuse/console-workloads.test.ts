@@ -7,16 +7,11 @@
  * and memory stay its own; a1 still syncs.
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { connectTarget } from "../../runtime/agentk/connection";
-import { KubeClient } from "../../runtime/agentk/kube";
-import { startTunnelPool, type TunnelPool } from "../../runtime/agentk/tunnel";
-import { createLogger } from "../../runtime/common";
+import type { TunnelPool } from "../../runtime/agentk/tunnel";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
-import { bearerMetadata, createClients } from "../../runtime/rpc";
-import { bindAgentToken } from "../../runtime/rpc/client";
-import { PAYLOAD, reportSync } from "./console-hostile-agent";
+import { PAYLOAD } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
+import { malloryTunnels } from "./mallory-tunnels";
 import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "workloads-abuse-t0ken-0123456789";
@@ -25,7 +20,6 @@ const bearer = { authorization: `Bearer ${TOKEN}` };
 const ANSWER_BYTES = 8 * 1024 * 1024 - 64;
 let kas: KasProcess;
 let apiserver: http.Server;
-const stop = new AbortController();
 const closers: (() => unknown)[] = [];
 let pool: TunnelPool;
 
@@ -79,21 +73,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => apiserver.listen(0, "127.0.0.1", r));
   kas = await startKasProcess({ kasYaml: { api: { token_file: "api-token" } }, files: { "api-token": TOKEN } });
-  const token = kas.tokens.mallory as string;
-  const target = await connectTarget(`grpc://${kas.grpc}`, { token });
-  const channel = bindAgentToken(target.credentials, () => token);
-  const clients = createClients(target.target, channel.credentials, channel.options);
-  closers.push(() => target.close(), () => clients.close());
-  const config = clients.configuration.GetConfiguration({ commit_id: "" }, bearerMetadata(token));
-  config.on("data", () => undefined);
-  config.on("error", () => undefined);
-  closers.unshift(() => config.cancel());
   const deployment = (namespace: string, name: string) => ({ group: "apps", version: "v1", kind: "Deployment", namespace, name, status: "Current", message: "" });
-  await reportSync(clients, token, { commit_id: "c0ffee", success: true, error: "", objects: [deployment("evil", "web"), deployment("evil2", "big"), deployment("evil3", "most")] });
-  const kube = KubeClient.fromAccess({ server: new URL(`http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`), tls: { rejectUnauthorized: true }, headers: async () => ({}), source: "the attacker's apiserver" });
-  pool = startTunnelPool({ clients, kube, size: 2, logger: createLogger({ level: "error", write: () => undefined }), signal: stop.signal });
-  closers.unshift(() => stop.abort(), () => pool.done);
-  await eventually("mallory's tunnels registered", () => (pool.stats.idle > 0 ? true : undefined));
+  const mallory = await malloryTunnels(kas, apiserver, [deployment("evil", "web"), deployment("evil2", "big"), deployment("evil3", "most")]);
+  pool = mallory.pool;
+  closers.unshift(() => mallory.close());
 }, 90_000);
 
 afterAll(async () => {
