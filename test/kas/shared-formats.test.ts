@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { newAgentToken, registryYaml, tokenSha256 } from "../../infra/agent/local-registration";
 import { InvalidRegistryFileError, parseRegistryYaml, type RegistryAgent } from "../../runtime/common/deploy";
 import { HTTP_SECRETS_MOUNT, KAS_CACHE_DIR, KAS_PORTS, KUBERNETES_API_TLS_MOUNT, REGISTRY_MOUNT, renderKasConfig, type KasHttpAccess, type KasProject } from "../../infra/kas/kas-config";
-import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_KUBERNETES_API_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_REDIS_DIAL_TIMEOUT_MS, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_WEBSOCKET_PATH, OWN_PRIVATE_API_URL_ENV, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
+import { DEFAULT_AGENT_CONNECTION_LIMITS, DEFAULT_API_LISTEN_LIMITS, DEFAULT_KUBERNETES_API_LIMITS, DEFAULT_POLL_PERIOD_MS, DEFAULT_REDIS_DIAL_TIMEOUT_MS, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_WEBSOCKET_PATH, OWN_PRIVATE_API_URL_ENV, loadKasConfig, parseKasConfig } from "../../runtime/kas/config";
 import { KAS_PRIVATE_API_MOUNT, KAS_REDIS_MOUNT } from "../../infra/kas";
 import { hashToken, parseRegistryFile } from "../../runtime/kas/registry";
 import { findAgent } from "../../runtime/kas/registry/tokens";
@@ -94,7 +94,7 @@ describe("kas.yaml: infra writes, kas reads", () => {
       { id: "dude/manifests", url: "https://gitlab.example.com/dude/manifests.git", public: true, agents: ["dude-agent", "naww-agent"], credentials: undefined },
     ]);
     expect(config.webhook).toEqual(access.webhookSecretFile ? { secretFile: access.webhookSecretFile } : undefined);
-    expect(config.api).toEqual(access.apiTokenFile ? { tokenFile: access.apiTokenFile } : undefined);
+    expect(config.api).toEqual(access.apiTokenFile ? { tokenFile: access.apiTokenFile, limits: DEFAULT_API_LISTEN_LIMITS } : undefined);
     expect(config.agentConnections).toEqual(DEFAULT_AGENT_CONNECTION_LIMITS);
     expect(config.logLevel).toBe("info");
   });
