@@ -8,7 +8,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { consoleClient, expectCspOnHtml } from "./console-client";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
-import { malloryTunnels } from "./mallory-tunnels";
+import { deployment, malloryTunnels } from "./mallory-tunnels";
 import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "console-listener-t0ken-0123456789";
@@ -34,7 +34,7 @@ beforeAll(async () => {
     kasYaml: { api: { token_file: "api-token", max_connections: CAP, headers_timeout: `${HEADERS_TIMEOUT_MS}ms`, request_timeout: `${REQUEST_TIMEOUT_MS}ms` } },
     files: { "api-token": TOKEN },
   });
-  const mallory = await malloryTunnels(kas, apiserver, [{ group: "apps", version: "v1", kind: "Deployment", namespace: "evil", name: "web", status: "Current", message: "" }]);
+  const mallory = await malloryTunnels(kas, apiserver, [deployment("evil", "web")]);
   closers.unshift(() => mallory.close());
 }, 90_000);
 

@@ -11,7 +11,7 @@ import type { TunnelPool } from "../../runtime/agentk/tunnel";
 import type { WorkloadsAnswer } from "../../runtime/kas/workloads";
 import { PAYLOAD } from "./console-hostile-agent";
 import { eventually, startKasProcess, type KasProcess } from "./kas-process";
-import { malloryTunnels } from "./mallory-tunnels";
+import { deployment, malloryTunnels } from "./mallory-tunnels";
 import { openStream, rawRequest } from "./raw-http";
 
 const TOKEN = "workloads-abuse-t0ken-0123456789";
@@ -73,7 +73,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => apiserver.listen(0, "127.0.0.1", r));
   kas = await startKasProcess({ kasYaml: { api: { token_file: "api-token" } }, files: { "api-token": TOKEN } });
-  const deployment = (namespace: string, name: string) => ({ group: "apps", version: "v1", kind: "Deployment", namespace, name, status: "Current", message: "" });
   const mallory = await malloryTunnels(kas, apiserver, [deployment("evil", "web"), deployment("evil2", "big"), deployment("evil3", "most")]);
   pool = mallory.pool;
   closers.unshift(() => mallory.close());

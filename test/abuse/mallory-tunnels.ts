@@ -15,6 +15,9 @@ import { bindAgentToken } from "../../runtime/rpc/client";
 import { reportSync } from "./console-hostile-agent";
 import { eventually, type KasProcess } from "./kas-process";
 
+/** A Deployment of mallory's sync report, Current. */
+export const deployment = (namespace: string, name: string): SyncStatusReport["objects"][number] => ({ group: "apps", version: "v1", kind: "Deployment", namespace, name, status: "Current", message: "" });
+
 export interface MalloryTunnels {
   readonly pool: TunnelPool;
   close(): Promise<void>;
